@@ -1,0 +1,434 @@
+// Package core is the SDK's one HTTP core: every service sends its requests
+// through Client.Do, which adds authentication and the Vipps headers, retries
+// what is safe to retry, and turns error answers into *Error.
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/vippsportal/sdk/internal/secret"
+)
+
+// Version is the SDK's version, sent in User-Agent.
+const Version = "0.1.0"
+
+// UserAgent is the User-Agent header every request carries.
+const UserAgent = "vippsportal-sdk-go/" + Version
+
+// Body size bounds: answers are read at most this far, so a broken or hostile
+// server cannot make the client buffer without limit.
+const (
+	MaxResponseBody = 16 << 20
+	maxErrorBody    = 64 << 10
+)
+
+// Group names which of the three groups of operations a request belongs to:
+// it decides the host, the token endpoint and whether the call is possible at all.
+type Group int
+
+const (
+	GroupToken      Group = iota // POST /accesstoken/get
+	GroupManagement              // /management/... on the base URL
+	GroupPortal                  // /portal/v1/... on the portal URL
+)
+
+// Credentials are one key set: what the token endpoint and the gateway need.
+type Credentials struct {
+	ClientID        string
+	ClientSecret    secret.Secret
+	SubscriptionKey secret.Secret
+	MSN             string // sent as Merchant-Serial-Number when set
+}
+
+// SystemInfo fills the Vipps-System-* headers.
+type SystemInfo struct {
+	Name, Version, PluginName, PluginVersion string
+}
+
+// RetryPolicy bounds retries. MaxAttempts counts the first attempt.
+type RetryPolicy struct {
+	MaxAttempts   int
+	MinBackoff    time.Duration
+	MaxBackoff    time.Duration
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetryPolicy is used for every zero field of a RetryPolicy.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 30 * time.Second}
+
+// Config is everything a Client needs; portal.New builds it from options.
+type Config struct {
+	BaseURL             string // serves /accesstoken/get and /management
+	PortalURL           string // host root for /portal/v1; "" when not configured
+	ManagementAvailable bool   // false on the test environment, where Vipps runs no Management API
+	Environment         string // "production", "test", or "" for a custom base URL
+	AllowInsecureHTTP   bool   // permit http:// to a non-loopback host
+	Credentials         Credentials
+	System              SystemInfo
+	HTTPClient          *http.Client
+	Logger              *slog.Logger
+	Retry               RetryPolicy
+	Now                 func() time.Time // the token cache's clock; time.Now when nil
+}
+
+// Client sends requests for every service. It is safe for concurrent use.
+type Client struct {
+	cfg       Config
+	base      string
+	portal    string
+	headers   http.Header // the constant headers of every request
+	retry     *retryablehttp.Client
+	tokens    *tokenCache
+	logger    *slog.Logger
+	now       func() time.Time
+	maxRetryA time.Duration
+}
+
+// New checks cfg and builds a Client.
+func New(cfg Config) (*Client, error) {
+	base, err := CheckURL("BaseURL", cfg.BaseURL, cfg.AllowInsecureHTTP)
+	if err != nil {
+		return nil, err
+	}
+	var portalURL string
+	if cfg.PortalURL != "" {
+		if portalURL, err = CheckURL("PortalURL", cfg.PortalURL, cfg.AllowInsecureHTTP); err != nil {
+			return nil, err
+		}
+	}
+	for _, h := range []struct{ field, value string }{
+		{"System.Name", cfg.System.Name}, {"System.Version", cfg.System.Version},
+		{"System.PluginName", cfg.System.PluginName}, {"System.PluginVersion", cfg.System.PluginVersion},
+	} {
+		if n := len([]rune(h.value)); n > 30 {
+			return nil, Invalid(h.field, "is %d characters; Vipps accepts at most 30", n)
+		}
+		if strings.ContainsAny(h.value, "\r\n") {
+			return nil, Invalid(h.field, "must not contain a line break")
+		}
+	}
+	if cfg.Credentials.MSN != "" {
+		if err := CheckMSN("Credentials.MSN", cfg.Credentials.MSN); err != nil {
+			return nil, err
+		}
+	}
+	cfg.Retry = cfg.Retry.withDefaults()
+	if cfg.Retry.MaxAttempts < 1 {
+		return nil, Invalid("RetryPolicy.MaxAttempts", "must be at least 1")
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = DefaultHTTPClient()
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	c := &Client{cfg: cfg, base: base, portal: portalURL, logger: cfg.Logger, now: now, maxRetryA: cfg.Retry.MaxRetryAfter}
+	c.headers = http.Header{"User-Agent": {UserAgent}, "Accept": {"application/json"}}
+	for name, v := range map[string]string{
+		"Vipps-System-Name": cfg.System.Name, "Vipps-System-Version": cfg.System.Version,
+		"Vipps-System-Plugin-Name": cfg.System.PluginName, "Vipps-System-Plugin-Version": cfg.System.PluginVersion,
+	} {
+		if v != "" {
+			c.headers[name] = []string{v}
+		}
+	}
+	c.retry = &retryablehttp.Client{
+		HTTPClient:     hc,
+		Logger:         nil, // silenced: events go to our slog logger through the hooks
+		RetryWaitMin:   cfg.Retry.MinBackoff,
+		RetryWaitMax:   cfg.Retry.MaxBackoff,
+		RetryMax:       cfg.Retry.MaxAttempts - 1,
+		CheckRetry:     c.checkRetry,
+		Backoff:        c.backoff,
+		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: c.onAttempt,
+	}
+	c.tokens = newTokenCache(c)
+	return c, nil
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy
+	if p.MaxAttempts != 0 {
+		d.MaxAttempts = p.MaxAttempts
+	}
+	if p.MinBackoff > 0 {
+		d.MinBackoff = p.MinBackoff
+	}
+	if p.MaxBackoff > 0 {
+		d.MaxBackoff = p.MaxBackoff
+	}
+	if d.MaxBackoff < d.MinBackoff {
+		d.MaxBackoff = d.MinBackoff
+	}
+	if p.MaxRetryAfter > 0 {
+		d.MaxRetryAfter = p.MaxRetryAfter
+	}
+	return d
+}
+
+// DefaultHTTPClient is a pooled client whose idle-connection limit per host suits
+// many concurrent workers (net/http's default keeps only 2).
+func DefaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 128
+	return &http.Client{Transport: t}
+}
+
+// CheckURL validates a base or portal URL and returns it without a trailing slash.
+// Plain http is allowed to loopback hosts, or anywhere with allowInsecure.
+func CheckURL(field, raw string, allowInsecure bool) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", Invalid(field, "must be an absolute http(s) URL")
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", Invalid(field, "must not carry user info, a query or a fragment")
+	}
+	if u.Scheme == "http" && !allowInsecure && !IsLoopback(u.Hostname()) {
+		return "", Invalid(field, "uses plain http to the non-loopback host %q; use https or WithInsecureHTTP()", u.Hostname())
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// IsLoopback reports whether host is localhost or a loopback IP.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Credentials returns the client's key set.
+func (c *Client) Credentials() Credentials { return c.cfg.Credentials }
+
+// Environment returns "production", "test", or "" for a custom base URL.
+func (c *Client) Environment() string { return c.cfg.Environment }
+
+// Logger returns the configured logger, or nil.
+func (c *Client) Logger() *slog.Logger { return c.logger }
+
+// TokenURL is the token endpoint for key sets of the given environment
+// ("production" or "test"): the client's own base URL when it is custom,
+// Vipps' host of that environment otherwise.
+func (c *Client) TokenURL(environment string) string {
+	if c.cfg.Environment == "" {
+		return c.base
+	}
+	switch environment {
+	case "test":
+		return TestURL
+	case "production":
+		return ProductionURL
+	}
+	return c.base
+}
+
+// Vipps' two hosts.
+const (
+	ProductionURL = "https://api.vipps.no"
+	TestURL       = "https://apitest.vipps.no"
+)
+
+// Request is one logical call. Path is already escaped (see Path).
+type Request struct {
+	Group     Group
+	Operation string // the contract's operationId, for logs and errors
+	Method    string
+	Path      string
+	Query     url.Values
+	Body      any // JSON-encoded once; nil for none
+	// Idempotent marks a POST that carries an Idempotency-Key (generated once per
+	// call unless the context carries one): only such a POST is retried.
+	Idempotent bool
+}
+
+// Response describes a successful answer.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Attempts   int
+}
+
+// Do sends r and decodes a 2xx JSON body into out (when out is not nil). Every
+// failure is an *Error, a *ValidationError or an *UnsupportedError.
+func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error) {
+	root, tokenRoot, err := c.roots(r)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	if r.Body != nil {
+		if body, err = json.Marshal(r.Body); err != nil {
+			return nil, Invalid("request body", "cannot be encoded: %v", err)
+		}
+	}
+	creds := c.cfg.Credentials
+	var idemKey string
+	if r.Method == http.MethodPost && r.Idempotent {
+		if idemKey = IdempotencyKeyFrom(ctx); idemKey == "" {
+			idemKey = NewIdempotencyKey()
+		} else if err := CheckIdempotencyKey(idemKey); err != nil {
+			return nil, err
+		}
+	}
+	for refreshed := false; ; refreshed = true {
+		t, err := c.tokens.get(ctx, creds, tokenRoot)
+		if err != nil {
+			return nil, err
+		}
+		tok := t.AccessToken
+		resp, st, err := c.send(ctx, r, root, body, creds, tok, idemKey)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode < 300 {
+			return c.finish(r, resp, st, out)
+		}
+		// A DELETE whose earlier attempt got no answer and whose retry finds nothing has done its work.
+		if r.Method == http.MethodDelete && resp.StatusCode == http.StatusNotFound && st.noAnswer {
+			drainClose(resp.Body)
+			return &Response{StatusCode: http.StatusNoContent, Header: resp.Header, Attempts: st.attempts}, nil
+		}
+		apiErr := c.decodeFailure(r, resp, st, creds, tok)
+		// A 401 Problem means our token is no longer good: fetch another once.
+		// A gateway 401 (wrong subscription key) would fail the same way again.
+		if apiErr.StatusCode == http.StatusUnauthorized && apiErr.Type != "" && !refreshed {
+			c.tokens.invalidate(creds, tokenRoot, tok)
+			continue
+		}
+		return nil, apiErr
+	}
+}
+
+func (c *Client) roots(r *Request) (root, tokenRoot string, err error) {
+	switch r.Group {
+	case GroupManagement:
+		if !c.cfg.ManagementAvailable {
+			return "", "", &UnsupportedError{Operation: r.Operation, Reason: "the Management API is production-only: Vipps runs none on the test environment (use portal.Production or a custom base URL)"}
+		}
+		return c.base, c.base, nil
+	case GroupPortal:
+		if c.portal == "" {
+			return "", "", &UnsupportedError{Operation: r.Operation, Reason: "no portal URL is configured (Vipps publishes no API for portal operations; use portal.WithPortalURL)"}
+		}
+		return c.portal, c.portal, nil
+	}
+	return "", "", &UnsupportedError{Operation: r.Operation, Reason: "unknown operation group"}
+}
+
+// callState travels in the request's context so that the retry policy, which
+// retryablehttp calls without the request, knows what it may retry.
+type callState struct {
+	retryable bool
+	attempts  int
+	noAnswer  bool // an attempt got no HTTP answer
+	logger    *slog.Logger
+	operation string
+	method    string
+	path      string
+}
+
+type callStateKey struct{}
+
+func (c *Client) send(ctx context.Context, r *Request, root string, body []byte, creds Credentials, tok secret.Secret, idemKey string) (*http.Response, *callState, error) {
+	st := &callState{
+		retryable: r.Method != http.MethodPost && r.Method != http.MethodPatch || idemKey != "",
+		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path,
+	}
+	u := root + r.Path
+	if len(r.Query) > 0 {
+		u += "?" + r.Query.Encode()
+	}
+	var raw any
+	if body != nil {
+		raw = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, callStateKey{}, st), r.Method, u, raw)
+	if err != nil {
+		return nil, nil, &Error{Method: r.Method, Path: r.Path, Err: err}
+	}
+	h := req.Header
+	for k, v := range c.headers {
+		h[k] = v
+	}
+	h["Ocp-Apim-Subscription-Key"] = []string{creds.SubscriptionKey.Reveal()}
+	if tok != "" {
+		h["Authorization"] = []string{"Bearer " + tok.Reveal()}
+	}
+	if creds.MSN != "" {
+		h["Merchant-Serial-Number"] = []string{creds.MSN}
+	}
+	if body != nil {
+		h["Content-Type"] = []string{"application/json"}
+	}
+	if idemKey != "" {
+		h["Idempotency-Key"] = []string{idemKey}
+	}
+	resp, err := c.retry.Do(req)
+	if err != nil {
+		return nil, st, &Error{Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+	}
+	return resp, st, nil
+}
+
+func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any) (*Response, error) {
+	defer drainClose(resp.Body)
+	if out != nil && resp.StatusCode != http.StatusNoContent {
+		if err := json.NewDecoder(io.LimitReader(resp.Body, MaxResponseBody)).Decode(out); err != nil {
+			return nil, &Error{StatusCode: resp.StatusCode, Method: r.Method, Path: r.Path, Attempts: st.attempts,
+				Err: fmt.Errorf("decoding the answer: %w", err)}
+		}
+	}
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}, nil
+}
+
+func (c *Client) decodeFailure(r *Request, resp *http.Response, st *callState, creds Credentials, tok secret.Secret) *Error {
+	defer drainClose(resp.Body)
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := DecodeError(resp.StatusCode, resp.Header, b, redactor(creds, tok))
+	e.Method, e.Path, e.Attempts = r.Method, r.Path, st.attempts
+	return e
+}
+
+// redactor removes the given secrets from text that came from a server.
+func redactor(creds Credentials, tok secret.Secret) func(string) string {
+	return func(s string) string {
+		for _, v := range []secret.Secret{creds.ClientSecret, creds.SubscriptionKey, tok} {
+			if len(v) >= 4 {
+				s = strings.ReplaceAll(s, v.Reveal(), secret.Redacted)
+			}
+		}
+		return s
+	}
+}
+
+// drainClose reads a little of a discarded body so the connection can be reused, then closes it.
+func drainClose(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 4<<10))
+	_ = body.Close()
+}
+
+// Path formats an API path, escaping every argument as one path segment.
+func Path(format string, segments ...string) string {
+	args := make([]any, len(segments))
+	for i, s := range segments {
+		args[i] = url.PathEscape(s)
+	}
+	return fmt.Sprintf(format, args...)
+}

@@ -1,0 +1,125 @@
+package core
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Errors of net/http that another attempt cannot cure: the same messages
+// retryablehttp's own policy recognises.
+var (
+	redirectsErrorRe     = regexp.MustCompile(`stopped after \d+ redirects\z`)
+	schemeErrorRe        = regexp.MustCompile(`unsupported protocol scheme`)
+	invalidHeaderErrorRe = regexp.MustCompile(`invalid header`)
+	notTrustedErrorRe    = regexp.MustCompile(`certificate is not trusted`)
+)
+
+// retryableStatus reports the statuses worth another attempt. 501 says the
+// server will never do it; every other 4xx depends on the request.
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// checkRetry is retryablehttp's CheckRetry: the request travels in ctx.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	st, _ := ctx.Value(callStateKey{}).(*callState)
+	if st == nil {
+		return false, err
+	}
+	if err != nil {
+		st.noAnswer = true
+		return st.retryable && retryableTransportError(err), nil
+	}
+	if !st.retryable || !retryableStatus(resp.StatusCode) {
+		return false, nil
+	}
+	if wait := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); wait > 0 {
+		// A wait longer than we may, or past the caller's deadline, fails now
+		// with the server's answer (and its RetryAfter) instead of sleeping in vain.
+		if wait > c.maxRetryA {
+			return false, nil
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(dl) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func retryableTransportError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalidCert x509.CertificateInvalidError
+	var recordErr tls.RecordHeaderError
+	switch {
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr),
+		errors.As(err, &invalidCert), errors.As(err, &recordErr):
+		return false
+	}
+	msg := err.Error()
+	return !redirectsErrorRe.MatchString(msg) && !schemeErrorRe.MatchString(msg) &&
+		!invalidHeaderErrorRe.MatchString(msg) && !notTrustedErrorRe.MatchString(msg)
+}
+
+// backoff is retryablehttp's Backoff: the server's Retry-After when it sent one
+// (checkRetry has already refused one that is too long), else exponential
+// backoff with full jitter, capped.
+func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if wait := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); wait > 0 {
+			return wait
+		}
+	}
+	return FullJitter(minWait, maxWait, attempt)
+}
+
+// FullJitter is a random wait in [0, min(maxWait, minWait*2^attempt)].
+func FullJitter(minWait, maxWait time.Duration, attempt int) time.Duration {
+	ceiling := minWait
+	for i := 0; i < attempt && ceiling < maxWait; i++ {
+		ceiling *= 2
+	}
+	if ceiling > maxWait {
+		ceiling = maxWait
+	}
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling + 1)
+}
+
+// onAttempt is retryablehttp's RequestLogHook: it counts attempts and logs them.
+func (c *Client) onAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
+	st, _ := req.Context().Value(callStateKey{}).(*callState)
+	if st == nil {
+		return
+	}
+	st.attempts = i + 1
+	if st.logger != nil && st.logger.Enabled(req.Context(), slog.LevelDebug) {
+		st.logger.LogAttrs(req.Context(), slog.LevelDebug, "vipps request",
+			slog.String("operation", st.operation), slog.String("method", st.method),
+			slog.String("path", st.path), slog.Int("attempt", st.attempts))
+	}
+}
+
+func newRetryRequest(ctx context.Context, method, u string) (*retryablehttp.Request, error) {
+	return retryablehttp.NewRequestWithContext(ctx, method, u, nil)
+}

@@ -1,0 +1,238 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/vippsportal/sdk/internal/secret"
+)
+
+// Token is an access token from POST /accesstoken/get.
+type Token struct {
+	AccessToken secret.Secret
+	TokenType   string
+	ExpiresIn   time.Duration
+	ExpiresOn   time.Time // the server's claim, for information only
+	Received    time.Time // our clock when the answer arrived: the cache counts from here
+}
+
+// tokenMargin is how long before Received+ExpiresIn a cached token is given up,
+// so a token never expires between our check and the server's.
+func tokenMargin(expiresIn time.Duration) time.Duration {
+	return min(time.Minute, expiresIn/10)
+}
+
+// ValidUntil is the time after which the cache fetches a new token.
+func (t *Token) ValidUntil() time.Time {
+	return t.Received.Add(t.ExpiresIn - tokenMargin(t.ExpiresIn))
+}
+
+// flexString accepts a JSON string or number: Vipps sends numbers as strings,
+// other gateways do not.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexString(s)
+	case bytes.Equal(b, []byte("null")):
+		*f = ""
+	default:
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		*f = flexString(n)
+	}
+	return nil
+}
+
+type tokenBody struct {
+	TokenType   flexString `json:"token_type"`
+	ExpiresIn   flexString `json:"expires_in"`
+	ExpiresOn   flexString `json:"expires_on"`
+	AccessToken flexString `json:"access_token"`
+}
+
+// ParseToken reads a token answer received at the given time.
+func ParseToken(body []byte, received time.Time) (*Token, error) {
+	var b tokenBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, fmt.Errorf("token answer is not the expected JSON: %w", err)
+	}
+	if b.AccessToken == "" {
+		return nil, errors.New("token answer has no access_token")
+	}
+	t := &Token{AccessToken: secret.Secret(b.AccessToken), TokenType: string(b.TokenType), Received: received}
+	if b.ExpiresIn != "" {
+		secs, err := strconv.ParseFloat(string(b.ExpiresIn), 64)
+		if err != nil || secs < 0 || secs > 1e9 {
+			return nil, fmt.Errorf("token answer has an unusable expires_in %q", string(b.ExpiresIn))
+		}
+		t.ExpiresIn = time.Duration(secs * float64(time.Second))
+	}
+	if on, err := strconv.ParseInt(string(b.ExpiresOn), 10, 64); err == nil && on > 0 {
+		t.ExpiresOn = time.Unix(on, 0)
+	}
+	return t, nil
+}
+
+// FetchToken asks root's token endpoint for a token for creds, outside the cache.
+func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string) (*Token, error) {
+	r := &Request{Group: GroupToken, Operation: "getAccessToken", Method: http.MethodPost, Path: "/accesstoken/get"}
+	st := &callState{retryable: true, logger: c.logger, operation: r.Operation, method: r.Method, path: r.Path}
+	req, err := newRetryRequest(context.WithValue(ctx, callStateKey{}, st), r.Method, root+r.Path)
+	if err != nil {
+		return nil, &Error{Method: r.Method, Path: r.Path, Err: err}
+	}
+	h := req.Header
+	for k, v := range c.headers {
+		h[k] = v
+	}
+	h["client_id"] = []string{creds.ClientID}
+	h["client_secret"] = []string{creds.ClientSecret.Reveal()}
+	h["Ocp-Apim-Subscription-Key"] = []string{creds.SubscriptionKey.Reveal()}
+	if creds.MSN != "" {
+		h["Merchant-Serial-Number"] = []string{creds.MSN}
+	}
+	resp, err := c.retry.Do(req)
+	if err != nil {
+		return nil, &Error{Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, c.decodeFailure(r, resp, st, creds, "")
+	}
+	defer drainClose(resp.Body)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	if err != nil {
+		return nil, &Error{StatusCode: resp.StatusCode, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+	}
+	tok, err := ParseToken(body, c.now())
+	if err != nil {
+		return nil, &Error{StatusCode: resp.StatusCode, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+	}
+	return tok, nil
+}
+
+// Token returns a cached or new token for the client's own credentials at the
+// token endpoint of group (the base URL for Management, the portal URL for portal calls).
+func (c *Client) Token(ctx context.Context, group Group) (*Token, error) {
+	_, root, err := c.roots(&Request{Group: group, Operation: "getAccessToken"})
+	if err != nil {
+		return nil, err
+	}
+	return c.tokens.get(ctx, c.cfg.Credentials, root)
+}
+
+// tokenCache holds one token per key set and token endpoint. Concurrent first
+// callers share one fetch.
+type tokenCache struct {
+	c       *Client
+	mu      sync.Mutex
+	entries map[tokenKey]*tokenEntry
+}
+
+type tokenKey struct {
+	root     string
+	clientID string
+	sum      [sha256.Size]byte // of the secrets: the map never holds them in the clear twice
+}
+
+type tokenEntry struct {
+	tok  *Token
+	call *tokenCall
+}
+
+type tokenCall struct {
+	done chan struct{}
+	tok  *Token
+	err  error
+}
+
+func newTokenCache(c *Client) *tokenCache {
+	return &tokenCache{c: c, entries: map[tokenKey]*tokenEntry{}}
+}
+
+func keyOf(creds Credentials, root string) tokenKey {
+	h := sha256.New()
+	_, _ = io.WriteString(h, creds.ClientSecret.Reveal())
+	_, _ = h.Write([]byte{0})
+	_, _ = io.WriteString(h, creds.SubscriptionKey.Reveal())
+	k := tokenKey{root: root, clientID: creds.ClientID}
+	h.Sum(k.sum[:0])
+	return k
+}
+
+func (tc *tokenCache) get(ctx context.Context, creds Credentials, root string) (*Token, error) {
+	key := keyOf(creds, root)
+	for {
+		tc.mu.Lock()
+		e := tc.entries[key]
+		if e == nil {
+			e = &tokenEntry{}
+			tc.entries[key] = e
+		}
+		if e.tok != nil && tc.c.now().Before(e.tok.ValidUntil()) {
+			tok := e.tok
+			tc.mu.Unlock()
+			return tok, nil
+		}
+		if e.call == nil {
+			call := &tokenCall{done: make(chan struct{})}
+			e.call = call
+			tc.mu.Unlock()
+			call.tok, call.err = tc.c.FetchToken(ctx, creds, root)
+			tc.mu.Lock()
+			e.call = nil
+			if call.err == nil {
+				e.tok = call.tok
+			}
+			tc.mu.Unlock()
+			close(call.done)
+			return call.tok, call.err
+		}
+		call := e.call
+		tc.mu.Unlock()
+		select {
+		case <-call.done:
+			if call.err == nil {
+				return call.tok, nil
+			}
+			// The fetch failed on its caller's context, not ours: try again ourselves.
+			if isContextErr(call.err) && ctx.Err() == nil {
+				continue
+			}
+			return nil, call.err
+		case <-ctx.Done():
+			return nil, &Error{Method: http.MethodPost, Path: "/accesstoken/get", Err: ctx.Err()}
+		}
+	}
+}
+
+// invalidate drops the cached token if it is still the one that failed.
+func (tc *tokenCache) invalidate(creds Credentials, root string, failed secret.Secret) {
+	key := keyOf(creds, root)
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if e := tc.entries[key]; e != nil && e.tok != nil && e.tok.AccessToken == failed {
+		e.tok = nil
+	}
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
