@@ -293,7 +293,7 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, err
 		}
 		tok := t.AccessToken
-		resp, st, err := c.send(ctx, r, root, body, creds, tok, idemKey)
+		resp, st, err := c.send(ctx, r, root, body, creds, t.bearer, idemKey)
 		if err != nil {
 			return nil, err
 		}
@@ -346,7 +346,7 @@ type callState struct {
 
 type callStateKey struct{}
 
-func (c *Client) send(ctx context.Context, r *Request, root string, body []byte, creds Credentials, tok secret.Secret, idemKey string) (*http.Response, *callState, error) {
+func (c *Client) send(ctx context.Context, r *Request, root string, body []byte, creds Credentials, bearer secret.Secret, idemKey string) (*http.Response, *callState, error) {
 	st := &callState{
 		retryable: r.Method != http.MethodPost && r.Method != http.MethodPatch || idemKey != "",
 		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path,
@@ -368,8 +368,8 @@ func (c *Client) send(ctx context.Context, r *Request, root string, body []byte,
 		h[k] = v
 	}
 	h["Ocp-Apim-Subscription-Key"] = []string{creds.SubscriptionKey.Reveal()}
-	if tok != "" {
-		h["Authorization"] = []string{"Bearer " + tok.Reveal()}
+	if bearer != "" {
+		h["Authorization"] = []string{bearer.Reveal()}
 	}
 	if creds.MSN != "" {
 		h["Merchant-Serial-Number"] = []string{creds.MSN}

@@ -23,6 +23,8 @@ type Token struct {
 	ExpiresIn   time.Duration
 	ExpiresOn   time.Time // the server's claim, for information only
 	Received    time.Time // our clock when the answer arrived: the cache counts from here
+
+	bearer secret.Secret // "Bearer " + AccessToken, built once for the Authorization header
 }
 
 // tokenMargin is how long before Received+ExpiresIn a cached token is given up,
@@ -77,7 +79,8 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 	if b.AccessToken == "" {
 		return nil, errors.New("token answer has no access_token")
 	}
-	t := &Token{AccessToken: secret.Secret(b.AccessToken), TokenType: string(b.TokenType), Received: received}
+	t := &Token{AccessToken: secret.Secret(b.AccessToken), TokenType: string(b.TokenType), Received: received,
+		bearer: secret.Secret("Bearer " + string(b.AccessToken))}
 	if b.ExpiresIn != "" {
 		secs, err := strconv.ParseFloat(string(b.ExpiresIn), 64)
 		if err != nil || secs < 0 || secs > 1e9 {
@@ -144,6 +147,7 @@ type tokenCache struct {
 	c       *Client
 	mu      sync.Mutex
 	entries map[tokenKey]*tokenEntry
+	own     map[string]tokenKey // the client's own key set per token endpoint, hashed once
 }
 
 type tokenKey struct {
@@ -164,7 +168,23 @@ type tokenCall struct {
 }
 
 func newTokenCache(c *Client) *tokenCache {
-	return &tokenCache{c: c, entries: map[tokenKey]*tokenEntry{}}
+	tc := &tokenCache{c: c, entries: map[tokenKey]*tokenEntry{}, own: map[string]tokenKey{}}
+	for _, root := range []string{c.base, c.portal} {
+		if root != "" {
+			tc.own[root] = keyOf(c.cfg.Credentials, root)
+		}
+	}
+	return tc
+}
+
+// keyFor avoids hashing the client's own secrets on every request.
+func (tc *tokenCache) keyFor(creds Credentials, root string) tokenKey {
+	if creds == tc.c.cfg.Credentials {
+		if k, ok := tc.own[root]; ok {
+			return k
+		}
+	}
+	return keyOf(creds, root)
 }
 
 func keyOf(creds Credentials, root string) tokenKey {
@@ -178,7 +198,7 @@ func keyOf(creds Credentials, root string) tokenKey {
 }
 
 func (tc *tokenCache) get(ctx context.Context, creds Credentials, root string) (*Token, error) {
-	key := keyOf(creds, root)
+	key := tc.keyFor(creds, root)
 	for {
 		tc.mu.Lock()
 		e := tc.entries[key]
@@ -225,7 +245,7 @@ func (tc *tokenCache) get(ctx context.Context, creds Credentials, root string) (
 
 // invalidate drops the cached token if it is still the one that failed.
 func (tc *tokenCache) invalidate(creds Credentials, root string, failed secret.Secret) {
-	key := keyOf(creds, root)
+	key := tc.keyFor(creds, root)
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
 	if e := tc.entries[key]; e != nil && e.tok != nil && e.tok.AccessToken == failed {
