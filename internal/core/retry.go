@@ -45,11 +45,14 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	if err != nil {
 		st.noAnswer = true
-		return st.retryable && retryableTransportError(err), nil
+		retry := st.retryable && retryableTransportError(err)
+		st.log(ctx, "vipps no answer", slog.Bool("retry", retry), slog.String("error", err.Error()))
+		return retry, nil
 	}
 	if !st.retryable || !retryableStatus(resp.StatusCode) {
 		return false, nil
 	}
+	st.log(ctx, "vipps retryable answer", slog.Int("status", resp.StatusCode), slog.String("retry_after", resp.Header.Get("Retry-After")))
 	if wait := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); wait > 0 {
 		// A wait longer than we may, or past the caller's deadline, fails now
 		// with the server's answer (and its RetryAfter) instead of sleeping in vain.
@@ -113,11 +116,18 @@ func (c *Client) onAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
 		return
 	}
 	st.attempts = i + 1
-	if st.logger != nil && st.logger.Enabled(req.Context(), slog.LevelDebug) {
-		st.logger.LogAttrs(req.Context(), slog.LevelDebug, "vipps request",
-			slog.String("operation", st.operation), slog.String("method", st.method),
-			slog.String("path", st.path), slog.Int("attempt", st.attempts))
+	st.log(req.Context(), "vipps request")
+}
+
+// log writes a debug event about this call. Only the operation, method, path
+// (never the query or a header) and the given attributes are logged.
+func (st *callState) log(ctx context.Context, msg string, attrs ...slog.Attr) {
+	if st.logger == nil || !st.logger.Enabled(ctx, slog.LevelDebug) {
+		return
 	}
+	attrs = append([]slog.Attr{slog.String("operation", st.operation), slog.String("method", st.method),
+		slog.String("path", st.path), slog.Int("attempt", st.attempts)}, attrs...)
+	st.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }
 
 func newRetryRequest(ctx context.Context, method, u string) (*retryablehttp.Request, error) {
