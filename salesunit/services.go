@@ -1,8 +1,18 @@
 // Package salesunit holds the services for sales units: the Management API's
-// sales units, merchants and product orders, and the portal's test sales units.
+// sales units, merchants and product orders (production only at Vipps), and the
+// portal's test sales units (a modelled API; see the module's README).
+//
+// Build the services with portal.New; each method takes a context first,
+// checks its input before sending anything (a *portal.ValidationError naming
+// the field), and returns the core's errors unchanged, so errors.Is with the
+// portal sentinels (portal.ErrNotFound, portal.ErrForbidden ...) classifies them.
 package salesunit
 
-import "github.com/vippsportal/sdk/internal/core"
+import (
+	"time"
+
+	"github.com/vippsportal/sdk/internal/core"
+)
 
 // SalesUnitsService reads production sales units (Management API).
 type SalesUnitsService struct{ c *core.Client }
@@ -14,6 +24,10 @@ type MerchantsService struct{ c *core.Client }
 type ProductOrdersService struct{ c *core.Client }
 
 // TestUnitsService orders and reads test sales units (portal operations).
+//
+// It has no update method on purpose: a test sales unit can never be changed
+// once it exists (the contract answers PATCH with 405 test-sales-unit-immutable).
+// To get other options or another name, Create a new unit.
 type TestUnitsService struct{ c *core.Client }
 
 // NewSalesUnitsService is called by portal.New.
@@ -29,3 +43,124 @@ func NewProductOrdersService(c *core.Client) *ProductOrdersService {
 
 // NewTestUnitsService is called by portal.New.
 func NewTestUnitsService(c *core.Client) *TestUnitsService { return &TestUnitsService{c: c} }
+
+// BusinessIdentifier names a merchant: Scheme such as "business:NO:ORG"
+// (10-30 characters) and ID such as "987654325" (4-50 digits or '-').
+type BusinessIdentifier struct {
+	Scheme string `json:"scheme"`
+	ID     string `json:"id"`
+}
+
+// check refuses an empty or malformed identifier; field is how the caller wrote it.
+func (b BusinessIdentifier) check(field string) error {
+	if b == (BusinessIdentifier{}) {
+		return core.Invalid(field, "is required")
+	}
+	if err := core.CheckRequired(field+".Scheme", b.Scheme); err != nil {
+		return err
+	}
+	if n := len([]rune(b.Scheme)); n < 10 || n > 30 {
+		return core.Invalid(field+".Scheme", "must be 10-30 characters (such as business:NO:ORG), got %q", b.Scheme)
+	}
+	if err := core.CheckRequired(field+".ID", b.ID); err != nil {
+		return err
+	}
+	if !matchAll(b.ID, 4, 50, func(c byte) bool { return c >= '0' && c <= '9' || c == '-' }) {
+		return core.Invalid(field+".ID", "must be 4-50 digits or '-', got %q", b.ID)
+	}
+	return nil
+}
+
+// MsnInfo is a sales unit as the Management API lists it.
+type MsnInfo struct {
+	MSN  string `json:"msn"`
+	Name string `json:"name"`
+}
+
+// CaptureType is how a sales unit captures payments.
+type CaptureType string
+
+// Capture types of the contract.
+const (
+	CaptureReserve       CaptureType = "ReserveCapture"
+	CaptureDirect        CaptureType = "DirectCapture"
+	CaptureNotApplicable CaptureType = "NotApplicable"
+)
+
+// Configuration is a sales unit's configuration. Every field may be absent from
+// the answer, and absence does not mean false: a nil pointer (or an empty
+// CaptureType) means "not told", so check for nil before reading a value.
+type Configuration struct {
+	PaymentAllowed               *bool       `json:"paymentAllowed,omitempty"`
+	CaptureType                  CaptureType `json:"captureType,omitempty"`
+	SkipLandingPageAllowed       *bool       `json:"skipLandingPageAllowed,omitempty"`
+	RecurringAllowed             *bool       `json:"recurringAllowed,omitempty"`
+	PartialCaptureAllowed        *bool       `json:"partialCaptureAllowed,omitempty"`
+	LateCaptureAllowed           *bool       `json:"lateCaptureAllowed,omitempty"`
+	LandingPagePhoneNumberLocked *bool       `json:"landingPagePhoneNumberLocked,omitempty"`
+	LongLivingPaymentAllowed     *bool       `json:"longLivingPaymentAllowed,omitempty"`
+	CreditCardPaymentAllowed     *bool       `json:"creditCardPaymentAllowed,omitempty"`
+}
+
+// PollEvent reports one poll of a waiter to WaitOptions.OnPoll: the attempt,
+// the time since the wait began, the state seen (or the error the wait keeps
+// going on) and the delay until the next poll.
+type PollEvent = core.PollEvent
+
+// WaitOptions shape a waiter (TestUnitsService.WaitUntilReady,
+// ProductOrdersService.WaitUntilCompleted). A nil *WaitOptions, or a zero
+// field, takes the default: polls start 2 s apart and grow by half each time
+// to 20 s (with jitter), and the wait gives up after 10 minutes with
+// portal.ErrWaitTimeout. A server's Retry-After is always honoured.
+type WaitOptions struct {
+	MinDelay time.Duration // first delay between polls; default 2 s
+	MaxDelay time.Duration // delays grow to this; default 20 s
+	Timeout  time.Duration // bound on the whole wait; default 10 min
+	// WaitForKeys makes WaitUntilReady also wait until the new unit's keys are
+	// issued (TestUnit.KeysReady), so that reading them cannot answer keys-not-ready.
+	// WaitUntilCompleted ignores it.
+	WaitForKeys bool
+	// OnPoll, when set, is called after every poll (for progress reports).
+	OnPoll func(PollEvent)
+}
+
+func (o *WaitOptions) pollOptions() core.PollOptions {
+	if o == nil {
+		return core.PollOptions{}
+	}
+	return core.PollOptions{MinDelay: o.MinDelay, MaxDelay: o.MaxDelay, Timeout: o.Timeout, OnPoll: o.OnPoll}
+}
+
+// checkUUID refuses a value that is not a UUID in its 36-character text form.
+func checkUUID(field, v string) error {
+	if err := core.CheckRequired(field, v); err != nil {
+		return err
+	}
+	ok := len(v) == 36
+	for i := 0; ok && i < len(v); i++ {
+		c := v[i]
+		switch i {
+		case 8, 13, 18, 23:
+			ok = c == '-'
+		default:
+			ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+		}
+	}
+	if !ok {
+		return core.Invalid(field, "must be a UUID such as 8a11afb7-c223-48ed-8ca6-4722b97261aa, got %q", v)
+	}
+	return nil
+}
+
+// matchAll reports whether s has min-max bytes, each accepted by ok.
+func matchAll(s string, minLen, maxLen int, ok func(byte) bool) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,69 @@
+package salesunit
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/vippsportal/sdk/internal/core"
+)
+
+// MerchantStatus is a merchant's status.
+type MerchantStatus string
+
+// Merchant statuses of the contract.
+const (
+	MerchantActive      MerchantStatus = "ACTIVE"
+	MerchantDeactivated MerchantStatus = "DEACTIVATED"
+)
+
+// Address is a postal address; empty fields were not given.
+type Address struct {
+	Lines       []string `json:"lines"`
+	PostCode    string   `json:"postCode,omitempty"`
+	City        string   `json:"city,omitempty"`
+	CountryCode string   `json:"countryCode,omitempty"`
+}
+
+// Merchant is a company as the Management API describes it.
+type Merchant struct {
+	BusinessIdentifier  BusinessIdentifier `json:"businessIdentifier"`
+	Name                string             `json:"name"`
+	Status              MerchantStatus     `json:"status"`
+	CreatedAt           time.Time          `json:"createdAt"`
+	UpdatedAt           time.Time          `json:"updatedAt"`
+	CountryCode         string             `json:"countryCode"`
+	BusinessAddress     *Address           `json:"businessAddress,omitempty"`
+	BusinessPostAddress *Address           `json:"businessPostAddress,omitempty"`
+}
+
+// Get fetches a merchant: GET /management/v1/merchants/{scheme}/{id}.
+// A merchant the caller cannot reach is portal.ErrNotFound, like an unknown one.
+func (s *MerchantsService) Get(ctx context.Context, bid BusinessIdentifier) (*Merchant, error) {
+	if err := bid.check("BusinessIdentifier"); err != nil {
+		return nil, err
+	}
+	var m Merchant
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMerchant",
+		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s", bid.Scheme, bid.ID)}, &m)
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// SalesUnits lists a merchant's production sales units (for a partner, those
+// connected to it): GET /management/v1/merchants/{scheme}/{id}/sales-units.
+// The answer is the whole list.
+func (s *MerchantsService) SalesUnits(ctx context.Context, bid BusinessIdentifier) ([]MsnInfo, error) {
+	if err := bid.check("BusinessIdentifier"); err != nil {
+		return nil, err
+	}
+	var units []MsnInfo
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "listMerchantSalesUnits",
+		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s/sales-units", bid.Scheme, bid.ID)}, &units)
+	if err != nil {
+		return nil, err
+	}
+	return units, nil
+}

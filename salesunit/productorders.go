@@ -1,0 +1,332 @@
+package salesunit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/internal/secret"
+)
+
+// ProductType is the product a merchant orders.
+type ProductType string
+
+// Product types of the contract.
+const (
+	ProductPaymentIntegration ProductType = "PAYMENT_INTEGRATION"
+	ProductCashier            ProductType = "CASHIER"
+	ProductCheckout           ProductType = "CHECKOUT"
+	ProductLogin              ProductType = "LOGIN"
+	ProductDonations          ProductType = "DONATIONS"
+)
+
+func (p ProductType) known() bool {
+	switch p {
+	case ProductPaymentIntegration, ProductCashier, ProductCheckout, ProductLogin, ProductDonations:
+		return true
+	}
+	return false
+}
+
+// ProductUseCase says where the product will be used.
+type ProductUseCase string
+
+// Use cases of the contract.
+const (
+	UseCaseWebsite         ProductUseCase = "Website"
+	UseCaseWebsiteWithTest ProductUseCase = "WebsiteWithTest"
+	UseCaseApp             ProductUseCase = "App"
+	UseCaseUnknown         ProductUseCase = "Unknown"
+)
+
+// ProductOrderStatus is where a product order is in its life: RECEIVED, then
+// MERCHANT_VIEWED, ORDER_SUBMITTED, and finally COMPLETED or REJECTED; an
+// unsubmitted order becomes EXPIRED after 14 days.
+type ProductOrderStatus string
+
+// Product order statuses of the contract.
+const (
+	OrderReceived       ProductOrderStatus = "RECEIVED"
+	OrderMerchantViewed ProductOrderStatus = "MERCHANT_VIEWED"
+	OrderSubmitted      ProductOrderStatus = "ORDER_SUBMITTED"
+	OrderExpired        ProductOrderStatus = "EXPIRED"
+	OrderCompleted      ProductOrderStatus = "COMPLETED"
+	OrderRejected       ProductOrderStatus = "REJECTED"
+)
+
+// Closed reports whether the order can no longer complete (REJECTED or EXPIRED).
+func (s ProductOrderStatus) Closed() bool { return s == OrderRejected || s == OrderExpired }
+
+// ProductOrderType says how an order was made.
+type ProductOrderType string
+
+// Order types of the contract.
+const (
+	OrderTypePrefill  ProductOrderType = "PREFILL"
+	OrderTypeTemplate ProductOrderType = "TEMPLATE"
+	OrderTypeManual   ProductOrderType = "MANUAL"
+)
+
+// BankAccount is a settlement bank account, such as {Scheme: "BBAN:NO", ID: "12345678903"}.
+type BankAccount struct {
+	Scheme string `json:"scheme"`
+	ID     string `json:"id"`
+}
+
+// App names the merchant's app.
+type App struct {
+	AppName string `json:"appName"`
+}
+
+// Website describes the merchant's website. TestWebsitePassword is a secret:
+// it prints redacted and json.Marshal of a request never writes it; Prefill sends it.
+type Website struct {
+	URL                 string        `json:"url"`
+	TermsURL            string        `json:"termsUrl"`
+	TestWebsiteURL      string        `json:"testWebsiteUrl,omitempty"`
+	TestWebsiteUsername string        `json:"testWebsiteUsername,omitempty"`
+	TestWebsitePassword secret.Secret `json:"testWebsitePassword,omitempty"`
+}
+
+// ProductOrderRequest prefills a product order for a merchant to review and
+// submit. BusinessIdentifier and ProductType are required; the rest is optional
+// (zero values are not sent).
+type ProductOrderRequest struct {
+	BusinessIdentifier       BusinessIdentifier `json:"businessIdentifier"`
+	ProductType              ProductType        `json:"productType"`
+	SalesUnitName            string             `json:"salesUnitName,omitempty"` // 1-40 characters
+	SalesUnitLogo            []byte             `json:"salesUnitLogo,omitempty"` // a PNG, sent as base64
+	SettlementBankAccount    *BankAccount       `json:"settlementBankAccount,omitempty"`
+	PricePackageID           string             `json:"pricePackageId,omitempty"` // one of PricePackages
+	ProductUseCase           ProductUseCase     `json:"productUseCase,omitempty"`
+	AnnualTurnover           *int64             `json:"annualTurnover,omitempty"`           // 0-999999999
+	AnnualTurnoverPercentage string             `json:"annualTurnoverPercentage,omitempty"` // "10", "20" ... "100"
+	IntendedPurpose          string             `json:"intendedPurpose,omitempty"`
+	App                      *App               `json:"app,omitempty"`
+	Website                  *Website           `json:"website,omitempty"`
+	HasRecurring             *bool              `json:"hasRecurring,omitempty"`
+	MerchantCategoryCode     string             `json:"merchantCategoryCode,omitempty"` // 4 digits
+}
+
+func (r *ProductOrderRequest) check() error {
+	const f = "ProductOrderRequest"
+	if r == nil {
+		return core.Invalid(f, "is required (got a nil *ProductOrderRequest)")
+	}
+	if err := r.BusinessIdentifier.check(f + ".BusinessIdentifier"); err != nil {
+		return err
+	}
+	if err := core.CheckRequired(f+".ProductType", string(r.ProductType)); err != nil {
+		return err
+	}
+	if !r.ProductType.known() {
+		return core.Invalid(f+".ProductType", "must be PAYMENT_INTEGRATION, CASHIER, CHECKOUT, LOGIN or DONATIONS, got %q", r.ProductType)
+	}
+	if n := utf8.RuneCountInString(r.SalesUnitName); n > 40 {
+		return core.Invalid(f+".SalesUnitName", "is %d characters; at most 40 are allowed", n)
+	}
+	if a := r.SettlementBankAccount; a != nil {
+		if n := utf8.RuneCountInString(a.Scheme); n < 5 || n > 20 {
+			return core.Invalid(f+".SettlementBankAccount.Scheme", "must be 5-20 characters (such as BBAN:NO), got %q", a.Scheme)
+		}
+		if !matchAll(a.ID, 9, 34, isDigit) {
+			return core.Invalid(f+".SettlementBankAccount.ID", "must be 9-34 digits")
+		}
+	}
+	if r.PricePackageID != "" {
+		if err := checkUUID(f+".PricePackageID", r.PricePackageID); err != nil {
+			return err
+		}
+	}
+	switch r.ProductUseCase {
+	case "", UseCaseWebsite, UseCaseWebsiteWithTest, UseCaseApp, UseCaseUnknown:
+	default:
+		return core.Invalid(f+".ProductUseCase", "must be Website, WebsiteWithTest, App or Unknown, got %q", r.ProductUseCase)
+	}
+	if t := r.AnnualTurnover; t != nil && (*t < 0 || *t > 999999999) {
+		return core.Invalid(f+".AnnualTurnover", "must be 0-999999999, got %d", *t)
+	}
+	if p := r.AnnualTurnoverPercentage; p != "" && !(p == "100" || len(p) == 2 && p[0] >= '1' && p[0] <= '9' && p[1] == '0') {
+		return core.Invalid(f+".AnnualTurnoverPercentage", "must be one of 10, 20 ... 100, got %q", p)
+	}
+	if r.App != nil {
+		if err := core.CheckRequired(f+".App.AppName", r.App.AppName); err != nil {
+			return err
+		}
+	}
+	if w := r.Website; w != nil {
+		if err := core.CheckRequired(f+".Website.URL", w.URL); err != nil {
+			return err
+		}
+		if err := core.CheckRequired(f+".Website.TermsURL", w.TermsURL); err != nil {
+			return err
+		}
+	}
+	if c := r.MerchantCategoryCode; c != "" && !matchAll(c, 4, 4, isDigit) {
+		return core.Invalid(f+".MerchantCategoryCode", "must be 4 digits, got %q", c)
+	}
+	return nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// productOrderBody is what Prefill sends: the request with the website's
+// password revealed (the public type never encodes it).
+type productOrderBody struct {
+	*ProductOrderRequest
+	Website *websiteBody `json:"website,omitempty"`
+}
+
+type websiteBody struct {
+	URL                 string `json:"url"`
+	TermsURL            string `json:"termsUrl"`
+	TestWebsiteURL      string `json:"testWebsiteUrl,omitempty"`
+	TestWebsiteUsername string `json:"testWebsiteUsername,omitempty"`
+	TestWebsitePassword string `json:"testWebsitePassword,omitempty"`
+}
+
+// PrefilledOrder is the answer to Prefill: the order's id and the URL where
+// the merchant reviews and submits it.
+type PrefilledOrder struct {
+	PrefilledOrderID string `json:"prefilledOrderId"`
+	PrefillURL       string `json:"prefillUrl"`
+}
+
+// ProductOrder is a product order and its progress. SalesUnit is set once the
+// order is COMPLETED.
+type ProductOrder struct {
+	ProductOrderType   ProductOrderType   `json:"productOrderType,omitempty"`
+	ProductOrderID     string             `json:"productOrderId,omitempty"`
+	ProductType        ProductType        `json:"productType,omitempty"`
+	Status             ProductOrderStatus `json:"status"`
+	BusinessIdentifier BusinessIdentifier `json:"businessIdentifier"`
+	ProductOrderURL    string             `json:"productOrderUrl,omitempty"`
+	SalesUnit          *MsnInfo           `json:"salesUnit,omitempty"`
+}
+
+// PricePackage is one of a partner's price packages.
+type PricePackage struct {
+	PricePackageID      string      `json:"pricePackageId"`
+	Name                string      `json:"name"`
+	Description         string      `json:"description"`
+	VisibleInSignupForm *bool       `json:"visibleInSignupForm,omitempty"`
+	ProductType         ProductType `json:"productType,omitempty"`
+	Market              string      `json:"market,omitempty"` // DK, NO or FI
+	Commission          *string     `json:"commission,omitempty"`
+}
+
+// ErrOrderClosed matches an *OrderClosedError: errors.Is(err, salesunit.ErrOrderClosed).
+var ErrOrderClosed = errors.New("vipps: product order closed without completing")
+
+// OrderClosedError is WaitUntilCompleted's answer for an order that can no
+// longer complete: the merchant's order was REJECTED, or it EXPIRED unsubmitted.
+type OrderClosedError struct {
+	Order *ProductOrder // the order as last read
+}
+
+func (e *OrderClosedError) Error() string {
+	return fmt.Sprintf("vipps: product order %s is %s and will not complete", e.Order.ProductOrderID, e.Order.Status)
+}
+
+// Is matches ErrOrderClosed.
+func (e *OrderClosedError) Is(target error) bool { return target == ErrOrderClosed }
+
+// Prefill prefills a product order for a merchant to review and submit:
+// POST /management/v1/product-orders. Partners only. A lost answer is retried
+// with the same Idempotency-Key, so the order is made once.
+func (s *ProductOrdersService) Prefill(ctx context.Context, req *ProductOrderRequest) (*PrefilledOrder, error) {
+	if err := req.check(); err != nil {
+		return nil, err
+	}
+	body := productOrderBody{ProductOrderRequest: req}
+	if w := req.Website; w != nil {
+		body.Website = &websiteBody{URL: w.URL, TermsURL: w.TermsURL, TestWebsiteURL: w.TestWebsiteURL,
+			TestWebsiteUsername: w.TestWebsiteUsername, TestWebsitePassword: w.TestWebsitePassword.Reveal()}
+	}
+	var o PrefilledOrder
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "prefillProductOrder",
+		Method: http.MethodPost, Path: "/management/v1/product-orders", Body: body, Idempotent: true}, &o)
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// Get fetches one product order: GET /management/v2/product-orders/{productOrderId}/details.
+func (s *ProductOrdersService) Get(ctx context.Context, productOrderID string) (*ProductOrder, error) {
+	if err := checkUUID("productOrderID", productOrderID); err != nil {
+		return nil, err
+	}
+	var o ProductOrder
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getProductOrder",
+		Method: http.MethodGet, Path: core.Path("/management/v2/product-orders/%s/details", productOrderID)}, &o)
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// List lists the caller's product orders: GET /management/v2/product-orders.
+// The answer is the whole list.
+func (s *ProductOrdersService) List(ctx context.Context) ([]ProductOrder, error) {
+	var orders []ProductOrder
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "listProductOrders",
+		Method: http.MethodGet, Path: "/management/v2/product-orders"}, &orders)
+	if err != nil {
+		return nil, err
+	}
+	return orders, nil
+}
+
+// Delete deletes a prefilled order the merchant has not submitted yet:
+// DELETE /management/v1/product-orders/{productOrderId}. A submitted order
+// answers 409 order-submitted (portal.ErrConflict).
+func (s *ProductOrdersService) Delete(ctx context.Context, productOrderID string) error {
+	if err := checkUUID("productOrderID", productOrderID); err != nil {
+		return err
+	}
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "deleteProductOrder",
+		Method: http.MethodDelete, Path: core.Path("/management/v1/product-orders/%s", productOrderID)}, nil)
+	return err
+}
+
+// PricePackages lists the calling partner's price packages:
+// GET /management/v1/partners/price-packages.
+func (s *ProductOrdersService) PricePackages(ctx context.Context) ([]PricePackage, error) {
+	var pkgs []PricePackage
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "listPricePackages",
+		Method: http.MethodGet, Path: "/management/v1/partners/price-packages"}, &pkgs)
+	if err != nil {
+		return nil, err
+	}
+	return pkgs, nil
+}
+
+// WaitUntilCompleted polls the order (GET /management/v2/product-orders/{productOrderId}/details)
+// until the merchant's order is COMPLETED, and returns it with its SalesUnit.
+// A REJECTED or EXPIRED order stops the wait at once with an *OrderClosedError
+// (errors.Is ErrOrderClosed). Errors that may pass (no answer, 429, 5xx) keep it
+// going; 400, 401, 403 and 404 stop it. Past opts.Timeout it returns a
+// *portal.WaitTimeoutError (portal.ErrWaitTimeout) whose Last is the *ProductOrder.
+func (s *ProductOrdersService) WaitUntilCompleted(ctx context.Context, productOrderID string, opts *WaitOptions) (*ProductOrder, error) {
+	if err := checkUUID("productOrderID", productOrderID); err != nil {
+		return nil, err
+	}
+	o, err := core.Poll(ctx, opts.pollOptions(), func(ctx context.Context) (*ProductOrder, bool, error) {
+		o, err := s.Get(ctx, productOrderID)
+		switch {
+		case err != nil:
+			return nil, false, err
+		case o.Status.Closed():
+			return o, false, &OrderClosedError{Order: o}
+		}
+		return o, o.Status == OrderCompleted, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}

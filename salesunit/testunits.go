@@ -1,0 +1,328 @@
+package salesunit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vippsportal/sdk/internal/core"
+)
+
+// TestUnitOptions are the three options of the portal's "new test sales unit"
+// form. They become the unit's Configuration: DirectCapture gives CaptureType
+// DirectCapture (else ReserveCapture), SkipLandingPage gives
+// SkipLandingPageAllowed, Recurring gives RecurringAllowed.
+type TestUnitOptions struct {
+	SkipLandingPage bool `json:"skipLandingPage"`
+	Recurring       bool `json:"recurring"`
+	DirectCapture   bool `json:"directCapture"`
+}
+
+// TestUnitRequest orders a test sales unit. Name is shown in the app: 1-50
+// characters, no leading or trailing space, no control character. Partner is
+// optional free text (at most 50 characters), echoed back and otherwise unused.
+type TestUnitRequest struct {
+	Name    string          `json:"name"`
+	Partner string          `json:"partner,omitempty"`
+	Options TestUnitOptions `json:"options"`
+}
+
+func (r *TestUnitRequest) check() error {
+	if err := core.CheckName("TestUnitRequest.Name", r.Name, 50); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(r.Partner); n > 50 {
+		return core.Invalid("TestUnitRequest.Partner", "is %d characters; at most 50 are allowed", n)
+	}
+	return nil
+}
+
+// CreationStatus is where the provisioning of a test unit is.
+type CreationStatus string
+
+// Creation statuses of the contract.
+const (
+	CreationPending   CreationStatus = "PENDING"
+	CreationCompleted CreationStatus = "COMPLETED"
+	CreationFailed    CreationStatus = "FAILED"
+)
+
+// Problem is a problem+json record kept inside another record: the Failure of
+// a FAILED creation (type .../provisioning-failed).
+type Problem struct {
+	Type         string             `json:"type"`
+	Title        string             `json:"title"`
+	Status       int                `json:"status"`
+	Detail       string             `json:"detail"`
+	Instance     string             `json:"instance"`
+	ExtraDetails []core.ExtraDetail `json:"extraDetails,omitempty"`
+}
+
+// Name is the problem's name: the last path segment of Type, such as "provisioning-failed".
+func (p *Problem) Name() string {
+	t := strings.TrimRight(p.Type, "/")
+	return t[strings.LastIndexByte(t, '/')+1:]
+}
+
+// Creation is the record of one test unit order. MSN and CompletedAt are set
+// if and only if Status is COMPLETED; Failure if and only if it is FAILED.
+// Request echoes the order with its options filled in.
+type Creation struct {
+	CreationID  string          `json:"creationId"`
+	Status      CreationStatus  `json:"status"`
+	Request     TestUnitRequest `json:"request"`
+	MSN         string          `json:"msn,omitempty"`
+	CreatedAt   time.Time       `json:"createdAt"`
+	CompletedAt time.Time       `json:"completedAt,omitzero"`
+	Failure     *Problem        `json:"failure,omitempty"`
+}
+
+// TestUnit is a test sales unit. It cannot be changed once it exists (the
+// contract refuses PATCH with 405 test-sales-unit-immutable): order a new one
+// for other options. KeysReady turns true once its API keys are issued, a
+// little after the unit completes.
+type TestUnit struct {
+	MSN                string             `json:"msn"`
+	Name               string             `json:"name"`
+	BusinessIdentifier BusinessIdentifier `json:"businessIdentifier"`
+	Partner            string             `json:"partner,omitempty"`
+	Options            TestUnitOptions    `json:"options"`
+	Configuration      Configuration      `json:"configuration"`
+	CreatedAt          time.Time          `json:"createdAt"`   // when it was ordered
+	CompletedAt        time.Time          `json:"completedAt"` // when it was provisioned: the listing order
+	KeysReady          bool               `json:"keysReady"`
+}
+
+// ListOptions choose a page: PageSize 1-100 (0 for the server's default of
+// 20) and the PageToken of the previous page's NextPageToken ("" for the first).
+type ListOptions struct {
+	PageSize  int
+	PageToken string
+}
+
+func (o *ListOptions) query() (url.Values, error) {
+	if o == nil {
+		return nil, nil
+	}
+	if err := core.CheckPageSize("ListOptions.PageSize", o.PageSize); err != nil {
+		return nil, err
+	}
+	return core.PageQuery(o.PageSize, o.PageToken), nil
+}
+
+// TestUnitPage is one page of test units; NextPageToken is "" on the last page.
+type TestUnitPage struct {
+	Items         []TestUnit `json:"items"`
+	NextPageToken string     `json:"nextPageToken,omitempty"`
+}
+
+// CreationPage is one page of creation records; NextPageToken is "" on the last page.
+type CreationPage struct {
+	Items         []Creation `json:"items"`
+	NextPageToken string     `json:"nextPageToken,omitempty"`
+}
+
+// ErrCreationFailed matches a *CreationFailedError: errors.Is(err, salesunit.ErrCreationFailed).
+var ErrCreationFailed = errors.New("vipps: test sales unit creation failed")
+
+// CreationFailedError is WaitUntilReady's answer for a creation that ended
+// FAILED; Creation.Failure says why. Order a new unit to try again.
+type CreationFailedError struct {
+	Creation *Creation
+}
+
+func (e *CreationFailedError) Error() string {
+	s := "vipps: test sales unit creation " + e.Creation.CreationID + " failed"
+	if f := e.Creation.Failure; f != nil {
+		switch {
+		case f.Detail != "":
+			s += ": " + f.Detail
+		case f.Title != "":
+			s += ": " + f.Title
+		}
+	}
+	return s
+}
+
+// Is matches ErrCreationFailed.
+func (e *CreationFailedError) Is(target error) bool { return target == ErrCreationFailed }
+
+// Create orders a new test sales unit: POST /portal/v1/test-sales-units.
+// The answer (202) is its creation record, normally PENDING: pass its
+// CreationID to WaitUntilReady. A lost answer is retried with the same
+// Idempotency-Key, so one unit is made; if the call fails anyway, Creations
+// finds the record. Needs a portal user that is an ADMINISTRATOR or holds
+// DEVELOPER on one of the merchant's units.
+func (s *TestUnitsService) Create(ctx context.Context, req TestUnitRequest) (*Creation, error) {
+	if err := req.check(); err != nil {
+		return nil, err
+	}
+	var cr Creation
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
+		Method: http.MethodPost, Path: "/portal/v1/test-sales-units", Body: req, Idempotent: true}, &cr)
+	if err != nil {
+		return nil, err
+	}
+	return &cr, nil
+}
+
+// Get fetches one test sales unit: GET /portal/v1/test-sales-units/{msn}.
+func (s *TestUnitsService) Get(ctx context.Context, msn string) (*TestUnit, error) {
+	if err := core.CheckMSN("msn", msn); err != nil {
+		return nil, err
+	}
+	var u TestUnit
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
+		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/%s", msn)}, &u)
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// List fetches one page of the merchant's completed test units, in order of
+// completion: GET /portal/v1/test-sales-units. Units still being provisioned
+// are not listed. A nil opts is the first page at the default size.
+func (s *TestUnitsService) List(ctx context.Context, opts *ListOptions) (*TestUnitPage, error) {
+	q, err := opts.query()
+	if err != nil {
+		return nil, err
+	}
+	var p TestUnitPage
+	_, err = s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
+		Method: http.MethodGet, Path: "/portal/v1/test-sales-units", Query: q}, &p)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// All walks every page of GET /portal/v1/test-sales-units lazily, from
+// opts.PageToken on (opts is copied; nil is allowed). An error ends the walk
+// as the last pair.
+func (s *TestUnitsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[TestUnit, error] {
+	o := copyOptions(opts)
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (core.Page[TestUnit], error) {
+		p, err := s.List(ctx, &ListOptions{PageSize: o.PageSize, PageToken: token})
+		if err != nil {
+			return core.Page[TestUnit]{}, err
+		}
+		return core.Page[TestUnit]{Items: p.Items, NextPageToken: p.NextPageToken}, nil
+	})
+}
+
+// Creation fetches one creation record: GET /portal/v1/test-sales-units/creations/{creationId}.
+func (s *TestUnitsService) Creation(ctx context.Context, creationID string) (*Creation, error) {
+	if err := checkUUID("creationID", creationID); err != nil {
+		return nil, err
+	}
+	var cr Creation
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
+		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/creations/%s", creationID)}, &cr)
+	if err != nil {
+		return nil, err
+	}
+	return &cr, nil
+}
+
+// Creations fetches one page of the merchant's creation records, oldest first,
+// with the given status ("" for all): GET /portal/v1/test-sales-units/creations.
+// Use it to find a creation whose id was lost.
+func (s *TestUnitsService) Creations(ctx context.Context, status CreationStatus, opts *ListOptions) (*CreationPage, error) {
+	switch status {
+	case "", CreationPending, CreationCompleted, CreationFailed:
+	default:
+		return nil, core.Invalid("status", "must be PENDING, COMPLETED, FAILED or empty (all), got %q", status)
+	}
+	q, err := opts.query()
+	if err != nil {
+		return nil, err
+	}
+	if status != "" {
+		if q == nil {
+			q = url.Values{}
+		}
+		q.Set("status", string(status))
+	}
+	var p CreationPage
+	_, err = s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
+		Method: http.MethodGet, Path: "/portal/v1/test-sales-units/creations", Query: q}, &p)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// AllCreations walks every page of GET /portal/v1/test-sales-units/creations
+// with the given status ("" for all) lazily (opts is copied; nil is allowed).
+func (s *TestUnitsService) AllCreations(ctx context.Context, status CreationStatus, opts *ListOptions) iter.Seq2[Creation, error] {
+	o := copyOptions(opts)
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (core.Page[Creation], error) {
+		p, err := s.Creations(ctx, status, &ListOptions{PageSize: o.PageSize, PageToken: token})
+		if err != nil {
+			return core.Page[Creation]{}, err
+		}
+		return core.Page[Creation]{Items: p.Items, NextPageToken: p.NextPageToken}, nil
+	})
+}
+
+func copyOptions(opts *ListOptions) ListOptions {
+	if opts == nil {
+		return ListOptions{}
+	}
+	return *opts
+}
+
+// WaitUntilReady waits for an ordered test unit and returns it. It polls the
+// creation (GET /portal/v1/test-sales-units/creations/{creationId}) until it is
+// COMPLETED, then fetches the unit (GET /portal/v1/test-sales-units/{msn}); with
+// opts.WaitForKeys it goes on polling the unit until KeysReady.
+//
+// A FAILED creation stops the wait at once with a *CreationFailedError
+// (errors.Is ErrCreationFailed). Errors that may pass (no answer, 408, 429,
+// 5xx, keys-not-ready) keep it going, honouring the server's Retry-After;
+// 400, 401, 403 and 404 stop it at once. Past opts.Timeout (10 minutes by
+// default) it returns a *portal.WaitTimeoutError (portal.ErrWaitTimeout) whose
+// Last is the *Creation, or the *TestUnit when only its keys were missing;
+// OnPoll events carry the same State.
+func (s *TestUnitsService) WaitUntilReady(ctx context.Context, creationID string, opts *WaitOptions) (*TestUnit, error) {
+	if err := checkUUID("creationID", creationID); err != nil {
+		return nil, err
+	}
+	waitForKeys := opts != nil && opts.WaitForKeys
+	var msn string // known once the creation has completed
+	v, err := core.Poll(ctx, opts.pollOptions(), func(ctx context.Context) (any, bool, error) {
+		if msn == "" {
+			cr, err := s.Creation(ctx, creationID)
+			if err != nil {
+				return nil, false, err
+			}
+			switch cr.Status {
+			case CreationFailed:
+				return cr, false, &CreationFailedError{Creation: cr}
+			case CreationCompleted:
+				if cr.MSN == "" {
+					return cr, false, fmt.Errorf("vipps: creation %s is COMPLETED without an msn", creationID)
+				}
+				msn = cr.MSN
+			default:
+				return cr, false, nil
+			}
+		}
+		u, err := s.Get(ctx, msn)
+		if err != nil {
+			return nil, false, err
+		}
+		return u, !waitForKeys || u.KeysReady, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*TestUnit), nil
+}
