@@ -1,10 +1,223 @@
 // Package users manages the portal users of a merchant and their access to sales units.
+//
+// These are modelled portal operations (/portal/v1/...): Vipps publishes no API
+// for portal users, so they work against the SDK's simulator or a gateway that
+// serves the SDK's contract. Every call except Me and Get (of oneself) needs
+// credentials of an ADMINISTRATOR of the merchant; other users get a
+// 403 administrator-required, unit and partner keys a 403 not-a-portal-user.
 package users
 
-import "github.com/vippsportal/sdk/internal/core"
+import (
+	"context"
+	"iter"
+	"net/http"
+	"unicode/utf8"
 
-// Service manages portal users.
+	"github.com/vippsportal/sdk/internal/core"
+)
+
+// Limits of the contract.
+const (
+	maxNameLen   = 100
+	maxEmailLen  = 254
+	maxUserIDLen = 64
+)
+
+// Service manages portal users: invite, list, grant, revoke, remove.
 type Service struct{ c *core.Client }
 
 // NewService is called by portal.New.
 func NewService(c *core.Client) *Service { return &Service{c: c} }
+
+// Me reads the portal user the client's credentials act as: GET /portal/v1/me.
+func (s *Service) Me(ctx context.Context) (*Me, error) {
+	var me Me
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getMe",
+		Method: http.MethodGet, Path: "/portal/v1/me"}, &me)
+	if err != nil {
+		return nil, err
+	}
+	return &me, nil
+}
+
+// Invite adds a person as a portal user of the caller's merchant: POST /portal/v1/users.
+//
+// The new user is INVITED until the person logs in to the portal. A phone
+// number that is already a user of the merchant is a 409 user-exists
+// (errors.Is(err, ErrConflict), Problem "user-exists"). The call carries an
+// Idempotency-Key, so a retry after a lost answer invites the person once.
+func (s *Service) Invite(ctx context.Context, req *InviteRequest) (*User, error) {
+	if err := checkInvite(req); err != nil {
+		return nil, err
+	}
+	var u User
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "inviteUser",
+		Method: http.MethodPost, Path: "/portal/v1/users", Body: req, Idempotent: true}, &u)
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// Get reads one portal user: GET /portal/v1/users/{userId}.
+//
+// An ADMINISTRATOR may read any user of its merchant; other users only themselves.
+func (s *Service) Get(ctx context.Context, userID string) (*User, error) {
+	if err := checkUserID(userID); err != nil {
+		return nil, err
+	}
+	var u User
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getUser",
+		Method: http.MethodGet, Path: core.Path("/portal/v1/users/%s", userID)}, &u)
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// List reads one page of the merchant's portal users, oldest first: GET /portal/v1/users.
+//
+// opts may be nil (first page, the server's page size). Use All to walk every page.
+func (s *Service) List(ctx context.Context, opts *ListOptions) (*UserPage, error) {
+	var o ListOptions
+	if opts != nil {
+		o = *opts
+	}
+	if err := core.CheckPageSize("ListOptions.PageSize", o.PageSize); err != nil {
+		return nil, err
+	}
+	p, err := s.list(ctx, o.PageSize, o.PageToken)
+	if err != nil {
+		return nil, err
+	}
+	return &UserPage{Items: p.Items, NextPageToken: p.NextPageToken}, nil
+}
+
+func (s *Service) list(ctx context.Context, pageSize int, token string) (core.Page[User], error) {
+	var p core.Page[User]
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listUsers",
+		Method: http.MethodGet, Path: "/portal/v1/users", Query: core.PageQuery(pageSize, token)}, &p)
+	return p, err
+}
+
+// All walks every portal user of the merchant, oldest first, fetching pages of
+// GET /portal/v1/users lazily as the loop goes on.
+//
+// It starts at opts.PageToken (the first page when empty) and copies opts, so
+// the caller may reuse them. An error ends the walk as the last pair.
+func (s *Service) All(ctx context.Context, opts *ListOptions) iter.Seq2[User, error] {
+	var o ListOptions
+	if opts != nil {
+		o = *opts
+	}
+	if err := core.CheckPageSize("ListOptions.PageSize", o.PageSize); err != nil {
+		return func(yield func(User, error) bool) { yield(User{}, err) }
+	}
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (core.Page[User], error) {
+		return s.list(ctx, o.PageSize, token)
+	})
+}
+
+// Grant sets a user's permissions on one sales unit, replacing what it held
+// there: PUT /portal/v1/users/{userId}/sales-units/{msn}.
+//
+// perms must be a non-empty set of distinct permissions. Granting the same set
+// again changes nothing (GrantedAt moves only when the set changes). A unit the
+// caller's merchant does not own is a 404.
+func (s *Service) Grant(ctx context.Context, userID, msn string, perms ...Permission) (*SalesUnitAccess, error) {
+	if err := checkUserID(userID); err != nil {
+		return nil, err
+	}
+	if err := core.CheckMSN("msn", msn); err != nil {
+		return nil, err
+	}
+	if err := checkPermissions(perms); err != nil {
+		return nil, err
+	}
+	body := struct {
+		Permissions []Permission `json:"permissions"`
+	}{perms}
+	var a SalesUnitAccess
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "grantAccess",
+		Method: http.MethodPut, Path: core.Path("/portal/v1/users/%s/sales-units/%s", userID, msn), Body: body}, &a)
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// Revoke removes all of a user's permissions on one sales unit:
+// DELETE /portal/v1/users/{userId}/sales-units/{msn}.
+//
+// Revoking where the user holds nothing succeeds.
+func (s *Service) Revoke(ctx context.Context, userID, msn string) error {
+	if err := checkUserID(userID); err != nil {
+		return err
+	}
+	if err := core.CheckMSN("msn", msn); err != nil {
+		return err
+	}
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "revokeAccess",
+		Method: http.MethodDelete, Path: core.Path("/portal/v1/users/%s/sales-units/%s", userID, msn)}, nil)
+	return err
+}
+
+// Remove deletes a portal user, its grants and its API client: DELETE /portal/v1/users/{userId}.
+//
+// The removed user's API client stops working at once. Removing the merchant's
+// last ACTIVE ADMINISTRATOR is a 409 last-administrator. A retry after a lost
+// answer that finds the user already gone reports success.
+func (s *Service) Remove(ctx context.Context, userID string) error {
+	if err := checkUserID(userID); err != nil {
+		return err
+	}
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "removeUser",
+		Method: http.MethodDelete, Path: core.Path("/portal/v1/users/%s", userID)}, nil)
+	return err
+}
+
+func checkUserID(userID string) error {
+	if userID == "" {
+		return core.Invalid("userID", "must not be empty")
+	}
+	if n := utf8.RuneCountInString(userID); n > maxUserIDLen {
+		return core.Invalid("userID", "is %d characters; at most %d are allowed", n, maxUserIDLen)
+	}
+	return nil
+}
+
+func checkInvite(req *InviteRequest) error {
+	if req == nil {
+		return core.Invalid("InviteRequest", "must not be nil")
+	}
+	if err := core.CheckPhone("InviteRequest.PhoneNumber", req.PhoneNumber); err != nil {
+		return err
+	}
+	if err := core.CheckName("InviteRequest.Name", req.Name, maxNameLen); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(req.Email); n > maxEmailLen {
+		return core.Invalid("InviteRequest.Email", "is %d characters; at most %d are allowed", n, maxEmailLen)
+	}
+	if !req.Role.Valid() {
+		return core.Invalid("InviteRequest.Role", "must be ADMINISTRATOR, SALES_UNIT_MANAGER or ASSISTANT, got %q", string(req.Role))
+	}
+	return nil
+}
+
+func checkPermissions(perms []Permission) error {
+	if len(perms) == 0 {
+		return core.Invalid("permissions", "must name at least one permission (use Revoke to remove all)")
+	}
+	seen := make(map[Permission]bool, len(perms))
+	for _, p := range perms {
+		if !p.Valid() {
+			return core.Invalid("permissions", "has unknown permission %q; use DEVELOPER or TRANSACTION_MANAGEMENT", string(p))
+		}
+		if seen[p] {
+			return core.Invalid("permissions", "names %s twice", p)
+		}
+		seen[p] = true
+	}
+	return nil
+}
