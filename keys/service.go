@@ -1,9 +1,217 @@
 package keys
 
-import "github.com/vippsportal/sdk/internal/core"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
 
-// Service reads, regenerates, verifies and rotates API keys.
+	"github.com/vippsportal/sdk/internal/core"
+)
+
+// Service reads, regenerates, verifies and rotates the API keys of sales units.
+// Get and Regenerate are portal operations (a portal URL must be configured);
+// Verify calls only Vipps' token endpoint, so it works against Vipps today.
 type Service struct{ c *core.Client }
 
 // NewService is called by portal.New.
 func NewService(c *core.Client) *Service { return &Service{c: c} }
+
+// Get fetches the key set of a test or production sales unit:
+// GET /portal/v1/sales-units/{msn}/keys.
+//
+// It needs an ADMINISTRATOR of the unit's merchant or the DEVELOPER permission
+// on the unit (else 403 keys-hidden); a new test unit answers 409
+// keys-not-ready (errors.Is(err, ErrKeysNotReady)) until its keys are issued.
+func (s *Service) Get(ctx context.Context, msn string) (*Set, error) {
+	if err := core.CheckMSN("msn", msn); err != nil {
+		return nil, err
+	}
+	var set Set
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getKeys",
+		Method: http.MethodGet, Path: core.Path("/portal/v1/sales-units/%s/keys", msn)}, &set)
+	if err != nil {
+		return nil, err
+	}
+	return &set, nil
+}
+
+// regenerateBody is the contract's RegenerateRequest.
+type regenerateBody struct {
+	Key Name `json:"key"`
+}
+
+// Regenerate replaces one key of a sales unit with a new random value and
+// returns the whole new set: POST /portal/v1/sales-units/{msn}/keys/regenerate.
+//
+// The old value stops working at once (tokens already issued stay valid until
+// they expire). The call carries an Idempotency-Key, reused on every retry, so
+// an answer lost on the way still returns the set of the one regeneration done;
+// pass your own key with portal.WithIdempotencyKey to repeat a call safely
+// after a crash. To replace keys without downtime use Rotate.
+func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, error) {
+	if err := core.CheckMSN("msn", msn); err != nil {
+		return nil, err
+	}
+	if !name.Valid() {
+		return nil, core.Invalid("name", "must be clientId, clientSecret, subscriptionKeyPrimary or subscriptionKeySecondary, got %q", string(name))
+	}
+	var set Set
+	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "regenerateKey",
+		Method: http.MethodPost, Path: core.Path("/portal/v1/sales-units/%s/keys/regenerate", msn),
+		Body: regenerateBody{Key: name}, Idempotent: true}, &set)
+	if err != nil {
+		return nil, err
+	}
+	return &set, nil
+}
+
+// Verification is the outcome of Verify: which subscription keys of a set got
+// a token with the set's client id and secret. It holds no secret.
+type Verification struct {
+	MSN          string
+	Environment  string
+	TokenURL     string // the token endpoint asked: the environment's, or the client's custom base URL
+	PrimaryOK    bool   // a token was issued with the primary subscription key
+	SecondaryOK  bool   // a token was issued with the secondary subscription key
+	PrimaryErr   error  // why not, when PrimaryOK is false (a *portal.Error inside)
+	SecondaryErr error  // why not, when SecondaryOK is false
+	VerifiedAt   time.Time
+}
+
+// OK reports whether both subscription keys got a token.
+func (v *Verification) OK() bool { return v != nil && v.PrimaryOK && v.SecondaryOK }
+
+// Works reports whether key n was proved to work: a subscription key by its own
+// token request, the client id and secret by either of the two.
+func (v *Verification) Works(n Name) bool {
+	if v == nil {
+		return false
+	}
+	switch n {
+	case SubscriptionKeyPrimary:
+		return v.PrimaryOK
+	case SubscriptionKeySecondary:
+		return v.SecondaryOK
+	case ClientID, ClientSecret:
+		return v.PrimaryOK || v.SecondaryOK
+	}
+	return false
+}
+
+// errFor is the failure that concerns key n (for the client id and secret: the primary's).
+func (v *Verification) errFor(n Name) error {
+	switch n {
+	case SubscriptionKeySecondary:
+		return v.SecondaryErr
+	case SubscriptionKeyPrimary, ClientID, ClientSecret:
+		if v.PrimaryErr != nil {
+			return v.PrimaryErr
+		}
+		return v.SecondaryErr
+	}
+	return nil
+}
+
+// String summarises the verification without any key value.
+func (v *Verification) String() string {
+	if v == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("sales unit %s (%s): subscriptionKeyPrimary %s, subscriptionKeySecondary %s",
+		v.MSN, v.Environment, okText(v.PrimaryOK), okText(v.SecondaryOK))
+}
+
+func okText(ok bool) string {
+	if ok {
+		return "works"
+	}
+	return "FAILS"
+}
+
+// KeyError is a key of a set that did not work, or a step of a workflow that
+// failed on one key. Err holds the cause (a *portal.Error for an answer: 401
+// invalid_client for a wrong client id or secret, 401 "gateway" for a wrong
+// subscription key); errors.As and errors.Is see through it.
+type KeyError struct {
+	MSN  string
+	Name Name
+	Err  error
+}
+
+func (e *KeyError) Error() string {
+	return fmt.Sprintf("keys: %s of sales unit %s does not work: %v", e.Name, e.MSN, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// Verify proves a key set by asking for an access token once per subscription
+// key (primary, then secondary), each with the set's client id and secret:
+// POST /accesstoken/get at the token endpoint of the set's environment (the
+// client's base URL when it is custom), outside the client's token cache.
+//
+// The *Verification says which keys work. When either does not, the error is
+// not nil: it joins one *KeyError per failing key, each wrapping the
+// *portal.Error (errors.Is(err, portal.ErrUnauthorized) for a rejected key).
+func (s *Service) Verify(ctx context.Context, set *Set) (*Verification, error) {
+	if err := checkSet("set", set); err != nil {
+		return nil, err
+	}
+	return s.verify(ctx, *set)
+}
+
+func (s *Service) verify(ctx context.Context, set Set) (*Verification, error) {
+	url := s.c.TokenURL(set.Environment)
+	v := &Verification{MSN: set.MSN, Environment: set.Environment, TokenURL: url}
+	var errs []error
+	for _, n := range []Name{SubscriptionKeyPrimary, SubscriptionKeySecondary} {
+		_, err := s.c.FetchToken(ctx, s.credentials(set, n), url)
+		if err != nil {
+			err = &KeyError{MSN: set.MSN, Name: n, Err: err}
+			errs = append(errs, err)
+		}
+		if n == SubscriptionKeyPrimary {
+			v.PrimaryOK, v.PrimaryErr = err == nil, err
+		} else {
+			v.SecondaryOK, v.SecondaryErr = err == nil, err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	v.VerifiedAt = time.Now()
+	return v, errors.Join(errs...)
+}
+
+// credentials are the set's client id and secret with subscription key n.
+func (s *Service) credentials(set Set, n Name) core.Credentials {
+	return core.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret,
+		SubscriptionKey: set.SubscriptionKey(n), MSN: set.MSN}
+}
+
+// checkSet refuses a set that cannot be used for a token request, naming the field.
+func checkSet(field string, set *Set) error {
+	if set == nil {
+		return core.Invalid(field, "is nil")
+	}
+	if err := core.CheckMSN(field+".MSN", set.MSN); err != nil {
+		return err
+	}
+	if set.Environment != EnvironmentProduction && set.Environment != EnvironmentTest {
+		return core.Invalid(field+".Environment", "must be %q or %q, got %q", EnvironmentProduction, EnvironmentTest, set.Environment)
+	}
+	if err := core.CheckRequired(field+".ClientID", set.ClientID); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		v    Secret
+	}{{".ClientSecret", set.ClientSecret}, {".SubscriptionKeyPrimary", set.SubscriptionKeyPrimary}, {".SubscriptionKeySecondary", set.SubscriptionKeySecondary}} {
+		if f.v.IsZero() {
+			return core.Invalid(field+f.name, "is required")
+		}
+	}
+	return nil
+}
