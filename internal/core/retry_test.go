@@ -225,7 +225,7 @@ func TestRetryAfterClamped(t *testing.T) {
 		ctx    func(context.Context) (context.Context, context.CancelFunc)
 		want   time.Duration
 	}{
-		"over MaxRetryAfter": {header: "31", ctx: func(c context.Context) (context.Context, context.CancelFunc) { return c, func() {} }, want: 31 * time.Second},
+		"over MaxRetryAfter":           {header: "31", ctx: func(c context.Context) (context.Context, context.CancelFunc) { return c, func() {} }, want: 31 * time.Second},
 		"http-date over MaxRetryAfter": {header: "date+45s", ctx: func(c context.Context) (context.Context, context.CancelFunc) { return c, func() {} }, want: 45 * time.Second},
 		"past the deadline": {header: "5", ctx: func(c context.Context) (context.Context, context.CancelFunc) {
 			return context.WithTimeout(c, 4*time.Second)

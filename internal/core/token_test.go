@@ -1,0 +1,303 @@
+package core_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vippsportal/sdk/internal/core"
+)
+
+func TestConcurrentCallersShareOneTokenFetch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mock := httpmock.NewMockTransport()
+		release := make(chan struct{})
+		var tokenCalls atomic.Int32
+		mock.RegisterResponder("POST", mockBase+"/accesstoken/get", func(r *http.Request) (*http.Response, error) {
+			tokenCalls.Add(1)
+			<-release // hold the fetch until every caller is waiting
+			return httpmock.NewStringResponse(200, tokenJSON(testAccessToken, 3600)), nil
+		})
+		c := newClient(t, mockBase, &http.Client{Transport: mock})
+		const n = 200
+		var wg sync.WaitGroup
+		toks := make([]string, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				tok, err := c.Token(t.Context(), core.GroupManagement)
+				errs[i] = err
+				if err == nil {
+					toks[i] = tok.AccessToken.Reveal()
+				}
+			})
+		}
+		synctest.Wait() // all 200 are blocked: one in the fetch, 199 waiting for it
+		assert.EqualValues(t, 1, tokenCalls.Load())
+		close(release)
+		wg.Wait()
+		for i := range n {
+			require.NoError(t, errs[i])
+			assert.Equal(t, testAccessToken, toks[i])
+		}
+		assert.EqualValues(t, 1, tokenCalls.Load(), "exactly one token request for 200 callers")
+	})
+}
+
+func TestConcurrentCallsOnRealServerOneToken(t *testing.T) {
+	s := newServer(t, failThen(0, 0, ""))
+	c := newClient(t, s.URL, httpClient(t))
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for range 200 {
+		wg.Go(func() {
+			if _, err := c.Do(t.Context(), getReq(), nil); err != nil {
+				failed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Zero(t, failed.Load())
+	assert.EqualValues(t, 1, s.tokens.Load())
+	assert.EqualValues(t, 200, s.api.Load())
+}
+
+func TestProblem401RefreshesTokenOnce(t *testing.T) {
+	t.Run("then success", func(t *testing.T) {
+		var calls atomic.Int32
+		s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if calls.Add(1) == 1 {
+				writeProblem(w, 401, "invalid-token", "token expired")
+				return
+			}
+			_, _ = io.WriteString(w, `{"id":"t1"}`)
+		})
+		c := newClient(t, s.URL, httpClient(t))
+		var out thing
+		_, err := c.Do(t.Context(), getReq(), &out)
+		require.NoError(t, err)
+		assert.Equal(t, "t1", out.ID)
+		assert.EqualValues(t, 2, s.tokens.Load())
+		assert.EqualValues(t, 2, s.api.Load())
+		reqs := s.apiRequests()
+		assert.Equal(t, "Bearer "+testAccessToken+"-1", reqs[0].Header.Get("Authorization"))
+		assert.Equal(t, "Bearer "+testAccessToken+"-2", reqs[1].Header.Get("Authorization"), "the retry uses the new token")
+		// The new token is cached: a further call fetches none.
+		_, err = c.Do(t.Context(), getReq(), nil)
+		require.NoError(t, err)
+		assert.EqualValues(t, 2, s.tokens.Load())
+	})
+	t.Run("401 again", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, r *http.Request) { writeProblem(w, 401, "token-revoked", "revoked") })
+		c := newClient(t, s.URL, httpClient(t))
+		_, err := c.Do(t.Context(), getReq(), nil)
+		var apiErr *core.Error
+		require.ErrorAs(t, err, &apiErr)
+		assert.ErrorIs(t, err, core.ErrUnauthorized)
+		assert.Equal(t, core.ProblemTokenRevoked, apiErr.Problem)
+		assert.EqualValues(t, 2, s.tokens.Load(), "refreshed once only")
+		assert.EqualValues(t, 2, s.api.Load())
+	})
+	t.Run("gateway 401 not retried", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(401)
+			_, _ = io.WriteString(w, `{ "statusCode": 401, "message": "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription." }`)
+		})
+		c := newClient(t, s.URL, httpClient(t))
+		_, err := c.Do(t.Context(), getReq(), nil)
+		var apiErr *core.Error
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, core.ProblemGateway, apiErr.Problem)
+		assert.ErrorIs(t, err, core.ErrUnauthorized)
+		assert.EqualValues(t, 1, s.tokens.Load())
+		assert.EqualValues(t, 1, s.api.Load())
+	})
+}
+
+// fakeClock is a settable clock for core.Config.Now.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeClock) Set(t time.Time) {
+	f.mu.Lock()
+	f.now = t
+	f.mu.Unlock()
+}
+
+func TestTokenCacheExpiryFromReceiveTime(t *testing.T) {
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := &fakeClock{now: start}
+	s := newServer(t, failThen(0, 0, ""))
+	s.tokenFor = func(n int32) (int, string) {
+		// The fetch takes 10 s on our clock; and the server's expires_on is long past
+		// (a skewed server clock): neither may shorten or lengthen the cache.
+		clock.Set(clock.Now().Add(10 * time.Second))
+		return 200, fmt.Sprintf(`{"token_type":"Bearer","expires_in":"3600","expires_on":"1000","access_token":"%s-%d"}`, testAccessToken, n)
+	}
+	c := newClient(t, s.URL, httpClient(t), func(cfg *core.Config) { cfg.Now = clock.Now })
+
+	tok, err := c.Token(t.Context(), core.GroupManagement)
+	require.NoError(t, err)
+	received := start.Add(10 * time.Second)
+	assert.Equal(t, received, tok.Received)
+	assert.Equal(t, time.Hour, tok.ExpiresIn)
+	// Margin: min(1 min, expires_in/10) = 1 min.
+	assert.Equal(t, received.Add(time.Hour-time.Minute), tok.ValidUntil())
+
+	clock.Set(received.Add(time.Hour - time.Minute - time.Nanosecond))
+	_, err = c.Do(t.Context(), getReq(), nil)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, s.tokens.Load(), "still valid just before expires_in minus margin, counted from receipt")
+
+	clock.Set(received.Add(time.Hour - time.Minute))
+	_, err = c.Do(t.Context(), getReq(), nil)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, s.tokens.Load(), "refetched at expires_in minus margin")
+	reqs := s.apiRequests()
+	assert.Equal(t, "Bearer "+testAccessToken+"-2", reqs[len(reqs)-1].Header.Get("Authorization"))
+}
+
+func TestTokenMarginShortLived(t *testing.T) {
+	tok, err := core.ParseToken([]byte(`{"access_token":"abc","expires_in":100}`), time.Unix(1000, 0))
+	require.NoError(t, err)
+	assert.Equal(t, time.Unix(1090, 0), tok.ValidUntil(), "margin is a tenth of a short lifetime")
+}
+
+func TestParseTokenStringsAndNumbers(t *testing.T) {
+	recv := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for name, body := range map[string]string{
+		"strings": `{"token_type":"Bearer","expires_in":"86399","ext_expires_in":"86399","expires_on":"1767312000","not_before":"1767225600","resource":"00000002-0000-0000-c000-000000000000","access_token":"eyJ0eXAi.abc.def"}`,
+		"numbers": `{"token_type":"Bearer","expires_in":86399,"ext_expires_in":86399,"expires_on":1767312000,"access_token":"eyJ0eXAi.abc.def"}`,
+		"spaced":  `{ "token_type" : "Bearer" , "expires_in" :  86399 , "expires_on" : "1767312000", "access_token" : "eyJ0eXAi.abc.def" }`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			tok, err := core.ParseToken([]byte(body), recv)
+			require.NoError(t, err)
+			assert.Equal(t, "eyJ0eXAi.abc.def", tok.AccessToken.Reveal())
+			assert.Equal(t, "Bearer", tok.TokenType)
+			assert.Equal(t, 86399*time.Second, tok.ExpiresIn)
+			assert.Equal(t, time.Unix(1767312000, 0), tok.ExpiresOn)
+			assert.Equal(t, recv, tok.Received)
+		})
+	}
+	for name, body := range map[string]string{
+		"no token":        `{"expires_in":"3600"}`,
+		"null token":      `{"access_token":null,"expires_in":"3600"}`,
+		"bad expires_in":  `{"access_token":"x","expires_in":"soon"}`,
+		"negative":        `{"access_token":"x","expires_in":-5}`,
+		"huge":            `{"access_token":"x","expires_in":1e300}`,
+		"not json":        `<html>`,
+		"truncated":       `{"access_token":"x","expires_in":"36`,
+		"object as token": `{"access_token":{"a":1}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := core.ParseToken([]byte(body), recv)
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), `"x"`, "the token value is not echoed")
+		})
+	}
+}
+
+func TestHeadersOnEveryRequest(t *testing.T) {
+	s := newServer(t, failThen(0, 0, ""))
+	c := newClient(t, s.URL, httpClient(t))
+	_, err := c.Do(t.Context(), getReq(), nil)
+	require.NoError(t, err)
+	_, err = c.Do(t.Context(), idemPost(), nil)
+	require.NoError(t, err)
+	reqs := s.requests()
+	require.Len(t, reqs, 3)
+	for _, r := range reqs {
+		h := r.Header
+		assert.Equal(t, "vippsportal-sdk-go/"+core.Version, h.Get("User-Agent"), r.Path)
+		assert.Equal(t, "acme-pos", h.Get("Vipps-System-Name"))
+		assert.Equal(t, "1.2.3", h.Get("Vipps-System-Version"))
+		assert.Equal(t, "acme-plugin", h.Get("Vipps-System-Plugin-Name"))
+		assert.Equal(t, "4.5.6", h.Get("Vipps-System-Plugin-Version"))
+		assert.Equal(t, testMSN, h.Get("Merchant-Serial-Number"))
+		assert.Equal(t, testSubKey, h.Get("Ocp-Apim-Subscription-Key"))
+	}
+	tokReq := reqs[0]
+	assert.Equal(t, "/accesstoken/get", tokReq.Path)
+	assert.Equal(t, http.MethodPost, tokReq.Method)
+	assert.Equal(t, testClientID, tokReq.Header.Get("client_id"))
+	assert.Equal(t, testClientSecret, tokReq.Header.Get("client_secret"))
+	assert.Empty(t, tokReq.Header.Get("Authorization"))
+	for _, r := range reqs[1:] {
+		assert.Equal(t, "Bearer "+testAccessToken+"-1", r.Header.Get("Authorization"))
+		assert.Empty(t, r.Header.Get("client_secret"), "the client secret goes to the token endpoint only")
+	}
+}
+
+func TestTokenEndpointErrors(t *testing.T) {
+	t.Run("oauth 401 not retried", func(t *testing.T) {
+		s := newServer(t, failThen(0, 0, ""))
+		s.tokenFor = func(int32) (int, string) {
+			return 401, `{"error":"unauthorized_client","error_description":"AADSTS700016: Application with identifier 'x' was not found."}`
+		}
+		c := newClient(t, s.URL, httpClient(t))
+		_, err := c.Do(t.Context(), getReq(), nil)
+		var apiErr *core.Error
+		require.ErrorAs(t, err, &apiErr)
+		assert.ErrorIs(t, err, core.ErrUnauthorized)
+		assert.Equal(t, "unauthorized_client", apiErr.Problem)
+		assert.Equal(t, "/accesstoken/get", apiErr.Path)
+		assert.EqualValues(t, 1, s.tokens.Load())
+		assert.Zero(t, s.api.Load(), "no API call without a token")
+	})
+	t.Run("500 retried", func(t *testing.T) {
+		s := newServer(t, failThen(0, 0, ""))
+		s.tokenFor = func(n int32) (int, string) {
+			if n == 1 {
+				return 500, `oops`
+			}
+			return 200, tokenJSON(testAccessToken, 3600)
+		}
+		c := newClient(t, s.URL, httpClient(t))
+		_, err := c.Do(t.Context(), getReq(), nil)
+		require.NoError(t, err)
+		assert.EqualValues(t, 2, s.tokens.Load())
+	})
+	t.Run("unusable answer", func(t *testing.T) {
+		s := newServer(t, failThen(0, 0, ""))
+		s.tokenFor = func(int32) (int, string) { return 200, `{"token_type":"Bearer"}` }
+		c := newClient(t, s.URL, httpClient(t))
+		_, err := c.Do(t.Context(), getReq(), nil)
+		var apiErr *core.Error
+		require.ErrorAs(t, err, &apiErr)
+		require.Error(t, apiErr.Err)
+		assert.Contains(t, apiErr.Err.Error(), "access_token")
+		assert.Zero(t, s.api.Load())
+	})
+}
+
+func TestTokenCachedPerKeySetAndRoot(t *testing.T) {
+	s := newServer(t, failThen(0, 0, ""))
+	c := newClient(t, s.URL, httpClient(t))
+	creds := testCreds()
+	_, err := c.FetchToken(t.Context(), creds, s.URL)
+	require.NoError(t, err)
+	_, err = c.Token(t.Context(), core.GroupManagement)
+	require.NoError(t, err)
+	_, err = c.Token(t.Context(), core.GroupPortal)
+	require.NoError(t, err, "same root for both groups here: one cache entry")
+	assert.EqualValues(t, 2, s.tokens.Load(), "FetchToken bypasses the cache; Token fetched once")
+}
