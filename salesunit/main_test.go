@@ -187,5 +187,35 @@ func opRequests(s *portaltest.Server, op string) []portaltest.LoggedRequest {
 	return out
 }
 
-
 func asError(err error, target any) bool { return errors.As(err, target) }
+
+// stringResponder answers body as application/json with 200.
+func stringResponder(body string) httpmock.Responder {
+	return func(*http.Request) (*http.Response, error) {
+		resp := httpmock.NewStringResponse(http.StatusOK, body)
+		resp.Header.Set("Content-Type", portalJSON)
+		return resp, nil
+	}
+}
+
+func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+// tokenFor fetches a token from the simulator by hand (for raw requests the SDK does not make).
+func tokenFor(t *testing.T, s *portaltest.Server, c portaltest.Credentials) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/accesstoken/get", nil)
+	require.NoError(t, err)
+	req.Header.Set("client_id", c.ClientID)
+	req.Header.Set("client_secret", c.ClientSecret)
+	req.Header.Set("Ocp-Apim-Subscription-Key", c.SubscriptionKey)
+	req.Close = true
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, decodeJSON(resp.Body, &body))
+	require.NotEmpty(t, body.AccessToken)
+	return body.AccessToken
+}
