@@ -1,0 +1,155 @@
+package keys_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/portal/portaltest"
+)
+
+// TestMain fails the package's tests if any goroutine outlives them.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// newSim starts the simulator, closed when the test ends.
+func newSim(t *testing.T, opts ...portaltest.Option) *portaltest.Server {
+	t.Helper()
+	s := portaltest.NewServer(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// simClient is an SDK client aimed at the simulator (base and portal URL) with creds.
+func simClient(t *testing.T, s *portaltest.Server, creds portaltest.Credentials, opts ...portal.Option) *portal.Client {
+	t.Helper()
+	all := append([]portal.Option{
+		portal.WithCredentials(portal.Credentials{ClientID: creds.ClientID, ClientSecret: keys.Secret(creds.ClientSecret),
+			SubscriptionKey: keys.Secret(creds.SubscriptionKey), MSN: creds.MSN}),
+		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
+		portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}),
+	}, opts...)
+	c, err := portal.New(all...)
+	require.NoError(t, err)
+	return c
+}
+
+func admin(t *testing.T, s *portaltest.Server) *portal.Client {
+	t.Helper()
+	return simClient(t, s, s.UserCredentials(portaltest.AdminUserID))
+}
+
+// credsOf are the credentials of set with subscription key n, as the simulator spells them.
+func credsOf(set keys.Set, n keys.Name) portaltest.Credentials {
+	return portaltest.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret.Reveal(),
+		SubscriptionKey: set.SubscriptionKey(n).Reveal(), MSN: set.MSN}
+}
+
+// simSet is the unit's current key set in the simulator, as a keys.Set.
+func simSet(t *testing.T, s *portaltest.Server, msn string) keys.Set {
+	t.Helper()
+	k, ok := s.UnitKeys(msn)
+	require.True(t, ok, "unit %s has keys", msn)
+	return keys.RevealedSet{MSN: k.MSN, Environment: k.Environment, ClientID: k.ClientID, ClientSecret: k.ClientSecret,
+		SubscriptionKeyPrimary: k.SubscriptionKeyPrimary, SubscriptionKeySecondary: k.SubscriptionKeySecondary,
+		UpdatedAt: k.UpdatedAt}.Set()
+}
+
+// opRequests are the simulator's logged requests of one operation.
+func opRequests(s *portaltest.Server, op string) []portaltest.LoggedRequest {
+	var out []portaltest.LoggedRequest
+	for _, r := range s.Requests() {
+		if r.Operation == op {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// requireAPIError asserts err holds a *portal.Error with status and problem name, matching sentinel.
+func requireAPIError(t *testing.T, err error, status int, problemName string, sentinel error) *portal.Error {
+	t.Helper()
+	var apiErr *portal.Error
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, status, apiErr.StatusCode)
+	assert.Equal(t, problemName, apiErr.Problem)
+	if sentinel != nil {
+		assert.ErrorIs(t, err, sentinel)
+	}
+	return apiErr
+}
+
+// requireInvalid asserts err is a *portal.ValidationError naming field.
+func requireInvalid(t *testing.T, err error, field string) {
+	t.Helper()
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, field, ve.Field)
+	assert.ErrorIs(t, err, portal.ErrInvalidInput)
+}
+
+// integration is a merchant backend calling the Management API with the
+// unit's own keys. It uses the set and subscription key in its store; a
+// Switch replaces the client it holds.
+type integration struct {
+	t *testing.T
+	s *portaltest.Server
+
+	mu     sync.Mutex
+	set    keys.Set
+	inUse  keys.Name
+	client *portal.Client // built from set and inUse; reused, so its token is cached
+	calls  int
+	fails  []string
+}
+
+func newIntegration(t *testing.T, s *portaltest.Server, msn string, inUse keys.Name) *integration {
+	in := &integration{t: t, s: s}
+	in.use(simSet(t, s, msn), inUse)
+	return in
+}
+
+// use switches the integration to set with subscription key inUse.
+func (in *integration) use(set keys.Set, inUse keys.Name) {
+	c := simClient(in.t, in.s, credsOf(set, inUse))
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.set, in.inUse, in.client = set, inUse, c
+}
+
+// call makes one Management API call as the integration would, recording a failure with its moment.
+func (in *integration) call(when string) {
+	in.mu.Lock()
+	c := in.client
+	in.calls++
+	in.mu.Unlock()
+	_, err := c.SalesUnits.Get(context.Background(), portaltest.ProductionMSN)
+	if err != nil {
+		in.mu.Lock()
+		in.fails = append(in.fails, when+": "+err.Error())
+		in.mu.Unlock()
+	}
+}
+
+func (in *integration) requireAlwaysWorked(minCalls int) {
+	in.t.Helper()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	require.Empty(in.t, in.fails, "the integration failed during the rotation")
+	require.GreaterOrEqual(in.t, in.calls, minCalls)
+}
+
+// tokenFor asks the simulator's token endpoint for a token with creds (a fresh
+// client, so no cache), by way of a Management call.
+func tokenFor(t *testing.T, s *portaltest.Server, creds portaltest.Credentials) error {
+	t.Helper()
+	_, err := simClient(t, s, creds).SalesUnits.Get(context.Background(), portaltest.ProductionMSN)
+	return err
+}
+
