@@ -152,4 +152,3 @@ func tokenFor(t *testing.T, s *portaltest.Server, creds portaltest.Credentials) 
 	_, err := simClient(t, s, creds).SalesUnits.Get(context.Background(), portaltest.ProductionMSN)
 	return err
 }
-
