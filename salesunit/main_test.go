@@ -219,3 +219,26 @@ func tokenFor(t *testing.T, s *portaltest.Server, c portaltest.Credentials) stri
 	require.NotEmpty(t, body.AccessToken)
 	return body.AccessToken
 }
+
+// assertReplayedRetry asserts that the retry after a dropped answer carried the
+// same Idempotency-Key: the simulator answered it as a replay (it replays only
+// a repeated key with an equal body) with the original status. The dropped
+// attempt itself is logged by the simulator only after it closed the
+// connection, so the log may not hold it yet when the client returns: it is
+// checked only when present.
+func assertReplayedRetry(t *testing.T, s *portaltest.Server, op string, status int) {
+	t.Helper()
+	var replay *portaltest.LoggedRequest
+	var keys []string
+	for _, r := range opRequests(s, op) {
+		keys = append(keys, r.IdempotencyKey)
+		if r.Replayed {
+			replay = &r
+		}
+	}
+	require.NotNil(t, replay, "the retry was answered as a replay")
+	assert.Equal(t, status, replay.Status)
+	for _, k := range keys {
+		assert.Equal(t, replay.IdempotencyKey, k, "every attempt carried the same key")
+	}
+}

@@ -208,11 +208,7 @@ func TestProductOrdersPrefillLostResponse(t *testing.T) {
 	assert.Equal(t, 1, s.FaultsInjected())
 	assert.Equal(t, 1, s.Effects("prefillProductOrder"), "exactly one order was made")
 
-	reqs := opRequests(s, "prefillProductOrder")
-	require.Len(t, reqs, 2)
-	assert.Equal(t, 0, reqs[0].Status, "the first answer was dropped")
-	assert.Equal(t, reqs[0].IdempotencyKey, reqs[1].IdempotencyKey, "the retry reuses the key")
-	assert.True(t, reqs[1].Replayed)
+	assertReplayedRetry(t, s, "prefillProductOrder", http.StatusCreated)
 	orders := s.State().ProductOrders
 	require.Len(t, orders, 1)
 	assert.Equal(t, orders[0].ProductOrderID, o.PrefilledOrderID, "the caller holds the one order")

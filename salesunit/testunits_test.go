@@ -284,11 +284,7 @@ func TestTestUnitsCreateLostResponse(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, s.FaultsInjected())
 	assert.Equal(t, 1, s.Effects("createTestSalesUnit"), "exactly one unit was ordered")
-	reqs := opRequests(s, "createTestSalesUnit")
-	require.Len(t, reqs, 2)
-	assert.Equal(t, 0, reqs[0].Status, "the first answer was dropped")
-	assert.Equal(t, reqs[0].IdempotencyKey, reqs[1].IdempotencyKey)
-	assert.True(t, reqs[1].Replayed)
+	assertReplayedRetry(t, s, "createTestSalesUnit", http.StatusAccepted)
 	creations := s.State().Creations
 	require.Len(t, creations, 1)
 	assert.Equal(t, creations[0].CreationID, cr.CreationID)

@@ -1,0 +1,495 @@
+package salesunit_test
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/salesunit"
+)
+
+// The waiters are tested inside synctest bubbles: time is fake and moves only
+// when every goroutine of the bubble waits, so a wait of minutes runs in
+// microseconds, and elapsed times and delays can be asserted exactly. The
+// transport is httpmock's, in memory (synctest cannot use a real network).
+// Each test's client makes one attempt per call (MaxAttempts 1), so every
+// transient answer reaches the waiter itself.
+
+const unitMSN = "345678"
+
+// provisioning is a fake test unit order: its creation completes readyAfter
+// the fake start, and the unit's keys keysAfter it.
+type provisioning struct {
+	mu                  sync.Mutex
+	start               time.Time
+	readyAfter          time.Duration
+	keysAfter           time.Duration
+	failAfter           time.Duration // > 0: the creation ends FAILED then instead
+	creationGets, gets  int
+	creationFaults      []httpmock.Responder // answered first, one per GET, before the state
+	unitFaults          []httpmock.Responder
+	creationGetsAtReady int
+}
+
+func (p *provisioning) register(m *mockAPI) {
+	m.mock.RegisterResponder(http.MethodGet, base+"/portal/v1/test-sales-units/creations/"+creationID, func(r *http.Request) (*http.Response, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.creationGets++
+		if len(p.creationFaults) > 0 {
+			f := p.creationFaults[0]
+			p.creationFaults = p.creationFaults[1:]
+			return f(r)
+		}
+		age := time.Since(p.start)
+		c := map[string]any{"creationId": creationID, "status": "PENDING", "createdAt": p.start,
+			"request": map[string]any{"name": "Dev shop", "options": map[string]bool{"skipLandingPage": false, "recurring": false, "directCapture": false}}}
+		switch {
+		case p.failAfter > 0 && age >= p.failAfter:
+			c["status"] = "FAILED"
+			c["failure"] = map[string]any{"type": "https://portal-sdk.invalid/problems/provisioning-failed", "title": "Provisioning failed",
+				"status": 500, "detail": "no test capacity", "instance": "/portal/v1/test-sales-units/creations/" + creationID}
+		case p.failAfter == 0 && age >= p.readyAfter:
+			c["status"], c["msn"], c["completedAt"] = "COMPLETED", unitMSN, p.start.Add(p.readyAfter)
+		}
+		return jsonResponder(http.StatusOK, c)(r)
+	})
+	m.mock.RegisterResponder(http.MethodGet, base+"/portal/v1/test-sales-units/"+unitMSN, func(r *http.Request) (*http.Response, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.gets++
+		if len(p.unitFaults) > 0 {
+			f := p.unitFaults[0]
+			p.unitFaults = p.unitFaults[1:]
+			return f(r)
+		}
+		return jsonResponder(http.StatusOK, map[string]any{"msn": unitMSN, "name": "Dev shop",
+			"businessIdentifier": map[string]string{"scheme": "business:NO:ORG", "id": "987654325"},
+			"options":            map[string]bool{"skipLandingPage": false, "recurring": false, "directCapture": false},
+			"configuration":      map[string]any{"paymentAllowed": true, "captureType": "ReserveCapture"},
+			"createdAt":          p.start, "completedAt": p.start.Add(p.readyAfter),
+			"keysReady": time.Since(p.start) >= p.readyAfter+p.keysAfter})(r)
+	})
+}
+
+func oneAttempt() portal.Option { return portal.WithRetry(portal.RetryPolicy{MaxAttempts: 1}) }
+
+// events collects OnPoll events.
+type events struct{ list []portal.PollEvent }
+
+func (e *events) on(ev portal.PollEvent) { e.list = append(e.list, ev) }
+
+func (e *events) totalDelay() time.Duration {
+	var d time.Duration
+	for _, ev := range e.list {
+		d += ev.NextDelay
+	}
+	return d
+}
+
+func TestWaitUntilReadyAfterManyPolls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), readyAfter: 90 * time.Second, keysAfter: 30 * time.Second}
+		p.register(m)
+		var ev events
+		start := time.Now()
+		u, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{WaitForKeys: true, OnPoll: ev.on})
+		require.NoError(t, err)
+		assert.Equal(t, unitMSN, u.MSN)
+		assert.True(t, u.KeysReady)
+
+		elapsed := time.Since(start)
+		assert.GreaterOrEqual(t, elapsed, 120*time.Second, "not before the keys were ready")
+		assert.Less(t, elapsed, 120*time.Second+24*time.Second, "at most one (jittered) max delay late")
+		assert.Equal(t, ev.totalDelay(), elapsed, "the waiter waited exactly the delays it reported")
+		// One event per poll but the last; the poll that sees COMPLETED also reads the unit.
+		assert.Equal(t, p.creationGets+p.gets-2, len(ev.list))
+		assert.Greater(t, p.creationGets, 3)
+		assert.Greater(t, p.gets, 1)
+
+		var sawCreation, sawUnit bool
+		for i, e := range ev.list {
+			assert.Equal(t, i+1, e.Attempt)
+			assert.NoError(t, e.Err)
+			assert.InDelta(t, float64(max(2*time.Second*8/10, 0)), float64(e.NextDelay), float64(22*time.Second))
+			switch s := e.State.(type) {
+			case *salesunit.Creation:
+				assert.False(t, sawUnit, "creations come first")
+				assert.Equal(t, salesunit.CreationPending, s.Status)
+				sawCreation = true
+			case *salesunit.TestUnit:
+				assert.False(t, s.KeysReady)
+				sawUnit = true
+			default:
+				t.Fatalf("event %d has state %T", i, e.State)
+			}
+		}
+		assert.True(t, sawCreation && sawUnit)
+		// Delays grow from MinDelay (2 s ±20%) towards MaxDelay (20 s ±20%).
+		assert.InDelta(t, float64(2*time.Second), float64(ev.list[0].NextDelay), float64(400*time.Millisecond))
+		assert.Greater(t, ev.list[len(ev.list)-1].NextDelay, 10*time.Second)
+	})
+}
+
+func TestWaitUntilReadyWithoutKeysReturnsOnCompletion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), readyAfter: 10 * time.Second, keysAfter: time.Hour}
+		p.register(m)
+		u, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{MinDelay: time.Second, MaxDelay: time.Second})
+		require.NoError(t, err)
+		assert.False(t, u.KeysReady)
+		assert.Equal(t, 1, p.gets)
+		// About one poll a second (each delay is jittered by up to ±20%).
+		assert.InDelta(t, 11, p.creationGets, 3)
+	})
+}
+
+func TestWaitUntilReadyFailedStopsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), failAfter: 5 * time.Second}
+		p.register(m)
+		var ev events
+		start := time.Now()
+		_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{MinDelay: time.Second, MaxDelay: time.Second, OnPoll: ev.on})
+		require.ErrorIs(t, err, salesunit.ErrCreationFailed)
+		var cf *salesunit.CreationFailedError
+		require.ErrorAs(t, err, &cf)
+		assert.Equal(t, salesunit.CreationFailed, cf.Creation.Status)
+		require.NotNil(t, cf.Creation.Failure)
+		assert.Equal(t, "provisioning-failed", cf.Creation.Failure.Name())
+		assert.Contains(t, err.Error(), "no test capacity")
+		assert.Equal(t, ev.totalDelay(), time.Since(start), "no wait after the FAILED record")
+		assert.Equal(t, p.creationGets-1, len(ev.list))
+		assert.Zero(t, p.gets)
+	})
+}
+
+func TestWaitUntilReadyStopsAtOnceOnClientErrors(t *testing.T) {
+	for _, c := range []struct {
+		status   int
+		name     string
+		sentinel error
+	}{
+		{http.StatusBadRequest, "invalid-request", portal.ErrBadRequest},
+		{http.StatusUnauthorized, "invalid-token", portal.ErrUnauthorized},
+		{http.StatusForbidden, "not-a-portal-user", portal.ErrForbidden},
+		{http.StatusNotFound, "not-found", portal.ErrNotFound},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				m := newMockAPI(t, oneAttempt())
+				p := &provisioning{start: time.Now(), readyAfter: time.Minute}
+				for range 2 { // a 401 Problem makes the core fetch a new token and try once more
+					p.creationFaults = append(p.creationFaults, problemResponder(c.status, c.name))
+				}
+				p.register(m)
+				var ev events
+				start := time.Now()
+				_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{OnPoll: ev.on})
+				requireAPIError(t, err, c.status, c.name, c.sentinel)
+				assert.Zero(t, time.Since(start), "no second poll")
+				assert.Empty(t, ev.list)
+				if c.status == http.StatusUnauthorized {
+					assert.Equal(t, 2, p.creationGets)
+				} else {
+					assert.Equal(t, 1, p.creationGets)
+				}
+			})
+		})
+	}
+}
+
+// 503, 500, 429 (with Retry-After in both forms) and 409 keys-not-ready (with
+// Retry-After) keep the wait going, and a Retry-After longer than the waiter's
+// own delay is the delay.
+func TestWaitUntilReadyKeepsPollingOnTransientErrors(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), readyAfter: 0, keysAfter: 0}
+		p.creationFaults = []httpmock.Responder{
+			problemResponder(http.StatusServiceUnavailable, "unavailable"),
+			problemResponder(http.StatusTooManyRequests, "rate-limited", "Retry-After", "7"),
+			problemResponder(http.StatusInternalServerError, "internal"),
+			func(r *http.Request) (*http.Response, error) { // Retry-After as an HTTP-date, 9-10 s ahead
+				at := time.Now().Add(10 * time.Second).Truncate(time.Second).UTC().Format(http.TimeFormat)
+				return problemResponder(http.StatusServiceUnavailable, "unavailable", "Retry-After", at)(r)
+			},
+		}
+		p.unitFaults = []httpmock.Responder{problemResponder(http.StatusConflict, "keys-not-ready", "Retry-After", "30")}
+		p.register(m)
+		var ev events
+		start := time.Now()
+		u, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{WaitForKeys: true, OnPoll: ev.on})
+		require.NoError(t, err)
+		assert.True(t, u.KeysReady)
+		require.Len(t, ev.list, 5)
+		assert.ErrorIs(t, ev.list[0].Err, portal.ErrServer)
+		assert.ErrorIs(t, ev.list[1].Err, portal.ErrRateLimited)
+		assert.Equal(t, 7*time.Second, ev.list[1].NextDelay, "Retry-After: 7 honoured")
+		assert.ErrorIs(t, ev.list[2].Err, portal.ErrServer)
+		assert.ErrorIs(t, ev.list[3].Err, portal.ErrServer)
+		assert.Greater(t, ev.list[3].NextDelay, 9*time.Second, "the HTTP-date form honoured")
+		assert.LessOrEqual(t, ev.list[3].NextDelay, 10*time.Second)
+		assert.ErrorIs(t, ev.list[4].Err, portal.ErrKeysNotReady)
+		assert.Equal(t, 30*time.Second, ev.list[4].NextDelay, "keys-not-ready's Retry-After honoured, above MaxDelay too")
+		for _, e := range ev.list {
+			assert.Nil(t, e.State, "an error poll has no state")
+		}
+		assert.Equal(t, ev.totalDelay(), time.Since(start))
+		assert.Equal(t, 5, p.creationGets)
+		assert.Equal(t, 2, p.gets)
+	})
+}
+
+func TestWaitUntilReadyTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), readyAfter: time.Hour}
+		p.register(m)
+		start := time.Now()
+		_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{Timeout: 30 * time.Second})
+		require.ErrorIs(t, err, portal.ErrWaitTimeout)
+		var wt *portal.WaitTimeoutError
+		require.ErrorAs(t, err, &wt)
+		cr, ok := wt.Last.(*salesunit.Creation)
+		require.True(t, ok, "Last is the creation, got %T", wt.Last)
+		assert.Equal(t, salesunit.CreationPending, cr.Status)
+		assert.Equal(t, 30*time.Second, wt.Elapsed, "the last poll is at the bound")
+		assert.Equal(t, 30*time.Second, time.Since(start))
+		assert.Equal(t, p.creationGets, wt.Attempts)
+
+		// Waiting for keys that never come: Last is the unit.
+		p2 := &provisioning{start: time.Now(), keysAfter: time.Hour}
+		m2 := newMockAPI(t, oneAttempt())
+		p2.register(m2)
+		_, err = m2.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{Timeout: time.Minute, WaitForKeys: true})
+		require.ErrorAs(t, err, &wt)
+		u, ok := wt.Last.(*salesunit.TestUnit)
+		require.True(t, ok, "Last is the unit, got %T", wt.Last)
+		assert.False(t, u.KeysReady)
+
+		// A timeout whose last poll failed keeps that error.
+		p3 := &provisioning{start: time.Now(), readyAfter: time.Hour}
+		for range 100 {
+			p3.creationFaults = append(p3.creationFaults, problemResponder(http.StatusServiceUnavailable, "unavailable"))
+		}
+		m3 := newMockAPI(t, oneAttempt())
+		p3.register(m3)
+		_, err = m3.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{Timeout: 10 * time.Second})
+		require.ErrorAs(t, err, &wt)
+		assert.Nil(t, wt.Last)
+		assert.ErrorIs(t, err, portal.ErrServer)
+	})
+}
+
+func TestWaitUntilReadyContextEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), readyAfter: time.Hour}
+		p.register(m)
+		ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
+		defer cancel()
+		_, err := m.client.TestUnits.WaitUntilReady(ctx, creationID, nil)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, 45*time.Second, time.Since(p.start))
+	})
+}
+
+// How many polls does a unit that is ready after 120 s cost? The default
+// options (2 s growing by half to 20 s) against a fixed 1 s.
+func TestWaitUntilReadyPollCost(t *testing.T) {
+	count := func(opts *salesunit.WaitOptions) (polls, requests int) {
+		synctest.Test(t, func(t *testing.T) {
+			m := newMockAPI(t, oneAttempt())
+			p := &provisioning{start: time.Now(), readyAfter: 120 * time.Second}
+			p.register(m)
+			_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, opts)
+			require.NoError(t, err)
+			// Each poll reads the creation; the one that sees COMPLETED also reads the unit.
+			polls, requests = p.creationGets, p.creationGets+p.gets
+		})
+		return polls, requests
+	}
+	def, defReq := count(nil)
+	fixed, fixedReq := count(&salesunit.WaitOptions{MinDelay: time.Second, MaxDelay: time.Second})
+	t.Logf("unit ready after 120 s: default WaitOptions %d polls (%d requests); fixed 1 s polling %d polls (%d requests)", def, defReq, fixed, fixedReq)
+	// Fixed 1 s polling (each delay jittered ±20%) polls about 121 times (0, 1 ... 120 s).
+	assert.InDelta(t, 121, fixed, 20)
+	assert.LessOrEqual(t, def, 13)
+	assert.Less(t, def*8, fixed, "the default costs far fewer polls")
+}
+
+func orderJSON(status string, withUnit bool) map[string]any {
+	o := map[string]any{"productOrderType": "PREFILL", "productOrderId": orderID, "productType": "CHECKOUT", "status": status,
+		"businessIdentifier": map[string]string{"scheme": "business:NO:ORG", "id": "987654325"}}
+	if withUnit {
+		o["salesUnit"] = map[string]string{"msn": "345678", "name": "ACME Shop"}
+	}
+	return o
+}
+
+// orderSteps answers each GET of the order with the next status (the last repeats).
+func orderSteps(m *mockAPI, statuses ...string) *int {
+	n := 0
+	m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders/"+orderID+"/details", func(r *http.Request) (*http.Response, error) {
+		s := statuses[min(n, len(statuses)-1)]
+		n++
+		if s == "503" {
+			return problemResponder(http.StatusServiceUnavailable, "unavailable")(r)
+		}
+		resp, err := jsonResponder(http.StatusOK, orderJSON(s, s == "COMPLETED"))(r)
+		resp.Header.Set("Content-Type", mgmtJSON)
+		return resp, err
+	})
+	return &n
+}
+
+func TestWaitUntilCompleted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		n := orderSteps(m, "RECEIVED", "MERCHANT_VIEWED", "503", "MERCHANT_VIEWED", "ORDER_SUBMITTED", "COMPLETED")
+		var ev events
+		start := time.Now()
+		o, err := m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, &salesunit.WaitOptions{OnPoll: ev.on})
+		require.NoError(t, err)
+		assert.Equal(t, salesunit.OrderCompleted, o.Status)
+		assert.Equal(t, &salesunit.MsnInfo{MSN: "345678", Name: "ACME Shop"}, o.SalesUnit)
+		assert.Equal(t, 6, *n)
+		require.Len(t, ev.list, 5)
+		assert.Equal(t, salesunit.OrderMerchantViewed, ev.list[1].State.(*salesunit.ProductOrder).Status)
+		assert.ErrorIs(t, ev.list[2].Err, portal.ErrServer)
+		assert.Equal(t, ev.totalDelay(), time.Since(start))
+	})
+}
+
+func TestWaitUntilCompletedStopsOnClosedOrders(t *testing.T) {
+	for _, status := range []string{"REJECTED", "EXPIRED"} {
+		t.Run(status, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				m := newMockAPI(t, oneAttempt())
+				n := orderSteps(m, "RECEIVED", "ORDER_SUBMITTED", status)
+				var ev events
+				start := time.Now()
+				_, err := m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, &salesunit.WaitOptions{OnPoll: ev.on})
+				require.ErrorIs(t, err, salesunit.ErrOrderClosed)
+				var oc *salesunit.OrderClosedError
+				require.ErrorAs(t, err, &oc)
+				assert.Equal(t, salesunit.ProductOrderStatus(status), oc.Order.Status)
+				assert.Equal(t, orderID, oc.Order.ProductOrderID)
+				assert.Contains(t, err.Error(), status)
+				assert.Equal(t, 3, *n, "stopped at the closed record")
+				assert.Equal(t, ev.totalDelay(), time.Since(start))
+			})
+		})
+	}
+}
+
+func TestWaitUntilCompletedErrorsAndTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders/"+orderID+"/details", problemResponder(http.StatusNotFound, "not-found"))
+		start := time.Now()
+		_, err := m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, nil)
+		requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+		assert.Zero(t, time.Since(start))
+
+		orderSteps(m, "MERCHANT_VIEWED")
+		_, err = m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, &salesunit.WaitOptions{Timeout: 5 * time.Minute})
+		require.ErrorIs(t, err, portal.ErrWaitTimeout)
+		var wt *portal.WaitTimeoutError
+		require.ErrorAs(t, err, &wt)
+		assert.Equal(t, salesunit.OrderMerchantViewed, wt.Last.(*salesunit.ProductOrder).Status)
+		assert.Equal(t, 5*time.Minute, time.Since(start))
+	})
+}
+
+// The waiters against the simulator, driven on demand from OnPoll: no clock,
+// no sleep; the simulator moves when the waiter reports a poll.
+func TestWaitUntilReadyAgainstSimulator(t *testing.T) {
+	s := newSim(t, portaltest.WithManualProvisioning())
+	admin := simClient(t, s, s.UserCredentials(portaltest.AdminUserID))
+	ctx := t.Context()
+	cr, err := admin.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop", Options: salesunit.TestUnitOptions{Recurring: true}})
+	require.NoError(t, err)
+
+	var msn string
+	fast := &salesunit.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, WaitForKeys: true}
+	fast.OnPoll = func(ev portal.PollEvent) {
+		switch ev.Attempt {
+		case 3:
+			require.IsType(t, &salesunit.Creation{}, ev.State)
+			msn, err = s.CompleteCreation(cr.CreationID)
+			require.NoError(t, err)
+		case 5:
+			u, ok := ev.State.(*salesunit.TestUnit)
+			require.True(t, ok, "got %T", ev.State)
+			assert.False(t, u.KeysReady)
+			require.NoError(t, s.IssueKeys(u.MSN))
+		}
+	}
+	u, err := admin.TestUnits.WaitUntilReady(ctx, cr.CreationID, fast)
+	require.NoError(t, err)
+	assert.Equal(t, msn, u.MSN)
+	assert.True(t, u.KeysReady)
+	assert.Len(t, opRequests(s, "getTestSalesUnitCreation"), 4, "PENDING three times, then COMPLETED")
+	assert.Len(t, opRequests(s, "getTestSalesUnit"), 3)
+
+	// A FAILED creation stops the wait with its record.
+	s.FailNextCreation("no test capacity")
+	cr2, err := admin.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Doomed shop"})
+	require.NoError(t, err)
+	_, err = s.CompleteCreation(cr2.CreationID)
+	require.Error(t, err) // the simulator reports the failure it was armed with
+	_, err = admin.TestUnits.WaitUntilReady(ctx, cr2.CreationID, fast)
+	var cf *salesunit.CreationFailedError
+	require.ErrorAs(t, err, &cf)
+	assert.ErrorIs(t, err, salesunit.ErrCreationFailed)
+	assert.Equal(t, cr2.CreationID, cf.Creation.CreationID)
+	require.NotNil(t, cf.Creation.Failure)
+	assert.Equal(t, "provisioning-failed", cf.Creation.Failure.Name())
+	assert.Contains(t, cf.Creation.Failure.Detail, "no test capacity")
+	failed, err := admin.TestUnits.Creations(ctx, salesunit.CreationFailed, nil)
+	require.NoError(t, err)
+	require.Len(t, failed.Items, 1)
+	assert.Equal(t, cr2.CreationID, failed.Items[0].CreationID)
+}
+
+func TestWaitUntilCompletedAgainstSimulator(t *testing.T) {
+	s := newSim(t)
+	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID))
+	ctx := t.Context()
+	o, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout, SalesUnitName: "ACME Shop"})
+	require.NoError(t, err)
+	steps := []string{"MERCHANT_VIEWED", "ORDER_SUBMITTED", "COMPLETED"}
+	opts := &salesunit.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, OnPoll: func(ev portal.PollEvent) {
+		if ev.Attempt <= len(steps) {
+			require.NoError(t, s.SetOrderStatus(o.PrefilledOrderID, steps[ev.Attempt-1]))
+		}
+	}}
+	done, err := partner.ProductOrders.WaitUntilCompleted(ctx, o.PrefilledOrderID, opts)
+	require.NoError(t, err)
+	assert.Equal(t, salesunit.OrderCompleted, done.Status)
+	require.NotNil(t, done.SalesUnit)
+	unit, err := partner.SalesUnits.Get(ctx, done.SalesUnit.MSN)
+	require.NoError(t, err, "the new production unit is connected to the partner")
+	assert.Equal(t, acme, unit.BusinessIdentifier)
+
+	o2, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
+	require.NoError(t, err)
+	require.NoError(t, s.SetOrderStatus(o2.PrefilledOrderID, "REJECTED"))
+	_, err = partner.ProductOrders.WaitUntilCompleted(ctx, o2.PrefilledOrderID, opts)
+	assert.ErrorIs(t, err, salesunit.ErrOrderClosed)
+	assert.Len(t, opRequests(s, "getProductOrder"), 4+1)
+}
