@@ -1,0 +1,145 @@
+package salesunit_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/salesunit"
+)
+
+// exampleClient is a client on the simulator acting with creds; real code
+// uses portal.New with its own credentials, or portal.NewFromEnv.
+func exampleClient(s *portaltest.Server, creds portaltest.Credentials) *portal.Client {
+	c, err := portal.New(
+		portal.WithCredentials(portal.Credentials{ClientID: creds.ClientID,
+			ClientSecret: keys.Secret(creds.ClientSecret), SubscriptionKey: keys.Secret(creds.SubscriptionKey)}),
+		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return c
+}
+
+func ExampleTestUnitsService_Create() {
+	s := portaltest.NewServer()
+	defer s.Close()
+	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+
+	cr, err := c.TestUnits.Create(context.Background(), salesunit.TestUnitRequest{
+		Name:    "Dev shop",
+		Options: salesunit.TestUnitOptions{SkipLandingPage: true, Recurring: true, DirectCapture: true},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cr.Status, cr.Request.Name, cr.Request.Options.DirectCapture)
+	// Output: PENDING Dev shop true
+}
+
+func ExampleTestUnitsService_WaitUntilReady() {
+	s := portaltest.NewServer(portaltest.WithProvisioningDelay(300*time.Millisecond), portaltest.WithKeysDelay(100*time.Millisecond))
+	defer s.Close()
+	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+	ctx := context.Background()
+
+	cr, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop",
+		Options: salesunit.TestUnitOptions{Recurring: true}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	u, err := c.TestUnits.WaitUntilReady(ctx, cr.CreationID, &salesunit.WaitOptions{
+		MinDelay:    100 * time.Millisecond, // the defaults (2 s growing to 20 s) suit the real portal
+		Timeout:     time.Minute,
+		WaitForKeys: true, // so that c.Keys.Get(ctx, u.MSN) cannot answer keys-not-ready
+	})
+	var failed *salesunit.CreationFailedError
+	switch {
+	case errors.As(err, &failed):
+		log.Fatalf("provisioning failed: %s", failed.Creation.Failure.Detail)
+	case errors.Is(err, portal.ErrWaitTimeout):
+		log.Fatal("still not ready; the creation goes on: find it later with Creations")
+	case err != nil:
+		log.Fatal(err)
+	}
+	fmt.Println(u.Name, u.Configuration.CaptureType, *u.Configuration.RecurringAllowed, u.KeysReady)
+	// Output: Dev shop ReserveCapture true true
+}
+
+func ExampleTestUnitsService_All() {
+	s := portaltest.NewServer()
+	defer s.Close()
+	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+
+	for u, err := range c.TestUnits.All(context.Background(), &salesunit.ListOptions{PageSize: 50}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(u.MSN, u.Name)
+	}
+	// Output: 223344 ACME Test
+}
+
+func ExampleProductOrdersService_Prefill() {
+	s := portaltest.NewServer()
+	defer s.Close()
+	partner := exampleClient(s, s.PartnerCredentials(portaltest.PartnerID))
+
+	o, err := partner.ProductOrders.Prefill(context.Background(), &salesunit.ProductOrderRequest{
+		BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
+		ProductType:        salesunit.ProductCheckout,
+		SalesUnitName:      "ACME Shop",
+		PricePackageID:     portaltest.PricePackageID,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Send the merchant to o.PrefillURL to review and submit the order.
+	fmt.Println(o.PrefilledOrderID != "", o.PrefillURL != "")
+	// Output: true true
+}
+
+func ExampleProductOrdersService_WaitUntilCompleted() {
+	s := portaltest.NewServer(portaltest.WithOrderStep(200 * time.Millisecond))
+	defer s.Close()
+	partner := exampleClient(s, s.PartnerCredentials(portaltest.PartnerID))
+	ctx := context.Background()
+
+	o, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{
+		BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
+		ProductType:        salesunit.ProductPaymentIntegration,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	done, err := partner.ProductOrders.WaitUntilCompleted(ctx, o.PrefilledOrderID,
+		&salesunit.WaitOptions{MinDelay: 100 * time.Millisecond, MaxDelay: 200 * time.Millisecond, Timeout: time.Minute})
+	if errors.Is(err, salesunit.ErrOrderClosed) {
+		log.Fatal("the merchant rejected the order, or it expired")
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(done.Status, done.SalesUnit != nil)
+	// Output: COMPLETED true
+}
+
+func ExampleSalesUnitsService_Get() {
+	s := portaltest.NewServer()
+	defer s.Close()
+	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+
+	u, err := c.SalesUnits.Get(context.Background(), portaltest.ProductionMSN)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Configuration fields may be absent, which does not mean false.
+	if r := u.Configuration.RecurringAllowed; r != nil {
+		fmt.Println(u.Name, "recurring allowed:", *r)
+	}
+	// Output: ACME Web recurring allowed: true
+}
