@@ -110,3 +110,33 @@ func TestRunFails(t *testing.T) {
 	assert.Contains(t, err.Error(), portal.ProblemNotAPortalUser)
 	assert.Zero(t, s.Effects("createTestSalesUnit"), "nothing after the failing step ran")
 }
+
+// TestNewClientFromEnv: with VIPPS_* settings the quickstart uses them (here
+// aimed at a simulator it did not start) instead of starting its own.
+func TestNewClientFromEnv(t *testing.T) {
+	s := portaltest.NewServer()
+	defer s.Close()
+	admin := s.UserCredentials(portaltest.AdminUserID)
+	t.Setenv(portal.EnvClientID, admin.ClientID)
+	t.Setenv(portal.EnvClientSecret, admin.ClientSecret)
+	t.Setenv(portal.EnvSubscriptionKey, admin.SubscriptionKey)
+	t.Setenv(portal.EnvMSN, "")
+	t.Setenv(portal.EnvEnvironment, "")
+	t.Setenv(portal.EnvBaseURL, s.URL)
+	t.Setenv(portal.EnvPortalURL, s.URL)
+
+	c, closeSim, err := newClient()
+	require.NoError(t, err)
+	defer closeSim()
+	me, err := c.Users.Me(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, portaltest.AdminUserID, me.UserID)
+	var sawMe bool
+	for _, r := range s.Requests() {
+		if r.Operation == "getMe" {
+			sawMe = true
+			assert.Equal(t, "quickstart", r.Header.Get("Vipps-System-Name"))
+		}
+	}
+	assert.True(t, sawMe, "the call reached the configured server")
+}
