@@ -336,8 +336,50 @@ func TestRemoveRevokesAPIClient(t *testing.T) {
 	require.NoError(t, err)
 
 	require.NoError(t, admin.Users.Remove(t.Context(), portaltest.DeveloperUserID))
+	// Its subscription key is refused by the gateway, which is not retried.
 	_, err = dev.Users.Me(t.Context())
-	require.ErrorIs(t, err, portal.ErrUnauthorized)
+	pe := requireProblemName(t, err, portal.ErrUnauthorized, 401, portal.ProblemGateway)
+	assert.Equal(t, 1, pe.Attempts)
+}
+
+// requireProblemName is requireProblem for answers that are no Problem (no detail).
+func requireProblemName(t *testing.T, err error, sentinel error, status int, problem string) *portal.Error {
+	t.Helper()
+	require.ErrorIs(t, err, sentinel)
+	var pe *portal.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, status, pe.StatusCode)
+	assert.Equal(t, problem, pe.Problem)
+	return pe
+}
+
+// TestInviteCallerIdempotencyKey: a caller repeating a whole Invite with its
+// own key (after a crash, say) invites once; the same key with another body is refused.
+func TestInviteCallerIdempotencyKey(t *testing.T) {
+	s := sim(t)
+	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	ctx := portal.WithIdempotencyKey(t.Context(), "invite-nora-1")
+	req := &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Ny", Role: users.RoleAssistant}
+
+	first, err := admin.Users.Invite(ctx, req)
+	require.NoError(t, err)
+	again, err := admin.Users.Invite(ctx, req)
+	require.NoError(t, err)
+	assert.Equal(t, first, again, "the stored answer is replayed")
+	assert.Equal(t, 1, s.Effects("inviteUser"))
+	inv := opsOf(s, "inviteUser")
+	require.Len(t, inv, 2)
+	assert.Equal(t, "invite-nora-1", inv[1].IdempotencyKey)
+	assert.True(t, inv[1].Replayed)
+
+	_, err = admin.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Other", Role: users.RoleAssistant})
+	requireProblem(t, err, portal.ErrConflict, 409, portal.ProblemIdempotencyKeyReused)
+	assert.Equal(t, 1, s.Effects("inviteUser"))
+
+	// A malformed caller key is refused before sending.
+	_, err = admin.Users.Invite(portal.WithIdempotencyKey(t.Context(), "no spaces"), req)
+	require.ErrorIs(t, err, portal.ErrInvalidInput)
+	assert.Len(t, opsOf(s, "inviteUser"), 3)
 }
 
 func TestRemoveLastAdministrator(t *testing.T) {
