@@ -75,6 +75,14 @@ type RotationStep struct {
 	UpdatedAt time.Time `json:",omitzero"` // the set's updatedAt after a regeneration
 }
 
+// String names the action and the key ("regenerate subscriptionKeySecondary"), without the times.
+func (s RotationStep) String() string {
+	if s.Key == "" {
+		return string(s.Action)
+	}
+	return string(s.Action) + " " + string(s.Key)
+}
+
 // RotationReport is what a rotation did and when. It names keys and times,
 // never values: printing it or json.Marshal of it shows no secret.
 type RotationReport struct {

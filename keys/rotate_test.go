@@ -45,7 +45,7 @@ func (m *memStore) last() (keys.Set, keys.Name) {
 func actions(r *keys.RotationReport) []string {
 	var out []string
 	for _, st := range r.Steps {
-		out = append(out, string(st.Action)+" "+string(st.Key))
+		out = append(out, st.String())
 	}
 	return out
 }
@@ -109,7 +109,7 @@ func TestRotateSubscriptionKeysWithoutDowntime(t *testing.T) {
 			assert.Equal(t, after.UpdatedAt, rep.UpdatedAt)
 			assert.Equal(t, portaltest.ProductionMSN, rep.MSN)
 			assert.Equal(t, "production", rep.Environment)
-			want := []string{"fetch ", "token subscriptionKeyPrimary",
+			want := []string{"fetch", "token subscriptionKeyPrimary",
 				"regenerate subscriptionKeySecondary", "verify subscriptionKeySecondary", "store subscriptionKeySecondary"}
 			if opts.Switch != nil {
 				want = append(want, "switch subscriptionKeySecondary")
