@@ -29,15 +29,14 @@ const unitMSN = "345678"
 // provisioning is a fake test unit order: its creation completes readyAfter
 // the fake start, and the unit's keys keysAfter it.
 type provisioning struct {
-	mu                  sync.Mutex
-	start               time.Time
-	readyAfter          time.Duration
-	keysAfter           time.Duration
-	failAfter           time.Duration // > 0: the creation ends FAILED then instead
-	creationGets, gets  int
-	creationFaults      []httpmock.Responder // answered first, one per GET, before the state
-	unitFaults          []httpmock.Responder
-	creationGetsAtReady int
+	mu                 sync.Mutex
+	start              time.Time
+	readyAfter         time.Duration
+	keysAfter          time.Duration
+	failAfter          time.Duration // > 0: the creation ends FAILED then instead
+	creationGets, gets int
+	creationFaults     []httpmock.Responder // answered first, one per GET, before the state
+	unitFaults         []httpmock.Responder
 }
 
 func (p *provisioning) register(m *mockAPI) {
