@@ -1,0 +1,242 @@
+// Command rotate-keys is a merchant backend rotating the API keys of its sales
+// unit without downtime. Its integration reads the keys from a JSON file; the
+// rotation replaces that file atomically (mode 0600) after every verified
+// change, so storing is the switch.
+//
+//	go run ./examples/rotate-keys                       # subscription keys, on the simulator
+//	go run ./examples/rotate-keys -client-secret        # the client secret too
+//	go run ./examples/rotate-keys -manual               # an operator regenerates on portal.vipps.no
+//	go run ./examples/rotate-keys -store keys.json -msn 123456
+//
+// With no VIPPS_* settings it starts the SDK's simulator in this process. With
+// them it uses portal.NewFromEnv: without -manual the portal operations need
+// VIPPS_PORTAL_URL (a gateway serving the SDK's portal contract) and portal
+// user credentials; with -manual it needs only a token endpoint, which is how
+// it runs against Vipps today: the key file must then exist, holding the
+// keys the integration uses now ({"inUse": ..., "keys": {...KeySet...}}).
+//
+// It exits with status 1 on any failure. When a new key set cannot be stored,
+// it is written to a rescue file beside the key file (0600), never printed.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/portal/portaltest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// config is the command line.
+type config struct {
+	storePath    string
+	msn          string
+	manual       bool
+	clientSecret bool
+	subKeys      bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fl := flag.NewFlagSet("rotate-keys", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var c config
+	fl.StringVar(&c.storePath, "store", "", "key file (JSON, 0600); default: keys.json in a new temporary directory on the simulator, required otherwise")
+	fl.StringVar(&c.msn, "msn", os.Getenv(portal.EnvMSN), "sales unit whose keys rotate (default $VIPPS_MSN, or the simulator's 123456)")
+	fl.BoolVar(&c.manual, "manual", false, "an operator regenerates each key on portal.vipps.no and pastes it here")
+	fl.BoolVar(&c.subKeys, "subscription-keys", true, "rotate both subscription keys")
+	fl.BoolVar(&c.clientSecret, "client-secret", false, "rotate the client secret")
+	if err := fl.Parse(args); err != nil {
+		return c, err
+	}
+	if fl.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fl.Arg(0))
+	}
+	if !c.subKeys && !c.clientSecret {
+		return c, errors.New("nothing to rotate: keep -subscription-keys or add -client-secret")
+	}
+	return c, nil
+}
+
+// run is the whole program; it returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "rotate-keys:", err)
+		}
+		return 2
+	}
+	if err := rotate(ctx, cfg, stdin, stdout); err != nil {
+		fmt.Fprintln(stderr, "rotate-keys:", err)
+		return 1
+	}
+	return 0
+}
+
+// env is where the program runs: a client, and on the simulator the simulator.
+type env struct {
+	client *portal.Client
+	sim    *portaltest.Server // nil against real settings
+}
+
+func newEnv(stdout io.Writer) (*env, error) {
+	if portal.EnvConfigured() {
+		c, err := portal.NewFromEnv(portal.WithSystem("rotate-keys", portal.Version, "", ""))
+		if err != nil {
+			return nil, err
+		}
+		return &env{client: c}, nil
+	}
+	sim := portaltest.NewServer()
+	fmt.Fprintf(stdout, "No VIPPS_* settings: using the simulator at %s as its administrator.\n", sim.URL)
+	c, err := clientFor(sim, sim.UserCredentials(portaltest.AdminUserID))
+	if err != nil {
+		sim.Close()
+		return nil, err
+	}
+	return &env{client: c, sim: sim}, nil
+}
+
+func clientFor(sim *portaltest.Server, cr portaltest.Credentials) (*portal.Client, error) {
+	return portal.New(
+		portal.WithCredentials(portal.Credentials{ClientID: cr.ClientID, ClientSecret: keys.Secret(cr.ClientSecret),
+			SubscriptionKey: keys.Secret(cr.SubscriptionKey), MSN: cr.MSN}),
+		portal.WithBaseURL(sim.URL), portal.WithPortalURL(sim.URL),
+		portal.WithSystem("rotate-keys", portal.Version, "", ""))
+}
+
+func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) error {
+	e, err := newEnv(stdout)
+	if err != nil {
+		return err
+	}
+	if e.sim != nil {
+		defer e.sim.Close()
+		if cfg.msn == "" {
+			cfg.msn = portaltest.ProductionMSN
+		}
+		if cfg.storePath == "" {
+			dir, err := os.MkdirTemp("", "rotate-keys-")
+			if err != nil {
+				return err
+			}
+			cfg.storePath = filepath.Join(dir, "keys.json")
+		}
+	}
+	if cfg.msn == "" {
+		return errors.New("-msn (or VIPPS_MSN) is required")
+	}
+	if cfg.storePath == "" {
+		return errors.New("-store is required")
+	}
+	store := &fileStore{path: cfg.storePath}
+
+	current, inUse, err := store.Load()
+	switch {
+	case errors.Is(err, errNoStore) && cfg.manual && e.sim == nil:
+		return fmt.Errorf("%s does not exist: with -manual, write the keys your integration uses now into it first "+
+			`({"inUse": "subscriptionKeyPrimary", "keys": {"msn": ..., "environment": ..., "clientId": ..., "clientSecret": ..., `+
+			`"subscriptionKeyPrimary": ..., "subscriptionKeySecondary": ...}}) and make it 0600`, cfg.storePath)
+	case errors.Is(err, errNoStore):
+		// First run: take the keys from the portal, and the primary as the key in use.
+		got, err := e.client.Keys.Get(ctx, cfg.msn)
+		if err != nil {
+			return fmt.Errorf("reading the current keys: %w", err)
+		}
+		current, inUse = *got, keys.SubscriptionKeyPrimary
+		if err := store.Save(ctx, current, inUse); err != nil {
+			return fmt.Errorf("writing %s: %w", cfg.storePath, err)
+		}
+		fmt.Fprintf(stdout, "Wrote the current keys of sales unit %s to %s.\n", cfg.msn, cfg.storePath)
+	case err != nil:
+		return err
+	}
+	if current.MSN != cfg.msn {
+		return fmt.Errorf("%s holds the keys of sales unit %s, not %s", cfg.storePath, current.MSN, cfg.msn)
+	}
+
+	opts := keys.RotateOptions{
+		SubscriptionKeys: cfg.subKeys,
+		ClientSecret:     cfg.clientSecret,
+		InUse:            inUse,
+		Current:          &current,
+		Store:            store.Save, // the integration reads the file: storing is the switch
+		OnStep: func(st keys.RotationStep) {
+			fmt.Fprintf(stdout, "%s  %s\n", st.At.Format(time.TimeOnly), st)
+		},
+	}
+	if cfg.manual {
+		in := bufio.NewReader(stdin)
+		manual := &keys.ManualRegenerator{In: in, Out: stdout}
+		opts.Regenerator = manual
+		if e.sim != nil {
+			opts.Regenerator = simulatedPortal(e, manual, stdout)
+		}
+	}
+
+	fmt.Fprintf(stdout, "Rotating the keys of sales unit %s; the integration uses %s.\n", cfg.msn, inUse)
+	rep, err := e.client.Keys.Rotate(ctx, cfg.msn, opts)
+	if err != nil {
+		if set, ok := keys.UnsavedSet(err); ok {
+			var se *keys.StoreError
+			if errors.As(err, &se) {
+				inUse = se.InUse
+			}
+			return rescue(cfg.storePath, set, inUse, err)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "Done: %v.\nThe keys are in %s (updated %s).\n", rep, cfg.storePath, rep.UpdatedAt.Format(time.RFC3339))
+	return nil
+}
+
+// rescue writes a set that could not be stored to a file beside the key file,
+// so that nothing is lost, and says where (never what).
+func rescue(storePath string, set keys.Set, inUse keys.Name, cause error) error {
+	name := fmt.Sprintf("%s.rescue-%s", storePath, time.Now().UTC().Format("20060102T150405Z"))
+	st := &fileStore{path: name}
+	if werr := st.Save(context.Background(), set, inUse); werr != nil {
+		return fmt.Errorf("%w; writing the new keys to %s failed too (%v): read them on portal.vipps.no", cause, name, werr)
+	}
+	return fmt.Errorf("%w; the new keys were written to %s (0600): move them into place", cause, name)
+}
+
+// simulatedPortal stands in for portal.vipps.no when -manual runs on the
+// simulator: before the operator is asked, it presses Regenerate in the
+// simulator and shows the new value, as the portal's page would.
+func simulatedPortal(e *env, manual *keys.ManualRegenerator, stdout io.Writer) keys.Regenerator {
+	return keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
+		set, err := e.client.Keys.Regenerate(ctx, r.Current.MSN, r.Name)
+		if err != nil {
+			return keys.Set{}, err
+		}
+		var shown string
+		switch r.Name {
+		case keys.ClientID:
+			shown = set.ClientID
+		case keys.ClientSecret:
+			shown = set.ClientSecret.Reveal()
+		default:
+			shown = set.SubscriptionKey(r.Name).Reveal()
+		}
+		// This is the simulator's portal page: a real program never prints a key.
+		fmt.Fprintf(stdout, "\n[simulated portal.vipps.no] %s regenerated; the page shows: %s\n", r.Name, shown)
+		return manual.Regenerate(ctx, r)
+	})
+}
