@@ -82,7 +82,8 @@ type ManualRegenerator struct {
 	br  *bufio.Reader
 }
 
-// Regenerate asks the operator to regenerate r.Name and to paste the new value.
+// Regenerate asks the operator to regenerate r.Name on the portal and to paste
+// the new value, which it checks with r.Verify (POST /accesstoken/get).
 func (m *ManualRegenerator) Regenerate(ctx context.Context, r Regeneration) (Set, error) {
 	switch {
 	case m.In == nil:

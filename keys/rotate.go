@@ -174,8 +174,10 @@ func UnsavedSet(err error) (Set, bool) {
 	return Set{}, false
 }
 
-// Rotate replaces keys of a sales unit without downtime (no portal operation
-// of its own: it composes getKeys, regenerateKey and POST /accesstoken/get).
+// Rotate replaces keys of a sales unit without downtime, composing
+// GET /portal/v1/sales-units/{msn}/keys (only when Current is nil), POST
+// /accesstoken/get and the Regenerator (by default POST
+// /portal/v1/sales-units/{msn}/keys/regenerate).
 //
 // Subscription keys are interchangeable, so: replace the one not in use,
 // verify, Store (and Switch) with the fresh one in use, replace the other,

@@ -147,10 +147,10 @@ func (e *KeyError) Error() string {
 // Unwrap returns the cause.
 func (e *KeyError) Unwrap() error { return e.Err }
 
-// Verify proves a key set by asking for an access token once per subscription
-// key (primary, then secondary), each with the set's client id and secret:
-// POST /accesstoken/get at the token endpoint of the set's environment (the
-// client's base URL when it is custom), outside the client's token cache.
+// Verify proves a key set with POST /accesstoken/get, once per subscription
+// key (primary, then secondary), each with the set's client id and secret, at
+// the token endpoint of the set's environment (the client's base URL when it
+// is custom), outside the client's token cache.
 //
 // The *Verification says which keys work. When either does not, the error is
 // not nil: it joins one *KeyError per failing key, each wrapping the
