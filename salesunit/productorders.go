@@ -315,7 +315,11 @@ func (s *ProductOrdersService) WaitUntilCompleted(ctx context.Context, productOr
 	if err := checkUUID("productOrderID", productOrderID); err != nil {
 		return nil, err
 	}
-	o, err := core.Poll(ctx, opts.pollOptions(), func(ctx context.Context) (*ProductOrder, bool, error) {
+	po, err := opts.pollOptions()
+	if err != nil {
+		return nil, err
+	}
+	o, err := core.Poll(ctx, po, func(ctx context.Context) (*ProductOrder, bool, error) {
 		o, err := s.Get(ctx, productOrderID)
 		switch {
 		case err != nil:

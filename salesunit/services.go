@@ -124,11 +124,19 @@ type WaitOptions struct {
 	OnPoll func(PollEvent)
 }
 
-func (o *WaitOptions) pollOptions() core.PollOptions {
+func (o *WaitOptions) pollOptions() (core.PollOptions, error) {
 	if o == nil {
-		return core.PollOptions{}
+		return core.PollOptions{}, nil
 	}
-	return core.PollOptions{MinDelay: o.MinDelay, MaxDelay: o.MaxDelay, Timeout: o.Timeout, OnPoll: o.OnPoll}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"WaitOptions.MinDelay", o.MinDelay}, {"WaitOptions.MaxDelay", o.MaxDelay}, {"WaitOptions.Timeout", o.Timeout}} {
+		if d.v < 0 {
+			return core.PollOptions{}, core.Invalid(d.field, "must not be negative (0 takes the default), got %s", d.v)
+		}
+	}
+	return core.PollOptions{MinDelay: o.MinDelay, MaxDelay: o.MaxDelay, Timeout: o.Timeout, OnPoll: o.OnPoll}, nil
 }
 
 // checkUUID refuses a value that is not a UUID in its 36-character text form.

@@ -295,9 +295,13 @@ func (s *TestUnitsService) WaitUntilReady(ctx context.Context, creationID string
 	if err := checkUUID("creationID", creationID); err != nil {
 		return nil, err
 	}
+	po, err := opts.pollOptions()
+	if err != nil {
+		return nil, err
+	}
 	waitForKeys := opts != nil && opts.WaitForKeys
 	var msn string // known once the creation has completed
-	v, err := core.Poll(ctx, opts.pollOptions(), func(ctx context.Context) (any, bool, error) {
+	v, err := core.Poll(ctx, po, func(ctx context.Context) (any, bool, error) {
 		if msn == "" {
 			cr, err := s.Creation(ctx, creationID)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -170,6 +171,10 @@ func TestTestUnitsValidation(t *testing.T) {
 		_, err = m.client.TestUnits.WaitUntilReady(ctx, id, nil)
 		requireInvalid(t, err, "creationID")
 	}
+	_, err = m.client.TestUnits.WaitUntilReady(ctx, creationID, &salesunit.WaitOptions{Timeout: -time.Second})
+	requireInvalid(t, err, "WaitOptions.Timeout")
+	_, err = m.client.ProductOrders.WaitUntilCompleted(ctx, orderID, &salesunit.WaitOptions{MinDelay: -1})
+	requireInvalid(t, err, "WaitOptions.MinDelay")
 	_, err = m.client.TestUnits.Creations(ctx, "DONE", nil)
 	requireInvalid(t, err, "status")
 	_, err = m.client.TestUnits.Creations(ctx, "pending", nil)
