@@ -67,8 +67,10 @@ func FuzzDecodeError(f *testing.F) {
 		if !check {
 			return
 		}
+		// Error() is made of these fields; it is not searched itself because its
+		// strconv.Quote of the snippet can spell a secret from escapes ("\x00"+"00").
 		fields := map[string]string{"Problem": e.Problem, "Type": e.Type, "Title": e.Title, "Detail": e.Detail,
-			"Instance": e.Instance, "Body": e.Body, "Error()": e.Error()}
+			"Instance": e.Instance, "Body": e.Body}
 		for i, x := range e.ExtraDetails {
 			fields["ExtraDetails.Key"+string(rune('0'+i%10))] = x.Key
 			fields["ExtraDetails.Value"+string(rune('0'+i%10))] = x.Value
