@@ -72,6 +72,18 @@ func opRequests(s *portaltest.Server, op string) []portaltest.LoggedRequest {
 	return out
 }
 
+// settledRequests waits until the simulator's log holds n requests of op and
+// returns them. The simulator records a request only after it has written (or
+// dropped) the answer, so a client can have its answer before the entry
+// exists; this bounded wait covers that window (reported to the simulator's
+// owner: record before answering).
+func settledRequests(t *testing.T, s *portaltest.Server, op string, n int) []portaltest.LoggedRequest {
+	t.Helper()
+	require.Eventually(t, func() bool { return len(opRequests(s, op)) >= n }, 5*time.Second, time.Millisecond,
+		"the simulator logged %d %s requests", n, op)
+	return opRequests(s, op)
+}
+
 // requireAPIError asserts err holds a *portal.Error with status and problem name, matching sentinel.
 func requireAPIError(t *testing.T, err error, status int, problemName string, sentinel error) *portal.Error {
 	t.Helper()
