@@ -1,0 +1,171 @@
+package portaltest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// CompleteCreation ends a PENDING creation now: COMPLETED with a new unit, or
+// FAILED if FailNextCreation armed it. It returns the new unit's MSN.
+func (s *Server) CompleteCreation(creationID string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.advance(now)
+	c := s.st.creations[creationID]
+	if c == nil {
+		return "", fmt.Errorf("portaltest: no creation %q", creationID)
+	}
+	if c.status != "PENDING" {
+		return "", fmt.Errorf("portaltest: creation %q is %s", creationID, c.status)
+	}
+	s.complete(c, now)
+	if c.status == "FAILED" {
+		return "", fmt.Errorf("portaltest: creation %q failed: %s", creationID, c.failDetail)
+	}
+	return c.msn, nil
+}
+
+// CompleteAll completes every PENDING creation now, oldest first, and returns
+// the new units' MSNs.
+func (s *Server) CompleteAll() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.advance(now)
+	var pending []*creation
+	for _, c := range s.st.creations {
+		if c.status == "PENDING" {
+			pending = append(pending, c)
+		}
+	}
+	sortBy(pending, func(c *creation) sortKey { return sortKey{c.createdAt, c.id} })
+	out := []string{}
+	for _, c := range pending {
+		s.complete(c, now)
+		if c.status == "COMPLETED" {
+			out = append(out, c.msn)
+		}
+	}
+	return out
+}
+
+// IssueKeys makes a unit's keys ready now.
+func (s *Server) IssueKeys(msn string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.advance(now)
+	u := s.st.units[msn]
+	if u == nil {
+		return fmt.Errorf("portaltest: no sales unit %q", msn)
+	}
+	if !u.keysReady {
+		u.keysReady = true
+		u.keys.updatedAt = moved(u.keys.updatedAt, now)
+	}
+	return nil
+}
+
+// FailNextCreation makes the next creation posted end FAILED with a
+// provisioning-failed Problem carrying detail.
+func (s *Server) FailNextCreation(detail string) {
+	if detail == "" {
+		detail = "provisioning failed"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.failNext = append(s.st.failNext, detail)
+}
+
+// SetOrderStatus moves a product order to any contract status now; COMPLETED
+// creates its production unit, connected to the partner.
+func (s *Server) SetOrderStatus(productOrderID, status string) error {
+	if !slices.Contains(orderStatuses, status) {
+		return fmt.Errorf("portaltest: unknown order status %q", status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.advance(now)
+	o := s.st.orders[productOrderID]
+	if o == nil {
+		return fmt.Errorf("portaltest: no product order %q", productOrderID)
+	}
+	s.setOrderStatus(o, status, now)
+	return nil
+}
+
+// ActivateUser moves an INVITED user to ACTIVE (as logging in would).
+func (s *Server) ActivateUser(userID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.st.users[userID]
+	if u == nil {
+		return fmt.Errorf("portaltest: no user %q", userID)
+	}
+	if u.status != "INVITED" {
+		return errors.New("portaltest: user " + userID + " is not INVITED")
+	}
+	u.status = "ACTIVE"
+	return nil
+}
+
+// Credentials is a key set for the token endpoint (plain strings: this is a
+// test double, it reveals).
+type Credentials struct {
+	ClientID, ClientSecret, SubscriptionKey, MSN string
+}
+
+// KeySet is a unit's whole current key set.
+type KeySet struct {
+	MSN, Environment, ClientID, ClientSecret, SubscriptionKeyPrimary, SubscriptionKeySecondary string
+	UpdatedAt                                                                                  time.Time
+}
+
+// UserCredentials returns the user's API client (MSN empty); zero if unknown.
+func (s *Server) UserCredentials(userID string) Credentials {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.st.users[userID]
+	if u == nil {
+		return Credentials{}
+	}
+	return Credentials{ClientID: u.client.clientID, ClientSecret: u.client.clientSecret, SubscriptionKey: u.client.subKey}
+}
+
+// PartnerCredentials returns the partner's API client; zero if unknown.
+func (s *Server) PartnerCredentials(partnerID string) Credentials {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.st.partners[partnerID]
+	if p == nil {
+		return Credentials{}
+	}
+	return Credentials{ClientID: p.client.clientID, ClientSecret: p.client.clientSecret, SubscriptionKey: p.client.subKey}
+}
+
+// UnitCredentials returns the unit's current keys with the primary
+// subscription key; zero if unknown.
+func (s *Server) UnitCredentials(msn string) Credentials {
+	k, ok := s.UnitKeys(msn)
+	if !ok {
+		return Credentials{}
+	}
+	return Credentials{ClientID: k.ClientID, ClientSecret: k.ClientSecret, SubscriptionKey: k.SubscriptionKeyPrimary, MSN: msn}
+}
+
+// UnitKeys returns the unit's current key set (issued or not yet).
+func (s *Server) UnitKeys(msn string) (KeySet, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advance(s.now())
+	u := s.st.units[msn]
+	if u == nil {
+		return KeySet{}, false
+	}
+	return KeySet{MSN: u.msn, Environment: u.env, ClientID: u.keys.clientID, ClientSecret: u.keys.clientSecret,
+		SubscriptionKeyPrimary: u.keys.subPrimary, SubscriptionKeySecondary: u.keys.subSecondary, UpdatedAt: u.keys.updatedAt}, true
+}

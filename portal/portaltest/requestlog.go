@@ -1,0 +1,73 @@
+package portaltest
+
+import (
+	"net/http"
+	"time"
+)
+
+// LoggedRequest is one request the simulator received.
+type LoggedRequest struct {
+	Operation      string      // operationId, "" when no operation matched
+	Method, Path   string      //
+	RawQuery       string      //
+	Header         http.Header // copy; secret values replaced by "REDACTED"
+	IdempotencyKey string      //
+	Status         int         // 0 when no answer was written (dropped connection)
+	Replayed       bool        //
+	Fault          string      // "" or a short description of the fault injected
+	Time           time.Time   // server clock
+}
+
+var secretHeaders = []string{"Authorization", "Ocp-Apim-Subscription-Key", "Client_secret"}
+
+func redact(h http.Header) http.Header {
+	out := h.Clone()
+	if out == nil {
+		out = http.Header{}
+	}
+	for _, k := range secretHeaders {
+		ck := http.CanonicalHeaderKey(k)
+		if vs, ok := out[ck]; ok {
+			for i := range vs {
+				vs[i] = "REDACTED"
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) record(e LoggedRequest, resp *response) {
+	if resp != nil {
+		e.Replayed = resp.replayed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = append(s.log, e)
+}
+
+// Requests returns a copy of the request log, oldest first.
+func (s *Server) Requests() []LoggedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]LoggedRequest, len(s.log))
+	for i, e := range s.log {
+		e.Header = e.Header.Clone()
+		out[i] = e
+	}
+	return out
+}
+
+// ResetRequests empties the request log.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+}
+
+// Effects counts the work actually done by an operation: answers of 2xx that
+// were not replays.
+func (s *Server) Effects(operation string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.effects[operation]
+}

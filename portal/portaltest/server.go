@@ -1,0 +1,445 @@
+// Package portaltest is an in-memory simulator of the SDK's whole wire
+// contract (Access Token API, Management API and portal operations), for tests
+// and for running the SDK locally without Vipps.
+package portaltest
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Server is a running simulator. URL is "http://127.0.0.1:PORT".
+type Server struct {
+	URL string
+
+	cfg      config
+	srv      *http.Server
+	ln       net.Listener
+	closeOne sync.Once
+	done     chan struct{}
+
+	mu             sync.Mutex
+	st             *store
+	rng            *rng
+	pageKey        []byte
+	resolved       Seed
+	faults         []*faultEntry
+	faultsInjected int
+	log            []LoggedRequest
+	effects        map[string]int
+}
+
+// NewServer starts a simulator on a loopback port. It panics on a bad option
+// or seed, like httptest.NewServer.
+func NewServer(opts ...Option) *Server {
+	s, err := Start("127.0.0.1:0", opts...)
+	if err != nil {
+		panic("portaltest: " + err.Error())
+	}
+	return s
+}
+
+// Start starts a simulator listening on addr ("127.0.0.1:8080", ":0").
+func Start(addr string, opts ...Option) (*Server, error) {
+	s, err := newServer(opts...)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s.ln = ln
+	s.URL = "http://" + ln.Addr().String()
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		defer close(s.done)
+		_ = s.srv.Serve(ln)
+	}()
+	return s, nil
+}
+
+func newServer(opts ...Option) (*Server, error) {
+	cfg := config{now: time.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	if !cfg.seedSet {
+		cfg.seed = DefaultSeed()
+	}
+	if cfg.provisioningDelay < 0 || cfg.keysDelay < 0 || cfg.orderStep < 0 {
+		return nil, errors.New("delays must not be negative")
+	}
+	seed := cfg.seed
+	if err := seed.validate(); err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	s := &Server{cfg: cfg, st: newStore(), rng: newRNG(cfg.randSeed, cfg.randSeeded),
+		effects: map[string]int{}, done: make(chan struct{})}
+	s.pageKey = make([]byte, 32)
+	if cfg.randSeeded {
+		copy(s.pageKey, s.rng.bytes(32))
+	} else {
+		_, _ = rand.Read(s.pageKey)
+	}
+	s.resolved = s.st.load(seed, s.rng, cfg.now().UTC())
+	return s, nil
+}
+
+// Close shuts the server down, closing open connections.
+func (s *Server) Close() {
+	s.closeOne.Do(func() {
+		if s.srv != nil {
+			_ = s.srv.Close()
+			<-s.done
+		}
+	})
+}
+
+// Shutdown stops the server gracefully (for examples/simulator).
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.srv == nil {
+		return nil
+	}
+	return s.srv.Shutdown(ctx)
+}
+
+// Handler returns the whole contract as one http.Handler.
+func (s *Server) Handler() http.Handler { return s }
+
+// ResolvedSeed is the seed the server started from, with generated keys and
+// load times filled in.
+func (s *Server) ResolvedSeed() Seed { return s.resolved }
+
+func (s *Server) now() time.Time { return s.cfg.now().UTC() }
+
+// request carries one request through the checks.
+type request struct {
+	r       *http.Request
+	op      string
+	params  map[string]string
+	body    []byte
+	tooBig  bool
+	now     time.Time
+	who     principal
+	idemKey string
+}
+
+func (rq *request) path() string { return rq.r.URL.Path }
+
+// fail renders a refusal.
+func (rq *request) fail(e *apiError) *response {
+	resp := problemResponse(e, rq.path())
+	resp.problem = e.name
+	return resp
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt, params, e := match(r.Method, r.URL.Path)
+	entry := LoggedRequest{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+		Header: redact(r.Header), IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	rq := &request{r: r, params: params}
+	if rt != nil {
+		rq.op = rt.op
+		entry.Operation = rt.op
+	}
+	if e != nil {
+		s.mu.Lock()
+		entry.Time = s.now()
+		s.mu.Unlock()
+		resp := rq.fail(e)
+		resp.write(w)
+		entry.Status = resp.status
+		s.record(entry, resp)
+		return
+	}
+	f, desc := s.pickFault(rt.op)
+	entry.Fault = desc
+	if f != nil && f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			s.mu.Lock()
+			entry.Time = s.now()
+			s.mu.Unlock()
+			s.record(entry, nil)
+			return
+		}
+	}
+	if f != nil && f.Status != 0 {
+		s.mu.Lock()
+		entry.Time = s.now()
+		s.mu.Unlock()
+		resp := faultResponse(f, rq.path(), entry.Time)
+		resp.write(w)
+		entry.Status = resp.status
+		s.record(entry, resp)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		s.mu.Lock()
+		entry.Time = s.now()
+		s.mu.Unlock()
+		s.record(entry, nil)
+		return
+	}
+	rq.body = body
+	rq.tooBig = len(body) > maxBody
+
+	resp := s.locked(rt, rq)
+	entry.Time = rq.now
+
+	if f != nil && f.DropAfterWork {
+		drop(w)
+		s.record(entry, nil)
+		return
+	}
+	resp.write(w)
+	entry.Status = resp.status
+	s.record(entry, resp)
+}
+
+// locked does the request's checks and work under the store lock.
+func (s *Server) locked(rt *route, rq *request) *response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rq.now = s.now()
+	s.advance(rq.now)
+	resp := s.serve(rt, rq)
+	if resp.status/100 == 2 && !resp.replayed {
+		s.effects[rt.op]++
+	}
+	return resp
+}
+
+// drop closes the connection without an answer.
+func drop(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// serve runs the checks in the contract's order; s.mu is held.
+func (s *Server) serve(rt *route, rq *request) *response {
+	if rt.op == "getAccessToken" {
+		return s.getAccessToken(rq)
+	}
+	if e := s.gateway(rq); e != nil {
+		return e
+	}
+	if e := s.authenticate(rq); e != nil {
+		return rq.fail(e)
+	}
+	if e := checkHeaders(rq.r.Header); e != nil {
+		return rq.fail(e)
+	}
+	return rt.h(s, rq)
+}
+
+var systemHeaders = []string{"Vipps-System-Name", "Vipps-System-Version", "Vipps-System-Plugin-Name", "Vipps-System-Plugin-Version"}
+
+// checkHeaders applies the conventions for optional headers on every operation.
+func checkHeaders(h http.Header) *apiError {
+	for _, name := range systemHeaders {
+		for _, v := range h.Values(name) {
+			if utf8.RuneCountInString(v) > 30 {
+				return badRequest(name, name+" must be at most 30 characters")
+			}
+		}
+	}
+	if vs := h.Values("Merchant-Serial-Number"); len(vs) > 0 {
+		for _, v := range vs {
+			if !reMSN.MatchString(v) {
+				return badRequest("Merchant-Serial-Number", `Merchant-Serial-Number must match ^\d{4,10}$`)
+			}
+		}
+	}
+	return nil
+}
+
+// checkBody applies the size limit and decodes the body strictly into v.
+func (rq *request) decodeBody(v any) *apiError {
+	if rq.tooBig {
+		return newProblem(http.StatusRequestEntityTooLarge, pBodyTooLarge, "the request body is over 1 MiB")
+	}
+	if err := decodeStrict(rq.body, v, false); err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			if fe.Path == "" {
+				return badRequest("", "request body: "+fe.Msg)
+			}
+			return badRequest(fe.Path, "request body: "+fe.Error())
+		}
+		return badRequest("", err.Error())
+	}
+	return nil
+}
+
+// bodyCheck refuses an oversize body on operations without a request body.
+func (rq *request) bodyLimit() *apiError {
+	if rq.tooBig {
+		return newProblem(http.StatusRequestEntityTooLarge, pBodyTooLarge, "the request body is over 1 MiB")
+	}
+	return nil
+}
+
+// idempotencyKey checks the required Idempotency-Key header.
+func (rq *request) idempotencyKey() *apiError {
+	k := rq.r.Header.Get("Idempotency-Key")
+	if k == "" {
+		return badRequest("Idempotency-Key", "Idempotency-Key is required")
+	}
+	if !reIdemKey.MatchString(k) {
+		return badRequest("Idempotency-Key", "Idempotency-Key must match ^[a-zA-Z0-9-]{1,50}$")
+	}
+	rq.idemKey = k
+	return nil
+}
+
+func (rq *request) pathMSN() *apiError {
+	if !reMSN.MatchString(rq.params["msn"]) {
+		return badRequest("msn", `msn must match ^\d{4,10}$`)
+	}
+	return nil
+}
+
+func (rq *request) pathUUID(name string) *apiError {
+	if !reUUID.MatchString(rq.params[name]) {
+		return badRequest(name, name+" must be a UUID")
+	}
+	return nil
+}
+
+func (rq *request) pathUserID() *apiError {
+	if n := utf8.RuneCountInString(rq.params["userId"]); n < 1 || n > 64 || !utf8.ValidString(rq.params["userId"]) {
+		return badRequest("userId", "userId must be 1-64 characters")
+	}
+	return nil
+}
+
+// route is one operation of the contract.
+type route struct {
+	method string
+	segs   []string // "{x}" is a parameter
+	op     string
+	h      func(*Server, *request) *response
+}
+
+var routes []*route
+
+func init() {
+	add := func(method, pattern, op string, h func(*Server, *request) *response) {
+		routes = append(routes, &route{method: method, segs: strings.Split(strings.Trim(pattern, "/"), "/"), op: op, h: h})
+	}
+	add("POST", "/accesstoken/get", "getAccessToken", nil)
+	add("GET", "/management/v1/sales-units", "listSalesUnits", (*Server).listSalesUnits)
+	add("GET", "/management/v1/sales-units/{msn}", "getSalesUnit", (*Server).getSalesUnit)
+	add("GET", "/management/v1/merchants/{scheme}/{id}", "getMerchant", (*Server).getMerchant)
+	add("GET", "/management/v1/merchants/{scheme}/{id}/sales-units", "listMerchantSalesUnits", (*Server).listMerchantSalesUnits)
+	add("GET", "/management/v1/partners/price-packages", "listPricePackages", (*Server).listPricePackages)
+	add("POST", "/management/v1/product-orders", "prefillProductOrder", (*Server).prefillProductOrder)
+	add("DELETE", "/management/v1/product-orders/{productOrderId}", "deleteProductOrder", (*Server).deleteProductOrder)
+	add("GET", "/management/v2/product-orders", "listProductOrders", (*Server).listProductOrders)
+	add("GET", "/management/v2/product-orders/{productOrderId}/details", "getProductOrder", (*Server).getProductOrder)
+	add("GET", "/portal/v1/me", "getMe", (*Server).getMe)
+	add("GET", "/portal/v1/test-sales-units", "listTestSalesUnits", (*Server).listTestSalesUnits)
+	add("POST", "/portal/v1/test-sales-units", "createTestSalesUnit", (*Server).createTestSalesUnit)
+	add("GET", "/portal/v1/test-sales-units/creations", "listTestSalesUnitCreations", (*Server).listCreations)
+	add("GET", "/portal/v1/test-sales-units/creations/{creationId}", "getTestSalesUnitCreation", (*Server).getCreation)
+	add("GET", "/portal/v1/test-sales-units/{msn}", "getTestSalesUnit", (*Server).getTestSalesUnit)
+	add("PATCH", "/portal/v1/test-sales-units/{msn}", "updateTestSalesUnit", (*Server).updateTestSalesUnit)
+	add("GET", "/portal/v1/sales-units/{msn}/keys", "getKeys", (*Server).getKeys)
+	add("POST", "/portal/v1/sales-units/{msn}/keys/regenerate", "regenerateKey", (*Server).regenerateKey)
+	add("GET", "/portal/v1/users", "listUsers", (*Server).listUsers)
+	add("POST", "/portal/v1/users", "inviteUser", (*Server).inviteUser)
+	add("GET", "/portal/v1/users/{userId}", "getUser", (*Server).getUser)
+	add("DELETE", "/portal/v1/users/{userId}", "removeUser", (*Server).removeUser)
+	add("PUT", "/portal/v1/users/{userId}/sales-units/{msn}", "grantAccess", (*Server).grantAccess)
+	add("DELETE", "/portal/v1/users/{userId}/sales-units/{msn}", "revokeAccess", (*Server).revokeAccess)
+}
+
+// Operations lists every operationId the simulator serves.
+func operations() []string {
+	out := make([]string, len(routes))
+	for i, r := range routes {
+		out[i] = r.op
+	}
+	return out
+}
+
+// match finds the operation for method and path: literal segments win over
+// parameters; a path with no operation is a 404, a method the path lacks a 405.
+func match(method, path string) (*route, map[string]string, *apiError) {
+	if path == "" || path[0] != '/' {
+		return nil, nil, newProblem(http.StatusNotFound, pNotFound, "no operation at this path")
+	}
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	best, bestScore := (*route)(nil), -1
+	pathMatched := false
+	var allow []string
+	for _, rt := range routes {
+		if len(rt.segs) != len(segs) {
+			continue
+		}
+		score, ok := 0, true
+		for i, s := range rt.segs {
+			if strings.HasPrefix(s, "{") {
+				if segs[i] == "" {
+					ok = false
+					break
+				}
+				continue
+			}
+			if s != segs[i] {
+				ok = false
+				break
+			}
+			score++
+		}
+		if !ok {
+			continue
+		}
+		pathMatched = true
+		if rt.method != method {
+			allow = append(allow, rt.method)
+			continue
+		}
+		if score > bestScore {
+			best, bestScore = rt, score
+		}
+	}
+	if best == nil {
+		if pathMatched {
+			e := newProblem(http.StatusMethodNotAllowed, pMethodNotAllowed, method+" is not allowed on this path")
+			return nil, nil, e
+		}
+		return nil, nil, newProblem(http.StatusNotFound, pNotFound, "no operation at this path")
+	}
+	params := map[string]string{}
+	for i, s := range best.segs {
+		if strings.HasPrefix(s, "{") {
+			params[strings.Trim(s, "{}")] = segs[i]
+		}
+	}
+	_ = allow
+	return best, params, nil
+}

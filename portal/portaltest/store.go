@@ -1,0 +1,380 @@
+package portaltest
+
+import (
+	"slices"
+	"time"
+)
+
+// The in-memory model. Every field is guarded by Server.mu.
+
+type bizID struct{ scheme, id string }
+
+func (b bizID) json() businessIdentifierJSON {
+	return businessIdentifierJSON{Scheme: b.scheme, ID: b.id}
+}
+
+type merchant struct {
+	biz                  bizID
+	name, country        string
+	status               string
+	createdAt, updatedAt time.Time
+}
+
+type keySet struct {
+	clientID, clientSecret, subPrimary, subSecondary string
+	updatedAt                                        time.Time
+}
+
+type apiClient struct{ clientID, clientSecret, subKey string }
+
+type configuration struct {
+	PaymentAllowed               *bool   `json:"paymentAllowed,omitempty"`
+	CaptureType                  *string `json:"captureType,omitempty"`
+	SkipLandingPageAllowed       *bool   `json:"skipLandingPageAllowed,omitempty"`
+	RecurringAllowed             *bool   `json:"recurringAllowed,omitempty"`
+	PartialCaptureAllowed        *bool   `json:"partialCaptureAllowed,omitempty"`
+	LateCaptureAllowed           *bool   `json:"lateCaptureAllowed,omitempty"`
+	LandingPagePhoneNumberLocked *bool   `json:"landingPagePhoneNumberLocked,omitempty"`
+	LongLivingPaymentAllowed     *bool   `json:"longLivingPaymentAllowed,omitempty"`
+	CreditCardPaymentAllowed     *bool   `json:"creditCardPaymentAllowed,omitempty"`
+}
+
+func (c configuration) clone() configuration {
+	cp := func(b *bool) *bool {
+		if b == nil {
+			return nil
+		}
+		v := *b
+		return &v
+	}
+	out := configuration{
+		PaymentAllowed: cp(c.PaymentAllowed), SkipLandingPageAllowed: cp(c.SkipLandingPageAllowed),
+		RecurringAllowed: cp(c.RecurringAllowed), PartialCaptureAllowed: cp(c.PartialCaptureAllowed),
+		LateCaptureAllowed: cp(c.LateCaptureAllowed), LandingPagePhoneNumberLocked: cp(c.LandingPagePhoneNumberLocked),
+		LongLivingPaymentAllowed: cp(c.LongLivingPaymentAllowed), CreditCardPaymentAllowed: cp(c.CreditCardPaymentAllowed),
+	}
+	if c.CaptureType != nil {
+		v := *c.CaptureType
+		out.CaptureType = &v
+	}
+	return out
+}
+
+// testOptions are the portal form's three options.
+type testOptions struct {
+	SkipLandingPage bool `json:"skipLandingPage"`
+	Recurring       bool `json:"recurring"`
+	DirectCapture   bool `json:"directCapture"`
+}
+
+// configFromOptions is the contract's options -> configuration mapping.
+func configFromOptions(o testOptions) configuration {
+	t := true
+	capture := "ReserveCapture"
+	if o.DirectCapture {
+		capture = "DirectCapture"
+	}
+	skip, rec := o.SkipLandingPage, o.Recurring
+	return configuration{PaymentAllowed: &t, CaptureType: &capture, SkipLandingPageAllowed: &skip, RecurringAllowed: &rec}
+}
+
+type unit struct {
+	msn, name   string
+	env         string // "production" or "test"
+	merchant    bizID
+	inactive    bool
+	config      configuration
+	options     testOptions // test units
+	partner     string      // test units: free text
+	createdAt   time.Time
+	completedAt time.Time
+	keys        keySet
+	keysReady   bool
+	keysReadyAt time.Time // zero: only IssueKeys makes them ready
+}
+
+func (u *unit) isTest() bool { return u.env == "test" }
+
+type grant struct {
+	perms     []string // canonical order
+	grantedAt time.Time
+}
+
+type user struct {
+	id                       string
+	merchant                 bizID
+	name, phone, email, role string
+	status                   string
+	createdAt                time.Time
+	grants                   map[string]*grant
+	client                   apiClient
+}
+
+func (u *user) isAdmin() bool { return u.role == "ADMINISTRATOR" }
+
+func (u *user) has(msn, perm string) bool {
+	g := u.grants[msn]
+	return g != nil && slices.Contains(g.perms, perm)
+}
+
+type pricePackage struct {
+	PricePackageID      string  `json:"pricePackageId"`
+	Name                string  `json:"name"`
+	Description         string  `json:"description"`
+	VisibleInSignupForm *bool   `json:"visibleInSignupForm,omitempty"`
+	ProductType         string  `json:"productType,omitempty"`
+	Market              string  `json:"market,omitempty"`
+	Commission          *string `json:"commission,omitempty"`
+}
+
+type partner struct {
+	id, name  string
+	client    apiClient
+	connected map[string]bool
+	packages  []pricePackage
+}
+
+type creation struct {
+	id          string
+	merchant    bizID
+	creator     string // user id
+	req         testUnitRequestJSON
+	status      string
+	msn         string
+	createdAt   time.Time
+	completedAt time.Time
+	dueAt       time.Time // zero: only on demand
+	failDetail  string    // non-empty: ends FAILED
+	failure     *problemJSON
+}
+
+type order struct {
+	id          string
+	partner     string
+	biz         bizID
+	productType string
+	unitName    string
+	status      string
+	createdAt   time.Time
+	changedAt   time.Time
+	msn         string
+	url         string
+}
+
+type principalKind int
+
+const (
+	kindUnit principalKind = iota + 1
+	kindUser
+	kindPartner
+)
+
+type principal struct {
+	kind principalKind
+	id   string // msn, user id or partner id
+}
+
+func (p principal) String() string {
+	return [...]string{"", "unit:", "user:", "partner:"}[p.kind] + p.id
+}
+
+type token struct {
+	who       principal
+	expiresAt time.Time
+}
+
+// store is the whole simulated system.
+type store struct {
+	merchants    map[bizID]*merchant
+	units        map[string]*unit
+	users        map[string]*user
+	partners     map[string]*partner
+	creations    map[string]*creation
+	orders       map[string]*order
+	tokens       map[string]*token
+	usedMSNs     map[string]bool
+	usedUserIDs  map[string]bool
+	issuedTokens int
+	failNext     []string // details for the next creations to fail
+	idem         map[idemScope]*idemEntry
+}
+
+func newStore() *store {
+	return &store{
+		merchants: map[bizID]*merchant{}, units: map[string]*unit{}, users: map[string]*user{},
+		partners: map[string]*partner{}, creations: map[string]*creation{}, orders: map[string]*order{},
+		tokens: map[string]*token{}, usedMSNs: map[string]bool{}, usedUserIDs: map[string]bool{},
+		idem: map[idemScope]*idemEntry{},
+	}
+}
+
+// liveSubscriptionKey reports whether any principal currently holds k.
+func (st *store) liveSubscriptionKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, u := range st.units {
+		if u.keysReady && (u.keys.subPrimary == k || u.keys.subSecondary == k) {
+			return true
+		}
+	}
+	for _, u := range st.users {
+		if u.client.subKey == k {
+			return true
+		}
+	}
+	for _, p := range st.partners {
+		if p.client.subKey == k {
+			return true
+		}
+	}
+	return false
+}
+
+// principalFor finds whose current client credentials these are.
+func (st *store) principalFor(id, secret string) (principal, bool) {
+	for _, u := range st.units {
+		if u.keysReady && u.keys.clientID == id && u.keys.clientSecret == secret {
+			return principal{kindUnit, u.msn}, true
+		}
+	}
+	for _, u := range st.users {
+		if u.client.clientID == id && u.client.clientSecret == secret {
+			return principal{kindUser, u.id}, true
+		}
+	}
+	for _, p := range st.partners {
+		if p.client.clientID == id && p.client.clientSecret == secret {
+			return principal{kindPartner, p.id}, true
+		}
+	}
+	return principal{}, false
+}
+
+// exists reports whether the principal is still there (a removed user is not).
+func (st *store) exists(p principal) bool {
+	switch p.kind {
+	case kindUnit:
+		return st.units[p.msn()] != nil
+	case kindUser:
+		return st.users[p.id] != nil
+	case kindPartner:
+		return st.partners[p.id] != nil
+	}
+	return false
+}
+
+func (p principal) msn() string { return p.id }
+
+// merchantOf is the principal's merchant (false for a partner).
+func (st *store) merchantOf(p principal) (bizID, bool) {
+	switch p.kind {
+	case kindUnit:
+		return st.units[p.id].merchant, true
+	case kindUser:
+		return st.users[p.id].merchant, true
+	}
+	return bizID{}, false
+}
+
+// completedUnit returns a unit that exists (test units only once completed).
+func (st *store) unitOf(m bizID, msn string) *unit {
+	u := st.units[msn]
+	if u == nil || u.merchant != m {
+		return nil
+	}
+	return u
+}
+
+func (st *store) newMSN(r *rng) string {
+	for {
+		m := r.digits(6)
+		if m[0] == '0' {
+			continue
+		}
+		if !st.usedMSNs[m] {
+			st.usedMSNs[m] = true
+			return m
+		}
+	}
+}
+
+func (st *store) clientIDTaken(id string) bool {
+	for _, u := range st.units {
+		if u.keys.clientID == id {
+			return true
+		}
+	}
+	for _, u := range st.users {
+		if u.client.clientID == id {
+			return true
+		}
+	}
+	for _, p := range st.partners {
+		if p.client.clientID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *store) subKeyTaken(k string) bool {
+	for _, u := range st.units {
+		if u.keys.subPrimary == k || u.keys.subSecondary == k {
+			return true
+		}
+	}
+	for _, u := range st.users {
+		if u.client.subKey == k {
+			return true
+		}
+	}
+	for _, p := range st.partners {
+		if p.client.subKey == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Generators of unique key values.
+func (st *store) genClientID(r *rng) string {
+	for {
+		if id := r.uuid(); !st.clientIDTaken(id) {
+			return id
+		}
+	}
+}
+
+func (st *store) genSubKey(r *rng) string {
+	for {
+		if k := r.hex(32); !st.subKeyTaken(k) {
+			return k
+		}
+	}
+}
+
+func (st *store) genKeySet(r *rng, now time.Time) keySet {
+	ks := keySet{clientID: st.genClientID(r), clientSecret: r.secret(), updatedAt: now}
+	ks.subPrimary = st.genSubKey(r)
+	ks.subSecondary = st.genSubKey(r)
+	for ks.subSecondary == ks.subPrimary {
+		ks.subSecondary = st.genSubKey(r)
+	}
+	return ks
+}
+
+func (st *store) genAPIClient(r *rng) apiClient {
+	return apiClient{clientID: st.genClientID(r), clientSecret: r.secret(), subKey: st.genSubKey(r)}
+}
+
+// activeAdmins counts a merchant's ACTIVE ADMINISTRATORs.
+func (st *store) activeAdmins(m bizID) int {
+	n := 0
+	for _, u := range st.users {
+		if u.merchant == m && u.isAdmin() && u.status == "ACTIVE" {
+			n++
+		}
+	}
+	return n
+}
