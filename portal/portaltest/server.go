@@ -160,9 +160,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		entry.Time = s.now()
 		s.mu.Unlock()
 		resp := rq.fail(e)
-		resp.write(w)
 		entry.Status = resp.status
 		s.record(entry, resp)
+		resp.write(w)
 		return
 	}
 	f, desc := s.pickFault(rt.op)
@@ -185,9 +185,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		entry.Time = s.now()
 		s.mu.Unlock()
 		resp := faultResponse(f, rq.path(), entry.Time)
-		resp.write(w)
 		entry.Status = resp.status
 		s.record(entry, resp)
+		resp.write(w)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
@@ -205,13 +205,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	entry.Time = rq.now
 
 	if f != nil && f.DropAfterWork {
-		drop(w)
 		s.record(entry, nil)
+		drop(w)
 		return
 	}
-	resp.write(w)
 	entry.Status = resp.status
 	s.record(entry, resp)
+	resp.write(w)
 }
 
 // locked does the request's checks and work under the store lock.

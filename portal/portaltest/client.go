@@ -1,0 +1,27 @@
+package portaltest
+
+import (
+	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/portal"
+)
+
+// Client returns an SDK client with these credentials, aimed at this server
+// (base URL and portal URL); opts are applied after those.
+func (s *Server) Client(c Credentials, opts ...portal.Option) (*portal.Client, error) {
+	all := append([]portal.Option{
+		portal.WithCredentials(portal.Credentials{ClientID: c.ClientID, ClientSecret: keys.Secret(c.ClientSecret),
+			SubscriptionKey: keys.Secret(c.SubscriptionKey), MSN: c.MSN}),
+		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
+	}, opts...)
+	return portal.New(all...)
+}
+
+// AdminClient returns an SDK client acting as the default seed's ADMINISTRATOR
+// (AdminUserID); it panics on error.
+func (s *Server) AdminClient(opts ...portal.Option) *portal.Client {
+	c, err := s.Client(s.UserCredentials(AdminUserID), opts...)
+	if err != nil {
+		panic("portaltest: " + err.Error())
+	}
+	return c
+}
