@@ -298,6 +298,8 @@ func newHarness(t testing.TB, opts ...portaltest.Option) *harness {
 		s:         s,
 		transport: tr,
 		client: &http.Client{
+			// A simulator that deadlocks fails the test instead of hanging the run.
+			Timeout:   30 * time.Second,
 			Transport: &validatingTransport{t: t, c: c, inner: tr},
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse
