@@ -20,7 +20,7 @@ func TestSimRegenerateEffects(t *testing.T) {
 	if r.json()["clientSecret"] == old.ClientSecret || r.json()["updatedAt"] == before["updatedAt"] {
 		t.Fatalf("secret or updatedAt unchanged: %s", r.body)
 	}
-	expect(t, s.tokenFor(old), 401, "")                                   // old secret: no token
+	expect(t, s.tokenFor(old), 401, "")                                       // old secret: no token
 	expect(t, s.call(old, "GET", "/management/v1/sales-units", nil), 200, "") // issued token lives
 	_ = oldTok
 	// Replay answers the set as it was then, even after later changes.
