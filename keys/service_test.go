@@ -118,8 +118,8 @@ func TestVerifyWire(t *testing.T) {
 	mock.RegisterResponder(http.MethodPost, base+"/accesstoken/get", func(r *http.Request) (*http.Response, error) {
 		// The core writes these two exactly as Vipps spells them (not canonicalised):
 		// a mock transport sees the map key as written.
-		assert.Equal(t, []string{"set-client"}, r.Header["client_id"])
-		assert.Equal(t, []string{"set-secret"}, r.Header["client_secret"])
+		assert.Equal(t, []string{"set-client"}, r.Header.Values("client_id"))
+		assert.Equal(t, []string{"set-secret"}, r.Header.Values("client_secret"))
 		assert.Equal(t, "123456", r.Header.Get("Merchant-Serial-Number"))
 		assert.Empty(t, r.Header.Get("Authorization"))
 		sub := r.Header.Get("Ocp-Apim-Subscription-Key")

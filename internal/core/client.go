@@ -382,6 +382,9 @@ func (c *Client) send(ctx context.Context, r *Request, root string, body []byte,
 	}
 	resp, err := c.retry.Do(req)
 	if err != nil {
+		if resp != nil {
+			drainClose(resp.Body)
+		}
 		return nil, st, &Error{Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
 	}
 	return resp, st, nil
@@ -425,10 +428,19 @@ func drainClose(body io.ReadCloser) {
 }
 
 // Path formats an API path, escaping every argument as one path segment.
+// Callers validate segments first; "." and ".." are escaped so they can never
+// walk up the path.
 func Path(format string, segments ...string) string {
 	args := make([]any, len(segments))
 	for i, s := range segments {
-		args[i] = url.PathEscape(s)
+		switch s {
+		case ".":
+			args[i] = "%2E"
+		case "..":
+			args[i] = "%2E%2E"
+		default:
+			args[i] = url.PathEscape(s)
+		}
 	}
 	return fmt.Sprintf(format, args...)
 }

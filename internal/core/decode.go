@@ -48,16 +48,19 @@ func DecodeError(status int, header http.Header, body []byte, redact func(string
 				var p problemBody
 				if json.Unmarshal(trimmed, &p) == nil {
 					if p.Type != nil {
-						e.Type = *p.Type
-						e.Problem = problemName(*p.Type)
+						e.Type = redact(*p.Type)
+						e.Problem = problemName(e.Type)
 					}
-					e.Title, e.Detail, e.Instance, e.ExtraDetails = redact(p.Title), redact(p.Detail), p.Instance, p.ExtraDetails
+					e.Title, e.Detail, e.Instance = redact(p.Title), redact(p.Detail), redact(p.Instance)
+					for _, d := range p.ExtraDetails {
+						e.ExtraDetails = append(e.ExtraDetails, ExtraDetail{Key: redact(d.Key), Value: redact(d.Value)})
+					}
 					return e
 				}
 			case probe["error"] != nil:
 				var o oauthBody
 				if json.Unmarshal(trimmed, &o) == nil && o.Error != nil {
-					e.Problem, e.Detail = *o.Error, redact(o.Description)
+					e.Problem, e.Detail = redact(*o.Error), redact(o.Description)
 					return e
 				}
 			case probe["statusCode"] != nil && probe["message"] != nil:
@@ -69,7 +72,8 @@ func DecodeError(status int, header http.Header, body []byte, redact func(string
 			}
 		}
 	}
-	e.Body = redact(Snippet(trimmed, MaxSnippet))
+	// Redact before cutting: a cut could leave the start of a secret behind.
+	e.Body = Snippet([]byte(redact(string(trimmed))), MaxSnippet)
 	return e
 }
 

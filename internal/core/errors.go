@@ -119,6 +119,10 @@ func (e *Error) Error() string {
 			b.WriteString(": ")
 			b.WriteString(strconv.Quote(e.Body))
 		}
+		if e.Err != nil { // an answer we could not use, such as an undecodable 200
+			b.WriteString(": ")
+			b.WriteString(e.Err.Error())
+		}
 	}
 	if e.RetryAfter > 0 {
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)

@@ -66,6 +66,7 @@ func Poll[T any](ctx context.Context, o PollOptions, check func(ctx context.Cont
 	for attempt := 1; ; attempt++ {
 		v, done, err := check(ctx)
 		if done && err == nil {
+			report(o, attempt, time.Since(start), v, nil, 0)
 			return v, nil
 		}
 		if err != nil {

@@ -44,9 +44,13 @@ func TestPollDelaysGrowWithJitter(t *testing.T) {
 			})
 		require.NoError(t, err)
 		assert.Equal(t, "DONE", got.Status)
-		require.Len(t, tr.events, 7)
+		require.Len(t, tr.events, 8, "every poll is reported, the last one too")
+		last := tr.events[7]
+		assert.Equal(t, 8, last.Attempt)
+		assert.Equal(t, &record{"DONE"}, last.State)
+		assert.Zero(t, last.NextDelay, "the wait ends")
 		base := []float64{1, 1.5, 2.25, 3.375, 4, 4, 4}
-		for i, ev := range tr.events {
+		for i, ev := range tr.events[:7] {
 			assert.Equal(t, i+1, ev.Attempt)
 			assert.Equal(t, &record{"PENDING"}, ev.State)
 			want := time.Duration(base[i] * float64(time.Second))
@@ -73,9 +77,11 @@ func TestPollHonoursRetryAfter(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, tr.checks, 2)
 		assert.Equal(t, 30*time.Second, tr.checks[1]-tr.checks[0])
-		require.Len(t, tr.events, 1)
+		require.Len(t, tr.events, 2)
 		assert.ErrorIs(t, tr.events[0].Err, core.ErrRateLimited)
 		assert.Nil(t, tr.events[0].State)
+		assert.Equal(t, &record{"DONE"}, tr.events[1].State)
+		assert.Zero(t, tr.events[1].NextDelay)
 	})
 }
 

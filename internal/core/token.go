@@ -83,7 +83,7 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 		bearer: secret.Secret("Bearer " + string(b.AccessToken))}
 	if b.ExpiresIn != "" {
 		secs, err := strconv.ParseFloat(string(b.ExpiresIn), 64)
-		if err != nil || secs < 0 || secs > 1e9 {
+		if err != nil || !(secs >= 0 && secs <= 1e9) { // also refuses NaN
 			return nil, fmt.Errorf("token answer has an unusable expires_in %q", string(b.ExpiresIn))
 		}
 		t.ExpiresIn = time.Duration(secs * float64(time.Second))
@@ -106,8 +106,8 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 	for k, v := range c.headers {
 		h[k] = v
 	}
-	h["client_id"] = []string{creds.ClientID}
-	h["client_secret"] = []string{creds.ClientSecret.Reveal()}
+	h.Set("client_id", creds.ClientID)
+	h.Set("client_secret", creds.ClientSecret.Reveal())
 	h["Ocp-Apim-Subscription-Key"] = []string{creds.SubscriptionKey.Reveal()}
 	if creds.MSN != "" {
 		h["Merchant-Serial-Number"] = []string{creds.MSN}

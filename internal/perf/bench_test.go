@@ -158,8 +158,8 @@ func (b *baseline) fetchToken(ctx context.Context) (string, error) {
 		return "", err
 	}
 	b.header(req.Header)
-	req.Header["client_id"] = []string{clientID}
-	req.Header["client_secret"] = []string{clientSecret}
+	req.Header.Set("client_id", clientID)
+	req.Header.Set("client_secret", clientSecret)
 	var t tokenAnswer
 	if err := b.do(req, &t); err != nil {
 		return "", err

@@ -56,7 +56,8 @@ func (s Secret) Format(f fmt.State, verb rune) {
 // MarshalJSON writes a redaction: persisting a secret is always an explicit Reveal.
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(s.shown())), nil }
 
-// MarshalText writes a redaction (encoding/xml, map keys, text encoders).
+// MarshalText writes a redaction (encoding/xml and text encoders). Never use a
+// Secret as a map key: encoding/json writes string-kinded keys verbatim.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.shown()), nil }
 
 // UnmarshalText accepts a value, so that decoding an API response or a file fills it.
