@@ -116,8 +116,7 @@ func TestVerifyWire(t *testing.T) {
 	require.NoError(t, err)
 	var seen []string
 	mock.RegisterResponder(http.MethodPost, base+"/accesstoken/get", func(r *http.Request) (*http.Response, error) {
-		// The core writes these two exactly as Vipps spells them (not canonicalised):
-		// a mock transport sees the map key as written.
+		// The key set travels in the client_id and client_secret headers (case-insensitive on the wire).
 		assert.Equal(t, []string{"set-client"}, r.Header.Values("client_id"))
 		assert.Equal(t, []string{"set-secret"}, r.Header.Values("client_secret"))
 		assert.Equal(t, "123456", r.Header.Get("Merchant-Serial-Number"))
