@@ -413,6 +413,14 @@ func decodeAs[T any](t testing.TB, r *response) T {
 
 func (h *harness) send(t testing.TB, c call) *response {
 	t.Helper()
+	r, err := h.exchange(c)
+	require.NoError(t, err, "%s %s", c.Method, c.Path)
+	return r
+}
+
+// exchange sends c and reads the answer; unlike send it never calls FailNow,
+// so any goroutine may use it.
+func (h *harness) exchange(c call) (*response, error) {
 	var body io.Reader
 	var hasBody bool
 	switch b := c.Body.(type) {
@@ -423,7 +431,9 @@ func (h *harness) send(t testing.TB, c call) *response {
 		body, hasBody = strings.NewReader(b), true
 	default:
 		raw, err := json.Marshal(b)
-		require.NoError(t, err)
+		if err != nil {
+			return nil, err
+		}
 		body, hasBody = bytes.NewReader(raw), true
 	}
 	ctx := context.Background()
@@ -431,7 +441,9 @@ func (h *harness) send(t testing.TB, c call) *response {
 		ctx = markInvalid(ctx)
 	}
 	req, err := http.NewRequestWithContext(ctx, c.Method, h.s.URL+c.Path, body)
-	require.NoError(t, err)
+	if err != nil {
+		return nil, err
+	}
 	if hasBody {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -444,18 +456,21 @@ func (h *harness) send(t testing.TB, c call) *response {
 		req.Header.Set("Idempotency-Key", c.IdemKey)
 	}
 	for k, vs := range c.Header {
-		// Header keys as given (client_id is not canonicalised by the server side anyway).
 		req.Header.Del(k)
 		for _, v := range vs {
 			req.Header.Add(k, v)
 		}
 	}
 	resp, err := h.client.Do(req)
-	require.NoError(t, err, "%s %s", c.Method, c.Path)
+	if err != nil {
+		return nil, err
+	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return &response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	if err != nil {
+		return nil, err
+	}
+	return &response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}, nil
 }
 
 // do is the short form: method, path, body, headers, as a caller.
