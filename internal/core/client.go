@@ -88,6 +88,7 @@ type Client struct {
 	base      string
 	portal    string
 	headers   http.Header // the constant headers of every request
+	ownKeys   http.Header // subscription key and MSN headers of the client's own key set, built once
 	retry     *retryablehttp.Client
 	tokens    *tokenCache
 	logger    *slog.Logger
@@ -145,6 +146,7 @@ func New(cfg Config) (*Client, error) {
 			c.headers[name] = []string{v}
 		}
 	}
+	c.ownKeys = credentialHeaders(cfg.Credentials)
 	c.retry = &retryablehttp.Client{
 		HTTPClient:     hc,
 		Logger:         nil, // silenced: events go to our slog logger through the hooks
@@ -367,15 +369,12 @@ func (c *Client) send(ctx context.Context, r *Request, root string, body []byte,
 	for k, v := range c.headers {
 		h[k] = v
 	}
-	h["Ocp-Apim-Subscription-Key"] = []string{creds.SubscriptionKey.Reveal()}
+	c.setCredentialHeaders(h, creds)
 	if bearer != "" {
 		h["Authorization"] = []string{bearer.Reveal()}
 	}
-	if creds.MSN != "" {
-		h["Merchant-Serial-Number"] = []string{creds.MSN}
-	}
 	if body != nil {
-		h["Content-Type"] = []string{"application/json"}
+		h["Content-Type"] = jsonContentType
 	}
 	if idemKey != "" {
 		h["Idempotency-Key"] = []string{idemKey}
@@ -427,20 +426,51 @@ func drainClose(body io.ReadCloser) {
 	_ = body.Close()
 }
 
+var jsonContentType = []string{"application/json"}
+
+// credentialHeaders are the headers a key set adds to every request.
+func credentialHeaders(creds Credentials) http.Header {
+	h := http.Header{"Ocp-Apim-Subscription-Key": {creds.SubscriptionKey.Reveal()}}
+	if creds.MSN != "" {
+		h["Merchant-Serial-Number"] = []string{creds.MSN}
+	}
+	return h
+}
+
+// setCredentialHeaders shares the client's own header values instead of
+// building them per request; nothing downstream modifies request headers.
+func (c *Client) setCredentialHeaders(h http.Header, creds Credentials) {
+	own := c.ownKeys
+	if creds != c.cfg.Credentials {
+		own = credentialHeaders(creds)
+	}
+	for k, v := range own {
+		h[k] = v
+	}
+}
+
 // Path formats an API path, escaping every argument as one path segment.
 // Callers validate segments first; "." and ".." are escaped so they can never
 // walk up the path.
 func Path(format string, segments ...string) string {
-	args := make([]any, len(segments))
-	for i, s := range segments {
-		switch s {
-		case ".":
-			args[i] = "%2E"
-		case "..":
-			args[i] = "%2E%2E"
-		default:
-			args[i] = url.PathEscape(s)
+	var b strings.Builder
+	b.Grow(len(format) + 16*len(segments))
+	for _, seg := range segments {
+		before, after, ok := strings.Cut(format, "%s")
+		if !ok {
+			break
 		}
+		b.WriteString(before)
+		switch seg {
+		case ".":
+			b.WriteString("%2E")
+		case "..":
+			b.WriteString("%2E%2E")
+		default:
+			b.WriteString(url.PathEscape(seg))
+		}
+		format = after
 	}
-	return fmt.Sprintf(format, args...)
+	b.WriteString(format)
+	return b.String()
 }

@@ -108,10 +108,7 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 	}
 	h.Set("client_id", creds.ClientID)
 	h.Set("client_secret", creds.ClientSecret.Reveal())
-	h["Ocp-Apim-Subscription-Key"] = []string{creds.SubscriptionKey.Reveal()}
-	if creds.MSN != "" {
-		h["Merchant-Serial-Number"] = []string{creds.MSN}
-	}
+	c.setCredentialHeaders(h, creds)
 	resp, err := c.retry.Do(req)
 	if err != nil {
 		return nil, &Error{Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
