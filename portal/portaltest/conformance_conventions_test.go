@@ -139,6 +139,13 @@ func TestConformanceMerchantSerialNumberHeader(t *testing.T) {
 		assert.Equal(t, http.StatusOK, r.Status, "Merchant-Serial-Number %q: %s", good, r.Raw)
 	}
 
+	c := h.s.UserCredentials(portaltest.AdminUserID)
+	tok := h.send(t, call{Method: http.MethodPost, Path: "/accesstoken/get", Invalid: true, Header: http.Header{
+		"Client_id": {c.ClientID}, "Client_secret": {c.ClientSecret}, "Ocp-Apim-Subscription-Key": {c.SubscriptionKey},
+		"Merchant-Serial-Number": {"12"},
+	}})
+	assertProblem(t, tok, 400, "invalid-request", "on the token endpoint too")
+
 	plain := h.get(t, admin, pathSalesUnit)
 	withOther := h.send(t, call{Method: http.MethodGet, Path: pathSalesUnit, As: &admin,
 		Header: http.Header{"Merchant-Serial-Number": {portaltest.OtherMSN}}})
