@@ -494,7 +494,7 @@ func (st *store) load(s Seed, r *rng, now time.Time) Seed {
 		out.SubscriptionKey = gen(out.SubscriptionKey, func() string { return st.genSubKey(r) })
 		return &out
 	}
-	var res Seed
+	res := Seed{Merchants: []SeedMerchant{}}
 	for _, m := range s.Merchants {
 		rm := m
 		rm.SalesUnits, rm.Users = nil, nil
