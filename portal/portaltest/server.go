@@ -377,15 +377,6 @@ func init() {
 	add("DELETE", "/portal/v1/users/{userId}/sales-units/{msn}", "revokeAccess", (*Server).revokeAccess)
 }
 
-// Operations lists every operationId the simulator serves.
-func operations() []string {
-	out := make([]string, len(routes))
-	for i, r := range routes {
-		out[i] = r.op
-	}
-	return out
-}
-
 // match finds the operation for method and path: literal segments win over
 // parameters; a path with no operation is a 404, a method the path lacks a 405.
 func match(method, path string) (*route, map[string]string, *apiError) {
@@ -395,7 +386,6 @@ func match(method, path string) (*route, map[string]string, *apiError) {
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	best, bestScore := (*route)(nil), -1
 	pathMatched := false
-	var allow []string
 	for _, rt := range routes {
 		if len(rt.segs) != len(segs) {
 			continue
@@ -420,7 +410,6 @@ func match(method, path string) (*route, map[string]string, *apiError) {
 		}
 		pathMatched = true
 		if rt.method != method {
-			allow = append(allow, rt.method)
 			continue
 		}
 		if score > bestScore {
@@ -429,8 +418,7 @@ func match(method, path string) (*route, map[string]string, *apiError) {
 	}
 	if best == nil {
 		if pathMatched {
-			e := newProblem(http.StatusMethodNotAllowed, pMethodNotAllowed, method+" is not allowed on this path")
-			return nil, nil, e
+			return nil, nil, newProblem(http.StatusMethodNotAllowed, pMethodNotAllowed, method+" is not allowed on this path")
 		}
 		return nil, nil, newProblem(http.StatusNotFound, pNotFound, "no operation at this path")
 	}
@@ -440,6 +428,5 @@ func match(method, path string) (*route, map[string]string, *apiError) {
 			params[strings.Trim(s, "{}")] = segs[i]
 		}
 	}
-	_ = allow
 	return best, params, nil
 }
