@@ -219,6 +219,13 @@ func TestConformanceUnknownPathAndMethod(t *testing.T) {
 				r := h.send(t, call{Method: m.method, Path: m.path, As: who.c, Invalid: true})
 				assertProblem(t, r, 405, "method-not-allowed", "%s %s", m.method, m.path)
 			}
+			// Before anything else: a header over its length does not answer first.
+			long := http.Header{"Vipps-System-Name": {strings.Repeat("x", 40)}, "Merchant-Serial-Number": {"1"}}
+			assertProblem(t, h.send(t, call{Method: http.MethodGet, Path: "/portal/v1/nope", As: who.c, Header: long, Invalid: true}), 404, "not-found")
+			assertProblem(t, h.send(t, call{Method: http.MethodDelete, Path: pathMe, As: who.c, Header: long, Invalid: true}), 405, "method-not-allowed")
+			assertProblem(t, h.send(t, call{Method: http.MethodGet, Path: pathMe + "/", As: who.c, Invalid: true}), 404, "not-found", "a trailing slash is another path")
+			head := h.send(t, call{Method: http.MethodHead, Path: pathMe, As: who.c, Invalid: true})
+			assert.Equal(t, http.StatusMethodNotAllowed, head.Status, "no operation has HEAD")
 		})
 	}
 }

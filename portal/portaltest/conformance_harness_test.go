@@ -261,6 +261,9 @@ func checkRoutelessProblem(t testing.TB, c *contract, what string, resp *http.Re
 	if isGatewayError(body) {
 		return
 	}
+	if strings.HasPrefix(what, http.MethodHead+" ") && len(body) == 0 {
+		return // a HEAD answer has no body to check
+	}
 	if strings.HasPrefix(what, "/management/") || strings.Contains(what, " /management/") {
 		assert.Contains(t, []string{ctProblem, ctManagementOK}, ct, "Content-Type of %s", what)
 	} else {

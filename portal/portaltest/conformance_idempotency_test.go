@@ -101,6 +101,51 @@ func TestConformanceIdempotentReplay(t *testing.T) {
 	assert.Equal(t, state, h.s.State(), "replays change nothing")
 }
 
+// The scope is the principal, not the token: two tokens of one API client share
+// keys. Keys are compared exactly (case matters: the pattern allows both cases).
+func TestConformanceIdempotencyPrincipalNotToken(t *testing.T) {
+	h := newHarness(t, portaltest.WithManualProvisioning())
+	a1, a2 := h.admin(t), h.admin(t)
+	require.NotEqual(t, a1.Token, a2.Token, "two tokens")
+	key := newKey()
+	first := h.post(t, a1, pathTestUnits, key, unitRequest{Name: "Token one"})
+	require.Equal(t, http.StatusAccepted, first.Status)
+	assertReplay(t, first, h.post(t, a2, pathTestUnits, key, unitRequest{Name: "Token one"}))
+
+	upper := h.post(t, a1, pathTestUnits, "CaseKey", unitRequest{Name: "Case"})
+	lower := h.post(t, a1, pathTestUnits, "casekey", unitRequest{Name: "Case"})
+	assert.Equal(t, http.StatusAccepted, lower.Status)
+	assertNotReplayed(t, lower)
+	assert.NotEqual(t, decodeAs[creation](t, upper).CreationID, decodeAs[creation](t, lower).CreationID)
+	assert.Equal(t, 3, h.s.Effects("createTestSalesUnit"))
+}
+
+// A request whose work was done but whose answer was lost (the connection
+// dropped after the work) is retried with the same key: the work is not done
+// twice. See the report: the contract's "dropped connections leave the key
+// unused" read literally would make this retry create a second unit.
+func TestConformanceIdempotencyRetryAfterDroppedAnswer(t *testing.T) {
+	h := newHarness(t, portaltest.WithManualProvisioning())
+	admin := h.admin(t)
+	key := newKey()
+	body := unitRequest{Name: "Answer lost"}
+	h.s.InjectFault(portaltest.Fault{Operation: "createTestSalesUnit", DropAfterWork: true})
+	first, err := h.exchange(call{Method: http.MethodPost, Path: pathTestUnits, As: &admin, IdemKey: key, Body: body})
+	if err == nil {
+		// net/http itself resends a request carrying an Idempotency-Key once
+		// when a reused connection drops: that resend must be a replay.
+		assert.Equal(t, "true", first.Header.Get("Idempotent-Replayed"), "net/http's own resend is answered by a replay")
+	}
+	require.Equal(t, 1, h.s.Effects("createTestSalesUnit"), "the work was done once")
+	creations := len(allCreations(t, h, admin))
+
+	r := h.post(t, admin, pathTestUnits, key, body)
+	assert.Equal(t, http.StatusAccepted, r.Status, "%s", r.Raw)
+	assert.Equal(t, 1, h.s.Effects("createTestSalesUnit"), "the retry does not do the work twice")
+	assert.Len(t, allCreations(t, h, admin), creations, "no second creation")
+	assert.Equal(t, "true", r.Header.Get("Idempotent-Replayed"))
+}
+
 // "The same key with a different body is a 409 idempotency-key-reused
 // (answered where a replay would be)."
 func TestConformanceIdempotencyKeyReused(t *testing.T) {

@@ -399,6 +399,9 @@ func TestConformanceCreationRecordsVisibility(t *testing.T) {
 	other := h.as(t, h.s.UserCredentials(portaltest.OtherAdminUserID))
 	assertProblem(t, h.get(t, other, creationPath(c.CreationID)), 404, "not-found")
 	assertProblem(t, h.get(t, admin, creationPath("6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b")), 404, "not-found")
+	assertProblem(t, h.send(t, call{Method: http.MethodGet, Path: creationPath("not-a-uuid"), As: &admin, Invalid: true}), 400, "invalid-request")
+	assertProblem(t, h.get(t, admin, testUnitPath(portaltest.ProductionMSN)), 404, "not-found", "a production unit is no test unit")
+	assertProblem(t, h.do(t, admin, http.MethodPatch, testUnitPath(portaltest.ProductionMSN), nil, nil), 404, "not-found", "nor can it be patched as one")
 	p := decodeAs[page[creation]](t, h.get(t, other, pathCreations))
 	for _, it := range p.Items {
 		assert.NotEqual(t, c.CreationID, it.CreationID, "another merchant lists nothing of ours")
