@@ -256,3 +256,27 @@ func TestConformanceGrantToAdministrator(t *testing.T) {
 	assert.True(t, found, "the grant is stored on the administrator")
 	assert.Equal(t, http.StatusOK, h.get(t, admin, keysPath(portaltest.SecondProductionMSN)).Status, "and adds nothing: keys were visible anyway")
 }
+
+// "create needs DEVELOPER on some unit of the merchant" (a test unit counts);
+// an ADMINISTRATOR needs none.
+func TestConformanceCreateNeedsDeveloper(t *testing.T) {
+	h := newHarness(t, portaltest.WithManualProvisioning())
+	admin, dev := h.admin(t), h.dev(t)
+	revoke := func(userID, msn string) {
+		t.Helper()
+		r := h.do(t, admin, http.MethodDelete, grantPath(userID, msn), nil, nil)
+		require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Raw)
+	}
+	revoke(portaltest.DeveloperUserID, portaltest.ProductionMSN)
+	r := h.post(t, dev, pathTestUnits, "", unitRequest{Name: "Via test unit"})
+	assert.Equal(t, http.StatusAccepted, r.Status, "DEVELOPER on a test unit of the merchant suffices: %s", r.Raw)
+	msn := h.complete(t, dev, decodeAs[creation](t, r).CreationID)
+
+	revoke(portaltest.DeveloperUserID, portaltest.TestMSN)
+	revoke(portaltest.DeveloperUserID, msn)
+	assertProblem(t, h.post(t, dev, pathTestUnits, "", unitRequest{Name: "None left"}), 403, "forbidden")
+
+	revoke(portaltest.AdminUserID, portaltest.ProductionMSN)
+	assert.Equal(t, http.StatusAccepted, h.post(t, admin, pathTestUnits, "", unitRequest{Name: "Admin"}).Status,
+		"an ADMINISTRATOR creates without any DEVELOPER grant")
+}
