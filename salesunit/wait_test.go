@@ -111,13 +111,17 @@ func TestWaitUntilReadyAfterManyPolls(t *testing.T) {
 		assert.GreaterOrEqual(t, elapsed, 120*time.Second, "not before the keys were ready")
 		assert.Less(t, elapsed, 120*time.Second+24*time.Second, "at most one (jittered) max delay late")
 		assert.Equal(t, ev.totalDelay(), elapsed, "the waiter waited exactly the delays it reported")
-		// One event per poll but the last; the poll that sees COMPLETED also reads the unit.
-		assert.Equal(t, p.creationGets+p.gets-2, len(ev.list))
+		// One event per poll, the last one too; the poll that sees COMPLETED also reads the unit.
+		require.Equal(t, p.creationGets+p.gets-1, len(ev.list))
+		final := ev.list[len(ev.list)-1]
+		assert.Zero(t, final.NextDelay, "the last event ends the wait")
+		assert.True(t, final.State.(*salesunit.TestUnit).KeysReady)
+		polls := ev.list[:len(ev.list)-1]
 		assert.Greater(t, p.creationGets, 3)
 		assert.Greater(t, p.gets, 1)
 
 		var sawCreation, sawUnit bool
-		for i, e := range ev.list {
+		for i, e := range polls {
 			assert.Equal(t, i+1, e.Attempt)
 			assert.NoError(t, e.Err)
 			assert.GreaterOrEqual(t, e.NextDelay, 2*time.Second*8/10, "MinDelay less 20% jitter")
@@ -136,8 +140,8 @@ func TestWaitUntilReadyAfterManyPolls(t *testing.T) {
 		}
 		assert.True(t, sawCreation && sawUnit)
 		// Delays grow from MinDelay (2 s ±20%) towards MaxDelay (20 s ±20%).
-		assert.InDelta(t, float64(2*time.Second), float64(ev.list[0].NextDelay), float64(400*time.Millisecond))
-		assert.Greater(t, ev.list[len(ev.list)-1].NextDelay, 10*time.Second)
+		assert.InDelta(t, float64(2*time.Second), float64(polls[0].NextDelay), float64(400*time.Millisecond))
+		assert.Greater(t, polls[len(polls)-1].NextDelay, 10*time.Second)
 	})
 }
 
@@ -234,7 +238,8 @@ func TestWaitUntilReadyKeepsPollingOnTransientErrors(t *testing.T) {
 		u, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{WaitForKeys: true, OnPoll: ev.on})
 		require.NoError(t, err)
 		assert.True(t, u.KeysReady)
-		require.Len(t, ev.list, 5)
+		require.Len(t, ev.list, 6, "five polls that keep going, then the one that ends the wait")
+		assert.Zero(t, ev.list[5].NextDelay)
 		assert.ErrorIs(t, ev.list[0].Err, portal.ErrServer)
 		assert.ErrorIs(t, ev.list[1].Err, portal.ErrRateLimited)
 		assert.Equal(t, 7*time.Second, ev.list[1].NextDelay, "Retry-After: 7 honoured")
@@ -244,7 +249,7 @@ func TestWaitUntilReadyKeepsPollingOnTransientErrors(t *testing.T) {
 		assert.LessOrEqual(t, ev.list[3].NextDelay, 10*time.Second)
 		assert.ErrorIs(t, ev.list[4].Err, portal.ErrKeysNotReady)
 		assert.Equal(t, 30*time.Second, ev.list[4].NextDelay, "keys-not-ready's Retry-After honoured, above MaxDelay too")
-		for _, e := range ev.list {
+		for _, e := range ev.list[:5] {
 			assert.Nil(t, e.State, "an error poll has no state")
 		}
 		assert.Equal(t, ev.totalDelay(), time.Since(start))
@@ -367,7 +372,8 @@ func TestWaitUntilCompleted(t *testing.T) {
 		assert.Equal(t, salesunit.OrderCompleted, o.Status)
 		assert.Equal(t, &salesunit.MsnInfo{MSN: "345678", Name: "ACME Shop"}, o.SalesUnit)
 		assert.Equal(t, 6, *n)
-		require.Len(t, ev.list, 5)
+		require.Len(t, ev.list, 6)
+		assert.Equal(t, salesunit.OrderCompleted, ev.list[5].State.(*salesunit.ProductOrder).Status)
 		assert.Equal(t, salesunit.OrderMerchantViewed, ev.list[1].State.(*salesunit.ProductOrder).Status)
 		assert.ErrorIs(t, ev.list[2].Err, portal.ErrServer)
 		assert.Equal(t, ev.totalDelay(), time.Since(start))
