@@ -1,0 +1,171 @@
+package portal_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/users"
+)
+
+// Bad input across every service is refused before anything is sent (not even
+// a token request), with a *portal.ValidationError that names the field.
+func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
+	mock := httpmock.NewMockTransport() // no responders: any request would be an error of another kind
+	c, err := portal.New(
+		portal.WithCredentials(portal.Credentials{ClientID: "id", ClientSecret: keys.Secret("secret"), SubscriptionKey: keys.Secret("key")}),
+		portal.WithPortalURL("https://portal.example"),
+		portal.WithHTTPClient(&http.Client{Transport: mock}),
+	)
+	require.NoError(t, err)
+
+	acme := salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}
+	goodSet := &keys.Set{MSN: "123456", Environment: "production", ClientID: "cid", ClientSecret: "s",
+		SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
+	store := func(context.Context, keys.Set, keys.Name) error { return nil }
+	name51 := strings.Repeat("n", 51)
+
+	cases := []struct {
+		name  string
+		field string
+		call  func(ctx context.Context) error
+	}{
+		{"sales unit msn too short", "msn", func(ctx context.Context) error { _, err := c.SalesUnits.Get(ctx, "123"); return err }},
+		{"sales unit msn too long", "msn", func(ctx context.Context) error { _, err := c.SalesUnits.Get(ctx, "12345678901"); return err }},
+		{"sales unit msn not digits", "msn", func(ctx context.Context) error { _, err := c.SalesUnits.Get(ctx, "12a456"); return err }},
+		{"sales unit msn path traversal", "msn", func(ctx context.Context) error { _, err := c.SalesUnits.Get(ctx, "../1234"); return err }},
+		{"merchant scheme empty", "Scheme", func(ctx context.Context) error {
+			_, err := c.Merchants.Get(ctx, salesunit.BusinessIdentifier{ID: "987654325"})
+			return err
+		}},
+		{"merchant id empty", "ID", func(ctx context.Context) error {
+			_, err := c.Merchants.SalesUnits(ctx, salesunit.BusinessIdentifier{Scheme: "business:NO:ORG"})
+			return err
+		}},
+		{"prefill nil request", "ProductOrderRequest", func(ctx context.Context) error { _, err := c.ProductOrders.Prefill(ctx, nil); return err }},
+		{"prefill without product type", "ProductType", func(ctx context.Context) error {
+			_, err := c.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: acme})
+			return err
+		}},
+		{"prefill unknown product type", "ProductType", func(ctx context.Context) error {
+			_, err := c.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: "TOASTER"})
+			return err
+		}},
+		{"prefill without merchant", "BusinessIdentifier", func(ctx context.Context) error {
+			_, err := c.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{ProductType: salesunit.ProductPaymentIntegration})
+			return err
+		}},
+		{"product order id not a UUID", "productOrderID", func(ctx context.Context) error { _, err := c.ProductOrders.Get(ctx, "order-1"); return err }},
+		{"delete order id empty", "productOrderID", func(ctx context.Context) error { return c.ProductOrders.Delete(ctx, "") }},
+		{"wait order id not a UUID", "productOrderID", func(ctx context.Context) error {
+			_, err := c.ProductOrders.WaitUntilCompleted(ctx, "x", nil)
+			return err
+		}},
+		{"test unit name empty", "Name", func(ctx context.Context) error { _, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{}); return err }},
+		{"test unit name space-padded", "Name", func(ctx context.Context) error {
+			_, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: " Dev shop"})
+			return err
+		}},
+		{"test unit name trailing space", "Name", func(ctx context.Context) error {
+			_, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop\u00a0"})
+			return err
+		}},
+		{"test unit name over 50", "Name", func(ctx context.Context) error {
+			_, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: name51})
+			return err
+		}},
+		{"test unit name control character", "Name", func(ctx context.Context) error {
+			_, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev\x07shop"})
+			return err
+		}},
+		{"test unit partner over 50", "Partner", func(ctx context.Context) error {
+			_, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop", Partner: name51})
+			return err
+		}},
+		{"test unit msn", "msn", func(ctx context.Context) error { _, err := c.TestUnits.Get(ctx, "1"); return err }},
+		{"test unit page size over 100", "PageSize", func(ctx context.Context) error {
+			_, err := c.TestUnits.List(ctx, &salesunit.ListOptions{PageSize: 101})
+			return err
+		}},
+		{"creation id not a UUID", "creationID", func(ctx context.Context) error { _, err := c.TestUnits.Creation(ctx, "abc"); return err }},
+		{"creations unknown status", "status", func(ctx context.Context) error { _, err := c.TestUnits.Creations(ctx, "DONE", nil); return err }},
+		{"wait creation id empty", "creationID", func(ctx context.Context) error { _, err := c.TestUnits.WaitUntilReady(ctx, "", nil); return err }},
+		{"keys msn", "msn", func(ctx context.Context) error { _, err := c.Keys.Get(ctx, "12 456"); return err }},
+		{"regenerate unknown key name", "name", func(ctx context.Context) error {
+			_, err := c.Keys.Regenerate(ctx, "123456", keys.Name("password"))
+			return err
+		}},
+		{"regenerate msn", "msn", func(ctx context.Context) error { _, err := c.Keys.Regenerate(ctx, "", keys.ClientSecret); return err }},
+		{"verify nil set", "set", func(ctx context.Context) error { _, err := c.Keys.Verify(ctx, nil); return err }},
+		{"verify set without client secret", "ClientSecret", func(ctx context.Context) error {
+			s := *goodSet
+			s.ClientSecret = ""
+			_, err := c.Keys.Verify(ctx, &s)
+			return err
+		}},
+		{"rotate without store", "Store", func(ctx context.Context) error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Current: goodSet})
+			return err
+		}},
+		{"rotate subscription keys without in-use key", "InUse", func(ctx context.Context) error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Current: goodSet, Store: store})
+			return err
+		}},
+		{"invite nil request", "InviteRequest", func(ctx context.Context) error { _, err := c.Users.Invite(ctx, nil); return err }},
+		{"invite phone not E.164", "PhoneNumber", func(ctx context.Context) error {
+			_, err := c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "91234567", Name: "Ada", Role: users.RoleAssistant})
+			return err
+		}},
+		{"invite phone with letters", "PhoneNumber", func(ctx context.Context) error {
+			_, err := c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+47912345ab", Name: "Ada", Role: users.RoleAssistant})
+			return err
+		}},
+		{"invite name empty", "Name", func(ctx context.Context) error {
+			_, err := c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4791234567", Role: users.RoleAssistant})
+			return err
+		}},
+		{"invite unknown role", "Role", func(ctx context.Context) error {
+			_, err := c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4791234567", Name: "Ada", Role: "OWNER"})
+			return err
+		}},
+		{"grant empty permission set", "permissions", func(ctx context.Context) error { _, err := c.Users.Grant(ctx, "u1", "123456"); return err }},
+		{"grant unknown permission", "permissions", func(ctx context.Context) error {
+			_, err := c.Users.Grant(ctx, "u1", "123456", users.Permission("ROOT"))
+			return err
+		}},
+		{"grant duplicate permission", "permissions", func(ctx context.Context) error {
+			_, err := c.Users.Grant(ctx, "u1", "123456", users.PermissionDeveloper, users.PermissionDeveloper)
+			return err
+		}},
+		{"grant msn", "msn", func(ctx context.Context) error { _, err := c.Users.Grant(ctx, "u1", "12", users.PermissionDeveloper); return err }},
+		{"revoke empty user id", "userID", func(ctx context.Context) error { return c.Users.Revoke(ctx, "", "123456") }},
+		{"remove user id over 64", "userID", func(ctx context.Context) error { return c.Users.Remove(ctx, strings.Repeat("u", 65)) }},
+		{"users page size negative", "PageSize", func(ctx context.Context) error { _, err := c.Users.List(ctx, &users.ListOptions{PageSize: -1}); return err }},
+		{"caller idempotency key malformed", "Idempotency-Key", func(ctx context.Context) error {
+			_, err := c.TestUnits.Create(portal.WithIdempotencyKey(ctx, "not a key!"), salesunit.TestUnitRequest{Name: "Dev shop"})
+			return err
+		}},
+	}
+	require.GreaterOrEqual(t, len(cases), 30)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call(t.Context())
+			require.Error(t, err)
+			assert.ErrorIs(t, err, portal.ErrInvalidInput)
+			var ve *portal.ValidationError
+			require.True(t, errors.As(err, &ve), "%T: %v", err, err)
+			assert.Contains(t, ve.Field, tc.field, "the error names the field: %v", err)
+			assert.Contains(t, err.Error(), ve.Field)
+		})
+	}
+	assert.Zero(t, mock.GetTotalCallCount(), "no request was sent for any bad input")
+}
