@@ -70,7 +70,10 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 			_, err := c.ProductOrders.WaitUntilCompleted(ctx, "x", nil)
 			return err
 		}},
-		{"test unit name empty", "Name", func(ctx context.Context) error { _, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{}); return err }},
+		{"test unit name empty", "Name", func(ctx context.Context) error {
+			_, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{})
+			return err
+		}},
 		{"test unit name space-padded", "Name", func(ctx context.Context) error {
 			_, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: " Dev shop"})
 			return err
@@ -146,10 +149,16 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 			_, err := c.Users.Grant(ctx, "u1", "123456", users.PermissionDeveloper, users.PermissionDeveloper)
 			return err
 		}},
-		{"grant msn", "msn", func(ctx context.Context) error { _, err := c.Users.Grant(ctx, "u1", "12", users.PermissionDeveloper); return err }},
+		{"grant msn", "msn", func(ctx context.Context) error {
+			_, err := c.Users.Grant(ctx, "u1", "12", users.PermissionDeveloper)
+			return err
+		}},
 		{"revoke empty user id", "userID", func(ctx context.Context) error { return c.Users.Revoke(ctx, "", "123456") }},
 		{"remove user id over 64", "userID", func(ctx context.Context) error { return c.Users.Remove(ctx, strings.Repeat("u", 65)) }},
-		{"users page size negative", "PageSize", func(ctx context.Context) error { _, err := c.Users.List(ctx, &users.ListOptions{PageSize: -1}); return err }},
+		{"users page size negative", "PageSize", func(ctx context.Context) error {
+			_, err := c.Users.List(ctx, &users.ListOptions{PageSize: -1})
+			return err
+		}},
 		{"caller idempotency key malformed", "Idempotency-Key", func(ctx context.Context) error {
 			_, err := c.TestUnits.Create(portal.WithIdempotencyKey(ctx, "not a key!"), salesunit.TestUnitRequest{Name: "Dev shop"})
 			return err
