@@ -133,9 +133,8 @@ func newSDKWith(tb testing.TB, portalPath string, hc *http.Client) *portal.Clien
 
 // baseline is the plain net/http client: the same headers as the SDK sends.
 type baseline struct {
-	hc    *http.Client
-	root  string
-	token string // "Bearer ..."
+	hc   *http.Client
+	root string
 }
 
 func newBaseline(tb testing.TB, root string) (*baseline, *countingTransport) {

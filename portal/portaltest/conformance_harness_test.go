@@ -555,14 +555,6 @@ func mediaType(ct string) string {
 	return strings.TrimSpace(mt)
 }
 
-func problemName(r *response) string {
-	var p problem
-	if json.Unmarshal(r.Raw, &p) != nil {
-		return ""
-	}
-	return strings.TrimPrefix(p.Type, problemPrefix)
-}
-
 // Wire shapes, decoded locally (never through the SDK's types).
 
 type problem struct {

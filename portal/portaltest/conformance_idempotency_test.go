@@ -88,6 +88,7 @@ func TestConformanceIdempotentReplay(t *testing.T) {
 	reordered := "{ \"options\" : { \"recurring\" : true },\n \"name\" : \"Replay shop\" }"
 	r := h.send(t, call{Method: http.MethodPost, Path: pathTestUnits, As: &admin, Body: reordered, IdemKey: key})
 	assertReplay(t, first, r)
+	assert.Equal(t, state, h.s.State(), "replays change nothing")
 
 	// Even after the creation moved on, the stored answer (PENDING) replays.
 	_, err := h.s.CompleteCreation(decodeAs[creation](t, first).CreationID)
