@@ -208,13 +208,17 @@ func newStore() *store {
 	}
 }
 
-// liveSubscriptionKey reports whether any principal currently holds k.
+// liveSubscriptionKey reports whether any principal currently holds k (a new
+// test unit's keys count once they are issued).
 func (st *store) liveSubscriptionKey(k string) bool {
-	if k == "" {
-		return false
-	}
+	return k != "" && st.holdsSubKey(k, false)
+}
+
+// holdsSubKey reports whether a unit, user or partner holds k; unissued keys
+// of new test units count only with includeUnissued.
+func (st *store) holdsSubKey(k string, includeUnissued bool) bool {
 	for _, u := range st.units {
-		if u.keysReady && (u.keys.subPrimary == k || u.keys.subSecondary == k) {
+		if (u.keysReady || includeUnissued) && (u.keys.subPrimary == k || u.keys.subSecondary == k) {
 			return true
 		}
 	}
@@ -318,25 +322,6 @@ func (st *store) clientIDTaken(id string) bool {
 	return false
 }
 
-func (st *store) subKeyTaken(k string) bool {
-	for _, u := range st.units {
-		if u.keys.subPrimary == k || u.keys.subSecondary == k {
-			return true
-		}
-	}
-	for _, u := range st.users {
-		if u.client.subKey == k {
-			return true
-		}
-	}
-	for _, p := range st.partners {
-		if p.client.subKey == k {
-			return true
-		}
-	}
-	return false
-}
-
 // Generators of unique key values.
 func (st *store) genClientID(r *rng) string {
 	for {
@@ -348,7 +333,7 @@ func (st *store) genClientID(r *rng) string {
 
 func (st *store) genSubKey(r *rng) string {
 	for {
-		if k := r.hex(32); !st.subKeyTaken(k) {
+		if k := r.hex(32); !st.holdsSubKey(k, true) {
 			return k
 		}
 	}
