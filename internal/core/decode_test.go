@@ -114,7 +114,7 @@ func TestErrorsIsMapping(t *testing.T) {
 		{&core.Error{StatusCode: 501}, []error{core.ErrServer}},
 		{&core.Error{StatusCode: 504}, []error{core.ErrServer}},
 		{&core.Error{StatusCode: 0, Err: errors.New("connection reset")}, []error{core.ErrTransport}},
-		{&core.Error{StatusCode: 0, Err: context.Canceled}, []error{core.ErrTransport, context.Canceled}},
+		{&core.Error{StatusCode: 0, Err: context.Canceled}, []error{context.Canceled}},
 		{&core.ValidationError{Field: "msn", Reason: "x"}, []error{core.ErrInvalidInput}},
 		{&core.UnsupportedError{Operation: "op", Reason: "x"}, []error{core.ErrUnsupported}},
 		{&core.WaitTimeoutError{Attempts: 3}, []error{core.ErrWaitTimeout}},

@@ -20,7 +20,8 @@ var (
 	ErrConflict     = errors.New("vipps: conflict")
 	ErrRateLimited  = errors.New("vipps: rate limited")
 	ErrServer       = errors.New("vipps: server error")
-	// ErrTransport matches a request that got no HTTP answer (connection refused, reset, timeout).
+	// ErrTransport matches a request that got no HTTP answer (connection refused,
+	// reset, dropped); not one the caller's context ended.
 	ErrTransport = errors.New("vipps: no answer from server")
 	// ErrKeysNotReady matches the 409 keys-not-ready of a test unit whose keys are still being issued.
 	ErrKeysNotReady = errors.New("vipps: keys not ready")
@@ -154,7 +155,7 @@ func (e *Error) Is(target error) bool {
 	case ErrServer:
 		return e.StatusCode >= 500
 	case ErrTransport:
-		return e.StatusCode == 0
+		return e.StatusCode == 0 && !isContextErr(e.Err) // the caller's own cancel is not the server's fault
 	case ErrKeysNotReady:
 		return e.StatusCode == http.StatusConflict && e.Problem == ProblemKeysNotReady
 	}
