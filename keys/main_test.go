@@ -72,16 +72,14 @@ func opRequests(s *portaltest.Server, op string) []portaltest.LoggedRequest {
 	return out
 }
 
-// settledRequests waits until the simulator's log holds n requests of op and
-// returns them. The simulator records a request only after it has written (or
-// dropped) the answer, so a client can have its answer before the entry
-// exists; this bounded wait covers that window (reported to the simulator's
-// owner: record before answering).
-func settledRequests(t *testing.T, s *portaltest.Server, op string, n int) []portaltest.LoggedRequest {
+// loggedRequests returns the simulator's logged requests of op, at least n of
+// them: the simulator logs a request before it answers (or drops) it, so every
+// request the client has finished with is there.
+func loggedRequests(t *testing.T, s *portaltest.Server, op string, n int) []portaltest.LoggedRequest {
 	t.Helper()
-	require.Eventually(t, func() bool { return len(opRequests(s, op)) >= n }, 5*time.Second, time.Millisecond,
-		"the simulator logged %d %s requests", n, op)
-	return opRequests(s, op)
+	reqs := opRequests(s, op)
+	require.GreaterOrEqual(t, len(reqs), n, "the simulator logged %d %s requests", n, op)
+	return reqs
 }
 
 // requireAPIError asserts err holds a *portal.Error with status and problem name, matching sentinel.

@@ -269,7 +269,7 @@ func TestGetSimulator(t *testing.T) {
 	assert.Equal(t, "production", set.Environment)
 	assert.False(t, set.UpdatedAt.IsZero())
 
-	reqs := settledRequests(t, s, "getKeys", 1)
+	reqs := loggedRequests(t, s, "getKeys", 1)
 	require.Len(t, reqs, 1)
 	r := reqs[0]
 	assert.Equal(t, http.MethodGet, r.Method)
@@ -357,7 +357,7 @@ func TestRegenerateSimulator(t *testing.T) {
 	assert.Equal(t, 4, s.Effects("regenerateKey"))
 	assert.NotEqual(t, before, simSet(t, s, portaltest.ProductionMSN))
 
-	reqs := settledRequests(t, s, "regenerateKey", 4)
+	reqs := loggedRequests(t, s, "regenerateKey", 4)
 	require.Len(t, reqs, 4)
 	for _, r := range reqs {
 		assert.Equal(t, http.MethodPost, r.Method)
@@ -425,7 +425,7 @@ func TestVerifySimulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, v.PrimaryOK && v.SecondaryOK && v.OK())
 	assert.Equal(t, s.URL, v.TokenURL)
-	reqs := settledRequests(t, s, "getAccessToken", 2)
+	reqs := loggedRequests(t, s, "getAccessToken", 2)
 	require.Len(t, reqs, 2, "one token request per subscription key")
 	for _, r := range reqs {
 		assert.Equal(t, "/accesstoken/get", r.Path)
@@ -473,8 +473,8 @@ func TestRegenerateLostResponse(t *testing.T) {
 	assert.NotEqual(t, prev.ClientSecret, set.ClientSecret)
 	assert.Equal(t, simSet(t, s, portaltest.ProductionMSN), *set, "the caller holds the secret now in force")
 
-	// The log's order is not the arrival order (see settledRequests), so count.
-	reqs := settledRequests(t, s, "regenerateKey", 2)
+	// Count the dropped attempt and its replay.
+	reqs := loggedRequests(t, s, "regenerateKey", 2)
 	require.Len(t, reqs, 2)
 	dropped, replayed := 0, 0
 	for _, r := range reqs {
@@ -502,7 +502,7 @@ func TestGetTransientErrorsAreRetried(t *testing.T) {
 	set, err := c.Keys.Get(context.Background(), portaltest.ProductionMSN)
 	require.NoError(t, err)
 	assert.Equal(t, portaltest.ProductionMSN, set.MSN)
-	assert.Len(t, settledRequests(t, s, "getKeys", 2), 2)
+	assert.Len(t, loggedRequests(t, s, "getKeys", 2), 2)
 
 	s.InjectFault(portaltest.Fault{Operation: "getKeys", Status: http.StatusInternalServerError, Times: -1})
 	_, err = c.Keys.Get(context.Background(), portaltest.ProductionMSN)
