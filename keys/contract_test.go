@@ -21,11 +21,8 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	s := newSim(t, portaltest.WithManualProvisioning())
 	check := contracttest.New(t)
 	client := func(cr portaltest.Credentials) *portal.Client {
-		c, err := portal.New(
-			portal.WithCredentials(portal.Credentials{ClientID: cr.ClientID, ClientSecret: keys.Secret(cr.ClientSecret),
-				SubscriptionKey: keys.Secret(cr.SubscriptionKey), MSN: portaltest.ProductionMSN}),
-			portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
-			portal.WithSystem("contract-test", "1.0.0", "keys", "0.1"),
+		cr.MSN = portaltest.ProductionMSN
+		c, err := s.Client(cr, portal.WithSystem("contract-test", "1.0.0", "keys", "0.1"),
 			portal.WithHTTPClient(check.HTTPClient()))
 		require.NoError(t, err)
 		return c

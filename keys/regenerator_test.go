@@ -82,7 +82,7 @@ func vippsClient(t *testing.T, s *portaltest.Server) *portal.Client {
 func TestManualRotationOfSubscriptionKeys(t *testing.T) {
 	s := newSim(t)
 	ctx := context.Background()
-	web := admin(t, s) // what the person's browser does on the portal
+	web := s.AdminClient(fastRetry) // what the person's browser does on the portal
 	current := simSet(t, s, portaltest.ProductionMSN)
 	in := newIntegration(t, s, portaltest.ProductionMSN, keys.SubscriptionKeyPrimary)
 	st := &memStore{}
@@ -147,7 +147,7 @@ func TestManualRotationOfSubscriptionKeys(t *testing.T) {
 func TestManualRotationOfClientSecret(t *testing.T) {
 	s := newSim(t)
 	ctx := context.Background()
-	web := admin(t, s)
+	web := s.AdminClient(fastRetry)
 	current := simSet(t, s, portaltest.ProductionMSN)
 	st := &memStore{}
 	op := &operator{actions: []func() string{
@@ -173,7 +173,7 @@ func TestManualRotationOfClientSecret(t *testing.T) {
 
 func TestManualRegeneratorClientID(t *testing.T) {
 	s := newSim(t)
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 	current := simSet(t, s, portaltest.ProductionMSN)
 	op := &operator{actions: []func() string{
 		func() string { return portalButton(t, c, portaltest.ProductionMSN, keys.ClientID) },
@@ -192,7 +192,7 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 	ctx := context.Background()
 	t.Run("no value works", func(t *testing.T) {
 		s := newSim(t)
-		web := admin(t, s)
+		web := s.AdminClient(fastRetry)
 		current := simSet(t, s, portaltest.ProductionMSN)
 		var fresh string
 		op := &operator{actions: []func() string{
@@ -232,7 +232,7 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 	})
 	t.Run("token endpoint down: stop, do not blame the operator", func(t *testing.T) {
 		s := newSim(t)
-		web := admin(t, s)
+		web := s.AdminClient(fastRetry)
 		current := simSet(t, s, portaltest.ProductionMSN)
 		op := &operator{actions: []func() string{
 			func() string {
@@ -254,11 +254,11 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 	})
 	t.Run("a line from a bufio-less reader at EOF without newline is used", func(t *testing.T) {
 		s := newSim(t)
-		web := admin(t, s)
+		web := s.AdminClient(fastRetry)
 		current := simSet(t, s, portaltest.ProductionMSN)
 		v := portalButton(t, web, portaltest.ProductionMSN, keys.SubscriptionKeySecondary)
 		m := &keys.ManualRegenerator{In: strings.NewReader(v), Out: io.Discard}
-		c := admin(t, s)
+		c := s.AdminClient(fastRetry)
 		set, err := m.Regenerate(ctx, keys.Regeneration{Current: current, Name: keys.SubscriptionKeySecondary,
 			Verify: func(ctx context.Context, cand keys.Set) (*keys.Verification, error) { return c.Keys.Verify(ctx, &cand) }})
 		require.NoError(t, err)

@@ -55,7 +55,7 @@ func TestRotateSubscriptionKeysWithoutDowntime(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			s := newSim(t)
 			ctx := context.Background()
-			c := admin(t, s)
+			c := s.AdminClient(fastRetry)
 			before := simSet(t, s, portaltest.ProductionMSN)
 			in := newIntegration(t, s, portaltest.ProductionMSN, keys.SubscriptionKeyPrimary)
 			in.call("before")
@@ -133,7 +133,7 @@ func TestRotateSubscriptionKeysWithoutDowntime(t *testing.T) {
 func TestRotateClientSecret(t *testing.T) {
 	s := newSim(t)
 	ctx := context.Background()
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 	before := simSet(t, s, portaltest.ProductionMSN)
 	in := newIntegration(t, s, portaltest.ProductionMSN, keys.SubscriptionKeyPrimary)
 	in.call("before") // its token is cached from here on
@@ -172,7 +172,7 @@ func TestRotateClientSecret(t *testing.T) {
 func TestRotateBoth(t *testing.T) {
 	s := newSim(t)
 	ctx := context.Background()
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 	before := simSet(t, s, portaltest.ProductionMSN)
 	in := newIntegration(t, s, portaltest.ProductionMSN, keys.SubscriptionKeySecondary)
 
@@ -206,7 +206,7 @@ func TestRotateFailingStoreLosesNothing(t *testing.T) {
 	t.Run("subscription keys", func(t *testing.T) {
 		s := newSim(t)
 		ctx := context.Background()
-		c := admin(t, s)
+		c := s.AdminClient(fastRetry)
 		before := simSet(t, s, portaltest.ProductionMSN)
 		in := newIntegration(t, s, portaltest.ProductionMSN, keys.SubscriptionKeyPrimary)
 		st := &memStore{failOn: 1}
@@ -241,7 +241,7 @@ func TestRotateFailingStoreLosesNothing(t *testing.T) {
 	t.Run("client secret", func(t *testing.T) {
 		s := newSim(t)
 		ctx := context.Background()
-		c := admin(t, s)
+		c := s.AdminClient(fastRetry)
 		before := simSet(t, s, portaltest.ProductionMSN)
 		st := &memStore{failOn: 1}
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{ClientSecret: true, Store: st.store})
@@ -258,7 +258,7 @@ func TestRotateStopsSafely(t *testing.T) {
 	ctx := context.Background()
 	t.Run("stale current set: nothing is regenerated", func(t *testing.T) {
 		s := newSim(t)
-		c := admin(t, s)
+		c := s.AdminClient(fastRetry)
 		stale := simSet(t, s, portaltest.ProductionMSN)
 		stale.ClientSecret = "an-old-secret"
 		st := &memStore{}
@@ -276,7 +276,7 @@ func TestRotateStopsSafely(t *testing.T) {
 	})
 	t.Run("regenerator fails", func(t *testing.T) {
 		s := newSim(t)
-		c := admin(t, s)
+		c := s.AdminClient(fastRetry)
 		st := &memStore{}
 		boom := errors.New("portal down")
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
@@ -292,7 +292,7 @@ func TestRotateStopsSafely(t *testing.T) {
 	})
 	t.Run("regenerator returns the old value", func(t *testing.T) {
 		s := newSim(t)
-		c := admin(t, s)
+		c := s.AdminClient(fastRetry)
 		st := &memStore{}
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
 			ClientSecret: true, Store: st.store,
@@ -305,7 +305,7 @@ func TestRotateStopsSafely(t *testing.T) {
 	})
 	t.Run("new set does not verify: carried, not stored", func(t *testing.T) {
 		s := newSim(t)
-		c := admin(t, s)
+		c := s.AdminClient(fastRetry)
 		st := &memStore{}
 		var regenerated keys.Set
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
@@ -332,7 +332,7 @@ func TestRotateStopsSafely(t *testing.T) {
 	})
 	t.Run("switch fails after the store", func(t *testing.T) {
 		s := newSim(t)
-		c := admin(t, s)
+		c := s.AdminClient(fastRetry)
 		st := &memStore{}
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: st.store,
@@ -348,7 +348,7 @@ func TestRotateStopsSafely(t *testing.T) {
 	})
 	t.Run("canceled context", func(t *testing.T) {
 		s := newSim(t)
-		c := admin(t, s)
+		c := s.AdminClient(fastRetry)
 		cctx, cancel := context.WithCancel(ctx)
 		st := &memStore{}
 		_, err := c.Keys.Rotate(cctx, portaltest.ProductionMSN, keys.RotateOptions{
@@ -364,7 +364,7 @@ func TestRotateStopsSafely(t *testing.T) {
 
 func TestRotateSurvivesLostRegenerateAnswer(t *testing.T) {
 	s := newSim(t)
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 	st := &memStore{}
 	s.InjectFault(portaltest.Fault{Operation: "regenerateKey", DropAfterWork: true, Times: 2})
 	rep, err := c.Keys.Rotate(context.Background(), portaltest.ProductionMSN, keys.RotateOptions{

@@ -15,22 +15,10 @@ import (
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
-// exampleClient is an SDK client aimed at the simulator with creds.
-func exampleClient(s *portaltest.Server, creds portaltest.Credentials) *portal.Client {
-	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: creds.ClientID, ClientSecret: keys.Secret(creds.ClientSecret),
-			SubscriptionKey: keys.Secret(creds.SubscriptionKey), MSN: creds.MSN}),
-		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL))
-	if err != nil {
-		log.Fatal(err)
-	}
-	return c
-}
-
 func ExampleService_Get() {
 	s := portaltest.NewServer()
 	defer s.Close()
-	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+	c := s.AdminClient()
 
 	set, err := c.Keys.Get(context.Background(), "123456")
 	if err != nil {
@@ -46,7 +34,7 @@ func ExampleService_Get() {
 func ExampleService_Regenerate() {
 	s := portaltest.NewServer()
 	defer s.Close()
-	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+	c := s.AdminClient()
 	ctx := context.Background()
 
 	old, err := c.Keys.Get(ctx, "123456")
@@ -67,7 +55,7 @@ func ExampleService_Regenerate() {
 func ExampleService_Verify() {
 	s := portaltest.NewServer()
 	defer s.Close()
-	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+	c := s.AdminClient()
 	ctx := context.Background()
 
 	set, err := c.Keys.Get(ctx, "123456")
@@ -90,7 +78,7 @@ func ExampleService_Verify() {
 func ExampleService_Rotate() {
 	s := portaltest.NewServer()
 	defer s.Close()
-	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+	c := s.AdminClient()
 
 	// The integration reads its keys from this store; storing is the switch.
 	var stored keys.Set
@@ -147,19 +135,22 @@ func (p *pressAndPaste) Read(b []byte) (int, error) {
 func ExampleManualRegenerator() {
 	s := portaltest.NewServer()
 	defer s.Close()
-	web := exampleClient(s, s.UserCredentials(portaltest.AdminUserID)) // the person's browser
+	web := s.AdminClient() // the person's browser
 	ctx := context.Background()
 
 	// Against Vipps: the keys you hold, and os.Stdin / os.Stdout for the operator.
 	current, _ := web.Keys.Get(ctx, "123456")
-	c := exampleClient(s, s.UnitCredentials("123456"))
+	c, err := s.Client(s.UnitCredentials("123456"))
+	if err != nil {
+		log.Fatal(err)
+	}
 	var screen bytes.Buffer // os.Stdout in a real program
 	operator := &pressAndPaste{press: func() string {
 		set, _ := web.Keys.Regenerate(ctx, "123456", keys.ClientSecret)
 		return set.ClientSecret.Reveal()
 	}}
 
-	_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{
+	_, err = c.Keys.Rotate(ctx, "123456", keys.RotateOptions{
 		ClientSecret: true,
 		Current:      current,
 		Store:        func(context.Context, keys.Set, keys.Name) error { return nil },

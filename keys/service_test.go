@@ -261,7 +261,7 @@ func TestNoPortalURL(t *testing.T) {
 func TestGetSimulator(t *testing.T) {
 	s := newSim(t)
 	ctx := context.Background()
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 
 	set, err := c.Keys.Get(ctx, portaltest.ProductionMSN)
 	require.NoError(t, err)
@@ -321,7 +321,7 @@ func TestGetSimulator(t *testing.T) {
 func TestRegenerateSimulator(t *testing.T) {
 	s := newSim(t)
 	ctx := context.Background()
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 	before := simSet(t, s, portaltest.ProductionMSN)
 
 	for _, n := range []keys.Name{keys.SubscriptionKeyPrimary, keys.SubscriptionKeySecondary, keys.ClientSecret, keys.ClientID} {
@@ -389,7 +389,7 @@ func withLiveSubKeys(prev, cur keys.Set) keys.Set {
 func TestKeysNotReady(t *testing.T) {
 	s := newSim(t, portaltest.WithManualProvisioning())
 	ctx := context.Background()
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 	cr, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Fresh shop"})
 	require.NoError(t, err)
 	msn, err := s.CompleteCreation(cr.CreationID)
@@ -417,7 +417,7 @@ func TestKeysNotReady(t *testing.T) {
 func TestVerifySimulator(t *testing.T) {
 	s := newSim(t)
 	ctx := context.Background()
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 	set := simSet(t, s, portaltest.ProductionMSN)
 
 	s.ResetRequests()
@@ -462,7 +462,7 @@ func TestVerifySimulator(t *testing.T) {
 func TestRegenerateLostResponse(t *testing.T) {
 	s := newSim(t)
 	ctx := context.Background()
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 	prev := simSet(t, s, portaltest.ProductionMSN)
 	s.InjectFault(portaltest.Fault{Operation: "regenerateKey", DropAfterWork: true})
 
@@ -497,7 +497,7 @@ func TestRegenerateLostResponse(t *testing.T) {
 
 func TestGetTransientErrorsAreRetried(t *testing.T) {
 	s := newSim(t)
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 	s.InjectFault(portaltest.Fault{Operation: "getKeys", Status: http.StatusServiceUnavailable})
 	set, err := c.Keys.Get(context.Background(), portaltest.ProductionMSN)
 	require.NoError(t, err)

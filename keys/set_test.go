@@ -125,7 +125,7 @@ func renderings(t *testing.T, v any, withJSON bool) map[string]string {
 func TestNothingPrintsASecret(t *testing.T) {
 	s := newSim(t)
 	ctx := context.Background()
-	c := admin(t, s)
+	c := s.AdminClient(fastRetry)
 	before := simSet(t, s, portaltest.ProductionMSN)
 
 	// A rotation whose second store fails, so that both a report and a
