@@ -18,7 +18,7 @@ func TestRequestsMatchTheContract(t *testing.T) {
 	s := newSim(t, portaltest.WithManualProvisioning())
 	ct := contracttest.New(t)
 	hc := portal.WithHTTPClient(ct.HTTPClient())
-	admin := simClient(t, s, s.UserCredentials(portaltest.AdminUserID), hc)
+	admin := s.AdminClient(fastRetry, hc)
 	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID), hc)
 	ctx := t.Context()
 

@@ -7,29 +7,15 @@ import (
 	"log"
 	"time"
 
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
 )
 
-// exampleClient is a client on the simulator acting with creds; real code
-// uses portal.New with its own credentials, or portal.NewFromEnv.
-func exampleClient(s *portaltest.Server, creds portaltest.Credentials) *portal.Client {
-	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: creds.ClientID,
-			ClientSecret: keys.Secret(creds.ClientSecret), SubscriptionKey: keys.Secret(creds.SubscriptionKey)}),
-		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL))
-	if err != nil {
-		log.Fatal(err)
-	}
-	return c
-}
-
 func ExampleTestUnitsService_Create() {
 	s := portaltest.NewServer()
 	defer s.Close()
-	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+	c := s.AdminClient()
 
 	cr, err := c.TestUnits.Create(context.Background(), salesunit.TestUnitRequest{
 		Name:    "Dev shop",
@@ -45,7 +31,7 @@ func ExampleTestUnitsService_Create() {
 func ExampleTestUnitsService_WaitUntilReady() {
 	s := portaltest.NewServer(portaltest.WithProvisioningDelay(300*time.Millisecond), portaltest.WithKeysDelay(100*time.Millisecond))
 	defer s.Close()
-	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+	c := s.AdminClient()
 	ctx := context.Background()
 
 	cr, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop",
@@ -74,7 +60,7 @@ func ExampleTestUnitsService_WaitUntilReady() {
 func ExampleTestUnitsService_All() {
 	s := portaltest.NewServer()
 	defer s.Close()
-	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+	c := s.AdminClient()
 
 	for u, err := range c.TestUnits.All(context.Background(), &salesunit.ListOptions{PageSize: 50}) {
 		if err != nil {
@@ -88,7 +74,10 @@ func ExampleTestUnitsService_All() {
 func ExampleProductOrdersService_Prefill() {
 	s := portaltest.NewServer()
 	defer s.Close()
-	partner := exampleClient(s, s.PartnerCredentials(portaltest.PartnerID))
+	partner, err := s.Client(s.PartnerCredentials(portaltest.PartnerID))
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	o, err := partner.ProductOrders.Prefill(context.Background(), &salesunit.ProductOrderRequest{
 		BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
@@ -107,7 +96,10 @@ func ExampleProductOrdersService_Prefill() {
 func ExampleProductOrdersService_WaitUntilCompleted() {
 	s := portaltest.NewServer(portaltest.WithOrderStep(200 * time.Millisecond))
 	defer s.Close()
-	partner := exampleClient(s, s.PartnerCredentials(portaltest.PartnerID))
+	partner, err := s.Client(s.PartnerCredentials(portaltest.PartnerID))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 
 	o, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{
@@ -131,7 +123,7 @@ func ExampleProductOrdersService_WaitUntilCompleted() {
 func ExampleSalesUnitsService_Get() {
 	s := portaltest.NewServer()
 	defer s.Close()
-	c := exampleClient(s, s.UserCredentials(portaltest.AdminUserID))
+	c := s.AdminClient()
 
 	u, err := c.SalesUnits.Get(context.Background(), portaltest.ProductionMSN)
 	if err != nil {

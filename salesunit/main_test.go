@@ -162,16 +162,13 @@ func newSim(t *testing.T, opts ...portaltest.Option) *portaltest.Server {
 	return s
 }
 
-// simClient is an SDK client aimed at the simulator with creds.
+// fastRetry keeps the retries of the simulator tests quick.
+var fastRetry = portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+
+// simClient is an SDK client aimed at the simulator with creds and quick retries.
 func simClient(t *testing.T, s *portaltest.Server, creds portaltest.Credentials, opts ...portal.Option) *portal.Client {
 	t.Helper()
-	all := append([]portal.Option{
-		portal.WithCredentials(portal.Credentials{ClientID: creds.ClientID, ClientSecret: keys.Secret(creds.ClientSecret),
-			SubscriptionKey: keys.Secret(creds.SubscriptionKey), MSN: creds.MSN}),
-		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
-		portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}),
-	}, opts...)
-	c, err := portal.New(all...)
+	c, err := s.Client(creds, append([]portal.Option{fastRetry}, opts...)...)
 	require.NoError(t, err)
 	return c
 }

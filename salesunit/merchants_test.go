@@ -65,7 +65,7 @@ func TestMerchantsValidation(t *testing.T) {
 func TestMerchantsAgainstSimulator(t *testing.T) {
 	s := newSim(t)
 	ctx := t.Context()
-	admin := simClient(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient(fastRetry)
 
 	mer, err := admin.Merchants.Get(ctx, acme)
 	require.NoError(t, err)

@@ -171,7 +171,7 @@ func TestProductOrdersAgainstSimulator(t *testing.T) {
 	assert.Equal(t, o.PrefilledOrderID, list[0].ProductOrderID)
 
 	// Users and unit keys may not touch product orders.
-	admin := simClient(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient(fastRetry)
 	_, err = admin.ProductOrders.Get(ctx, o.PrefilledOrderID)
 	requireAPIError(t, err, http.StatusForbidden, portal.ProblemForbidden, portal.ErrForbidden)
 

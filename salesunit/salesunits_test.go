@@ -106,7 +106,7 @@ func TestManagementRefusedOnTestEnvironment(t *testing.T) {
 func TestSalesUnitsAgainstSimulator(t *testing.T) {
 	s := newSim(t)
 	ctx := t.Context()
-	admin := simClient(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient(fastRetry)
 
 	units, err := admin.SalesUnits.List(ctx)
 	require.NoError(t, err)

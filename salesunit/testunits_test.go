@@ -210,7 +210,7 @@ func TestTestUnitsWithoutPortalURL(t *testing.T) {
 func TestTestUnitsAgainstSimulator(t *testing.T) {
 	s := newSim(t, portaltest.WithManualProvisioning())
 	ctx := t.Context()
-	admin := simClient(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient(fastRetry)
 
 	cr, err := admin.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop",
 		Options: salesunit.TestUnitOptions{SkipLandingPage: true, Recurring: true, DirectCapture: true}})
@@ -282,7 +282,7 @@ func TestTestUnitsAgainstSimulator(t *testing.T) {
 // the same Idempotency-Key: one unit is ordered, and the caller holds its record.
 func TestTestUnitsCreateLostResponse(t *testing.T) {
 	s := newSim(t, portaltest.WithManualProvisioning())
-	admin := simClient(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient(fastRetry)
 	s.InjectFault(portaltest.Fault{Operation: "createTestSalesUnit", DropAfterWork: true})
 
 	cr, err := admin.TestUnits.Create(t.Context(), salesunit.TestUnitRequest{Name: "Dev shop"})

@@ -425,7 +425,7 @@ func TestWaitUntilCompletedErrorsAndTimeout(t *testing.T) {
 // no sleep; the simulator moves when the waiter reports a poll.
 func TestWaitUntilReadyAgainstSimulator(t *testing.T) {
 	s := newSim(t, portaltest.WithManualProvisioning())
-	admin := simClient(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient(fastRetry)
 	ctx := t.Context()
 	cr, err := admin.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop", Options: salesunit.TestUnitOptions{Recurring: true}})
 	require.NoError(t, err)
