@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/contracttest"
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/users"
@@ -20,11 +19,8 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	s := sim(t)
 	check := contracttest.New(t)
 	admin := s.UserCredentials(portaltest.AdminUserID)
-	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: admin.ClientID, ClientSecret: keys.Secret(admin.ClientSecret),
-			SubscriptionKey: keys.Secret(admin.SubscriptionKey), MSN: portaltest.ProductionMSN}),
-		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
-		portal.WithSystem("contract-test", "1.0.0", "users", "0.1"),
+	admin.MSN = portaltest.ProductionMSN
+	c, err := s.Client(admin, portal.WithSystem("contract-test", "1.0.0", "users", "0.1"),
 		portal.WithHTTPClient(check.HTTPClient()))
 	require.NoError(t, err)
 	ctx := t.Context()

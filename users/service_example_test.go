@@ -4,34 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
 
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/users"
 )
 
-// startSimulator starts the SDK's simulator with its default seed and returns
-// a client acting as the seeded ADMINISTRATOR ("admin", Ada Admin). Against
-// a real gateway you would build the client with portal.New or portal.NewFromEnv.
-func startSimulator() (*portaltest.Server, *portal.Client) {
-	sim := portaltest.NewServer()
-	admin := sim.UserCredentials(portaltest.AdminUserID)
-	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: admin.ClientID,
-			ClientSecret: keys.Secret(admin.ClientSecret), SubscriptionKey: keys.Secret(admin.SubscriptionKey)}),
-		portal.WithBaseURL(sim.URL), portal.WithPortalURL(sim.URL))
-	if err != nil {
-		sim.Close()
-		log.Fatal(err)
-	}
-	return sim, c
-}
-
 func ExampleService_Me() {
-	sim, c := startSimulator()
+	// The SDK's simulator, acting as its seeded ADMINISTRATOR ("admin", Ada
+	// Admin). Against a real gateway you would build the client with
+	// portal.New or portal.NewFromEnv.
+	sim := portaltest.NewServer()
 	defer sim.Close()
+	c := sim.AdminClient()
 
 	me, err := c.Users.Me(context.Background())
 	if err != nil {
@@ -43,8 +28,9 @@ func ExampleService_Me() {
 }
 
 func ExampleService_Invite() {
-	sim, c := startSimulator()
+	sim := portaltest.NewServer()
 	defer sim.Close()
+	c := sim.AdminClient()
 
 	u, err := c.Users.Invite(context.Background(), &users.InviteRequest{
 		PhoneNumber: "+4798765432", Name: "Nora Ny", Email: "nora@example.com", Role: users.RoleSalesUnitManager,
@@ -59,8 +45,9 @@ func ExampleService_Invite() {
 
 // A phone number that is already a user of the merchant is a 409 user-exists.
 func ExampleService_Invite_userExists() {
-	sim, c := startSimulator()
+	sim := portaltest.NewServer()
 	defer sim.Close()
+	c := sim.AdminClient()
 
 	_, err := c.Users.Invite(context.Background(), &users.InviteRequest{
 		PhoneNumber: "+4792345678", Name: "Dev Again", Role: users.RoleAssistant,
@@ -74,8 +61,9 @@ func ExampleService_Invite_userExists() {
 
 // Bad input is refused before any request, with an error naming the field.
 func ExampleService_Invite_validation() {
-	sim, c := startSimulator()
+	sim := portaltest.NewServer()
 	defer sim.Close()
+	c := sim.AdminClient()
 
 	_, err := c.Users.Invite(context.Background(), &users.InviteRequest{
 		PhoneNumber: "98765432", Name: "Nora Ny", Role: users.RoleAssistant,
@@ -91,8 +79,9 @@ func ExampleService_Invite_validation() {
 }
 
 func ExampleService_Grant() {
-	sim, c := startSimulator()
+	sim := portaltest.NewServer()
 	defer sim.Close()
+	c := sim.AdminClient()
 	ctx := context.Background()
 
 	// Let the assistant read and regenerate the keys of the test unit 223344.
@@ -107,8 +96,9 @@ func ExampleService_Grant() {
 }
 
 func ExampleService_Revoke() {
-	sim, c := startSimulator()
+	sim := portaltest.NewServer()
 	defer sim.Close()
+	c := sim.AdminClient()
 	ctx := context.Background()
 
 	if err := c.Users.Revoke(ctx, portaltest.DeveloperUserID, portaltest.TestMSN); err != nil {
@@ -127,8 +117,9 @@ func ExampleService_Revoke() {
 }
 
 func ExampleService_All() {
-	sim, c := startSimulator()
+	sim := portaltest.NewServer()
 	defer sim.Close()
+	c := sim.AdminClient()
 
 	for u, err := range c.Users.All(context.Background(), &users.ListOptions{PageSize: 2}) {
 		if err != nil {
@@ -144,8 +135,9 @@ func ExampleService_All() {
 }
 
 func ExampleService_List() {
-	sim, c := startSimulator()
+	sim := portaltest.NewServer()
 	defer sim.Close()
+	c := sim.AdminClient()
 	ctx := context.Background()
 
 	opts := &users.ListOptions{PageSize: 2}
@@ -167,8 +159,9 @@ func ExampleService_List() {
 }
 
 func ExampleService_Remove() {
-	sim, c := startSimulator()
+	sim := portaltest.NewServer()
 	defer sim.Close()
+	c := sim.AdminClient()
 	ctx := context.Background()
 
 	if err := c.Users.Remove(ctx, portaltest.AssistantUserID); err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/users"
@@ -26,10 +25,7 @@ func sim(t *testing.T, opts ...portaltest.Option) *portaltest.Server {
 // as returns a client acting with the given credentials of s.
 func as(t *testing.T, s *portaltest.Server, c portaltest.Credentials) *portal.Client {
 	t.Helper()
-	pc, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: c.ClientID, ClientSecret: keys.Secret(c.ClientSecret),
-			SubscriptionKey: keys.Secret(c.SubscriptionKey), MSN: c.MSN}),
-		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL))
+	pc, err := s.Client(c)
 	require.NoError(t, err)
 	return pc
 }
@@ -60,7 +56,7 @@ func opsOf(s *portaltest.Server, op string) []portaltest.LoggedRequest {
 
 func TestMe(t *testing.T) {
 	s := sim(t)
-	me, err := as(t, s, s.UserCredentials(portaltest.AdminUserID)).Users.Me(t.Context())
+	me, err := s.AdminClient().Users.Me(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, &users.Me{UserID: portaltest.AdminUserID, Name: "Ada Admin", PhoneNumber: "+4791234567", Role: users.RoleAdministrator,
 		Merchant: users.Merchant{BusinessIdentifier: users.BusinessIdentifier{Scheme: portaltest.DefaultMerchantScheme, ID: portaltest.DefaultMerchantID},
@@ -146,7 +142,7 @@ func TestAdministratorRequired(t *testing.T) {
 
 func TestInviteGetListAll(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	ctx := t.Context()
 
 	u, err := admin.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Ny", Email: "nora@example.com", Role: users.RoleSalesUnitManager})
@@ -216,7 +212,7 @@ func TestInviteGetListAll(t *testing.T) {
 
 func TestInviteUserExists(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	before := s.State().Users
 	_, err := admin.Users.Invite(t.Context(), &users.InviteRequest{PhoneNumber: "+4792345678", Name: "Dev Again", Role: users.RoleAssistant})
 	pe := requireProblem(t, err, portal.ErrConflict, 409, portal.ProblemUserExists)
@@ -232,7 +228,7 @@ func TestInviteUserExists(t *testing.T) {
 
 func TestGetNotFound(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	_, err := admin.Users.Get(t.Context(), "nobody")
 	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
 	// Another merchant's user is the same 404 as a nonexistent one.
@@ -246,7 +242,7 @@ func TestGetNotFound(t *testing.T) {
 
 func TestGrantRevoke(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	ctx := t.Context()
 
 	a, err := admin.Users.Grant(ctx, portaltest.AssistantUserID, portaltest.TestMSN, users.PermissionTransactionManagement, users.PermissionDeveloper)
@@ -303,7 +299,7 @@ func TestGrantRevoke(t *testing.T) {
 
 func TestRemove(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	ctx := t.Context()
 	u, err := admin.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Short Stay", Role: users.RoleAssistant})
 	require.NoError(t, err)
@@ -329,7 +325,7 @@ func TestRemove(t *testing.T) {
 // TestRemoveRevokesAPIClient: a removed user's credentials stop working.
 func TestRemoveRevokesAPIClient(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	devCreds := s.UserCredentials(portaltest.DeveloperUserID)
 	dev := as(t, s, devCreds)
 	_, err := dev.Users.Me(t.Context())
@@ -357,7 +353,7 @@ func requireProblemName(t *testing.T, err error, sentinel error, status int, pro
 // own key (after a crash, say) invites once; the same key with another body is refused.
 func TestInviteCallerIdempotencyKey(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	ctx := portal.WithIdempotencyKey(t.Context(), "invite-nora-1")
 	req := &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Ny", Role: users.RoleAssistant}
 
@@ -384,7 +380,7 @@ func TestInviteCallerIdempotencyKey(t *testing.T) {
 
 func TestRemoveLastAdministrator(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	ctx := t.Context()
 	err := admin.Users.Remove(ctx, portaltest.AdminUserID)
 	pe := requireProblem(t, err, portal.ErrConflict, 409, portal.ProblemLastAdministrator)
@@ -407,7 +403,7 @@ func TestRemoveLastAdministrator(t *testing.T) {
 // person is invited once.
 func TestInviteLostAnswer(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	s.InjectFault(portaltest.Fault{Operation: "inviteUser", DropAfterWork: true})
 
 	u, err := admin.Users.Invite(t.Context(), &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Once Only", Role: users.RoleAssistant})
@@ -438,7 +434,7 @@ func TestInviteLostAnswer(t *testing.T) {
 // retry finds nothing (404), which after no answer means the work was done.
 func TestRemoveLostAnswer(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	s.InjectFault(portaltest.Fault{Operation: "removeUser", DropAfterWork: true})
 
 	require.NoError(t, admin.Users.Remove(t.Context(), portaltest.AssistantUserID))
@@ -455,7 +451,7 @@ func TestRemoveLostAnswer(t *testing.T) {
 // TestValidationAgainstSimulator: refused input sends nothing at all.
 func TestValidationAgainstSimulator(t *testing.T) {
 	s := sim(t)
-	admin := as(t, s, s.UserCredentials(portaltest.AdminUserID))
+	admin := s.AdminClient()
 	_, err := admin.Users.Invite(t.Context(), &users.InviteRequest{PhoneNumber: "004791234567", Name: "X", Role: users.RoleAssistant})
 	require.ErrorIs(t, err, portal.ErrInvalidInput)
 	_, err = admin.Users.Grant(t.Context(), portaltest.AssistantUserID, portaltest.TestMSN)
