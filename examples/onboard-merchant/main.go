@@ -19,7 +19,6 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
@@ -98,10 +97,7 @@ func client(step time.Duration) (*portal.Client, *salesunit.WaitOptions, func(),
 	}
 	s := portaltest.NewServer(portaltest.WithOrderStep(step))
 	log.Printf("no VIPPS_* settings: using the simulator at %s", s.URL)
-	p := s.PartnerCredentials(portaltest.PartnerID)
-	c, err := portal.New(portal.WithCredentials(portal.Credentials{ClientID: p.ClientID,
-		ClientSecret: keys.Secret(p.ClientSecret), SubscriptionKey: keys.Secret(p.SubscriptionKey)}),
-		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL))
+	c, err := s.Client(s.PartnerCredentials(portaltest.PartnerID))
 	if err != nil {
 		s.Close()
 		return nil, nil, nil, err

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
@@ -117,12 +116,8 @@ func TestRunLogsNoSecret(t *testing.T) {
 			opts := &slog.HandlerOptions{Level: slog.LevelDebug}
 			logger := slog.New(slog.NewMultiHandler(slog.NewTextHandler(lw, opts), slog.NewJSONHandler(lw, opts)))
 
-			admin := s.UserCredentials(portaltest.AdminUserID)
 			hc := &http.Client{Transport: wire}
-			c, err := portal.New(
-				portal.WithCredentials(portal.Credentials{ClientID: admin.ClientID,
-					ClientSecret: keys.Secret(admin.ClientSecret), SubscriptionKey: keys.Secret(admin.SubscriptionKey)}),
-				portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
+			c, err := s.Client(s.UserCredentials(portaltest.AdminUserID),
 				portal.WithSystem("quickstart", portal.Version, "", ""),
 				portal.WithHTTPClient(hc), portal.WithLogger(logger),
 				portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond}),

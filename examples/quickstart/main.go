@@ -69,7 +69,9 @@ func newClient() (*portal.Client, func(), error) {
 	return c, sim.Close, nil
 }
 
-// simClient is a client acting as the simulator's seeded administrator.
+// simClient is a client acting as the simulator's seeded administrator. It
+// spells out portal.New to show how a client is configured (against Vipps,
+// with your own credentials and URLs); sim.AdminClient() is the shortcut.
 func simClient(sim *portaltest.Server) (*portal.Client, error) {
 	admin := sim.UserCredentials(portaltest.AdminUserID)
 	return portal.New(

@@ -96,11 +96,7 @@ func TestRun(t *testing.T) {
 func TestRunFails(t *testing.T) {
 	s := portaltest.NewServer()
 	defer s.Close()
-	partner := s.PartnerCredentials(portaltest.PartnerID)
-	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: partner.ClientID, ClientSecret: keys.Secret(partner.ClientSecret),
-			SubscriptionKey: keys.Secret(partner.SubscriptionKey)}),
-		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL))
+	c, err := s.Client(s.PartnerCredentials(portaltest.PartnerID))
 	require.NoError(t, err)
 
 	var out bytes.Buffer

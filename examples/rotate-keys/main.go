@@ -105,20 +105,12 @@ func newEnv(stdout io.Writer) (*env, error) {
 	}
 	sim := portaltest.NewServer()
 	fmt.Fprintf(stdout, "No VIPPS_* settings: using the simulator at %s as its administrator.\n", sim.URL)
-	c, err := clientFor(sim, sim.UserCredentials(portaltest.AdminUserID))
+	c, err := sim.Client(sim.UserCredentials(portaltest.AdminUserID), portal.WithSystem("rotate-keys", portal.Version, "", ""))
 	if err != nil {
 		sim.Close()
 		return nil, err
 	}
 	return &env{client: c, sim: sim}, nil
-}
-
-func clientFor(sim *portaltest.Server, cr portaltest.Credentials) (*portal.Client, error) {
-	return portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: cr.ClientID, ClientSecret: keys.Secret(cr.ClientSecret),
-			SubscriptionKey: keys.Secret(cr.SubscriptionKey), MSN: cr.MSN}),
-		portal.WithBaseURL(sim.URL), portal.WithPortalURL(sim.URL),
-		portal.WithSystem("rotate-keys", portal.Version, "", ""))
 }
 
 func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) error {

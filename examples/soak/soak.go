@@ -122,9 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	hc := &http.Client{Transport: rec}
 	newClient := func(c portaltest.Credentials) (*portal.Client, error) {
 		opts := []portal.Option{
-			portal.WithCredentials(portal.Credentials{ClientID: c.ClientID, ClientSecret: keys.Secret(c.ClientSecret),
-				SubscriptionKey: keys.Secret(c.SubscriptionKey), MSN: c.MSN}),
-			portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL), portal.WithHTTPClient(hc),
+			portal.WithHTTPClient(hc),
 			portal.WithSystem("soak", "1.0.0", "", ""),
 			// Tight: the faults are frequent, the server is local, Retry-After is 1 s.
 			portal.WithRetry(portal.RetryPolicy{MaxAttempts: 5, MinBackoff: time.Millisecond,
@@ -133,7 +131,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if cfg.Logger != nil {
 			opts = append(opts, portal.WithLogger(cfg.Logger))
 		}
-		return portal.New(opts...)
+		return s.Client(c, opts...)
 	}
 	admin, err := newClient(s.UserCredentials(portaltest.AdminUserID))
 	if err != nil {

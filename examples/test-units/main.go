@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
@@ -95,10 +94,7 @@ func client() (*portal.Client, func(), error) {
 	}
 	s := portaltest.NewServer(portaltest.WithProvisioningDelay(3*time.Second), portaltest.WithKeysDelay(2*time.Second))
 	log.Printf("no VIPPS_* settings: using the simulator at %s", s.URL)
-	a := s.UserCredentials(portaltest.AdminUserID)
-	c, err := portal.New(portal.WithCredentials(portal.Credentials{ClientID: a.ClientID,
-		ClientSecret: keys.Secret(a.ClientSecret), SubscriptionKey: keys.Secret(a.SubscriptionKey)}),
-		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL))
+	c, err := s.Client(s.UserCredentials(portaltest.AdminUserID))
 	if err != nil {
 		s.Close()
 		return nil, nil, err
