@@ -40,7 +40,7 @@ type Merchant struct {
 // Get fetches a merchant: GET /management/v1/merchants/{scheme}/{id}.
 // A merchant the caller cannot reach is portal.ErrNotFound, like an unknown one.
 func (s *MerchantsService) Get(ctx context.Context, bid BusinessIdentifier) (*Merchant, error) {
-	if err := bid.check("BusinessIdentifier"); err != nil {
+	if err := bid.Check("BusinessIdentifier"); err != nil {
 		return nil, err
 	}
 	var m Merchant
@@ -56,7 +56,7 @@ func (s *MerchantsService) Get(ctx context.Context, bid BusinessIdentifier) (*Me
 // connected to it): GET /management/v1/merchants/{scheme}/{id}/sales-units.
 // The answer is the whole list.
 func (s *MerchantsService) SalesUnits(ctx context.Context, bid BusinessIdentifier) ([]MsnInfo, error) {
-	if err := bid.check("BusinessIdentifier"); err != nil {
+	if err := bid.Check("BusinessIdentifier"); err != nil {
 		return nil, err
 	}
 	var units []MsnInfo

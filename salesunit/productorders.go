@@ -116,7 +116,7 @@ func (r *ProductOrderRequest) check() error {
 	if r == nil {
 		return core.Invalid(f, "is required (got a nil *ProductOrderRequest)")
 	}
-	if err := r.BusinessIdentifier.check(f + ".BusinessIdentifier"); err != nil {
+	if err := r.BusinessIdentifier.Check(f + ".BusinessIdentifier"); err != nil {
 		return err
 	}
 	if err := core.CheckRequired(f+".ProductType", string(r.ProductType)); err != nil {

@@ -46,30 +46,7 @@ func NewTestUnitsService(c *core.Client) *TestUnitsService { return &TestUnitsSe
 
 // BusinessIdentifier names a merchant: Scheme such as "business:NO:ORG"
 // (10-30 characters) and ID such as "987654325" (4-50 digits or '-').
-type BusinessIdentifier struct {
-	Scheme string `json:"scheme"`
-	ID     string `json:"id"`
-}
-
-// check refuses an empty or malformed identifier; field is how the caller wrote it.
-func (b BusinessIdentifier) check(field string) error {
-	if b == (BusinessIdentifier{}) {
-		return core.Invalid(field, "is required")
-	}
-	if err := core.CheckRequired(field+".Scheme", b.Scheme); err != nil {
-		return err
-	}
-	if n := len([]rune(b.Scheme)); n < 10 || n > 30 {
-		return core.Invalid(field+".Scheme", "must be 10-30 characters (such as business:NO:ORG), got %q", b.Scheme)
-	}
-	if err := core.CheckRequired(field+".ID", b.ID); err != nil {
-		return err
-	}
-	if !matchAll(b.ID, 4, 50, func(c byte) bool { return c >= '0' && c <= '9' || c == '-' }) {
-		return core.Invalid(field+".ID", "must be 4-50 digits or '-', got %q", b.ID)
-	}
-	return nil
-}
+type BusinessIdentifier = core.BusinessIdentifier
 
 // MsnInfo is a sales unit as the Management API lists it.
 type MsnInfo struct {

@@ -1,6 +1,10 @@
 package users
 
-import "time"
+import (
+	"time"
+
+	"github.com/vippsportal/sdk/internal/core"
+)
 
 // Role is a portal user's role within its merchant. Roles change by removing a
 // user and inviting the person again.
@@ -90,11 +94,8 @@ func (u *User) Access(msn string) (SalesUnitAccess, bool) {
 }
 
 // BusinessIdentifier names a merchant: a scheme such as "business:NO:ORG" and
-// the organisation number within it.
-type BusinessIdentifier struct {
-	Scheme string `json:"scheme"`
-	ID     string `json:"id"`
-}
+// the organisation number within it (the same type as salesunit.BusinessIdentifier).
+type BusinessIdentifier = core.BusinessIdentifier
 
 // Merchant is the merchant a portal user belongs to, as Me reports it.
 type Merchant struct {
