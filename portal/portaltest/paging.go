@@ -108,3 +108,24 @@ func page[T any](s *Server, p paging, items []T, key func(T) sortKey) ([]T, stri
 	c.After = key(out[len(out)-1])
 	return out, s.sealToken(c)
 }
+
+// listPaging checks a listing request of the caller's merchant: pageSize and
+// pageToken (bound to filter) first, then that it has no body.
+func (s *Server) listPaging(rq *request, filter string) (paging, *apiError) {
+	p, e := s.parsePaging(rq, s.callerMerchant(rq), filter)
+	if e == nil {
+		e = rq.bodyLimit()
+	}
+	return p, e
+}
+
+// pageResponse answers one page of items (cut by page, sorted by key) as
+// their views; an empty page has an empty items array.
+func pageResponse[T, J any](s *Server, p paging, items []T, key func(T) sortKey, view func(T) J) *response {
+	cut, next := page(s, p, items, key)
+	out := pageJSON[J]{Items: []J{}, NextPageToken: next}
+	for _, it := range cut {
+		out.Items = append(out.Items, view(it))
+	}
+	return portalOK(http.StatusOK, out)
+}

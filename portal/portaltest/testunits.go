@@ -185,10 +185,7 @@ func (s *Server) advance(now time.Time) {
 }
 
 func (s *Server) listTestSalesUnits(rq *request) *response {
-	p, e := s.parsePaging(rq, s.callerMerchant(rq), "")
-	if e == nil {
-		e = rq.bodyLimit()
-	}
+	p, e := s.listPaging(rq, "")
 	if e != nil {
 		return rq.fail(e)
 	}
@@ -202,12 +199,7 @@ func (s *Server) listTestSalesUnits(rq *request) *response {
 			units = append(units, un)
 		}
 	}
-	items, next := page(s, p, units, func(u *unit) sortKey { return sortKey{u.completedAt, u.msn} })
-	out := pageJSON[testUnitJSON]{Items: []testUnitJSON{}, NextPageToken: next}
-	for _, un := range items {
-		out.Items = append(out.Items, testUnitView(un))
-	}
-	return portalOK(http.StatusOK, out)
+	return pageResponse(s, p, units, func(u *unit) sortKey { return sortKey{u.completedAt, u.msn} }, testUnitView)
 }
 
 func (s *Server) listCreations(rq *request) *response {
@@ -221,10 +213,7 @@ func (s *Server) listCreations(rq *request) *response {
 	}
 	var p paging
 	if e == nil {
-		p, e = s.parsePaging(rq, s.callerMerchant(rq), status)
-	}
-	if e == nil {
-		e = rq.bodyLimit()
+		p, e = s.listPaging(rq, status)
 	}
 	if e != nil {
 		return rq.fail(e)
@@ -239,12 +228,7 @@ func (s *Server) listCreations(rq *request) *response {
 			cs = append(cs, c)
 		}
 	}
-	items, next := page(s, p, cs, func(c *creation) sortKey { return sortKey{c.createdAt, c.id} })
-	out := pageJSON[creationJSON]{Items: []creationJSON{}, NextPageToken: next}
-	for _, c := range items {
-		out.Items = append(out.Items, creationView(c))
-	}
-	return portalOK(http.StatusOK, out)
+	return pageResponse(s, p, cs, func(c *creation) sortKey { return sortKey{c.createdAt, c.id} }, creationView)
 }
 
 func (s *Server) getCreation(rq *request) *response {

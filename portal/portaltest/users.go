@@ -97,10 +97,7 @@ func (s *Server) userParam(rq *request, caller *user) (*user, *apiError) {
 }
 
 func (s *Server) listUsers(rq *request) *response {
-	p, e := s.parsePaging(rq, s.callerMerchant(rq), "")
-	if e == nil {
-		e = rq.bodyLimit()
-	}
+	p, e := s.listPaging(rq, "")
 	if e != nil {
 		return rq.fail(e)
 	}
@@ -114,12 +111,7 @@ func (s *Server) listUsers(rq *request) *response {
 			us = append(us, u)
 		}
 	}
-	items, next := page(s, p, us, func(u *user) sortKey { return sortKey{u.createdAt, u.id} })
-	out := pageJSON[userJSON]{Items: []userJSON{}, NextPageToken: next}
-	for _, u := range items {
-		out.Items = append(out.Items, userView(u))
-	}
-	return portalOK(http.StatusOK, out)
+	return pageResponse(s, p, us, func(u *user) sortKey { return sortKey{u.createdAt, u.id} }, userView)
 }
 
 func (s *Server) inviteUser(rq *request) *response {
