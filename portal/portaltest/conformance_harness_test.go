@@ -723,6 +723,16 @@ func (h *harness) newUnit(t testing.TB, as caller, name string) string {
 	return msn
 }
 
+// keysPendingUnit creates a test unit and completes its creation without
+// issuing its keys (needs WithManualProvisioning); it returns the MSN.
+func (h *harness) keysPendingUnit(t testing.TB, as caller, name string) string {
+	t.Helper()
+	c := h.createUnit(t, as, unitRequest{Name: name})
+	msn, err := h.s.CompleteCreation(c.CreationID)
+	require.NoError(t, err)
+	return msn
+}
+
 // complete drives one creation to COMPLETED and returns its MSN.
 func (h *harness) complete(t testing.TB, as caller, creationID string) string {
 	t.Helper()

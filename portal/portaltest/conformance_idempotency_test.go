@@ -248,9 +248,7 @@ func TestConformanceIdempotencyRefusalsLeaveKeyUnused(t *testing.T) {
 	})
 
 	t.Run("keys-not-ready", func(t *testing.T) {
-		c := h.createUnit(t, admin, unitRequest{Name: "Slow keys"})
-		msn, err := h.s.CompleteCreation(c.CreationID)
-		require.NoError(t, err)
+		msn := h.keysPendingUnit(t, admin, "Slow keys")
 		key := newKey()
 		body := map[string]string{"key": "subscriptionKeyPrimary"}
 		r := h.post(t, admin, regenPath(msn), key, body)

@@ -30,9 +30,7 @@ func TestConformanceErrorPrecedence(t *testing.T) {
 	revoked := caller{Token: leaver.Token, SubKey: admin.SubKey}
 
 	// A completed test unit whose keys are not issued yet, created by the admin.
-	c := h.createUnit(t, admin, unitRequest{Name: "Keys pending"})
-	pendingMSN, err := h.s.CompleteCreation(c.CreationID)
-	require.NoError(t, err)
+	pendingMSN := h.keysPendingUnit(t, admin, "Keys pending")
 
 	cases := []struct {
 		name    string

@@ -26,9 +26,7 @@ func TestConformanceRefusedRequestsChangeNothing(t *testing.T) {
 	require.Equal(t, http.StatusCreated, or.Status)
 	orderID, _ := or.JSON()["prefilledOrderId"].(string)
 	require.NoError(t, h.s.SetOrderStatus(orderID, "ORDER_SUBMITTED"))
-	c := h.createUnit(t, admin, unitRequest{Name: "Keys pending"})
-	pendingMSN, err := h.s.CompleteCreation(c.CreationID)
-	require.NoError(t, err)
+	pendingMSN := h.keysPendingUnit(t, admin, "Keys pending")
 	usedKey := newKey()
 	require.Equal(t, http.StatusAccepted, h.post(t, admin, pathTestUnits, usedKey, unitRequest{Name: "Keyed"}).Status)
 
