@@ -57,6 +57,18 @@ func (s *Server) Requests() []LoggedRequest {
 	return out
 }
 
+// RequestsOf returns a copy of the logged requests of one operation (an
+// operationId such as "createTestSalesUnit"), oldest first.
+func (s *Server) RequestsOf(operation string) []LoggedRequest {
+	var out []LoggedRequest
+	for _, e := range s.Requests() {
+		if e.Operation == operation {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // ResetRequests empties the request log.
 func (s *Server) ResetRequests() {
 	s.mu.Lock()

@@ -230,3 +230,21 @@ func TestSimFaults(t *testing.T) {
 		t.Fatal("ResetRequests")
 	}
 }
+
+func TestSimRequestsOf(t *testing.T) {
+	s := newSim(t)
+	s.call(s.admin(), "GET", "/portal/v1/me", nil)
+	s.call(s.dev(), "GET", "/portal/v1/me", nil)
+	s.call(s.admin(), "GET", "/portal/v1/test-sales-units", nil)
+
+	me := s.RequestsOf("getMe")
+	if len(me) != 2 || me[0].Path != "/portal/v1/me" || me[1].Path != "/portal/v1/me" {
+		t.Fatalf("RequestsOf(getMe) = %+v, want the two getMe requests", me)
+	}
+	if got := s.RequestsOf("listTestSalesUnits"); len(got) != 1 || got[0].Operation != "listTestSalesUnits" {
+		t.Fatalf("RequestsOf(listTestSalesUnits) = %+v", got)
+	}
+	if got := s.RequestsOf("noSuchOperation"); len(got) != 0 {
+		t.Fatalf("RequestsOf(noSuchOperation) = %+v, want none", got)
+	}
+}
