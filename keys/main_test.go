@@ -53,23 +53,12 @@ func simSet(t *testing.T, s *portaltest.Server, msn string) keys.Set {
 		UpdatedAt: k.UpdatedAt}.Set()
 }
 
-// opRequests are the simulator's logged requests of one operation.
-func opRequests(s *portaltest.Server, op string) []portaltest.LoggedRequest {
-	var out []portaltest.LoggedRequest
-	for _, r := range s.Requests() {
-		if r.Operation == op {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // loggedRequests returns the simulator's logged requests of op, at least n of
 // them: the simulator logs a request before it answers (or drops) it, so every
 // request the client has finished with is there.
 func loggedRequests(t *testing.T, s *portaltest.Server, op string, n int) []portaltest.LoggedRequest {
 	t.Helper()
-	reqs := opRequests(s, op)
+	reqs := s.RequestsOf(op)
 	require.GreaterOrEqual(t, len(reqs), n, "the simulator logged %d %s requests", n, op)
 	return reqs
 }

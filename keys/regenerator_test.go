@@ -141,7 +141,7 @@ func TestManualRotationOfSubscriptionKeys(t *testing.T) {
 		assert.NotContains(t, text, v, "the operator's screen shows no key")
 	}
 	assert.Len(t, loggedRequests(t, s, "regenerateKey", 2), 2, "the SDK itself made no portal call")
-	assert.Empty(t, opRequests(s, "getKeys"))
+	assert.Empty(t, s.RequestsOf("getKeys"))
 }
 
 func TestManualRotationOfClientSecret(t *testing.T) {

@@ -146,7 +146,7 @@ func TestRotateClientSecret(t *testing.T) {
 	})
 	require.NoError(t, err)
 	in.requireAlwaysWorked(4)
-	assert.Empty(t, opRequests(s, "getKeys"), "the given Current was used")
+	assert.Empty(t, s.RequestsOf("getKeys"), "the given Current was used")
 
 	after := simSet(t, s, portaltest.ProductionMSN)
 	assert.NotEqual(t, before.ClientSecret, after.ClientSecret)

@@ -173,17 +173,6 @@ func simClient(t *testing.T, s *portaltest.Server, creds portaltest.Credentials,
 	return c
 }
 
-// opRequests are the simulator's logged requests of one operation.
-func opRequests(s *portaltest.Server, op string) []portaltest.LoggedRequest {
-	var out []portaltest.LoggedRequest
-	for _, r := range s.Requests() {
-		if r.Operation == op {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 func asError(err error, target any) bool { return errors.As(err, target) }
 
 // stringResponder answers body as application/json with 200.
@@ -227,7 +216,7 @@ func assertReplayedRetry(t *testing.T, s *portaltest.Server, op string, status i
 	t.Helper()
 	var replay *portaltest.LoggedRequest
 	var keys []string
-	for _, r := range opRequests(s, op) {
+	for _, r := range s.RequestsOf(op) {
 		keys = append(keys, r.IdempotencyKey)
 		if r.Replayed {
 			replay = &r

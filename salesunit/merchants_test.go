@@ -87,7 +87,7 @@ func TestMerchantsAgainstSimulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []salesunit.MsnInfo{{MSN: portaltest.ProductionMSN, Name: "ACME Web"}}, units, "only the units connected to the partner")
 
-	r := opRequests(s, "listMerchantSalesUnits")
+	r := s.RequestsOf("listMerchantSalesUnits")
 	require.NotEmpty(t, r)
 	assert.Equal(t, "/management/v1/merchants/business:NO:ORG/987654325/sales-units", r[0].Path)
 }

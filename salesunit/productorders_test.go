@@ -153,7 +153,7 @@ func TestProductOrdersAgainstSimulator(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, o.PrefilledOrderID)
 	assert.NotEmpty(t, o.PrefillURL)
-	r := opRequests(s, "prefillProductOrder")
+	r := s.RequestsOf("prefillProductOrder")
 	require.Len(t, r, 1)
 	assert.Equal(t, http.StatusCreated, r[0].Status)
 	assert.NotEmpty(t, r[0].IdempotencyKey)

@@ -217,7 +217,7 @@ func TestTestUnitsAgainstSimulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, salesunit.CreationPending, cr.Status)
 	assert.Equal(t, salesunit.TestUnitOptions{SkipLandingPage: true, Recurring: true, DirectCapture: true}, cr.Request.Options)
-	post := opRequests(s, "createTestSalesUnit")
+	post := s.RequestsOf("createTestSalesUnit")
 	require.Len(t, post, 1)
 	assert.Equal(t, http.MethodPost, post[0].Method)
 	assert.Equal(t, "/portal/v1/test-sales-units", post[0].Path)

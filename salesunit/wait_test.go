@@ -449,8 +449,8 @@ func TestWaitUntilReadyAgainstSimulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, msn, u.MSN)
 	assert.True(t, u.KeysReady)
-	assert.Len(t, opRequests(s, "getTestSalesUnitCreation"), 4, "PENDING three times, then COMPLETED")
-	assert.Len(t, opRequests(s, "getTestSalesUnit"), 3)
+	assert.Len(t, s.RequestsOf("getTestSalesUnitCreation"), 4, "PENDING three times, then COMPLETED")
+	assert.Len(t, s.RequestsOf("getTestSalesUnit"), 3)
 
 	// A FAILED creation stops the wait with its record.
 	s.FailNextCreation("no test capacity")
@@ -497,5 +497,5 @@ func TestWaitUntilCompletedAgainstSimulator(t *testing.T) {
 	require.NoError(t, s.SetOrderStatus(o2.PrefilledOrderID, "REJECTED"))
 	_, err = partner.ProductOrders.WaitUntilCompleted(ctx, o2.PrefilledOrderID, opts)
 	assert.ErrorIs(t, err, salesunit.ErrOrderClosed)
-	assert.Len(t, opRequests(s, "getProductOrder"), 4+1)
+	assert.Len(t, s.RequestsOf("getProductOrder"), 4+1)
 }

@@ -43,17 +43,6 @@ func requireProblem(t *testing.T, err error, sentinel error, status int, problem
 	return pe
 }
 
-// opsOf returns the logged requests of one operation.
-func opsOf(s *portaltest.Server, op string) []portaltest.LoggedRequest {
-	var out []portaltest.LoggedRequest
-	for _, r := range s.Requests() {
-		if r.Operation == op {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 func TestMe(t *testing.T) {
 	s := sim(t)
 	me, err := s.AdminClient().Users.Me(t.Context())
@@ -67,7 +56,7 @@ func TestMe(t *testing.T) {
 	assert.Equal(t, portaltest.DeveloperUserID, me.UserID)
 	assert.Equal(t, users.RoleSalesUnitManager, me.Role)
 
-	reqs := opsOf(s, "getMe")
+	reqs := s.RequestsOf("getMe")
 	require.Len(t, reqs, 2)
 	assert.Equal(t, "GET", reqs[0].Method)
 	assert.Equal(t, "/portal/v1/me", reqs[0].Path)
@@ -157,7 +146,7 @@ func TestInviteGetListAll(t *testing.T) {
 	assert.False(t, u.CreatedAt.IsZero())
 	assert.Equal(t, 1, s.Effects("inviteUser"))
 
-	inv := opsOf(s, "inviteUser")
+	inv := s.RequestsOf("inviteUser")
 	require.Len(t, inv, 1)
 	assert.Equal(t, "POST", inv[0].Method)
 	assert.Equal(t, "/portal/v1/users", inv[0].Path)
@@ -188,7 +177,7 @@ func TestInviteGetListAll(t *testing.T) {
 	// Seeded users share the load time, so ties go by id.
 	assert.Equal(t, []string{portaltest.AdminUserID, portaltest.AssistantUserID, portaltest.DeveloperUserID, u.UserID}, paged,
 		"the merchant's users, oldest first, no other merchant's")
-	for _, r := range opsOf(s, "listUsers") {
+	for _, r := range s.RequestsOf("listUsers") {
 		assert.Contains(t, r.RawQuery, "pageSize=2")
 	}
 
@@ -207,7 +196,7 @@ func TestInviteGetListAll(t *testing.T) {
 	for range admin.Users.All(ctx, &users.ListOptions{PageSize: 1}) {
 		break
 	}
-	assert.Len(t, opsOf(s, "listUsers"), 1)
+	assert.Len(t, s.RequestsOf("listUsers"), 1)
 }
 
 func TestInviteUserExists(t *testing.T) {
@@ -251,7 +240,7 @@ func TestGrantRevoke(t *testing.T) {
 	assert.ElementsMatch(t, []users.Permission{users.PermissionDeveloper, users.PermissionTransactionManagement}, a.Permissions)
 	assert.False(t, a.GrantedAt.IsZero())
 
-	put := opsOf(s, "grantAccess")
+	put := s.RequestsOf("grantAccess")
 	require.Len(t, put, 1)
 	assert.Equal(t, "PUT", put[0].Method)
 	assert.Equal(t, "/portal/v1/users/assistant/sales-units/223344", put[0].Path)
@@ -279,7 +268,7 @@ func TestGrantRevoke(t *testing.T) {
 	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
 
 	require.NoError(t, admin.Users.Revoke(ctx, portaltest.AssistantUserID, portaltest.TestMSN))
-	del := opsOf(s, "revokeAccess")
+	del := s.RequestsOf("revokeAccess")
 	require.Len(t, del, 1)
 	assert.Equal(t, "DELETE", del[0].Method)
 	assert.Equal(t, "/portal/v1/users/assistant/sales-units/223344", del[0].Path)
@@ -305,7 +294,7 @@ func TestRemove(t *testing.T) {
 	require.NoError(t, err)
 
 	require.NoError(t, admin.Users.Remove(ctx, u.UserID))
-	del := opsOf(s, "removeUser")
+	del := s.RequestsOf("removeUser")
 	require.Len(t, del, 1)
 	assert.Equal(t, "DELETE", del[0].Method)
 	assert.Equal(t, "/portal/v1/users/"+u.UserID, del[0].Path)
@@ -363,7 +352,7 @@ func TestInviteCallerIdempotencyKey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, first, again, "the stored answer is replayed")
 	assert.Equal(t, 1, s.Effects("inviteUser"))
-	inv := opsOf(s, "inviteUser")
+	inv := s.RequestsOf("inviteUser")
 	require.Len(t, inv, 2)
 	assert.Equal(t, "invite-nora-1", inv[1].IdempotencyKey)
 	assert.True(t, inv[1].Replayed)
@@ -375,7 +364,7 @@ func TestInviteCallerIdempotencyKey(t *testing.T) {
 	// A malformed caller key is refused before sending.
 	_, err = admin.Users.Invite(portal.WithIdempotencyKey(t.Context(), "no spaces"), req)
 	require.ErrorIs(t, err, portal.ErrInvalidInput)
-	assert.Len(t, opsOf(s, "inviteUser"), 3)
+	assert.Len(t, s.RequestsOf("inviteUser"), 3)
 }
 
 func TestRemoveLastAdministrator(t *testing.T) {
@@ -412,7 +401,7 @@ func TestInviteLostAnswer(t *testing.T) {
 	assert.Equal(t, 1, s.FaultsInjected())
 	assert.Equal(t, 1, s.Effects("inviteUser"), "exactly one effect")
 
-	inv := opsOf(s, "inviteUser")
+	inv := s.RequestsOf("inviteUser")
 	require.Len(t, inv, 2)
 	assert.Equal(t, 0, inv[0].Status, "the first answer was lost")
 	assert.Equal(t, 201, inv[1].Status)
@@ -439,7 +428,7 @@ func TestRemoveLostAnswer(t *testing.T) {
 
 	require.NoError(t, admin.Users.Remove(t.Context(), portaltest.AssistantUserID))
 	assert.Equal(t, 1, s.Effects("removeUser"))
-	del := opsOf(s, "removeUser")
+	del := s.RequestsOf("removeUser")
 	require.Len(t, del, 2)
 	assert.Equal(t, 0, del[0].Status)
 	assert.Equal(t, 404, del[1].Status)
