@@ -206,22 +206,26 @@ func tokenFor(t *testing.T, s *portaltest.Server, c portaltest.Credentials) stri
 	return body.AccessToken
 }
 
-// assertReplayedRetry asserts that the retry after a dropped answer carried the
-// same Idempotency-Key: the simulator answered it as a replay (it replays only
-// a repeated key with an equal body) with the original status. The dropped
-// attempt itself is logged by the simulator only after it closed the
-// connection, so the log may not hold it yet when the client returns: it is
-// checked only when present.
+// assertReplayedRetry asserts that the attempt whose answer was dropped is in
+// the simulator's log (it logs a request before answering or dropping it), and
+// that the retry carried the same Idempotency-Key: the simulator answered it as
+// a replay (it replays only a repeated key with an equal body) with the
+// original status.
 func assertReplayedRetry(t *testing.T, s *portaltest.Server, op string, status int) {
 	t.Helper()
 	var replay *portaltest.LoggedRequest
 	var keys []string
+	dropped := 0
 	for _, r := range s.RequestsOf(op) {
 		keys = append(keys, r.IdempotencyKey)
 		if r.Replayed {
 			replay = &r
 		}
+		if r.Status == 0 {
+			dropped++
+		}
 	}
+	assert.Equal(t, 1, dropped, "the dropped attempt is logged")
 	require.NotNil(t, replay, "the retry was answered as a replay")
 	assert.Equal(t, status, replay.Status)
 	for _, k := range keys {

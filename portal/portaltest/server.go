@@ -26,6 +26,7 @@ type Server struct {
 	ln       net.Listener
 	closeOne sync.Once
 	done     chan struct{}
+	inflight sync.WaitGroup // handlers still running: Close waits for them
 
 	mu             sync.Mutex
 	st             *store
@@ -104,6 +105,9 @@ func (s *Server) Close() {
 		if s.srv != nil {
 			_ = s.srv.Close()
 			<-s.done
+			// http.Server.Close does not wait for handlers (a delayed one ends
+			// when its connection's context does): wait, so none outlives Close.
+			s.inflight.Wait()
 		}
 	})
 }
@@ -147,6 +151,8 @@ func (rq *request) fail(e *apiError) *response {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	defer s.inflight.Done()
 	rt, params, e := match(r.Method, r.URL.Path)
 	entry := LoggedRequest{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: redact(r.Header), IdempotencyKey: r.Header.Get("Idempotency-Key")}
