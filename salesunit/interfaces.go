@@ -1,0 +1,33 @@
+package salesunit
+
+import "context"
+
+// Small single-operation interfaces, so code that needs one call can take it
+// as a parameter and a test can fake just that call. The services satisfy them.
+
+// TestUnitCreator orders a test sales unit (TestUnitsService.Create).
+type TestUnitCreator interface {
+	Create(ctx context.Context, req TestUnitRequest) (*Creation, error)
+}
+
+// TestUnitWaiter waits for an ordered test sales unit (TestUnitsService.WaitUntilReady).
+type TestUnitWaiter interface {
+	WaitUntilReady(ctx context.Context, creationID string, opts *WaitOptions) (*TestUnit, error)
+}
+
+// ProductOrderPrefiller prefills a product order (ProductOrdersService.Prefill).
+type ProductOrderPrefiller interface {
+	Prefill(ctx context.Context, req *ProductOrderRequest) (*PrefilledOrder, error)
+}
+
+// SalesUnitGetter reads one production sales unit (SalesUnitsService.Get).
+type SalesUnitGetter interface {
+	Get(ctx context.Context, msn string) (*SalesUnit, error)
+}
+
+var (
+	_ TestUnitCreator       = (*TestUnitsService)(nil)
+	_ TestUnitWaiter        = (*TestUnitsService)(nil)
+	_ ProductOrderPrefiller = (*ProductOrdersService)(nil)
+	_ SalesUnitGetter       = (*SalesUnitsService)(nil)
+)
