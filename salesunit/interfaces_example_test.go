@@ -30,9 +30,10 @@ func (f *fakeCreator) Create(_ context.Context, req salesunit.TestUnitRequest) (
 }
 
 func ExampleTestUnitCreator() {
+	// A real client is used the same way: orderShops(ctx, client.TestUnits, ...).
 	fake := &fakeCreator{}
 	ids, err := orderShops(context.Background(), fake, "Shop A", "Shop B")
 	fmt.Println(ids, err, fake.asked[1].Name, fake.asked[1].Options.Recurring)
-	// A real client is used the same way: orderShops(ctx, client.TestUnits, ...).
+
 	// Output: [creation-1 creation-2] <nil> Shop B true
 }
