@@ -289,15 +289,22 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, err
 		}
 	}
+	prior := 0 // attempts before a token refresh
 	for refreshed := false; ; refreshed = true {
 		t, err := c.tokens.get(ctx, creds, tokenRoot)
 		if err != nil {
-			return nil, err
+			return nil, withKey(err, idemKey)
 		}
 		tok := t.AccessToken
 		resp, st, err := c.send(ctx, r, root, body, creds, t.bearer, idemKey)
+		if st != nil {
+			st.attempts += prior
+		}
 		if err != nil {
-			return nil, err
+			if e, ok := err.(*Error); ok {
+				e.Attempts = st.attempts
+			}
+			return nil, withKey(err, idemKey)
 		}
 		if resp.StatusCode < 300 {
 			return c.finish(r, resp, st, out)
@@ -312,10 +319,21 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 		// A gateway 401 (wrong subscription key) would fail the same way again.
 		if apiErr.StatusCode == http.StatusUnauthorized && apiErr.Type != "" && !refreshed {
 			c.tokens.invalidate(creds, tokenRoot, tok)
+			prior = st.attempts
 			continue
 		}
-		return nil, apiErr
+		return nil, withKey(apiErr, idemKey)
 	}
+}
+
+// withKey records the call's Idempotency-Key in its error: repeating the call
+// with portal.WithIdempotencyKey(ctx, key) then replays the server's answer if
+// the work was done after all (an answer lost on the last attempt, say).
+func withKey(err error, key string) error {
+	if e, ok := err.(*Error); ok && key != "" {
+		e.IdempotencyKey = key
+	}
+	return err
 }
 
 func (c *Client) roots(r *Request) (root, tokenRoot string, err error) {

@@ -85,6 +85,11 @@ type Error struct {
 	RetryAfter   time.Duration // the server's Retry-After, if it sent one
 	Body         string        // a bounded snippet of a body that was not a known shape, secrets removed
 	Err          error         // the transport or context error when no answer came
+	// IdempotencyKey is the key the call's POST carried on every attempt. When
+	// the outcome is unknown (no answer on the last attempt), repeat the call
+	// with portal.WithIdempotencyKey(ctx, IdempotencyKey): the server does the
+	// work at most once and answers the repeat with the stored result.
+	IdempotencyKey string
 }
 
 func (e *Error) Error() string {

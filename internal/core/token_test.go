@@ -106,6 +106,7 @@ func TestProblem401RefreshesTokenOnce(t *testing.T) {
 		assert.Equal(t, core.ProblemTokenRevoked, apiErr.Problem)
 		assert.EqualValues(t, 2, s.tokens.Load(), "refreshed once only")
 		assert.EqualValues(t, 2, s.api.Load())
+		assert.Equal(t, 2, apiErr.Attempts, "the attempt before the refresh counts too")
 	})
 	t.Run("gateway 401 not retried", func(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
