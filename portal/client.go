@@ -28,25 +28,29 @@ type Credentials struct {
 }
 
 // Environment is one of Vipps' two environments.
-type Environment struct {
-	name       string
-	baseURL    string
-	management bool
-}
+type Environment string
 
-var (
+const (
 	// Production is https://api.vipps.no: the Access Token API and the Management API.
-	Production = Environment{name: "production", baseURL: core.ProductionURL, management: true}
+	Production Environment = "production"
 	// Test is https://apitest.vipps.no, where Vipps runs no Management API: a
 	// Management call there is refused without a request.
-	Test = Environment{name: "test", baseURL: core.TestURL, management: false}
+	Test Environment = "test"
 )
 
 // String returns "production" or "test".
-func (e Environment) String() string { return e.name }
+func (e Environment) String() string { return string(e) }
 
-// BaseURL returns the environment's host root.
-func (e Environment) BaseURL() string { return e.baseURL }
+// BaseURL returns the environment's host root, or "" for an unknown environment.
+func (e Environment) BaseURL() string {
+	switch e {
+	case Production:
+		return core.ProductionURL
+	case Test:
+		return core.TestURL
+	}
+	return ""
+}
 
 // Client holds one service per group of operations. It is safe for concurrent use.
 type Client struct {
@@ -121,14 +125,14 @@ func New(opts ...Option) (*Client, error) {
 	if err := checkCredentials(s); err != nil {
 		return nil, err
 	}
-	s.cfg.Environment = s.env.name
-	s.cfg.BaseURL = s.env.baseURL
-	s.cfg.ManagementAvailable = s.env.management
+	if s.env.BaseURL() == "" {
+		return nil, core.Invalid("WithEnvironment", "must be portal.Production or portal.Test, got %q", string(s.env))
+	}
+	s.cfg.Environment = string(s.env)
+	s.cfg.BaseURL = s.env.BaseURL()
+	s.cfg.ManagementAvailable = s.env == Production
 	if s.baseURL != "" {
 		s.cfg.BaseURL, s.cfg.Environment, s.cfg.ManagementAvailable = s.baseURL, "", true
-	}
-	if s.cfg.BaseURL == "" {
-		return nil, core.Invalid("WithEnvironment", "must be portal.Production or portal.Test")
 	}
 	cc, err := core.New(s.cfg)
 	if err != nil {

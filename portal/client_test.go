@@ -232,3 +232,12 @@ func TestHTMLBadGatewayBecomesError(t *testing.T) {
 	assert.Contains(t, err.Error(), "502 Bad Gateway")
 	assert.Contains(t, err.Error(), "/management/v1/sales-units/123456")
 }
+
+func TestUnknownEnvironmentIsRefused(t *testing.T) {
+	_, err := portal.New(portal.WithCredentials(creds()), portal.WithEnvironment("staging"))
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "WithEnvironment", ve.Field)
+	assert.Equal(t, "https://api.vipps.no", portal.Production.BaseURL())
+	assert.Equal(t, "https://apitest.vipps.no", portal.Test.BaseURL())
+}

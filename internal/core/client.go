@@ -64,8 +64,10 @@ type RetryPolicy struct {
 	MaxRetryAfter time.Duration
 }
 
-// DefaultRetryPolicy is used for every zero field of a RetryPolicy.
-var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 30 * time.Second}
+// DefaultRetryPolicy returns the policy used for every zero field of a RetryPolicy.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 4, MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 30 * time.Second}
+}
 
 // Config is everything a Client needs; portal.New builds it from options.
 type Config struct {
@@ -163,7 +165,7 @@ func New(cfg Config) (*Client, error) {
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
-	d := DefaultRetryPolicy
+	d := DefaultRetryPolicy()
 	if p.MaxAttempts != 0 {
 		d.MaxAttempts = p.MaxAttempts
 	}
