@@ -67,7 +67,7 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	_, err = c.Keys.Regenerate(ctx, msn, keys.SubscriptionKeyPrimary)
 	require.ErrorIs(t, err, portal.ErrKeysNotReady)
 
-	for _, op := range []string{"getAccessToken", "getKeys", "regenerateKey"} {
+	for _, op := range []string{"fetchAuthorizationTokenUsingPost", "getKeys", "regenerateKey"} {
 		assert.Positive(t, check.Seen(op), "operation %s was exercised", op)
 	}
 	assert.Equal(t, 4+3+2, check.Seen("regenerateKey"), "4 alone, 3 in the rotation, the 403 and the 409")

@@ -237,7 +237,7 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		op := &operator{actions: []func() string{
 			func() string {
 				v := portalButton(t, web, portaltest.ProductionMSN, keys.SubscriptionKeySecondary)
-				s.InjectFault(portaltest.Fault{Operation: "getAccessToken", Status: http.StatusBadGateway, Times: -1})
+				s.InjectFault(portaltest.Fault{Operation: "fetchAuthorizationTokenUsingPost", Status: http.StatusBadGateway, Times: -1})
 				return v
 			},
 		}}

@@ -314,7 +314,7 @@ func TestRotateStopsSafely(t *testing.T) {
 				set, err := c.Keys.Regenerate(ctx, r.Current.MSN, r.Name)
 				require.NoError(t, err)
 				regenerated = *set
-				s.InjectFault(portaltest.Fault{Operation: "getAccessToken", Status: http.StatusBadGateway, Times: -1})
+				s.InjectFault(portaltest.Fault{Operation: "fetchAuthorizationTokenUsingPost", Status: http.StatusBadGateway, Times: -1})
 				return *set, nil
 			}),
 		})

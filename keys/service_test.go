@@ -425,7 +425,7 @@ func TestVerifySimulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, v.PrimaryOK && v.SecondaryOK && v.OK())
 	assert.Equal(t, s.URL, v.TokenURL)
-	reqs := loggedRequests(t, s, "getAccessToken", 2)
+	reqs := loggedRequests(t, s, "fetchAuthorizationTokenUsingPost", 2)
 	require.Len(t, reqs, 2, "one token request per subscription key")
 	for _, r := range reqs {
 		assert.Equal(t, "/accesstoken/get", r.Path)

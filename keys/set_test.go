@@ -149,7 +149,7 @@ func TestNothingPrintsASecret(t *testing.T) {
 	// A rotation error carrying an unsaved set.
 	_, rotErr := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{ClientSecret: true, Current: &after, Store: st.store,
 		Regenerator: keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
-			s.InjectFault(portaltest.Fault{Operation: "getAccessToken", Status: http.StatusServiceUnavailable, Times: -1})
+			s.InjectFault(portaltest.Fault{Operation: "fetchAuthorizationTokenUsingPost", Status: http.StatusServiceUnavailable, Times: -1})
 			next := r.Current
 			next.ClientSecret = "Unsaved-New-Secret"
 			return next, nil

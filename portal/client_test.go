@@ -68,7 +68,7 @@ func hc(t *testing.T) *http.Client {
 }
 
 func mgmtGet() *core.Request {
-	return &core.Request{Group: core.GroupManagement, Operation: "getSalesUnit", Method: http.MethodGet, Path: "/management/v1/sales-units/123456"}
+	return &core.Request{Group: core.GroupManagement, Operation: "getMsn", Method: http.MethodGet, Path: "/management/v1/sales-units/123456"}
 }
 
 func TestNewRequiresCredentials(t *testing.T) {

@@ -66,8 +66,8 @@ func TestRequestsMatchTheContract(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	for _, op := range []string{"listSalesUnits", "getSalesUnit", "getMerchant", "listMerchantSalesUnits", "listPricePackages",
-		"prefillProductOrder", "getProductOrder", "listProductOrders", "deleteProductOrder", "createTestSalesUnit",
+	for _, op := range []string{"getAllSalesUnits", "getMsn", "getMerchantByBusinessIdentifier", "getSalesUnitsByBusinessIdentifier", "getPartnerPricePackages",
+		"orderProduct", "getProductOrderDetails", "getProductOrders", "deleteProductOrder", "createTestSalesUnit",
 		"getTestSalesUnitCreation", "listTestSalesUnitCreations", "getTestSalesUnit", "listTestSalesUnits"} {
 		assert.Positive(t, ct.Seen(op), "%s was exercised", op)
 	}

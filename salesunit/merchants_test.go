@@ -87,7 +87,7 @@ func TestMerchantsAgainstSimulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []salesunit.MsnInfo{{MSN: portaltest.ProductionMSN, Name: "ACME Web"}}, units, "only the units connected to the partner")
 
-	r := s.RequestsOf("listMerchantSalesUnits")
+	r := s.RequestsOf("getSalesUnitsByBusinessIdentifier")
 	require.NotEmpty(t, r)
 	assert.Equal(t, "/management/v1/merchants/business:NO:ORG/987654325/sales-units", r[0].Path)
 }

@@ -130,9 +130,9 @@ func TestProductOrdersDelete(t *testing.T) {
 	require.NoError(t, m.client.ProductOrders.Delete(t.Context(), orderID))
 	assert.Equal(t, 1, calls())
 
-	m.mock.RegisterResponder(http.MethodDelete, base+"/management/v1/product-orders/"+orderID, problemResponder(http.StatusConflict, "order-submitted"))
+	m.mock.RegisterResponder(http.MethodDelete, base+"/management/v1/product-orders/"+orderID, problemResponder(http.StatusBadRequest, "order-submitted"))
 	err := m.client.ProductOrders.Delete(t.Context(), orderID)
-	requireAPIError(t, err, http.StatusConflict, portal.ProblemOrderSubmitted, portal.ErrConflict)
+	requireAPIError(t, err, http.StatusBadRequest, portal.ProblemOrderSubmitted, portal.ErrBadRequest)
 }
 
 // The whole life of a prefilled order against the simulator: a partner
@@ -153,7 +153,7 @@ func TestProductOrdersAgainstSimulator(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, o.PrefilledOrderID)
 	assert.NotEmpty(t, o.PrefillURL)
-	r := s.RequestsOf("prefillProductOrder")
+	r := s.RequestsOf("orderProduct")
 	require.Len(t, r, 1)
 	assert.Equal(t, http.StatusCreated, r[0].Status)
 	assert.NotEmpty(t, r[0].IdempotencyKey)
@@ -184,7 +184,7 @@ func TestProductOrdersAgainstSimulator(t *testing.T) {
 	// Submitted orders cannot be deleted; unsubmitted ones can, once.
 	require.NoError(t, s.SetOrderStatus(o.PrefilledOrderID, string(salesunit.OrderSubmitted)))
 	err = partner.ProductOrders.Delete(ctx, o.PrefilledOrderID)
-	requireAPIError(t, err, http.StatusConflict, portal.ProblemOrderSubmitted, portal.ErrConflict)
+	requireAPIError(t, err, http.StatusBadRequest, portal.ProblemOrderSubmitted, portal.ErrBadRequest)
 
 	o2, err := partner.ProductOrders.Prefill(ctx, req)
 	require.NoError(t, err)
@@ -201,14 +201,14 @@ func TestProductOrdersAgainstSimulator(t *testing.T) {
 func TestProductOrdersPrefillLostResponse(t *testing.T) {
 	s := newSim(t)
 	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID))
-	s.InjectFault(portaltest.Fault{Operation: "prefillProductOrder", DropAfterWork: true})
+	s.InjectFault(portaltest.Fault{Operation: "orderProduct", DropAfterWork: true})
 
 	o, err := partner.ProductOrders.Prefill(t.Context(), &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
 	require.NoError(t, err)
 	assert.Equal(t, 1, s.FaultsInjected())
-	assert.Equal(t, 1, s.Effects("prefillProductOrder"), "exactly one order was made")
+	assert.Equal(t, 1, s.Effects("orderProduct"), "exactly one order was made")
 
-	assertReplayedRetry(t, s, "prefillProductOrder", http.StatusCreated)
+	assertReplayedRetry(t, s, "orderProduct", http.StatusCreated)
 	orders := s.State().ProductOrders
 	require.Len(t, orders, 1)
 	assert.Equal(t, orders[0].ProductOrderID, o.PrefilledOrderID, "the caller holds the one order")

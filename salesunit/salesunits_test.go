@@ -136,7 +136,7 @@ func TestSalesUnitsAgainstSimulator(t *testing.T) {
 	assert.True(t, isStatus(err, http.StatusForbidden) || isStatus(err, http.StatusNotFound), "got %v", err)
 
 	// The wire: method, path, headers.
-	reqs := s.RequestsOf("getSalesUnit")
+	reqs := s.RequestsOf("getMsn")
 	require.NotEmpty(t, reqs)
 	r := reqs[0]
 	assert.Equal(t, http.MethodGet, r.Method)

@@ -497,5 +497,5 @@ func TestWaitUntilCompletedAgainstSimulator(t *testing.T) {
 	require.NoError(t, s.SetOrderStatus(o2.PrefilledOrderID, "REJECTED"))
 	_, err = partner.ProductOrders.WaitUntilCompleted(ctx, o2.PrefilledOrderID, opts)
 	assert.ErrorIs(t, err, salesunit.ErrOrderClosed)
-	assert.Len(t, s.RequestsOf("getProductOrder"), 4+1)
+	assert.Len(t, s.RequestsOf("getProductOrderDetails"), 4+1)
 }

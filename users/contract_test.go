@@ -46,7 +46,7 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	_, err = c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4791234567", Name: "Ada Again", Role: users.RoleAssistant})
 	require.ErrorIs(t, err, portal.ErrConflict)
 
-	for _, op := range []string{"getAccessToken", "getMe", "inviteUser", "getUser", "listUsers", "grantAccess", "revokeAccess", "removeUser"} {
+	for _, op := range []string{"fetchAuthorizationTokenUsingPost", "getMe", "inviteUser", "getUser", "listUsers", "grantAccess", "revokeAccess", "removeUser"} {
 		assert.Positive(t, check.Seen(op), "operation %s was exercised", op)
 	}
 	assert.Equal(t, 3, check.Seen("listUsers"), "5 users in pages of 2")

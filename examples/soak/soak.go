@@ -25,8 +25,8 @@ import (
 // Operations that do work and carry an Idempotency-Key (POST), and the other
 // writes: the simulator drops the connection after doing their work.
 var (
-	idempotentOps = []string{"createTestSalesUnit", "regenerateKey", "inviteUser", "prefillProductOrder"}
-	dropOps       = append(slices.Clone(idempotentOps), "getAccessToken", "grantAccess", "revokeAccess", "removeUser", "deleteProductOrder")
+	idempotentOps = []string{"createTestSalesUnit", "regenerateKey", "inviteUser", "orderProduct"}
+	dropOps       = append(slices.Clone(idempotentOps), "fetchAuthorizationTokenUsingPost", "grantAccess", "revokeAccess", "removeUser", "deleteProductOrder")
 )
 
 // injectFaults arms the simulator: about rate of all requests get a fault.

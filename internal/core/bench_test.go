@@ -37,7 +37,7 @@ func BenchmarkCoreGet(b *testing.B) {
 		hc := core.DefaultHTTPClient()
 		defer hc.CloseIdleConnections()
 		c := newClient(b, srv.URL, hc)
-		req := &core.Request{Group: core.GroupManagement, Operation: "getSalesUnit", Method: http.MethodGet, Path: "/management/v1/sales-units/123456"}
+		req := &core.Request{Group: core.GroupManagement, Operation: "getMsn", Method: http.MethodGet, Path: "/management/v1/sales-units/123456"}
 		var out benchThing
 		if _, err := c.Do(b.Context(), req, &out); err != nil { // warm: token and connection
 			b.Fatal(err)

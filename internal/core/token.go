@@ -96,7 +96,7 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 
 // FetchToken asks root's token endpoint for a token for creds, outside the cache.
 func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string) (*Token, error) {
-	r := &Request{Group: GroupToken, Operation: "getAccessToken", Method: http.MethodPost, Path: "/accesstoken/get"}
+	r := &Request{Group: GroupToken, Operation: "fetchAuthorizationTokenUsingPost", Method: http.MethodPost, Path: "/accesstoken/get"}
 	st := &callState{retryable: true, logger: c.logger, operation: r.Operation, method: r.Method, path: r.Path}
 	req, err := newRetryRequest(context.WithValue(ctx, callStateKey{}, st), r.Method, root+r.Path)
 	if err != nil {
@@ -131,7 +131,7 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 // Token returns a cached or new token for the client's own credentials at the
 // token endpoint of group (the base URL for Management, the portal URL for portal calls).
 func (c *Client) Token(ctx context.Context, group Group) (*Token, error) {
-	_, root, err := c.roots(&Request{Group: group, Operation: "getAccessToken"})
+	_, root, err := c.roots(&Request{Group: group, Operation: "fetchAuthorizationTokenUsingPost"})
 	if err != nil {
 		return nil, err
 	}

@@ -28,9 +28,9 @@ func TestConformanceFaultAnswers(t *testing.T) {
 	}
 	targets := []target{
 		{"getMe", call{Method: "GET", Path: pathMe, As: &admin}},
-		{"listSalesUnits", call{Method: "GET", Path: pathSalesUnit, As: &admin}},
-		{"listPricePackages", call{Method: "GET", Path: pathPackages, As: &partner}},
-		{"getAccessToken", call{Method: "POST", Path: "/accesstoken/get", Header: http.Header{
+		{"getAllSalesUnits", call{Method: "GET", Path: pathSalesUnit, As: &admin}},
+		{"getPartnerPricePackages", call{Method: "GET", Path: pathPackages, As: &partner}},
+		{"fetchAuthorizationTokenUsingPost", call{Method: "POST", Path: "/accesstoken/get", Header: http.Header{
 			"Client_id": {creds.ClientID}, "Client_secret": {creds.ClientSecret}, "Ocp-Apim-Subscription-Key": {creds.SubscriptionKey}}}},
 	}
 	faults := []struct {

@@ -251,7 +251,7 @@ var problemStatus = map[string]int{
 	"administrator-required": 403, "forbidden": 403, "keys-hidden": 403,
 	"not-found": 404, "method-not-allowed": 405, "test-sales-unit-immutable": 405,
 	"idempotency-key-reused": 409, "keys-not-ready": 409, "user-exists": 409,
-	"last-administrator": 409, "order-submitted": 409, "rate-limited": 429,
+	"last-administrator": 409, "order-submitted": 400, "rate-limited": 429,
 	"provisioning-failed": 0, "internal": 500, "unavailable": 503,
 }
 

@@ -45,7 +45,7 @@ func TestConformanceIdempotencyKeyRequired(t *testing.T) {
 		{"createTestSalesUnit", admin, pathTestUnits, unitRequest{Name: "K"}},
 		{"regenerateKey", admin, regenPath(portaltest.ProductionMSN), map[string]string{"key": "clientSecret"}},
 		{"inviteUser", admin, pathUsers, map[string]string{"phoneNumber": "+4799900001", "name": "New", "role": "ASSISTANT"}},
-		{"prefillProductOrder", partner, pathOrders, orderBody(portaltest.DefaultMerchantID)},
+		{"orderProduct", partner, pathOrders, orderBody(portaltest.DefaultMerchantID)},
 	}
 	for _, p := range posts {
 		t.Run(p.name, func(t *testing.T) {

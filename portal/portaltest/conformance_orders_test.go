@@ -22,7 +22,7 @@ func orderStatus(t testing.TB, h *harness, as caller, id string) orderDetails {
 
 // "A prefilled order starts RECEIVED and can move to MERCHANT_VIEWED,
 // ORDER_SUBMITTED, then COMPLETED (with salesUnit) or REJECTED"; "Deleting one
-// that was submitted is a 409 order-submitted."
+// that was submitted is a 400 order-submitted."
 func TestConformanceProductOrderLifecycle(t *testing.T) {
 	h := newHarness(t)
 	partner := h.partner(t)
@@ -34,7 +34,7 @@ func TestConformanceProductOrderLifecycle(t *testing.T) {
 	id, _ := m["prefilledOrderId"].(string)
 	assert.Regexp(t, uuidRE, id)
 	assert.NotEmpty(t, m["prefillUrl"])
-	assert.Equal(t, 1, h.s.Effects("prefillProductOrder"))
+	assert.Equal(t, 1, h.s.Effects("orderProduct"))
 
 	d := orderStatus(t, h, partner, id)
 	assert.Equal(t, "RECEIVED", d.Status)
@@ -54,7 +54,7 @@ func TestConformanceProductOrderLifecycle(t *testing.T) {
 	assert.Nil(t, orderStatus(t, h, partner, id).SalesUnit)
 
 	state := h.s.State()
-	assertProblem(t, h.do(t, partner, http.MethodDelete, pathOrders+"/"+id, nil, nil), 409, "order-submitted")
+	assertProblem(t, h.do(t, partner, http.MethodDelete, pathOrders+"/"+id, nil, nil), 400, "order-submitted")
 	assert.Equal(t, state, h.s.State())
 
 	before := msns(decodeAs[[]msnInfo](t, h.get(t, partner, pathSalesUnit)))
@@ -67,7 +67,7 @@ func TestConformanceProductOrderLifecycle(t *testing.T) {
 	assert.ElementsMatch(t, append(before, done.SalesUnit.MSN), after, "the new unit is connected to the partner")
 	su := h.get(t, partner, pathSalesUnit+"/"+done.SalesUnit.MSN)
 	assert.Equal(t, http.StatusOK, su.Status, "%s", su.Raw)
-	assertProblem(t, h.do(t, partner, http.MethodDelete, pathOrders+"/"+id, nil, nil), 409, "order-submitted", "a completed order was submitted")
+	assertProblem(t, h.do(t, partner, http.MethodDelete, pathOrders+"/"+id, nil, nil), 400, "order-submitted", "a completed order was submitted")
 
 	// REJECTED: no salesUnit.
 	r2 := h.post(t, partner, pathOrders, "", orderBody(portaltest.DefaultMerchantID))
@@ -160,7 +160,7 @@ func TestConformanceProductOrderValidation(t *testing.T) {
 		assertProblem(t, r, 400, "invalid-request", body)
 	}
 	assert.Equal(t, state, h.s.State())
-	assert.Equal(t, 0, h.s.Effects("prefillProductOrder"))
+	assert.Equal(t, 0, h.s.Effects("orderProduct"))
 
 	unknown := h.post(t, partner, pathOrders, "", orderBody("999999999"))
 	assert.Equal(t, http.StatusCreated, unknown.Status, "an unknown merchant is accepted: %s", unknown.Raw)

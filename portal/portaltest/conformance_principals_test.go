@@ -81,7 +81,7 @@ func principalsTable() []tableOp {
 	)
 	return []tableOp{
 		// Management: sales units, merchant, merchant's units.
-		{name: "listSalesUnits", method: "GET", path: fixed(pathSalesUnit), expect: map[string]expect{
+		{name: "getAllSalesUnits", method: "GET", path: fixed(pathSalesUnit), expect: map[string]expect{
 			"unit": list(p1, p2), "admin": list(p1, p2), "developer": list(p1), "assistant": list(p2), "partner": list(p1, om)}},
 		{name: "getSalesUnit/" + p1, method: "GET", path: fixed(pathSalesUnit + "/" + p1), expect: map[string]expect{
 			"unit": ok(200), "admin": ok(200), "developer": ok(200), "assistant": notFound(), "partner": ok(200)}},
@@ -103,10 +103,10 @@ func principalsTable() []tableOp {
 			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": list(om)}},
 
 		// Management: price packages, prefill/get/list/delete product orders.
-		{name: "listPricePackages", method: "GET", path: fixed(pathPackages), expect: partnerOnly(200)},
-		{name: "prefillProductOrder", method: "POST", path: fixed(pathOrders), body: orderBody(portaltest.DefaultMerchantID), expect: partnerOnly(201)},
-		{name: "listProductOrders", method: "GET", path: fixed(pathOrdersV2), expect: partnerOnly(200)},
-		{name: "getProductOrder", method: "GET", path: func(t testing.TB, h *harness) string { return orderDetailsPath(prefilled(t, h)) }, expect: partnerOnly(200)},
+		{name: "getPartnerPricePackages", method: "GET", path: fixed(pathPackages), expect: partnerOnly(200)},
+		{name: "orderProduct", method: "POST", path: fixed(pathOrders), body: orderBody(portaltest.DefaultMerchantID), expect: partnerOnly(201)},
+		{name: "getProductOrders", method: "GET", path: fixed(pathOrdersV2), expect: partnerOnly(200)},
+		{name: "getProductOrderDetails", method: "GET", path: func(t testing.TB, h *harness) string { return orderDetailsPath(prefilled(t, h)) }, expect: partnerOnly(200)},
 		{name: "deleteProductOrder", method: "DELETE", path: func(t testing.TB, h *harness) string { return pathOrders + "/" + prefilled(t, h) }, expect: partnerOnly(200)},
 
 		// /portal/v1/me.

@@ -170,7 +170,7 @@ func (s *Server) deleteProductOrder(rq *request) *response {
 	}
 	switch o.status {
 	case "ORDER_SUBMITTED", "COMPLETED", "REJECTED":
-		return rq.fail(newProblem(http.StatusConflict, pOrderSubmitted, "the merchant has already submitted the order"))
+		return rq.fail(newProblem(http.StatusBadRequest, pOrderSubmitted, "the merchant has already submitted the order"))
 	}
 	delete(s.st.orders, o.id)
 	return emptyResponse(http.StatusOK)

@@ -246,7 +246,7 @@ func drop(w http.ResponseWriter) {
 
 // serve runs the checks in the contract's order; s.mu is held.
 func (s *Server) serve(rt *route, rq *request) *response {
-	if rt.op == "getAccessToken" {
+	if rt.op == "fetchAuthorizationTokenUsingPost" {
 		return s.getAccessToken(rq)
 	}
 	if e := s.gateway(rq); e != nil {
@@ -356,16 +356,16 @@ func init() {
 	add := func(method, pattern, op string, h func(*Server, *request) *response) {
 		routes = append(routes, &route{method: method, segs: strings.Split(strings.Trim(pattern, "/"), "/"), op: op, h: h})
 	}
-	add("POST", "/accesstoken/get", "getAccessToken", nil)
-	add("GET", "/management/v1/sales-units", "listSalesUnits", (*Server).listSalesUnits)
-	add("GET", "/management/v1/sales-units/{msn}", "getSalesUnit", (*Server).getSalesUnit)
-	add("GET", "/management/v1/merchants/{scheme}/{id}", "getMerchant", (*Server).getMerchant)
-	add("GET", "/management/v1/merchants/{scheme}/{id}/sales-units", "listMerchantSalesUnits", (*Server).listMerchantSalesUnits)
-	add("GET", "/management/v1/partners/price-packages", "listPricePackages", (*Server).listPricePackages)
-	add("POST", "/management/v1/product-orders", "prefillProductOrder", (*Server).prefillProductOrder)
+	add("POST", "/accesstoken/get", "fetchAuthorizationTokenUsingPost", nil)
+	add("GET", "/management/v1/sales-units", "getAllSalesUnits", (*Server).listSalesUnits)
+	add("GET", "/management/v1/sales-units/{msn}", "getMsn", (*Server).getSalesUnit)
+	add("GET", "/management/v1/merchants/{scheme}/{id}", "getMerchantByBusinessIdentifier", (*Server).getMerchant)
+	add("GET", "/management/v1/merchants/{scheme}/{id}/sales-units", "getSalesUnitsByBusinessIdentifier", (*Server).listMerchantSalesUnits)
+	add("GET", "/management/v1/partners/price-packages", "getPartnerPricePackages", (*Server).listPricePackages)
+	add("POST", "/management/v1/product-orders", "orderProduct", (*Server).prefillProductOrder)
 	add("DELETE", "/management/v1/product-orders/{productOrderId}", "deleteProductOrder", (*Server).deleteProductOrder)
-	add("GET", "/management/v2/product-orders", "listProductOrders", (*Server).listProductOrders)
-	add("GET", "/management/v2/product-orders/{productOrderId}/details", "getProductOrder", (*Server).getProductOrder)
+	add("GET", "/management/v2/product-orders", "getProductOrders", (*Server).listProductOrders)
+	add("GET", "/management/v2/product-orders/{productOrderId}/details", "getProductOrderDetails", (*Server).getProductOrder)
 	add("GET", "/portal/v1/me", "getMe", (*Server).getMe)
 	add("GET", "/portal/v1/test-sales-units", "listTestSalesUnits", (*Server).listTestSalesUnits)
 	add("POST", "/portal/v1/test-sales-units", "createTestSalesUnit", (*Server).createTestSalesUnit)

@@ -127,7 +127,7 @@ func TestSimProductOrders(t *testing.T) {
 	if get()["status"] != "ORDER_SUBMITTED" {
 		t.Fatal("not ORDER_SUBMITTED")
 	}
-	expect(t, s.call(p, "DELETE", "/management/v1/product-orders/"+id, nil), 409, pOrderSubmitted)
+	expect(t, s.call(p, "DELETE", "/management/v1/product-orders/"+id, nil), 400, pOrderSubmitted)
 	s.clock.Advance(time.Minute)
 	d := get()
 	su, _ := d["salesUnit"].(map[string]any)
