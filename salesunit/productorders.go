@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vippsportal/sdk/internal/core"
-	"github.com/vippsportal/sdk/internal/secret"
+	"github.com/vippsportal/sdk/portal/vipps"
 )
 
 // ProductType is the product a merchant orders.
@@ -84,11 +84,11 @@ type App struct {
 // Website describes the merchant's website. TestWebsitePassword is a secret:
 // it prints redacted and json.Marshal of a request never writes it; Prefill sends it.
 type Website struct {
-	URL                 string        `json:"url"`
-	TermsURL            string        `json:"termsUrl"`
-	TestWebsiteURL      string        `json:"testWebsiteUrl,omitempty"`
-	TestWebsiteUsername string        `json:"testWebsiteUsername,omitempty"`
-	TestWebsitePassword secret.Secret `json:"testWebsitePassword,omitempty"`
+	URL                 string       `json:"url"`
+	TermsURL            string       `json:"termsUrl"`
+	TestWebsiteURL      string       `json:"testWebsiteUrl,omitempty"`
+	TestWebsiteUsername string       `json:"testWebsiteUsername,omitempty"`
+	TestWebsitePassword vipps.Secret `json:"testWebsitePassword,omitempty"`
 }
 
 // ProductOrderRequest prefills a product order for a merchant to review and

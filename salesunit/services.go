@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/portal/vipps"
 )
 
 // SalesUnitsService reads production sales units (Management API).
@@ -46,7 +47,7 @@ func NewTestUnitsService(c *core.Client) *TestUnitsService { return &TestUnitsSe
 
 // BusinessIdentifier names a merchant: Scheme such as "business:NO:ORG"
 // (10-30 characters) and ID such as "987654325" (4-50 digits or '-').
-type BusinessIdentifier = core.BusinessIdentifier
+type BusinessIdentifier = vipps.BusinessIdentifier
 
 // MsnInfo is a sales unit as the Management API lists it.
 type MsnInfo struct {
@@ -82,7 +83,7 @@ type Configuration struct {
 // PollEvent reports one poll of a waiter to WaitOptions.OnPoll: the attempt,
 // the time since the wait began, the state seen (or the error the wait keeps
 // going on) and the delay until the next poll.
-type PollEvent = core.PollEvent
+type PollEvent = vipps.PollEvent
 
 // WaitOptions shape a waiter (TestUnitsService.WaitUntilReady,
 // ProductOrdersService.WaitUntilCompleted). A nil *WaitOptions, or a zero

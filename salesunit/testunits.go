@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/portal/vipps"
 )
 
 // TestUnitOptions are the three options of the portal's "new test sales unit"
@@ -56,12 +57,12 @@ const (
 // Problem is a problem+json record kept inside another record: the Failure of
 // a FAILED creation (type .../provisioning-failed).
 type Problem struct {
-	Type         string             `json:"type"`
-	Title        string             `json:"title"`
-	Status       int                `json:"status"`
-	Detail       string             `json:"detail"`
-	Instance     string             `json:"instance"`
-	ExtraDetails []core.ExtraDetail `json:"extraDetails,omitempty"`
+	Type         string              `json:"type"`
+	Title        string              `json:"title"`
+	Status       int                 `json:"status"`
+	Detail       string              `json:"detail"`
+	Instance     string              `json:"instance"`
+	ExtraDetails []vipps.ExtraDetail `json:"extraDetails,omitempty"`
 }
 
 // Name is the problem's name: the last path segment of Type, such as "provisioning-failed".

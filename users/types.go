@@ -3,7 +3,7 @@ package users
 import (
 	"time"
 
-	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/portal/vipps"
 )
 
 // Role is a portal user's role within its merchant. Roles change by removing a
@@ -95,7 +95,7 @@ func (u *User) Access(msn string) (SalesUnitAccess, bool) {
 
 // BusinessIdentifier names a merchant: a scheme such as "business:NO:ORG" and
 // the organisation number within it (the same type as salesunit.BusinessIdentifier).
-type BusinessIdentifier = core.BusinessIdentifier
+type BusinessIdentifier = vipps.BusinessIdentifier
 
 // Merchant is the merchant a portal user belongs to, as Me reports it.
 type Merchant struct {

@@ -56,14 +56,6 @@ type SystemInfo struct {
 	Name, Version, PluginName, PluginVersion string
 }
 
-// RetryPolicy bounds retries. MaxAttempts counts the first attempt.
-type RetryPolicy struct {
-	MaxAttempts   int
-	MinBackoff    time.Duration
-	MaxBackoff    time.Duration
-	MaxRetryAfter time.Duration
-}
-
 // DefaultRetryPolicy returns the policy used for every zero field of a RetryPolicy.
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 4, MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 30 * time.Second}
@@ -126,7 +118,7 @@ func New(cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
-	cfg.Retry = cfg.Retry.withDefaults()
+	cfg.Retry = retryWithDefaults(cfg.Retry)
 	if cfg.Retry.MaxAttempts < 1 {
 		return nil, Invalid("RetryPolicy.MaxAttempts", "must be at least 1")
 	}
@@ -164,7 +156,7 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-func (p RetryPolicy) withDefaults() RetryPolicy {
+func retryWithDefaults(p RetryPolicy) RetryPolicy {
 	d := DefaultRetryPolicy()
 	if p.MaxAttempts != 0 {
 		d.MaxAttempts = p.MaxAttempts

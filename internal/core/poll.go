@@ -8,15 +8,6 @@ import (
 	"time"
 )
 
-// PollEvent reports one poll of a waiter to its OnPoll callback.
-type PollEvent struct {
-	Attempt   int           // 1 for the first poll
-	Elapsed   time.Duration // since the wait began
-	State     any           // what the poll saw (the record), or nil
-	Err       error         // the poll's error when it is one the waiter keeps going on
-	NextDelay time.Duration // how long until the next poll; 0 when the wait ends
-}
-
 // PollOptions shape a wait. Zero fields take the defaults.
 type PollOptions struct {
 	MinDelay time.Duration // first delay; default 2 s

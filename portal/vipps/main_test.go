@@ -1,4 +1,4 @@
-package secret_test
+package vipps_test
 
 import (
 	"testing"

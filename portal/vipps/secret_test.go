@@ -1,4 +1,4 @@
-package secret_test
+package vipps_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vippsportal/sdk/internal/secret"
+	secret "github.com/vippsportal/sdk/portal/vipps"
 )
 
 const value = "sUp3r-s3cret-V4lue"

@@ -1,0 +1,239 @@
+package vipps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinels that errors.Is matches against a *Error (by status or problem name)
+// and against the SDK's own typed errors.
+var (
+	ErrBadRequest   = errors.New("vipps: bad request")
+	ErrUnauthorized = errors.New("vipps: unauthorized")
+	ErrForbidden    = errors.New("vipps: forbidden")
+	ErrNotFound     = errors.New("vipps: not found")
+	ErrConflict     = errors.New("vipps: conflict")
+	ErrRateLimited  = errors.New("vipps: rate limited")
+	ErrServer       = errors.New("vipps: server error")
+	// ErrTransport matches a request that got no HTTP answer (connection refused,
+	// reset, dropped); not one the caller's context ended.
+	ErrTransport = errors.New("vipps: no answer from server")
+	// ErrKeysNotReady matches the 409 keys-not-ready of a test unit whose keys are still being issued.
+	ErrKeysNotReady = errors.New("vipps: keys not ready")
+	// ErrInvalidInput matches input the SDK refused before sending anything (*ValidationError).
+	ErrInvalidInput = errors.New("vipps: invalid input")
+	// ErrUnsupported matches a call the client's configuration cannot make
+	// (a Management call on the test environment, a portal call with no portal URL).
+	ErrUnsupported = errors.New("vipps: operation not available with this configuration")
+	// ErrWaitTimeout matches a *WaitTimeoutError.
+	ErrWaitTimeout = errors.New("vipps: wait timed out")
+)
+
+// Problem names of the contract (the last path segment of a Problem's type).
+const (
+	ProblemInvalidRequest         = "invalid-request"
+	ProblemInvalidPageToken       = "invalid-page-token"
+	ProblemBodyTooLarge           = "body-too-large"
+	ProblemInvalidToken           = "invalid-token"
+	ProblemTokenRevoked           = "token-revoked"
+	ProblemNotAPortalUser         = "not-a-portal-user"
+	ProblemAdministratorRequired  = "administrator-required"
+	ProblemForbidden              = "forbidden"
+	ProblemKeysHidden             = "keys-hidden"
+	ProblemNotFound               = "not-found"
+	ProblemMethodNotAllowed       = "method-not-allowed"
+	ProblemTestSalesUnitImmutable = "test-sales-unit-immutable"
+	ProblemIdempotencyKeyReused   = "idempotency-key-reused"
+	ProblemKeysNotReady           = "keys-not-ready"
+	ProblemUserExists             = "user-exists"
+	ProblemLastAdministrator      = "last-administrator"
+	ProblemOrderSubmitted         = "order-submitted"
+	ProblemRateLimited            = "rate-limited"
+	ProblemProvisioningFailed     = "provisioning-failed"
+	ProblemInternal               = "internal"
+	ProblemUnavailable            = "unavailable"
+	// Names the decoder gives to bodies that are not Problems.
+	ProblemGateway = "gateway" // the gateway's {"statusCode","message"} (wrong subscription key)
+	ProblemUnknown = ""        // an HTML page, an empty or truncated body
+)
+
+// ExtraDetail is one entry of a Problem's extraDetails.
+type ExtraDetail struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Error is every failure of a request the SDK sent: an HTTP error answer decoded
+// by its shape, or no answer at all (StatusCode 0, Err set). Its text carries the
+// method and the path (never the query, a header or a secret).
+type Error struct {
+	StatusCode   int           // HTTP status; 0 when no answer came
+	Problem      string        // problem name (keys-hidden), OAuth error code (invalid_client), "gateway", or ""
+	Type         string        // the Problem's type URI, when it was a Problem
+	Title        string        // Problem title, or the gateway's message
+	Detail       string        // Problem detail, or the OAuth error_description
+	Instance     string        // Problem instance
+	ExtraDetails []ExtraDetail // Problem extraDetails
+	Method       string        // the request's method
+	Path         string        // the request's path, without query
+	Attempts     int           // attempts sent for this call, retries included
+	RetryAfter   time.Duration // the server's Retry-After, if it sent one
+	Body         string        // a bounded snippet of a body that was not a known shape, secrets removed
+	Err          error         // the transport or context error when no answer came
+	// IdempotencyKey is the key the call's POST carried on every attempt. When
+	// the outcome is unknown (no answer on the last attempt), repeat the call
+	// with portal.WithIdempotencyKey(ctx, IdempotencyKey): the server does the
+	// work at most once and answers the repeat with the stored result.
+	IdempotencyKey string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("vipps: ")
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.Path)
+	b.WriteString(": ")
+	if e.StatusCode == 0 {
+		b.WriteString("no answer")
+		if e.Err != nil {
+			b.WriteString(": ")
+			b.WriteString(e.Err.Error())
+		}
+	} else {
+		b.WriteString(strconv.Itoa(e.StatusCode))
+		if e.Problem != "" {
+			b.WriteByte(' ')
+			b.WriteString(e.Problem)
+		} else if txt := http.StatusText(e.StatusCode); txt != "" {
+			b.WriteByte(' ')
+			b.WriteString(txt)
+		}
+		switch {
+		case e.Detail != "":
+			b.WriteString(": ")
+			b.WriteString(e.Detail)
+		case e.Title != "":
+			b.WriteString(": ")
+			b.WriteString(e.Title)
+		case e.Body != "":
+			b.WriteString(": ")
+			b.WriteString(strconv.Quote(e.Body))
+		}
+		if e.Err != nil { // an answer we could not use, such as an undecodable 200
+			b.WriteString(": ")
+			b.WriteString(e.Err.Error())
+		}
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	return b.String()
+}
+
+// Unwrap gives the transport or context error, if any.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is maps the error to the sentinels by status and problem name.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusRequestEntityTooLarge
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500
+	case ErrTransport:
+		return e.StatusCode == 0 && !isContextErr(e.Err) // the caller's own cancel is not the server's fault
+	case ErrKeysNotReady:
+		return e.StatusCode == http.StatusConflict && e.Problem == ProblemKeysNotReady
+	}
+	return false
+}
+
+// Temporary reports whether the same call may succeed later without a change
+// of input: no answer, 408, 429, 5xx (not 501), or keys still being issued.
+func (e *Error) Temporary() bool {
+	switch e.StatusCode {
+	case 0:
+		return !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded)
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	case http.StatusConflict:
+		return e.Problem == ProblemKeysNotReady
+	}
+	return false
+}
+
+// ValidationError is input refused before any request was sent. Field names the
+// offending field as the caller wrote it (Go field path, e.g. "TestUnitRequest.Name").
+type ValidationError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	return "vipps: invalid " + e.Field + ": " + e.Reason
+}
+
+// Is matches ErrInvalidInput.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
+
+// UnsupportedError is a call that the client's configuration cannot make; no request was sent.
+type UnsupportedError struct {
+	Operation string
+	Reason    string
+}
+
+func (e *UnsupportedError) Error() string { return "vipps: " + e.Operation + ": " + e.Reason }
+
+// Is matches ErrUnsupported.
+func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
+
+// WaitTimeoutError is a wait that reached its bound. Last is the last state seen
+// (the record the waiter polled, or nil), LastErr the last error polled, if any.
+type WaitTimeoutError struct {
+	Last     any
+	LastErr  error
+	Attempts int
+	Elapsed  time.Duration
+}
+
+func (e *WaitTimeoutError) Error() string {
+	s := fmt.Sprintf("vipps: wait timed out after %d polls in %s", e.Attempts, e.Elapsed.Round(time.Millisecond))
+	if e.LastErr != nil {
+		s += ": last error: " + e.LastErr.Error()
+	}
+	return s
+}
+
+// Is matches ErrWaitTimeout.
+func (e *WaitTimeoutError) Is(target error) bool { return target == ErrWaitTimeout }
+
+// Unwrap gives the last error polled, so errors.As still finds a *Error in it.
+func (e *WaitTimeoutError) Unwrap() error { return e.LastErr }
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
