@@ -213,6 +213,10 @@ func IsLoopback(host string) bool {
 // Credentials returns the client's key set.
 func (c *Client) Credentials() Credentials { return c.cfg.Credentials }
 
+// credentials is the key set a call made with ctx uses: every request, token
+// requests included, takes its keys from here (the seam for live key sources).
+func (c *Client) credentials(ctx context.Context) Credentials { return c.cfg.Credentials }
+
 // Environment returns "production", "test", or "" for a custom base URL.
 func (c *Client) Environment() string { return c.cfg.Environment }
 
@@ -274,7 +278,7 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, Invalid("request body", "cannot be encoded: %v", err)
 		}
 	}
-	creds := c.cfg.Credentials
+	creds := c.credentials(ctx)
 	var idemKey string
 	if r.Method == http.MethodPost && r.Idempotent {
 		if idemKey = IdempotencyKeyFrom(ctx); idemKey == "" {
@@ -290,10 +294,8 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, withKey(err, idemKey)
 		}
 		tok := t.AccessToken
-		resp, st, err := c.send(ctx, r, root, body, creds, t.bearer, idemKey)
-		if st != nil {
-			st.attempts += prior
-		}
+		resp, st, err := c.send(ctx, &outgoing{r: r, root: root, body: body, creds: creds, auth: t.bearer, idemKey: idemKey})
+		st.attempts += prior
 		if err != nil {
 			if e, ok := err.(*Error); ok {
 				e.Attempts = st.attempts
@@ -301,7 +303,8 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, withKey(err, idemKey)
 		}
 		if resp.StatusCode < 300 {
-			return c.finish(r, resp, st, out)
+			res, err := c.finish(r, resp, st, out)
+			return res, withKey(err, idemKey)
 		}
 		// A DELETE whose earlier attempt got no answer and whose retry finds nothing has done its work.
 		if r.Method == http.MethodDelete && resp.StatusCode == http.StatusNotFound && st.noAnswer {
@@ -360,36 +363,61 @@ type callState struct {
 
 type callStateKey struct{}
 
-func (c *Client) send(ctx context.Context, r *Request, root string, body []byte, creds Credentials, bearer secret.Secret, idemKey string) (*http.Response, *callState, error) {
+// outgoing is one attempt-independent request as the wire sees it: every call,
+// token requests included, is sent by send from one of these.
+type outgoing struct {
+	r       *Request
+	root    string
+	body    []byte        // nil for none
+	ctype   []string      // Content-Type of body; JSON when nil
+	creds   Credentials   // the key set whose headers the request carries
+	auth    secret.Secret // the Authorization value ("Bearer ..."), "" for none
+	idemKey string
+	token   bool // a standard-flow token request: the keys travel in client_id/client_secret headers
+}
+
+// send is the one request path: it builds the retryable request, sets every
+// header, sends it through the retry policy and closes the body of every answer
+// it does not return. The returned *callState is never nil.
+func (c *Client) send(ctx context.Context, o *outgoing) (*http.Response, *callState, error) {
+	r := o.r
 	st := &callState{
-		retryable: r.Method != http.MethodPost && r.Method != http.MethodPatch || idemKey != "",
+		retryable: r.Group == GroupToken || r.Method != http.MethodPost && r.Method != http.MethodPatch || o.idemKey != "",
 		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path,
 	}
-	u := root + r.Path
+	u := o.root + r.Path
 	if len(r.Query) > 0 {
 		u += "?" + r.Query.Encode()
 	}
 	var raw any
-	if body != nil {
-		raw = body
+	if o.body != nil {
+		raw = o.body
 	}
 	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, callStateKey{}, st), r.Method, u, raw)
 	if err != nil {
-		return nil, nil, &Error{Method: r.Method, Path: r.Path, Err: err}
+		return nil, st, &Error{Method: r.Method, Path: r.Path, Err: err}
 	}
 	h := req.Header
 	for k, v := range c.headers {
 		h[k] = v
 	}
-	c.setCredentialHeaders(h, creds)
-	if bearer != "" {
-		h["Authorization"] = []string{bearer.Reveal()}
+	c.setCredentialHeaders(h, o.creds)
+	if o.token {
+		h["Client_id"] = []string{o.creds.ClientID}
+		h["Client_secret"] = []string{o.creds.ClientSecret.Reveal()}
 	}
-	if body != nil {
-		h["Content-Type"] = jsonContentType
+	if o.auth != "" {
+		h["Authorization"] = []string{o.auth.Reveal()}
 	}
-	if idemKey != "" {
-		h["Idempotency-Key"] = []string{idemKey}
+	if o.body != nil {
+		if o.ctype != nil {
+			h["Content-Type"] = o.ctype
+		} else {
+			h["Content-Type"] = jsonContentType
+		}
+	}
+	if o.idemKey != "" {
+		h["Idempotency-Key"] = []string{o.idemKey}
 	}
 	resp, err := c.retry.Do(req)
 	if err != nil {

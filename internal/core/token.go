@@ -97,21 +97,9 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 // FetchToken asks root's token endpoint for a token for creds, outside the cache.
 func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string) (*Token, error) {
 	r := &Request{Group: GroupToken, Operation: "fetchAuthorizationTokenUsingPost", Method: http.MethodPost, Path: "/accesstoken/get"}
-	st := &callState{retryable: true, logger: c.logger, operation: r.Operation, method: r.Method, path: r.Path}
-	req, err := newRetryRequest(context.WithValue(ctx, callStateKey{}, st), r.Method, root+r.Path)
+	resp, st, err := c.send(ctx, &outgoing{r: r, root: root, creds: creds, token: true})
 	if err != nil {
-		return nil, &Error{Method: r.Method, Path: r.Path, Err: err}
-	}
-	h := req.Header
-	for k, v := range c.headers {
-		h[k] = v
-	}
-	h.Set("client_id", creds.ClientID)
-	h.Set("client_secret", creds.ClientSecret.Reveal())
-	c.setCredentialHeaders(h, creds)
-	resp, err := c.retry.Do(req)
-	if err != nil {
-		return nil, &Error{Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, c.decodeFailure(r, resp, st, creds, "")
@@ -135,7 +123,7 @@ func (c *Client) Token(ctx context.Context, group Group) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.tokens.get(ctx, c.cfg.Credentials, root)
+	return c.tokens.get(ctx, c.credentials(ctx), root)
 }
 
 // tokenCache holds one token per key set and token endpoint. Concurrent first
