@@ -323,7 +323,8 @@ func (r *rotation) regenerate(ctx context.Context, cur Set, n Name) (Set, error)
 	if err := ctx.Err(); err != nil {
 		return Set{}, &RotationError{MSN: r.msn, Action: ActionRegenerate, Key: n, Err: err}
 	}
-	next, err := r.regen.Regenerate(ctx, Regeneration{Current: cur, Name: n, Verify: r.s.verify})
+	// Each regeneration is its own call: a caller's Idempotency-Key gets one derived per key.
+	next, err := r.regen.Regenerate(core.StepIdempotencyKey(ctx, "regenerate-"+string(n)), Regeneration{Current: cur, Name: n, Verify: r.s.verify})
 	if err != nil {
 		return Set{}, &RotationError{MSN: r.msn, Action: ActionRegenerate, Key: n, Err: err}
 	}

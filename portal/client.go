@@ -65,6 +65,8 @@ type settings struct {
 	cfg      core.Config
 	env      Environment
 	baseURL  string
+	hasBase  bool // WithBaseURL was given, even with ""
+	noPortal bool // WithPortalURL("") was given
 	hasCreds bool
 }
 
@@ -81,11 +83,15 @@ func WithEnvironment(e Environment) Option { return func(s *settings) { s.env = 
 
 // WithBaseURL serves the Access Token API and the Management API from u instead
 // of the environment's host (a gateway, the simulator). Every group is permitted.
-func WithBaseURL(u string) Option { return func(s *settings) { s.baseURL = u } }
+// An empty u is an error, not production: choose production with WithEnvironment.
+func WithBaseURL(u string) Option { return func(s *settings) { s.baseURL, s.hasBase = u, true } }
 
 // WithPortalURL sets the host root under which /portal/v1 operations (and their
 // tokens, at /accesstoken/get) are served. Without it, portal calls are refused.
-func WithPortalURL(u string) Option { return func(s *settings) { s.cfg.PortalURL = u } }
+// An empty u is an error.
+func WithPortalURL(u string) Option {
+	return func(s *settings) { s.cfg.PortalURL, s.noPortal = u, u == "" }
+}
 
 // WithSystem fills the Vipps-System-Name, -Version, -Plugin-Name and
 // -Plugin-Version headers; each is at most 30 characters. Name and version are
@@ -122,13 +128,16 @@ func New(opts ...Option) (*Client, error) {
 	if err := checkCredentials(s); err != nil {
 		return nil, err
 	}
+	if s.noPortal {
+		return nil, core.Invalid("PortalURL", "is empty; give the host root where /portal/v1 is served, or leave WithPortalURL out")
+	}
 	if s.env.BaseURL() == "" {
 		return nil, core.Invalid("WithEnvironment", "must be portal.Production or portal.Test, got %q", string(s.env))
 	}
 	s.cfg.Environment = s.env
 	s.cfg.BaseURL = s.env.BaseURL()
 	s.cfg.ManagementAvailable = s.env == Production
-	if s.baseURL != "" {
+	if s.hasBase {
 		s.cfg.BaseURL, s.cfg.Environment, s.cfg.ManagementAvailable = s.baseURL, "", true
 	}
 	cc, err := core.New(s.cfg)
@@ -145,6 +154,13 @@ func New(opts ...Option) (*Client, error) {
 		core:          cc,
 	}, nil
 }
+
+// Close releases the idle connections of the transport the SDK built for this
+// client (none of a client given with WithHTTPClient: that pool stays yours).
+// It is safe to call more than once; the Client keeps working afterwards. A
+// Client is meant to be shared and long-lived: build one per key set and reuse
+// it from every goroutine, rather than one per call.
+func (c *Client) Close() error { return c.core.Close() }
 
 func checkCredentials(s *settings) error {
 	if !s.hasCreds {

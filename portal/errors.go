@@ -77,6 +77,10 @@ const (
 // WithIdempotencyKey returns a context whose POST uses key as its Idempotency-Key
 // instead of a generated one: repeat a call with the same key (after a crash,
 // say) and the server does the work once. The key must match ^[a-zA-Z0-9-]{1,50}$.
+//
+// A key identifies ONE logical call: give each call its own context. The SDK's
+// workflows of several POSTs (Keys.Rotate) derive a distinct, deterministic key
+// per step from yours, so repeating the workflow with the same key is safe too.
 func WithIdempotencyKey(ctx context.Context, key string) context.Context {
 	return core.WithIdempotencyKey(ctx, key)
 }

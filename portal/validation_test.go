@@ -155,6 +155,53 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 		}},
 		{"revoke empty user id", "userID", func(ctx context.Context) error { return c.Users.Revoke(ctx, "", "123456") }},
 		{"remove user id over 64", "userID", func(ctx context.Context) error { return c.Users.Remove(ctx, strings.Repeat("u", 65)) }},
+		{"get user id dot-dot", "userID", func(ctx context.Context) error { _, err := c.Users.Get(ctx, ".."); return err }},
+		{"grant user id dot-dot", "userID", func(ctx context.Context) error {
+			_, err := c.Users.Grant(ctx, "..", "123456", users.PermissionDeveloper)
+			return err
+		}},
+		{"get user id dot", "userID", func(ctx context.Context) error { _, err := c.Users.Get(ctx, "."); return err }},
+		{"grant user id dot", "userID", func(ctx context.Context) error {
+			_, err := c.Users.Grant(ctx, ".", "123456", users.PermissionDeveloper)
+			return err
+		}},
+		{"get user id slash", "userID", func(ctx context.Context) error { _, err := c.Users.Get(ctx, "a/b"); return err }},
+		{"grant user id slash", "userID", func(ctx context.Context) error {
+			_, err := c.Users.Grant(ctx, "a/b", "123456", users.PermissionDeveloper)
+			return err
+		}},
+		{"get user id backslash", "userID", func(ctx context.Context) error { _, err := c.Users.Get(ctx, `a\\b`); return err }},
+		{"grant user id backslash", "userID", func(ctx context.Context) error {
+			_, err := c.Users.Grant(ctx, `a\\b`, "123456", users.PermissionDeveloper)
+			return err
+		}},
+		{"get user id CRLF", "userID", func(ctx context.Context) error { _, err := c.Users.Get(ctx, "a\r\nb"); return err }},
+		{"grant user id CRLF", "userID", func(ctx context.Context) error {
+			_, err := c.Users.Grant(ctx, "a\r\nb", "123456", users.PermissionDeveloper)
+			return err
+		}},
+		{"get user id NUL", "userID", func(ctx context.Context) error { _, err := c.Users.Get(ctx, "a\x00b"); return err }},
+		{"grant user id NUL", "userID", func(ctx context.Context) error {
+			_, err := c.Users.Grant(ctx, "a\x00b", "123456", users.PermissionDeveloper)
+			return err
+		}},
+		{"get user id invalid UTF-8", "userID", func(ctx context.Context) error { _, err := c.Users.Get(ctx, "a\xffb"); return err }},
+		{"grant user id invalid UTF-8", "userID", func(ctx context.Context) error {
+			_, err := c.Users.Grant(ctx, "a\xffb", "123456", users.PermissionDeveloper)
+			return err
+		}},
+		{"merchant scheme traversal", "Scheme", func(ctx context.Context) error {
+			_, err := c.Merchants.Get(ctx, salesunit.BusinessIdentifier{Scheme: "../../x/abcdef", ID: "987654325"})
+			return err
+		}},
+		{"merchant scheme control character", "Scheme", func(ctx context.Context) error {
+			_, err := c.Merchants.SalesUnits(ctx, salesunit.BusinessIdentifier{Scheme: "business:NO\r\nORG", ID: "987654325"})
+			return err
+		}},
+		{"prefill scheme with a slash", "Scheme", func(ctx context.Context) error {
+			_, err := c.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business/NO/ORG", ID: "987654325"}})
+			return err
+		}},
 		{"users page size negative", "PageSize", func(ctx context.Context) error {
 			_, err := c.Users.List(ctx, &users.ListOptions{PageSize: -1})
 			return err

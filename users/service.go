@@ -183,7 +183,7 @@ func checkUserID(userID string) error {
 	if n := utf8.RuneCountInString(userID); n > maxUserIDLen {
 		return core.Invalid("userID", "is %d characters; at most %d are allowed", n, maxUserIDLen)
 	}
-	return nil
+	return core.CheckSegment("userID", userID)
 }
 
 func checkInvite(req *InviteRequest) error {

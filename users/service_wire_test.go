@@ -157,11 +157,11 @@ func TestWireInviteOmitsEmptyEmailAndGeneratesKey(t *testing.T) {
 
 func TestWireGet(t *testing.T) {
 	c, w := newWire(t, 200, userJSON)
-	u, err := c.Users.Get(t.Context(), "a b/c")
+	u, err := c.Users.Get(t.Context(), "a b?c")
 	require.NoError(t, err)
 	r := w.last(t)
 	assert.Equal(t, "GET", r.Method)
-	assert.Equal(t, "/portal/v1/users/a%20b%2Fc", r.Path, "the user id is one escaped path segment")
+	assert.Equal(t, "/portal/v1/users/a%20b%3Fc", r.Path, "the user id is one escaped path segment")
 	assertCommonHeaders(t, r)
 	assert.Equal(t, "Nora Dev", u.Name)
 }

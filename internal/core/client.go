@@ -5,6 +5,7 @@ package core
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +72,8 @@ type SystemInfo struct {
 
 // DefaultRetryPolicy returns the policy used for every zero field of a RetryPolicy.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 4, MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 30 * time.Second}
+	return RetryPolicy{MaxAttempts: 4, MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second,
+		MaxRetryAfter: 30 * time.Second, AttemptTimeout: 30 * time.Second}
 }
 
 // Config is everything a Client needs; portal.New builds it from options.
@@ -82,7 +85,7 @@ type Config struct {
 	AllowInsecureHTTP   bool        // permit http:// to a non-loopback host
 	Credentials         Credentials
 	System              SystemInfo
-	HTTPClient          *http.Client
+	HTTPClient          *http.Client // the caller's: never mutated, its idle connections never closed
 	Logger              *slog.Logger
 	Retry               RetryPolicy
 	Now                 func() time.Time // the token cache's clock; time.Now when nil
@@ -97,6 +100,7 @@ type Client struct {
 	ownKeys   http.Header // subscription key and MSN headers of the client's own key set, built once
 	retry     *retryablehttp.Client
 	tokens    *tokenCache
+	owned     *http.Transport // the transport the SDK built itself (no WithHTTPClient), closed by Close
 	logger    *slog.Logger
 	now       func() time.Time
 	maxRetryA time.Duration
@@ -121,31 +125,27 @@ func New(cfg Config) (*Client, error) {
 		if n := len([]rune(h.value)); n > 30 {
 			return nil, Invalid(h.field, "is %d characters; Vipps accepts at most 30", n)
 		}
-		if strings.ContainsAny(h.value, "\r\n") {
-			return nil, Invalid(h.field, "must not contain a line break")
-		}
-	}
-	if err := CheckFlow(cfg.Credentials); err != nil {
-		return nil, err
-	}
-	if cfg.Credentials.MSN != "" {
-		if err := CheckMSN("Credentials.MSN", cfg.Credentials.MSN); err != nil {
+		if err := CheckHeaderValue(h.field, h.value); err != nil {
 			return nil, err
 		}
+	}
+	if err := CheckCredentials("Credentials", cfg.Credentials); err != nil {
+		return nil, err
 	}
 	cfg.Retry = retryWithDefaults(cfg.Retry)
 	if cfg.Retry.MaxAttempts < 1 {
 		return nil, Invalid("RetryPolicy.MaxAttempts", "must be at least 1")
-	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = DefaultHTTPClient()
 	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
 	}
 	c := &Client{cfg: cfg, base: base, portal: portalURL, logger: cfg.Logger, now: now, maxRetryA: cfg.Retry.MaxRetryAfter}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = DefaultHTTPClient()
+		c.owned, _ = hc.Transport.(*http.Transport)
+	}
 	c.headers = http.Header{"User-Agent": {UserAgent}, "Accept": {"application/json"}}
 	sys := cfg.System
 	if sys.PluginName == "" && sys.PluginVersion == "" {
@@ -163,7 +163,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.ownKeys = credentialHeaders(cfg.Credentials)
 	c.retry = &retryablehttp.Client{
-		HTTPClient:     hc,
+		HTTPClient:     guarded(hc, cfg.Retry.AttemptTimeout),
 		Logger:         nil, // silenced: events go to our slog logger through the hooks
 		RetryWaitMin:   cfg.Retry.MinBackoff,
 		RetryWaitMax:   cfg.Retry.MaxBackoff,
@@ -175,6 +175,43 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.tokens = newTokenCache(c)
 	return c, nil
+}
+
+// guarded is the SDK's own shallow copy of hc: it follows no redirect (a
+// credential never travels to a host it was not configured for, and a 3xx is
+// an answer, not a success), bounds each attempt, and hides the transport's
+// CloseIdleConnections from retryablehttp, which calls it when retries run out
+// and would flush a pool the caller shares.
+func guarded(hc *http.Client, attempt time.Duration) *http.Client {
+	own := *hc
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	own.Transport = keepIdle{rt}
+	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if own.Timeout <= 0 || attempt < own.Timeout {
+		own.Timeout = attempt
+	}
+	return &own
+}
+
+// keepIdle passes requests to its transport but has no CloseIdleConnections,
+// so http.Client.CloseIdleConnections on the SDK's copy is a no-op.
+type keepIdle struct{ rt http.RoundTripper }
+
+func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) { return k.rt.RoundTrip(r) }
+
+// Close releases what the SDK itself owns: the idle connections of the
+// transport it built (none when the caller gave a client with WithHTTPClient:
+// the caller's pool stays the caller's). Safe to call more than once and
+// concurrently; the client keeps working (a later call dials anew). A Client
+// is meant to be shared and long-lived: build one per key set, not per call.
+func (c *Client) Close() error {
+	if c != nil && c.owned != nil {
+		c.owned.CloseIdleConnections()
+	}
+	return nil
 }
 
 func retryWithDefaults(p RetryPolicy) RetryPolicy {
@@ -194,26 +231,48 @@ func retryWithDefaults(p RetryPolicy) RetryPolicy {
 	if p.MaxRetryAfter > 0 {
 		d.MaxRetryAfter = p.MaxRetryAfter
 	}
+	if p.AttemptTimeout > 0 {
+		d.AttemptTimeout = p.AttemptTimeout
+	}
 	return d
 }
 
 // DefaultHTTPClient is a pooled client whose idle-connection limit per host suits
-// many concurrent workers (net/http's default keeps only 2).
+// many concurrent workers (net/http's default keeps only 2), so bulk work reuses
+// connections instead of dialling and discarding them.
 func DefaultHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 128
+	t.IdleConnTimeout = 90 * time.Second
 	return &http.Client{Transport: t}
 }
 
 // CheckURL validates a base or portal URL and returns it without a trailing slash.
 // Plain http is allowed to loopback hosts, or anywhere with allowInsecure.
 func CheckURL(field, raw string, allowInsecure bool) (string, error) {
+	if raw == "" {
+		return "", Invalid(field, "is empty; give an absolute http(s) URL")
+	}
+	if strings.IndexFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+		return "", Invalid(field, "must not contain spaces or control characters")
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return "", Invalid(field, "must be an absolute http(s) URL")
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	if u.Hostname() == "" {
+		return "", Invalid(field, "has no host name")
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return "", Invalid(field, "has an empty port")
+	}
+	if port := u.Port(); port != "" {
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+			return "", Invalid(field, "has a port outside 1-65535")
+		}
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(raw, "?#") {
 		return "", Invalid(field, "must not carry user info, a query or a fragment")
 	}
 	if u.Scheme == "http" && !allowInsecure && !IsLoopback(u.Hostname()) {
@@ -232,22 +291,40 @@ func IsLoopback(host string) bool {
 }
 
 // Credentials returns the client's key set.
-func (c *Client) Credentials() Credentials { return c.cfg.Credentials }
+func (c *Client) Credentials() Credentials {
+	if c == nil {
+		return Credentials{}
+	}
+	return c.cfg.Credentials
+}
 
 // credentials is the key set a call made with ctx uses: every request, token
 // requests included, takes its keys from here (the seam for live key sources).
 func (c *Client) credentials(ctx context.Context) Credentials { return c.cfg.Credentials }
 
 // Environment returns Production, Test, or "" for a custom base URL.
-func (c *Client) Environment() Environment { return c.cfg.Environment }
+func (c *Client) Environment() Environment {
+	if c == nil {
+		return ""
+	}
+	return c.cfg.Environment
+}
 
 // Logger returns the configured logger, or nil.
-func (c *Client) Logger() *slog.Logger { return c.logger }
+func (c *Client) Logger() *slog.Logger {
+	if c == nil {
+		return nil
+	}
+	return c.logger
+}
 
 // TokenURL is the token endpoint for key sets of the given environment
 // ("production" or "test"): the client's own base URL when it is custom,
 // Vipps' host of that environment otherwise.
 func (c *Client) TokenURL(environment string) string {
+	if c == nil {
+		return ""
+	}
 	if c.cfg.Environment == "" {
 		return c.base
 	}
@@ -289,8 +366,8 @@ type Response struct {
 // Do sends r and decodes a 2xx JSON body into out (when out is not nil). Every
 // failure is an *Error, a *ValidationError or an *UnsupportedError.
 func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error) {
-	if ctx == nil {
-		return nil, Invalid("ctx", "must not be nil (use context.Background())")
+	if err := c.ready(ctx); err != nil {
+		return nil, err
 	}
 	creds := c.credentials(ctx)
 	root, tokenRoot, err := c.roots(r, creds)
@@ -327,7 +404,7 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, withKey(err, idemKey)
 		}
 		if resp.StatusCode < 300 {
-			res, err := c.finish(r, resp, st, out)
+			res, err := c.finish(r, resp, st, out, creds, tok)
 			return res, withKey(err, idemKey)
 		}
 		// A DELETE whose earlier attempt got no answer and whose retry finds nothing has done its work.
@@ -345,6 +422,15 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 		}
 		return nil, withKey(apiErr, idemKey)
 	}
+}
+
+// ready refuses a nil context and a zero-value service (whose client is nil)
+// with an error instead of a panic.
+func (c *Client) ready(ctx context.Context) error {
+	if c == nil {
+		return &UnsupportedError{Operation: "call", Reason: "the service has no client: use the services of a *portal.Client built by portal.New"}
+	}
+	return CheckContext(ctx)
 }
 
 // withKey records the call's Idempotency-Key in its error: repeating the call
@@ -381,7 +467,8 @@ func (c *Client) roots(r *Request, creds Credentials) (root, tokenRoot string, e
 type callState struct {
 	retryable bool
 	attempts  int
-	noAnswer  bool // an attempt got no HTTP answer
+	noAnswer  bool      // an attempt got no HTTP answer
+	out       *outgoing // for redacting what a server echoed, on error paths only
 	logger    *slog.Logger
 	operation string
 	method    string
@@ -410,7 +497,7 @@ func (c *Client) send(ctx context.Context, o *outgoing) (*http.Response, *callSt
 	r := o.r
 	st := &callState{
 		retryable: r.Group == GroupToken || r.Method != http.MethodPost && r.Method != http.MethodPatch || o.idemKey != "",
-		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path,
+		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path, out: o,
 	}
 	u := o.root + r.Path
 	if len(r.Query) > 0 {
@@ -451,17 +538,19 @@ func (c *Client) send(ctx context.Context, o *outgoing) (*http.Response, *callSt
 		if resp != nil {
 			drainClose(resp.Body)
 		}
-		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+		// A transport error can quote what the server sent (an unparsable Location, say).
+		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: RedactError(err, st.redact())}
 	}
 	return resp, st, nil
 }
 
-func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any) (*Response, error) {
+func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any, creds Credentials, tok secret.Secret) (*Response, error) {
 	defer drainClose(resp.Body)
 	if out != nil && resp.StatusCode != http.StatusNoContent {
 		if err := json.NewDecoder(io.LimitReader(resp.Body, MaxResponseBody)).Decode(out); err != nil {
+			// A parse error quotes the value it could not parse: a server may have put a secret there.
 			return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
-				Err: fmt.Errorf("decoding the answer: %w", err)}
+				Err: RedactError(fmt.Errorf("decoding the answer: %w", err), redactor(creds, tok))}
 		}
 	}
 	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}, nil
@@ -470,21 +559,31 @@ func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any)
 func (c *Client) decodeFailure(r *Request, resp *http.Response, st *callState, creds Credentials, tok secret.Secret) *Error {
 	defer drainClose(resp.Body)
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := DecodeError(resp.StatusCode, resp.Header, b, redactor(creds, tok))
+	redact := redactor(creds, tok)
+	var e *Error
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// A redirect's body only repeats its target, path and query included: keep the host alone.
+		e = &Error{StatusCode: resp.StatusCode, RedirectHost: redirectHost(resp, redact)}
+	} else {
+		e = DecodeError(resp.StatusCode, resp.Header, b, redact)
+	}
 	e.Operation, e.Method, e.Path, e.Attempts = r.Operation, r.Method, r.Path, st.attempts
 	return e
 }
 
-// redactor removes the given secrets from text that came from a server.
+// redactor removes the key set's secrets, tok, and the Basic credential of the
+// specialized flow from text that came from a server, in every form a server
+// may echo them (see Redactor).
 func redactor(creds Credentials, tok secret.Secret) func(string) string {
-	return func(s string) string {
-		for _, v := range []secret.Secret{creds.ClientSecret, creds.SubscriptionKey, tok} {
-			if len(v) >= 4 {
-				s = strings.ReplaceAll(s, v.Reveal(), secret.Redacted)
-			}
-		}
-		return s
+	t := tok.Reveal()
+	for _, scheme := range []string{"Bearer ", "Basic "} {
+		t = strings.TrimPrefix(t, scheme)
 	}
+	vals := []string{creds.ClientSecret.Reveal(), creds.SubscriptionKey.Reveal(), t}
+	if creds.Specialized() && creds.ClientSecret != "" {
+		vals = append(vals, base64.StdEncoding.EncodeToString([]byte(creds.ClientID+":"+creds.ClientSecret.Reveal())))
+	}
+	return Redactor(vals...)
 }
 
 // drainClose reads a little of a discarded body so the connection can be reused, then closes it.
@@ -544,4 +643,29 @@ func Path(format string, segments ...string) string {
 	}
 	b.WriteString(format)
 	return b.String()
+}
+
+// redact removes the call's secrets (built on demand: only error paths need it).
+func (st *callState) redact() func(string) string {
+	if st.out == nil {
+		return func(s string) string { return s }
+	}
+	return redactor(st.out.creds, st.out.auth)
+}
+
+// redirectHost is the host a 3xx pointed to: only the host (and port), never
+// the path or query, where a server could have put anything.
+func redirectHost(resp *http.Response, redact func(string) string) string {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return ""
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return ""
+	}
+	if u.Host == "" && resp.Request != nil && resp.Request.URL != nil {
+		u = resp.Request.URL.ResolveReference(u) // a relative Location stays on the same host
+	}
+	return redact(u.Host)
 }

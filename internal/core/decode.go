@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vippsportal/sdk/internal/secret"
 )
 
 // MaxSnippet bounds the body text an *Error keeps from an answer of unknown shape.
@@ -109,13 +112,13 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
+	if allDigits(v) {
+		// delta-seconds; one too large to represent is the longest wait there
+		// is (too long to honour), not an absent header.
 		const maxSecs = int64(1<<63-1) / int64(time.Second)
-		if secs > maxSecs {
-			secs = maxSecs
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > maxSecs {
+			return time.Duration(maxSecs) * time.Second
 		}
 		return time.Duration(secs) * time.Second
 	}
@@ -126,3 +129,96 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// Redactor returns a function that replaces every value in vals (those of at
+// least 4 bytes) with the redaction mark, in each form a server may echo it:
+// raw; URL-encoded (QueryEscape and PathEscape, any hex case, '+' for space);
+// JSON-escaped (the short escapes and \uXXXX of any character, in any mix).
+func Redactor(vals ...string) func(string) string {
+	var res []*regexp.Regexp
+	var raw []string
+	for _, v := range vals {
+		if len(v) < 4 {
+			continue
+		}
+		raw = append(raw, v)
+		res = append(res, regexp.MustCompile(anyEncoding(v)))
+	}
+	return func(s string) string {
+		for i, re := range res {
+			s = strings.ReplaceAll(s, raw[i], secret.Redacted) // the common case, cheaply
+			if strings.ContainsAny(s, "%\\+") {
+				s = re.ReplaceAllLiteralString(s, secret.Redacted)
+			}
+		}
+		return s
+	}
+}
+
+// anyEncoding is a pattern matching v with each character raw or encoded.
+func anyEncoding(v string) string {
+	var b strings.Builder
+	for _, r := range v {
+		b.WriteString("(?:")
+		b.WriteString(regexp.QuoteMeta(string(r)))
+		var enc [4]byte
+		n := utf8.EncodeRune(enc[:], r)
+		b.WriteByte('|')
+		for _, c := range enc[:n] {
+			b.WriteString("%" + hexAnyCase(c))
+		}
+		// JSON's \uXXXX, behind any number of backslashes: an escaped text
+		// quoted again (a parse error's %q of a JSON value) doubles them.
+		if r <= 0xFFFF {
+			b.WriteString(`|\\+u` + hexAnyCase(byte(r>>8)) + hexAnyCase(byte(r)))
+		} else {
+			hi, lo := utf16Pair(r)
+			b.WriteString(`|\\+u` + hexAnyCase(byte(hi>>8)) + hexAnyCase(byte(hi)) + `\\+u` + hexAnyCase(byte(lo>>8)) + hexAnyCase(byte(lo)))
+		}
+		switch r {
+		case ' ':
+			b.WriteString(`|\+`)
+		case '/', '"':
+			b.WriteString(`|\\+` + regexp.QuoteMeta(string(r)))
+		case '\\':
+			b.WriteString(`|\\+`)
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+func hexAnyCase(c byte) string {
+	const digits = "0123456789abcdef"
+	var b strings.Builder
+	for _, d := range []byte{digits[c>>4], digits[c&15]} {
+		if d >= 'a' {
+			b.WriteString("[" + string(d) + string(d-'a'+'A') + "]")
+		} else {
+			b.WriteByte(d)
+		}
+	}
+	return b.String()
+}
+
+func utf16Pair(r rune) (hi, lo uint16) {
+	r -= 0x10000
+	return uint16(0xD800 + (r>>10)&0x3FF), uint16(0xDC00 + r&0x3FF)
+}
+
+// RedactError returns err, or when its text holds a secret, an error with the
+// redacted text only (the original, which quotes the secret, is dropped).
+func RedactError(err error, redact func(string) string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if red := redact(msg); red != msg {
+		return redactedError(red)
+	}
+	return err
+}
+
+type redactedError string
+
+func (e redactedError) Error() string { return string(e) }

@@ -178,7 +178,7 @@ func TestParseRetryAfter(t *testing.T) {
 		"120":                            2 * time.Minute,
 		"soon":                           0,
 		"1.5":                            0,
-		"99999999999999999999":           0, // overflows int64: not a number we can use
+		"99999999999999999999":           time.Duration(9223372036854775807/int64(time.Second)) * time.Second, // too large to represent: the longest wait, not absent
 		"9223372036854775807":            time.Duration(9223372036854775807/int64(time.Second)) * time.Second,
 		"Sun, 01 Mar 2026 12:00:30 GMT":  30 * time.Second,
 		"Sunday, 01-Mar-26 12:00:30 GMT": 30 * time.Second, // RFC 850

@@ -32,6 +32,10 @@ func PageQuery(pageSize int, pageToken string) url.Values {
 func Walk[T any](ctx context.Context, first string, fetch func(ctx context.Context, token string) (Page[T], error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
+		if err := CheckContext(ctx); err != nil {
+			yield(zero, err)
+			return
+		}
 		seen := map[string]bool{}
 		token := first
 		for {

@@ -48,6 +48,10 @@ func (o PollOptions) withDefaults() PollOptions {
 // any other *Error (400, 401, 403, 404 ...) and any other error (such as a
 // typed FAILED/REJECTED record) stop it at once.
 func Poll[T any](ctx context.Context, o PollOptions, check func(ctx context.Context) (T, bool, error)) (T, error) {
+	if err := CheckContext(ctx); err != nil {
+		var zero T
+		return zero, err
+	}
 	o = o.withDefaults()
 	start := time.Now()
 	deadline := start.Add(o.Timeout)

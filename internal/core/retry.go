@@ -20,6 +20,7 @@ var (
 	redirectsErrorRe     = regexp.MustCompile(`stopped after \d+ redirects\z`)
 	schemeErrorRe        = regexp.MustCompile(`unsupported protocol scheme`)
 	invalidHeaderErrorRe = regexp.MustCompile(`invalid header`)
+	badLocationErrorRe   = regexp.MustCompile(`failed to parse Location header`) // a redirect, and a broken one
 	notTrustedErrorRe    = regexp.MustCompile(`certificate is not trusted`)
 )
 
@@ -46,14 +47,18 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if err != nil {
 		st.noAnswer = true
 		retry := st.retryable && retryableTransportError(err)
-		st.log(ctx, "vipps no answer", slog.Bool("retry", retry), slog.String("error", err.Error()))
+		if st.logger != nil {
+			st.log(ctx, "vipps no answer", slog.Bool("retry", retry), slog.String("error", st.redact()(err.Error())))
+		}
 		return retry, nil
 	}
 	if !st.retryable || !retryableStatus(resp.StatusCode) {
 		return false, nil
 	}
-	st.log(ctx, "vipps retryable answer", slog.Int("status", resp.StatusCode), slog.String("retry_after", resp.Header.Get("Retry-After")))
-	if wait := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); wait > 0 {
+	// The parsed wait is logged, never the raw header: a server may echo anything there.
+	wait := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	st.log(ctx, "vipps retryable answer", slog.Int("status", resp.StatusCode), slog.Duration("retry_after", wait))
+	if wait > 0 {
 		// A wait longer than we may, or past the caller's deadline, fails now
 		// with the server's answer (and its RetryAfter) instead of sleeping in vain.
 		if wait > c.maxRetryA {
@@ -79,7 +84,7 @@ func retryableTransportError(err error) bool {
 	}
 	msg := err.Error()
 	return !redirectsErrorRe.MatchString(msg) && !schemeErrorRe.MatchString(msg) &&
-		!invalidHeaderErrorRe.MatchString(msg) && !notTrustedErrorRe.MatchString(msg)
+		!invalidHeaderErrorRe.MatchString(msg) && !notTrustedErrorRe.MatchString(msg) && !badLocationErrorRe.MatchString(msg)
 }
 
 // backoff is retryablehttp's Backoff: the server's Retry-After when it sent one

@@ -85,7 +85,8 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 	if b.ExpiresIn != "" {
 		secs, err := strconv.ParseFloat(string(b.ExpiresIn), 64)
 		if err != nil || !(secs >= 0 && secs <= 1e9) { // also refuses NaN
-			return nil, fmt.Errorf("token answer has an unusable expires_in %q", string(b.ExpiresIn))
+			// The value itself is not quoted: a server may have put anything there, a secret included.
+			return nil, errors.New("token answer has an unusable expires_in (want a number of seconds)")
 		}
 		t.ExpiresIn = time.Duration(secs * float64(time.Second))
 	}
@@ -120,8 +121,8 @@ func tokenRequestOf(creds Credentials) *Request {
 
 // FetchToken asks root's token endpoint of creds' flow for a token, outside the cache.
 func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string) (*Token, error) {
-	if ctx == nil {
-		return nil, Invalid("ctx", "must not be nil (use context.Background())")
+	if err := c.ready(ctx); err != nil {
+		return nil, err
 	}
 	o := &outgoing{r: tokenRequestOf(creds), root: root, creds: creds, token: true}
 	if creds.Specialized() {
@@ -144,7 +145,8 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 	}
 	tok, err := ParseToken(body, c.now())
 	if err != nil {
-		return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+		return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
+			Err: RedactError(err, redactor(creds, o.auth))}
 	}
 	if tok.ExpiresIn == 0 && creds.Specialized() {
 		tok.ExpiresIn = specializedTTL
@@ -155,8 +157,8 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 // Token returns a cached or new token for the client's own credentials at the
 // token endpoint of group (the base URL for Management, the portal URL for portal calls).
 func (c *Client) Token(ctx context.Context, group Group) (*Token, error) {
-	if ctx == nil {
-		return nil, Invalid("ctx", "must not be nil (use context.Background())")
+	if err := c.ready(ctx); err != nil {
+		return nil, err
 	}
 	creds := c.credentials(ctx)
 	_, root, err := c.roots(&Request{Group: group, Operation: "fetchAuthorizationTokenUsingPost"}, creds)

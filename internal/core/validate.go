@@ -1,8 +1,11 @@
 package core
 
 import (
+	"context"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/vippsportal/sdk/internal/pathseg"
 )
 
 // CheckMSN refuses an MSN that is not 4-10 ASCII digits.
@@ -96,6 +99,58 @@ func CheckFlow(c Credentials) error {
 		}
 	default:
 		return Invalid("Credentials.Flow", "must be StandardAuth (or \"\") or SpecializedAuth, got %q", string(c.Flow))
+	}
+	return nil
+}
+
+// CheckHeaderValue refuses a value that cannot travel in an HTTP header as
+// given: a control character (CR, LF, NUL, DEL ...) would fail every request,
+// or worse, split it.
+func CheckHeaderValue(field, v string) error {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return Invalid(field, "must not contain a control character (such as a line break)")
+		}
+	}
+	if !utf8.ValidString(v) {
+		return Invalid(field, "must be valid UTF-8")
+	}
+	return nil
+}
+
+// CheckCredentials refuses a key set whose values cannot be sent: control
+// characters in any of them, a malformed MSN, an unknown flow.
+func CheckCredentials(field string, c Credentials) error {
+	for _, v := range []struct{ name, value string }{
+		{".ClientID", c.ClientID}, {".ClientSecret", c.ClientSecret.Reveal()}, {".SubscriptionKey", c.SubscriptionKey.Reveal()},
+	} {
+		if err := CheckHeaderValue(field+v.name, v.value); err != nil {
+			return err
+		}
+	}
+	if c.MSN != "" {
+		if err := CheckMSN(field+".MSN", c.MSN); err != nil {
+			return err
+		}
+	}
+	return CheckFlow(c)
+}
+
+// CheckSegment refuses a value that is not one of the contract's identifiers
+// as a path segment: empty, "." or "..", a '/' or '\\', a control character
+// (NUL, CR, LF ...), or invalid UTF-8. Path escapes every segment anyway; this
+// refuses before sending what no server could mean.
+func CheckSegment(field, v string) error {
+	if why := pathseg.Problem(v); why != "" {
+		return Invalid(field, "%s", why)
+	}
+	return nil
+}
+
+// CheckContext refuses a nil context with an error instead of a panic.
+func CheckContext(ctx context.Context) error {
+	if ctx == nil {
+		return Invalid("ctx", "must not be nil (use context.Background())")
 	}
 	return nil
 }

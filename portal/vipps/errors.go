@@ -84,8 +84,12 @@ type Error struct {
 	Path         string        // the request's path, without query
 	Attempts     int           // attempts sent for this call, retries included
 	RetryAfter   time.Duration // the server's Retry-After, if it sent one
-	Body         string        // a bounded snippet of a body that was not a known shape, secrets removed
-	Err          error         // the transport or context error when no answer came
+	// RedirectHost is the host (and port) a 3xx answer pointed to, never its
+	// path or query. The SDK follows no redirect: credentials stay with the
+	// configured host, and a POST answered 3xx is not done.
+	RedirectHost string
+	Body         string // a bounded snippet of a body that was not a known shape, secrets removed
+	Err          error  // the transport or context error when no answer came
 	// IdempotencyKey is the key the call's POST carried on every attempt. When
 	// the outcome is unknown (no answer on the last attempt), repeat the call
 	// with portal.WithIdempotencyKey(ctx, IdempotencyKey): the server does the
@@ -131,6 +135,14 @@ func (e *Error) Error() string {
 			b.WriteString(": ")
 			b.WriteString(strconv.Quote(e.Body))
 		}
+		if e.StatusCode >= 300 && e.StatusCode < 400 {
+			b.WriteString(": redirect")
+			if e.RedirectHost != "" {
+				b.WriteString(" to ")
+				b.WriteString(e.RedirectHost)
+			}
+			b.WriteString(" not followed")
+		}
 		if e.Err != nil { // an answer we could not use, such as an undecodable 200
 			b.WriteString(": ")
 			b.WriteString(e.Err.Error())
@@ -142,7 +154,17 @@ func (e *Error) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
+	if e.IdempotencyKey != "" && e.outcomeUnknown() {
+		b.WriteString(" (outcome unknown: repeat with Idempotency-Key ")
+		b.WriteString(e.IdempotencyKey)
+		b.WriteByte(')')
+	}
 	return b.String()
+}
+
+// outcomeUnknown: no answer, a 2xx that could not be read, or a redirect.
+func (e *Error) outcomeUnknown() bool {
+	return e.StatusCode == 0 || e.StatusCode < 400 && e.StatusCode >= 200
 }
 
 // Unwrap gives the transport or context error, if any.

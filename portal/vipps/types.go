@@ -3,6 +3,8 @@ package vipps
 import (
 	"time"
 	"unicode/utf8"
+
+	"github.com/vippsportal/sdk/internal/pathseg"
 )
 
 // BusinessIdentifier names a merchant: Scheme such as "business:NO:ORG"
@@ -24,6 +26,9 @@ func (b BusinessIdentifier) Check(field string) error {
 	if n := utf8.RuneCountInString(b.Scheme); n < 10 || n > 30 {
 		return invalid(field+".Scheme", "must be 10-30 characters (such as business:NO:ORG), got %q", b.Scheme)
 	}
+	if why := pathseg.Problem(b.Scheme); why != "" { // it is sent as a path segment
+		return invalid(field+".Scheme", "%s", why)
+	}
 	if b.ID == "" {
 		return invalid(field+".ID", "is required")
 	}
@@ -40,12 +45,18 @@ func (b BusinessIdentifier) Check(field string) error {
 
 // RetryPolicy bounds the retries of every call. MaxAttempts counts the first
 // attempt. Zero fields take the defaults: 4 attempts, backoff from 200 ms to
-// 5 s, a server's Retry-After honoured up to 30 s.
+// 5 s, a server's Retry-After honoured up to 30 s, 30 s per attempt.
 type RetryPolicy struct {
 	MaxAttempts   int
 	MinBackoff    time.Duration
 	MaxBackoff    time.Duration
 	MaxRetryAfter time.Duration
+	// AttemptTimeout bounds each attempt from dialling to the last byte of the
+	// answer's body, even under context.Background(): a server that never
+	// answers, or drips its body, fails that attempt (a safe call is retried).
+	// Default 30 s. A WithHTTPClient client's own Timeout applies too: the
+	// shorter of the two wins.
+	AttemptTimeout time.Duration
 }
 
 // PollEvent reports one poll of a waiter to its OnPoll callback.
