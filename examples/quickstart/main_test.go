@@ -20,19 +20,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// simulator returns a NewServer for run that starts the simulator with no
-// provisioning delays (the program's own options come first, these win), and
-// a func that returns the server it started.
-func simulator(t *testing.T) (func(...portaltest.Option) *portaltest.Server, func() *portaltest.Server) {
-	var s *portaltest.Server
-	return func(opts ...portaltest.Option) *portaltest.Server {
-			require.Nil(t, s, "one simulator per run")
-			s = portaltest.NewServer(append(opts, portaltest.WithProvisioningDelay(0), portaltest.WithKeysDelay(0))...)
-			return s
-		}, func() *portaltest.Server {
-			require.NotNil(t, s, "the simulator was started")
-			return s
-		}
+// noDelays runs the simulator with no provisioning delays: the program's own
+// options come first, these win.
+func noDelays() *exampleenv.Recorder {
+	return &exampleenv.Recorder{Extra: []portaltest.Option{portaltest.WithProvisioningDelay(0), portaltest.WithKeysDelay(0)}}
 }
 
 var (
@@ -45,14 +36,15 @@ var (
 // what it printed and what it did.
 func TestRun(t *testing.T) {
 	exampleenv.Clear(t)
-	newServer, sim := simulator(t)
+	sim := noDelays()
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), nil, &stdout, &stderr, newServer)
+	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
 	text := stdout.String()
 	t.Log("\n" + text)
 	require.Equal(t, 0, code, stderr.String())
 	assert.Empty(t, stderr.String())
-	s := sim()
+	require.Equal(t, 1, sim.Started)
+	s := sim.Server
 
 	assert.Contains(t, text, "using the embedded simulator at "+s.URL)
 	assert.Contains(t, text, "1. Who am I\n   Ada Admin (ADMINISTRATOR) at ACME Fantastic Fitness (business:NO:ORG 987654325)")
@@ -117,25 +109,24 @@ func TestRun(t *testing.T) {
 func TestHelp(t *testing.T) {
 	for _, h := range []string{"-h", "-help"} {
 		t.Run(h, func(t *testing.T) {
-			started := false
+			var sim exampleenv.Recorder
 			var stdout, stderr bytes.Buffer
-			code := run(t.Context(), []string{h}, &stdout, &stderr, func(...portaltest.Option) *portaltest.Server {
-				started = true
-				return nil
-			})
+			code := run(t.Context(), []string{h}, &stdout, &stderr, sim.NewServer)
 			assert.Equal(t, 0, code)
 			assert.True(t, strings.HasPrefix(stdout.String(), "usage: quickstart [flags]\n"), stdout.String())
 			assert.Contains(t, stdout.String(), "VIPPS_CLIENT_ID")
 			assert.Empty(t, stderr.String())
-			assert.False(t, started)
+			assert.Zero(t, sim.Started, "nothing ran")
 		})
 	}
 }
 
 // TestBadArgument: a stray argument is refused with exit code 2.
 func TestBadArgument(t *testing.T) {
+	var sim exampleenv.Recorder
 	var stdout, stderr bytes.Buffer
-	assert.Equal(t, 2, run(t.Context(), []string{"now"}, &stdout, &stderr, nil))
+	assert.Equal(t, 2, run(t.Context(), []string{"now"}, &stdout, &stderr, sim.NewServer))
+	assert.Zero(t, sim.Started)
 	assert.Contains(t, stderr.String(), `quickstart: unexpected argument "now"`)
 	assert.Empty(t, stdout.String())
 }
@@ -146,14 +137,11 @@ func TestRefusesHalfConfigured(t *testing.T) {
 	exampleenv.Clear(t)
 	t.Setenv(portal.EnvBaseURL, "http://127.0.0.1:8080")
 	t.Setenv(portal.EnvPortalURL, "http://127.0.0.1:8080")
-	started := false
+	var sim exampleenv.Recorder
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), nil, &stdout, &stderr, func(...portaltest.Option) *portaltest.Server {
-		started = true
-		return nil
-	})
+	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
 	assert.Equal(t, 2, code)
-	assert.False(t, started, "no simulator in its place")
+	assert.Zero(t, sim.Started, "no simulator in its place")
 	assert.Contains(t, stderr.String(), "quickstart: VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY not set")
 	assert.Empty(t, stdout.String())
 }
@@ -172,9 +160,11 @@ func TestRunFromEnv(t *testing.T) {
 	t.Setenv(portal.EnvBaseURL, s.URL)
 	t.Setenv(portal.EnvPortalURL, s.URL)
 
+	var sim exampleenv.Recorder
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), nil, &stdout, &stderr, nil)
+	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
 	assert.Equal(t, 1, code)
+	assert.Zero(t, sim.Started, "the configured server is used, no simulator")
 	assert.Contains(t, stderr.String(), "quickstart: who am I: ")
 	assert.Contains(t, stderr.String(), portal.ProblemNotAPortalUser)
 	assert.NotContains(t, stdout.String(), "simulator")

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/vippsportal/sdk/portal"
@@ -144,12 +145,23 @@ connects with portal.NewFromEnv and needs VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET
 and VIPPS_SUBSCRIPTION_KEY (none with VIPPS_TOKEN_FLOW=specialized); also read:
 VIPPS_BASE_URL, VIPPS_PORTAL_URL, VIPPS_MSN, VIPPS_ENVIRONMENT.`
 
-// ErrUsage marks a command line that was refused; its usage is already printed.
-var ErrUsage = errors.New("usage")
+// UsageError is a refused command line: Exit makes it exit code 2.
+type UsageError struct {
+	Err     error
+	printed bool // by Parse, with the usage
+}
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usagef refuses a flag's value after Parse ("-n must be at least 1").
+func Usagef(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
 
 // Parse parses args with fs (made by Flags). After -h or -help it prints the
 // usage to stdout and returns flag.ErrHelp; a bad flag or a stray argument is
-// printed with the usage to stderr and returned wrapping ErrUsage. Exit turns
+// printed with the usage to stderr and returned as a *UsageError. Exit turns
 // both into the exit code.
 func Parse(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(io.Discard)
@@ -166,7 +178,7 @@ func Parse(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 		fs.SetOutput(stderr)
 		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
 		fs.Usage()
-		return fmt.Errorf("%w: %w", ErrUsage, err)
+		return &UsageError{Err: err, printed: true}
 	}
 	return nil
 }
@@ -174,12 +186,16 @@ func Parse(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 // Exit reports err on stderr as "name: err" and returns the exit code: 0 for
 // nil and after -h, 2 for a refused command line or environment, 1 otherwise.
 func Exit(name string, err error, stderr io.Writer) int {
+	var usage *UsageError
 	var inc *IncompleteError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, ErrUsage):
-		return 2 // Parse printed it
+	case errors.As(err, &usage):
+		if !usage.printed {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		}
+		return 2
 	case errors.As(err, &inc):
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 2
@@ -195,4 +211,20 @@ func Clear(t interface{ Setenv(key, value string) }) {
 	for _, v := range Vars {
 		t.Setenv(v, "")
 	}
+}
+
+// Recorder is the examples' tests' NewServer: it starts the simulator with the
+// example's options followed by Extra (which win: no delays, say), and keeps
+// it so the test can drive and inspect it. Its zero value adds nothing.
+type Recorder struct {
+	Extra   []portaltest.Option
+	Server  *portaltest.Server // the last one started
+	Started int
+}
+
+// NewServer starts a simulator and records it.
+func (r *Recorder) NewServer(opts ...portaltest.Option) *portaltest.Server {
+	r.Started++
+	r.Server = portaltest.NewServer(append(slices.Clone(opts), r.Extra...)...)
+	return r.Server
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/salesunit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -112,7 +114,8 @@ func TestParse(t *testing.T) {
 			fs, _ := newFlags()
 			var stdout, stderr bytes.Buffer
 			err := Parse(fs, args, &stdout, &stderr)
-			require.ErrorIs(t, err, ErrUsage)
+			var usage *UsageError
+			require.ErrorAs(t, err, &usage)
 			assert.Equal(t, 2, Exit("demo", err, &stderr))
 			assert.Empty(t, stdout.String())
 			assert.Contains(t, stderr.String(), "demo: ")
@@ -129,19 +132,20 @@ func TestExit(t *testing.T) {
 	stderr.Reset()
 	assert.Equal(t, 2, Exit("demo", &IncompleteError{Missing: []string{"VIPPS_CLIENT_ID"}, Set: []string{"VIPPS_MSN"}}, &stderr))
 	assert.Contains(t, stderr.String(), "demo: VIPPS_CLIENT_ID not set")
+	stderr.Reset()
+	assert.Equal(t, 2, Exit("demo", Usagef("-n must be at least 1, got %d", 0), &stderr))
+	assert.Equal(t, "demo: -n must be at least 1, got 0\n", stderr.String())
 }
 
 // TestConnect: the simulator when nothing is set (started by the given
 // NewServer, with the given options), refusal without starting one when the
 // environment is half set, and the environment when it is complete.
 func TestConnect(t *testing.T) {
-	var started *portaltest.Server
+	rec := &Recorder{Extra: []portaltest.Option{portaltest.WithProvisioningDelay(0)}}
 	setup := Setup{
-		Name: "demo",
-		NewServer: func(opts ...portaltest.Option) *portaltest.Server {
-			started = portaltest.NewServer(opts...)
-			return started
-		},
+		Name:       "demo",
+		NewServer:  rec.NewServer,
+		SimOptions: []portaltest.Option{portaltest.WithProvisioningDelay(time.Hour)},
 		SimClient: func(s *portaltest.Server, opts ...portal.Option) (*portal.Client, error) {
 			return s.Client(s.UserCredentials(portaltest.AdminUserID), opts...)
 		},
@@ -149,14 +153,14 @@ func TestConnect(t *testing.T) {
 
 	t.Run("simulator", func(t *testing.T) {
 		Clear(t)
-		started = nil
 		var out bytes.Buffer
 		s := setup
 		s.Out = &out
 		c, closeFn, err := s.Connect()
 		require.NoError(t, err)
 		defer closeFn()
-		require.NotNil(t, started)
+		require.Equal(t, 1, rec.Started)
+		started := rec.Server
 		assert.Contains(t, out.String(), "using the embedded simulator at "+started.URL)
 		me, err := c.Users.Me(t.Context())
 		require.NoError(t, err)
@@ -165,16 +169,22 @@ func TestConnect(t *testing.T) {
 		for _, r := range started.RequestsOf("getMe") {
 			assert.Equal(t, "demo", r.Header.Get("Vipps-System-Name"))
 		}
+		// The example's options come first, the recorder's Extra win: no provisioning delay.
+		cr, err := c.TestUnits.Create(t.Context(), salesunit.TestUnitRequest{Name: "Demo"})
+		require.NoError(t, err)
+		got, err := c.TestUnits.Creation(t.Context(), cr.CreationID)
+		require.NoError(t, err)
+		assert.Equal(t, salesunit.CreationCompleted, got.Status)
 	})
 
 	t.Run("half configured", func(t *testing.T) {
 		Clear(t)
-		started = nil
+		rec.Started = 0
 		t.Setenv(portal.EnvBaseURL, "http://127.0.0.1:1")
 		_, _, err := setup.Connect()
 		var inc *IncompleteError
 		require.ErrorAs(t, err, &inc)
-		assert.Nil(t, started, "no simulator is started in its place")
+		assert.Zero(t, rec.Started, "no simulator is started in its place")
 	})
 
 	t.Run("environment", func(t *testing.T) {
@@ -187,11 +197,10 @@ func TestConnect(t *testing.T) {
 		t.Setenv(portal.EnvSubscriptionKey, admin.SubscriptionKey)
 		t.Setenv(portal.EnvBaseURL, other.URL)
 		t.Setenv(portal.EnvPortalURL, other.URL)
-		started = nil
 		c, closeFn, err := setup.Connect()
 		require.NoError(t, err)
 		defer closeFn()
-		assert.Nil(t, started)
+		assert.Zero(t, rec.Started)
 		_, err = c.Users.Me(t.Context())
 		require.NoError(t, err)
 		assert.Len(t, other.RequestsOf("getMe"), 1, "the call went where the environment points")
