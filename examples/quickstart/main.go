@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer
 	if err := exampleenv.Parse(fs, args, stdout, stderr); err != nil {
 		return exampleenv.Exit(name, err, stderr)
 	}
-	c, closeFn, err := exampleenv.Setup{
+	c, err := exampleenv.Setup{
 		Name:      name,
 		NewServer: newServer,
 		// A test unit takes a few seconds to provision on the simulator, as at Vipps (where it can take minutes).
@@ -56,8 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer
 		Out: stdout,
 	}.Connect()
 	if err == nil {
-		err = walk(ctx, c, stdout)
-		closeFn()
+		err = walk(ctx, c.Client, stdout)
+		c.Close()
 	}
 	return exampleenv.Exit(name, err, stderr)
 }

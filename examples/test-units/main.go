@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer
 		return exampleenv.Exit(name, exampleenv.Usagef("-n must be at least 1, got %d", *n), stderr)
 	}
 
-	c, closeFn, err := exampleenv.Setup{
+	c, err := exampleenv.Setup{
 		Name:      name,
 		NewServer: newServer,
 		// Provisioning takes a few seconds on the simulator, as at Vipps (where it can take minutes).
@@ -66,14 +66,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer
 	if err != nil {
 		return exampleenv.Exit(name, err, stderr)
 	}
-	defer closeFn()
+	defer c.Close()
 
 	out := &lockedWriter{w: stdout} // the units report concurrently
 	var wg sync.WaitGroup
 	errs := make([]error, *n)
 	for i := range *n {
 		req := salesunit.TestUnitRequest{Name: fmt.Sprintf("%s %d", *prefix, i+1), Partner: *partner, Options: opts}
-		wg.Go(func() { errs[i] = orderOne(ctx, c, req, *timeout, out) })
+		wg.Go(func() { errs[i] = orderOne(ctx, c.Client, req, *timeout, out) })
 	}
 	wg.Wait()
 	return exampleenv.Exit(name, errors.Join(errs...), stderr)

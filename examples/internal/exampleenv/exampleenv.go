@@ -92,18 +92,35 @@ type Setup struct {
 	Out io.Writer
 }
 
-// Connect returns the example's client and a func that releases what it
-// started: from the VIPPS_* variables when any is set, else on a simulator
-// started now. A half-configured environment is an *IncompleteError.
-func (s Setup) Connect() (*portal.Client, func(), error) {
+// Conn is an example's client, and the simulator it runs on when it was
+// started for it (nil when the VIPPS_* variables are used).
+type Conn struct {
+	*portal.Client
+	Sim *portaltest.Server
+}
+
+// Close stops the simulator, if one was started.
+func (c *Conn) Close() {
+	if c.Sim != nil {
+		c.Sim.Close()
+	}
+}
+
+// Connect returns the example's client: from the VIPPS_* variables when any
+// is set, else on a simulator started now. A half-configured environment is
+// an *IncompleteError, and no simulator is started in its place.
+func (s Setup) Connect() (*Conn, error) {
 	sys := portal.WithSystem(s.Name, portal.Version, "", "")
 	sim, err := UseSimulator(os.Getenv)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if !sim {
 		c, err := portal.NewFromEnv(sys)
-		return c, func() {}, err
+		if err != nil {
+			return nil, err
+		}
+		return &Conn{Client: c}, nil
 	}
 	newServer := s.NewServer
 	if newServer == nil {
@@ -116,9 +133,9 @@ func (s Setup) Connect() (*portal.Client, func(), error) {
 	c, err := s.SimClient(srv, sys)
 	if err != nil {
 		srv.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return c, srv.Close, nil
+	return &Conn{Client: c, Sim: srv}, nil
 }
 
 // Flags returns the example's flag set, named name (never a build path), whose

@@ -156,11 +156,12 @@ func TestConnect(t *testing.T) {
 		var out bytes.Buffer
 		s := setup
 		s.Out = &out
-		c, closeFn, err := s.Connect()
+		c, err := s.Connect()
 		require.NoError(t, err)
-		defer closeFn()
+		defer c.Close()
 		require.Equal(t, 1, rec.Started)
 		started := rec.Server
+		assert.Same(t, started, c.Sim)
 		assert.Contains(t, out.String(), "using the embedded simulator at "+started.URL)
 		me, err := c.Users.Me(t.Context())
 		require.NoError(t, err)
@@ -181,7 +182,7 @@ func TestConnect(t *testing.T) {
 		Clear(t)
 		rec.Started = 0
 		t.Setenv(portal.EnvBaseURL, "http://127.0.0.1:1")
-		_, _, err := setup.Connect()
+		_, err := setup.Connect()
 		var inc *IncompleteError
 		require.ErrorAs(t, err, &inc)
 		assert.Zero(t, rec.Started, "no simulator is started in its place")
@@ -197,10 +198,11 @@ func TestConnect(t *testing.T) {
 		t.Setenv(portal.EnvSubscriptionKey, admin.SubscriptionKey)
 		t.Setenv(portal.EnvBaseURL, other.URL)
 		t.Setenv(portal.EnvPortalURL, other.URL)
-		c, closeFn, err := setup.Connect()
+		c, err := setup.Connect()
 		require.NoError(t, err)
-		defer closeFn()
+		defer c.Close()
 		assert.Zero(t, rec.Started)
+		assert.Nil(t, c.Sim)
 		_, err = c.Users.Me(t.Context())
 		require.NoError(t, err)
 		assert.Len(t, other.RequestsOf("getMe"), 1, "the call went where the environment points")
