@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -188,19 +190,75 @@ func guarded(hc *http.Client, attempt time.Duration) *http.Client {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	own.Transport = keepIdle{rt}
+	own.Transport = &attemptGuard{rt: rt, timeout: attempt}
 	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	if own.Timeout <= 0 || attempt < own.Timeout {
-		own.Timeout = attempt
-	}
 	return &own
 }
 
-// keepIdle passes requests to its transport but has no CloseIdleConnections,
-// so http.Client.CloseIdleConnections on the SDK's copy is a no-op.
-type keepIdle struct{ rt http.RoundTripper }
+// attemptGuard passes each attempt to its transport under its own deadline,
+// which covers the answer's body until it is read or closed (http.Client's
+// Timeout does the same at the cost of a goroutine per request). It has no
+// CloseIdleConnections, so http.Client.CloseIdleConnections on the SDK's copy
+// leaves the caller's pool alone.
+type attemptGuard struct {
+	rt      http.RoundTripper
+	timeout time.Duration
+}
 
-func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) { return k.rt.RoundTrip(r) }
+func (g *attemptGuard) RoundTrip(r *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(r.Context())
+	a := &attempt{cancel: cancel, timeout: g.timeout}
+	a.timer = time.AfterFunc(g.timeout, a.fire)
+	resp, err := g.rt.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		a.stop()
+		if a.fired.Load() {
+			err = &AttemptTimeoutError{Limit: g.timeout}
+		}
+		return nil, err
+	}
+	a.ReadCloser = resp.Body
+	resp.Body = a
+	return resp, nil
+}
+
+// attempt is one attempt's deadline, and the body of its answer.
+type attempt struct {
+	io.ReadCloser
+	cancel  context.CancelFunc
+	timer   *time.Timer
+	timeout time.Duration
+	fired   atomic.Bool
+}
+
+func (a *attempt) fire() { a.fired.Store(true); a.cancel() }
+
+func (a *attempt) stop() { a.timer.Stop(); a.cancel() }
+
+func (a *attempt) Read(p []byte) (int, error) {
+	n, err := a.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && a.fired.Load() {
+		err = &AttemptTimeoutError{Limit: a.timeout}
+	}
+	return n, err
+}
+
+func (a *attempt) Close() error {
+	a.stop()
+	return a.ReadCloser.Close()
+}
+
+// AttemptTimeoutError is an attempt that reached RetryPolicy.AttemptTimeout
+// before its answer was complete: no answer (a safe call is retried), or a body
+// that stopped coming.
+type AttemptTimeoutError struct{ Limit time.Duration }
+
+func (e *AttemptTimeoutError) Error() string {
+	return "no complete answer within the attempt timeout of " + e.Limit.String()
+}
+
+// Timeout reports true, as net.Error's timeouts do.
+func (e *AttemptTimeoutError) Timeout() bool { return true }
 
 // Close releases what the SDK itself owns: the idle connections of the
 // transport it built (none when the caller gave a client with WithHTTPClient:
@@ -395,7 +453,7 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, withKey(err, idemKey)
 		}
 		tok := t.AccessToken
-		resp, st, err := c.send(ctx, &outgoing{r: r, root: root, body: body, creds: creds, auth: t.bearer, idemKey: idemKey})
+		resp, st, err := c.send(ctx, outgoing{r: r, root: root, body: body, creds: creds, auth: t.bearer, authHdr: t.bearerHdr, idemKey: idemKey})
 		st.attempts += prior
 		if err != nil {
 			if e, ok := err.(*Error); ok {
@@ -462,20 +520,40 @@ func (c *Client) roots(r *Request, creds Credentials) (root, tokenRoot string, e
 	return "", "", &UnsupportedError{Operation: r.Operation, Reason: "unknown operation group"}
 }
 
-// callState travels in the request's context so that the retry policy, which
-// retryablehttp calls without the request, knows what it may retry.
+// callState is one call's state, and the context its request carries, so
+// that the retry policy, which retryablehttp calls without the request, knows
+// what it may retry (one allocation for both).
 type callState struct {
-	retryable bool
-	attempts  int
-	noAnswer  bool      // an attempt got no HTTP answer
-	out       *outgoing // for redacting what a server echoed, on error paths only
-	logger    *slog.Logger
-	operation string
-	method    string
-	path      string
+	context.Context // the caller's
+	out             outgoing
+	retryable       bool
+	attempts        int
+	noAnswer        bool // an attempt got no HTTP answer
+	logger          *slog.Logger
+	operation       string
+	method          string
+	path            string
+	body            io.LimitedReader // caps the read of a successful answer
 }
 
 type callStateKey struct{}
+
+// Value answers callStateKey with the state itself.
+func (st *callState) Value(key any) any {
+	if key == (callStateKey{}) {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
+// stateOf finds the call's state in a request's context.
+func stateOf(ctx context.Context) *callState {
+	if st, ok := ctx.(*callState); ok {
+		return st
+	}
+	st, _ := ctx.Value(callStateKey{}).(*callState)
+	return st
+}
 
 // outgoing is one attempt-independent request as the wire sees it: every call,
 // token requests included, is sent by send from one of these.
@@ -486,6 +564,7 @@ type outgoing struct {
 	ctype   []string      // Content-Type of body; JSON when nil
 	creds   Credentials   // the key set whose headers the request carries
 	auth    secret.Secret // the Authorization value ("Bearer ..."), "" for none
+	authHdr []string      // the same as a header value, when prebuilt
 	idemKey string
 	token   bool // a standard-flow token request: the keys travel in client_id/client_secret headers
 }
@@ -493,11 +572,11 @@ type outgoing struct {
 // send is the one request path: it builds the retryable request, sets every
 // header, sends it through the retry policy and closes the body of every answer
 // it does not return. The returned *callState is never nil.
-func (c *Client) send(ctx context.Context, o *outgoing) (*http.Response, *callState, error) {
+func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callState, error) {
 	r := o.r
-	st := &callState{
+	st := &callState{Context: ctx, out: o,
 		retryable: r.Group == GroupToken || r.Method != http.MethodPost && r.Method != http.MethodPatch || o.idemKey != "",
-		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path, out: o,
+		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path,
 	}
 	u := o.root + r.Path
 	if len(r.Query) > 0 {
@@ -507,7 +586,7 @@ func (c *Client) send(ctx context.Context, o *outgoing) (*http.Response, *callSt
 	if o.body != nil {
 		raw = o.body
 	}
-	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, callStateKey{}, st), r.Method, u, raw)
+	req, err := retryablehttp.NewRequestWithContext(st, r.Method, u, raw)
 	if err != nil {
 		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: err}
 	}
@@ -520,7 +599,10 @@ func (c *Client) send(ctx context.Context, o *outgoing) (*http.Response, *callSt
 		h["Client_id"] = []string{o.creds.ClientID}
 		h["Client_secret"] = []string{o.creds.ClientSecret.Reveal()}
 	}
-	if o.auth != "" {
+	switch {
+	case o.authHdr != nil:
+		h["Authorization"] = o.authHdr
+	case o.auth != "":
 		h["Authorization"] = []string{o.auth.Reveal()}
 	}
 	if o.body != nil {
@@ -547,7 +629,8 @@ func (c *Client) send(ctx context.Context, o *outgoing) (*http.Response, *callSt
 func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any, creds Credentials, tok secret.Secret) (*Response, error) {
 	defer drainClose(resp.Body)
 	if out != nil && resp.StatusCode != http.StatusNoContent {
-		if err := json.NewDecoder(io.LimitReader(resp.Body, MaxResponseBody)).Decode(out); err != nil {
+		st.body = io.LimitedReader{R: resp.Body, N: MaxResponseBody}
+		if err := json.NewDecoder(&st.body).Decode(out); err != nil {
 			// A parse error quotes the value it could not parse: a server may have put a secret there.
 			return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
 				Err: RedactError(fmt.Errorf("decoding the answer: %w", err), redactor(creds, tok))}
@@ -588,9 +671,19 @@ func redactor(creds Credentials, tok secret.Secret) func(string) string {
 
 // drainClose reads a little of a discarded body so the connection can be reused, then closes it.
 func drainClose(body io.ReadCloser) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, 4<<10))
+	buf := drainBufs.Get().(*[]byte)
+	for n := 0; n < 4<<10; {
+		k, err := body.Read(*buf)
+		n += k
+		if err != nil || k == 0 {
+			break
+		}
+	}
+	drainBufs.Put(buf)
 	_ = body.Close()
 }
+
+var drainBufs = sync.Pool{New: func() any { b := make([]byte, 1<<10); return &b }}
 
 var jsonContentType = []string{"application/json"}
 
@@ -647,9 +740,6 @@ func Path(format string, segments ...string) string {
 
 // redact removes the call's secrets (built on demand: only error paths need it).
 func (st *callState) redact() func(string) string {
-	if st.out == nil {
-		return func(s string) string { return s }
-	}
 	return redactor(st.out.creds, st.out.auth)
 }
 

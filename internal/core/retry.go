@@ -40,7 +40,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
-	st, _ := ctx.Value(callStateKey{}).(*callState)
+	st := stateOf(ctx)
 	if st == nil {
 		return false, err
 	}
@@ -116,7 +116,7 @@ func FullJitter(minWait, maxWait time.Duration, attempt int) time.Duration {
 
 // onAttempt is retryablehttp's RequestLogHook: it counts attempts and logs them.
 func (c *Client) onAttempt(_ retryablehttp.Logger, req *http.Request, i int) {
-	st, _ := req.Context().Value(callStateKey{}).(*callState)
+	st := stateOf(req.Context())
 	if st == nil {
 		return
 	}

@@ -25,7 +25,8 @@ type Token struct {
 	ExpiresOn   time.Time // the server's claim, for information only
 	Received    time.Time // our clock when the answer arrived: the cache counts from here
 
-	bearer secret.Secret // "Bearer " + AccessToken, built once for the Authorization header
+	bearer    secret.Secret // "Bearer " + AccessToken, built once for the Authorization header
+	bearerHdr []string      // the same as a header value, shared by every request
 }
 
 // tokenMargin is how long before Received+ExpiresIn a cached token is given up,
@@ -82,6 +83,7 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 	}
 	t := &Token{AccessToken: secret.Secret(b.AccessToken), TokenType: string(b.TokenType), Received: received,
 		bearer: secret.Secret("Bearer " + string(b.AccessToken))}
+	t.bearerHdr = []string{t.bearer.Reveal()}
 	if b.ExpiresIn != "" {
 		secs, err := strconv.ParseFloat(string(b.ExpiresIn), 64)
 		if err != nil || !(secs >= 0 && secs <= 1e9) { // also refuses NaN
@@ -124,10 +126,10 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
-	o := &outgoing{r: tokenRequestOf(creds), root: root, creds: creds, token: true}
+	o := outgoing{r: tokenRequestOf(creds), root: root, creds: creds, token: true}
 	if creds.Specialized() {
 		basic := base64.StdEncoding.EncodeToString([]byte(creds.ClientID + ":" + creds.ClientSecret.Reveal()))
-		o = &outgoing{r: specialTokenRequest, root: root, creds: creds, body: clientCredentialsBody,
+		o = outgoing{r: specialTokenRequest, root: root, creds: creds, body: clientCredentialsBody,
 			ctype: formContentType, auth: secret.Secret("Basic " + basic)}
 	}
 	r := o.r

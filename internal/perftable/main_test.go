@@ -55,7 +55,7 @@ func TestMedian(t *testing.T) {
 func TestRender(t *testing.T) {
 	out := Render(parseSample(t), "Machine: test")
 	lines := strings.Split(out, "\n")
-	assert.Contains(t, lines[0], "| case | sdk ns/op | nethttp ns/op | time ratio |")
+	assert.Contains(t, lines[0], "| case | sdk ns/op | baseline ns/op | time ratio |")
 	// SalesUnitGet: medians 125509 and 110000, ratio 1.14; allocs 85/81 = 1.05.
 	assert.Contains(t, out, "| SalesUnitGet | 125509 | 110000 | 1.14x | 85 | 81 | 1.05x | 6029 | 5804 |")
 	assert.Contains(t, out, "| TestUnitsAll | 73964589 | 71729270 | 1.03x |")
@@ -84,4 +84,14 @@ func TestMachineNamesTheGoVersion(t *testing.T) {
 	m := machine()
 	assert.Contains(t, m, "logical CPUs")
 	assert.Contains(t, m, "go1.")
+}
+
+func TestRenderTakesTheOtherHalfAsBaseline(t *testing.T) {
+	res, err := Parse(strings.NewReader("BenchmarkTokenColdStart/sdk-8 10 110 ns/op\nBenchmarkTokenColdStart/mutexcache-8 10 100 ns/op\n" +
+		"BenchmarkClientOnlyGet/sdk-8 10 100 ns/op 40 allocs/op\nBenchmarkClientOnlyGet/nethttp-8 10 100 ns/op 40 allocs/op\n"))
+	require.NoError(t, err)
+	out := Render(res, "")
+	assert.Contains(t, out, "| TokenColdStart | 110 | 100 | 1.10x |")
+	assert.Contains(t, out, "TokenColdStart time: 1.10x the baseline (target <= 1.00x): MISSED")
+	assert.Contains(t, out, "ClientOnlyGet allocations: 1.00x the baseline (target <= 1.00x): met")
 }
