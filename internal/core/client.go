@@ -206,10 +206,12 @@ type attemptGuard struct {
 }
 
 func (g *attemptGuard) RoundTrip(r *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithCancel(r.Context())
-	a := &attempt{cancel: cancel, timeout: g.timeout}
+	a := &attempt{Context: r.Context(), done: make(chan struct{}), timeout: g.timeout}
+	if pd := a.Context.Done(); pd != nil {
+		a.unhook = context.AfterFunc(a.Context, func() { a.end(a.Context.Err()) })
+	}
 	a.timer = time.AfterFunc(g.timeout, a.fire)
-	resp, err := g.rt.RoundTrip(r.WithContext(ctx))
+	resp, err := g.rt.RoundTrip(r.WithContext(a))
 	if err != nil {
 		a.stop()
 		if a.fired.Load() {
@@ -217,26 +219,56 @@ func (g *attemptGuard) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	a.ReadCloser = resp.Body
+	a.body = resp.Body
 	resp.Body = a
 	return resp, nil
 }
 
-// attempt is one attempt's deadline, and the body of its answer.
+// attempt is one attempt's context (the caller's, ended early when the
+// attempt's time is up) and the body of its answer: one allocation for both.
 type attempt struct {
-	io.ReadCloser
-	cancel  context.CancelFunc
+	context.Context // the call's
+	done    chan struct{}
+	mu      sync.Mutex
+	err     error // set once, when done closes
+	unhook  func() bool // stops following the call's context, when it has a Done
 	timer   *time.Timer
 	timeout time.Duration
 	fired   atomic.Bool
+	body    io.ReadCloser
 }
 
-func (a *attempt) fire() { a.fired.Store(true); a.cancel() }
+func (a *attempt) Done() <-chan struct{} { return a.done }
 
-func (a *attempt) stop() { a.timer.Stop(); a.cancel() }
+func (a *attempt) Err() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
+// end closes the attempt with err (the call's context error, or Canceled when
+// the attempt's time is up or its answer is done with).
+func (a *attempt) end(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.err == nil {
+		a.err = err
+		close(a.done)
+	}
+}
+
+func (a *attempt) fire() { a.fired.Store(true); a.end(context.Canceled) }
+
+func (a *attempt) stop() {
+	a.timer.Stop()
+	if a.unhook != nil {
+		a.unhook()
+	}
+	a.end(context.Canceled)
+}
 
 func (a *attempt) Read(p []byte) (int, error) {
-	n, err := a.ReadCloser.Read(p)
+	n, err := a.body.Read(p)
 	if err != nil && err != io.EOF && a.fired.Load() {
 		err = &AttemptTimeoutError{Limit: a.timeout}
 	}
@@ -245,7 +277,7 @@ func (a *attempt) Read(p []byte) (int, error) {
 
 func (a *attempt) Close() error {
 	a.stop()
-	return a.ReadCloser.Close()
+	return a.body.Close()
 }
 
 // AttemptTimeoutError is an attempt that reached RetryPolicy.AttemptTimeout

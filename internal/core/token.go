@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vippsportal/sdk/internal/secret"
@@ -25,8 +26,9 @@ type Token struct {
 	ExpiresOn   time.Time // the server's claim, for information only
 	Received    time.Time // our clock when the answer arrived: the cache counts from here
 
-	bearer    secret.Secret // "Bearer " + AccessToken, built once for the Authorization header
-	bearerHdr []string      // the same as a header value, shared by every request
+	bearer     secret.Secret // "Bearer " + AccessToken, built once for the Authorization header
+	bearerHdr  []string      // the same as a header value, shared by every request
+	validUntil time.Time     // ValidUntil, computed once for the cache's fast path
 }
 
 // tokenMargin is how long before Received+ExpiresIn a cached token is given up,
@@ -153,6 +155,7 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 	if tok.ExpiresIn == 0 && creds.Specialized() {
 		tok.ExpiresIn = specializedTTL
 	}
+	tok.validUntil = tok.ValidUntil()
 	return tok, nil
 }
 
@@ -171,12 +174,12 @@ func (c *Client) Token(ctx context.Context, group Group) (*Token, error) {
 }
 
 // tokenCache holds one token per key set and token endpoint. Concurrent first
-// callers share one fetch.
+// callers share one fetch. A cached token is read without a lock.
 type tokenCache struct {
 	c       *Client
-	mu      sync.Mutex
+	mu      sync.Mutex // guards entries
 	entries map[tokenKey]*tokenEntry
-	own     map[string]tokenKey // the client's own key set per token endpoint, hashed once
+	own     map[string]*tokenEntry // the client's own key set per token endpoint: read-only, no lock
 }
 
 type tokenKey struct {
@@ -187,34 +190,50 @@ type tokenKey struct {
 }
 
 type tokenEntry struct {
-	tok  *Token
+	tok  atomic.Pointer[Token]
+	mu   sync.Mutex // guards call
 	call *tokenCall
 }
 
+// tokenCall is one fetch that concurrent callers wait for. When it is over,
+// its baton (a channel of capacity 1) holds a value that each waiter takes and
+// puts back: waiters wake one after another, as on a mutex, instead of all at
+// once, so a cold start of many goroutines does not dial a connection each.
 type tokenCall struct {
-	done chan struct{}
-	tok  *Token
-	err  error
+	baton chan struct{}
+	tok   *Token
+	err   error
 }
 
 func newTokenCache(c *Client) *tokenCache {
-	tc := &tokenCache{c: c, entries: map[tokenKey]*tokenEntry{}, own: map[string]tokenKey{}}
+	tc := &tokenCache{c: c, entries: map[tokenKey]*tokenEntry{}, own: map[string]*tokenEntry{}}
 	for _, root := range []string{c.base, c.portal} {
 		if root != "" {
-			tc.own[root] = keyOf(c.cfg.Credentials, root)
+			e := &tokenEntry{}
+			tc.own[root] = e
+			tc.entries[keyOf(c.cfg.Credentials, root)] = e
 		}
 	}
 	return tc
 }
 
-// keyFor avoids hashing the client's own secrets on every request.
-func (tc *tokenCache) keyFor(creds Credentials, root string) tokenKey {
+// entryFor finds the entry of a key set and token endpoint: the client's own
+// without hashing or locking.
+func (tc *tokenCache) entryFor(creds Credentials, root string) *tokenEntry {
 	if creds == tc.c.cfg.Credentials {
-		if k, ok := tc.own[root]; ok {
-			return k
+		if e, ok := tc.own[root]; ok {
+			return e
 		}
 	}
-	return keyOf(creds, root)
+	key := keyOf(creds, root)
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	e := tc.entries[key]
+	if e == nil {
+		e = &tokenEntry{}
+		tc.entries[key] = e
+	}
+	return e
 }
 
 func keyOf(creds Credentials, root string) tokenKey {
@@ -231,37 +250,35 @@ func keyOf(creds Credentials, root string) tokenKey {
 }
 
 func (tc *tokenCache) get(ctx context.Context, creds Credentials, root string) (*Token, error) {
-	key := tc.keyFor(creds, root)
+	e := tc.entryFor(creds, root)
 	for {
-		tc.mu.Lock()
-		e := tc.entries[key]
-		if e == nil {
-			e = &tokenEntry{}
-			tc.entries[key] = e
+		if t := e.tok.Load(); t != nil && tc.c.now().Before(t.validUntil) {
+			return t, nil
 		}
-		if e.tok != nil && tc.c.now().Before(e.tok.ValidUntil()) {
-			tok := e.tok
-			tc.mu.Unlock()
-			return tok, nil
-		}
-		if e.call == nil {
-			call := &tokenCall{done: make(chan struct{})}
-			e.call = call
-			tc.mu.Unlock()
-			call.tok, call.err = tc.c.FetchToken(ctx, creds, root)
-			tc.mu.Lock()
-			e.call = nil
-			if call.err == nil {
-				e.tok = call.tok
-			}
-			tc.mu.Unlock()
-			close(call.done)
-			return call.tok, call.err
+		e.mu.Lock()
+		if t := e.tok.Load(); t != nil && tc.c.now().Before(t.validUntil) {
+			e.mu.Unlock()
+			return t, nil
 		}
 		call := e.call
-		tc.mu.Unlock()
+		if call == nil {
+			call = &tokenCall{baton: make(chan struct{}, 1)}
+			e.call = call
+			e.mu.Unlock()
+			call.tok, call.err = tc.c.FetchToken(ctx, creds, root)
+			e.mu.Lock()
+			e.call = nil
+			if call.err == nil {
+				e.tok.Store(call.tok)
+			}
+			e.mu.Unlock()
+			call.baton <- struct{}{}
+			return call.tok, call.err
+		}
+		e.mu.Unlock()
 		select {
-		case <-call.done:
+		case <-call.baton:
+			call.baton <- struct{}{} // wake the next waiter
 			if call.err == nil {
 				return call.tok, nil
 			}
@@ -279,11 +296,9 @@ func (tc *tokenCache) get(ctx context.Context, creds Credentials, root string) (
 
 // invalidate drops the cached token if it is still the one that failed.
 func (tc *tokenCache) invalidate(creds Credentials, root string, failed secret.Secret) {
-	key := tc.keyFor(creds, root)
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if e := tc.entries[key]; e != nil && e.tok != nil && e.tok.AccessToken == failed {
-		e.tok = nil
+	e := tc.entryFor(creds, root)
+	if t := e.tok.Load(); t != nil && t.AccessToken == failed {
+		e.tok.CompareAndSwap(t, nil)
 	}
 }
 
