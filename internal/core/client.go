@@ -228,14 +228,14 @@ func (g *attemptGuard) RoundTrip(r *http.Request) (*http.Response, error) {
 // attempt's time is up) and the body of its answer: one allocation for both.
 type attempt struct {
 	context.Context // the call's
-	done    chan struct{}
-	mu      sync.Mutex
-	err     error // set once, when done closes
-	unhook  func() bool // stops following the call's context, when it has a Done
-	timer   *time.Timer
-	timeout time.Duration
-	fired   atomic.Bool
-	body    io.ReadCloser
+	done            chan struct{}
+	mu              sync.Mutex
+	err             error       // set once, when done closes
+	unhook          func() bool // stops following the call's context, when it has a Done
+	timer           *time.Timer
+	timeout         time.Duration
+	fired           atomic.Bool
+	body            io.ReadCloser
 }
 
 func (a *attempt) Done() <-chan struct{} { return a.done }
