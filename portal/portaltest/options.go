@@ -15,6 +15,7 @@ type config struct {
 	orderStep         time.Duration
 	randSeed          int64
 	randSeeded        bool
+	logLimit          int
 }
 
 // WithSeed sets the starting state (default: DefaultSeed()).
@@ -43,3 +44,8 @@ func WithOrderStep(d time.Duration) Option { return func(c *config) { c.orderSte
 
 // WithRandSeed makes generated values and fault probabilities deterministic.
 func WithRandSeed(n int64) Option { return func(c *config) { c.randSeed, c.randSeeded = n, true } }
+
+// WithRequestLogLimit keeps only the newest n requests in the request log
+// (Requests, RequestsOf), so memory stays flat over a long run; 0 means
+// DefaultRequestLogLimit, a negative n is refused by NewServer and Start.
+func WithRequestLogLimit(n int) Option { return func(c *config) { c.logLimit = n } }
