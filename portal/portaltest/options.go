@@ -16,6 +16,7 @@ type config struct {
 	randSeed          int64
 	randSeeded        bool
 	logLimit          int
+	onRequest         func(LoggedRequest)
 }
 
 // WithSeed sets the starting state (default: DefaultSeed()).
@@ -49,3 +50,9 @@ func WithRandSeed(n int64) Option { return func(c *config) { c.randSeed, c.randS
 // (Requests, RequestsOf), so memory stays flat over a long run; 0 means
 // DefaultRequestLogLimit, a negative n is refused by NewServer and Start.
 func WithRequestLogLimit(n int) Option { return func(c *config) { c.logLimit = n } }
+
+// WithRequestHook calls f with each request's log entry once it is answered
+// (or dropped), outside the server's lock, from the request's goroutine: f
+// must be safe for concurrent use and should be quick. Secret header values
+// are redacted in the entry, as in the log. examples/simulator -v uses it.
+func WithRequestHook(f func(LoggedRequest)) Option { return func(c *config) { c.onRequest = f } }

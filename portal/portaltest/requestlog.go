@@ -47,13 +47,17 @@ func (s *Server) record(e LoggedRequest, resp *response) {
 		e.Replayed = resp.replayed
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if len(s.log) < s.cfg.logLimit {
 		s.log = append(s.log, e)
-		return
+	} else {
+		s.log[s.logStart] = e
+		s.logStart = (s.logStart + 1) % len(s.log)
 	}
-	s.log[s.logStart] = e
-	s.logStart = (s.logStart + 1) % len(s.log)
+	s.mu.Unlock()
+	if s.cfg.onRequest != nil {
+		e.Header = e.Header.Clone()
+		s.cfg.onRequest(e)
+	}
 }
 
 // Requests returns a copy of the request log, oldest first: the newest
