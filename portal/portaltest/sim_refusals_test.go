@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -129,5 +130,29 @@ func TestSimRequestLogLimitOption(t *testing.T) {
 	s := newSim(t)
 	if s.cfg.logLimit != DefaultRequestLogLimit {
 		t.Fatalf("default limit %d", s.cfg.logLimit)
+	}
+}
+
+// WithRequestHook sees every answered request, with secrets redacted.
+func TestSimRequestHook(t *testing.T) {
+	var mu sync.Mutex
+	var seen []LoggedRequest
+	s := newSim(t, WithRequestHook(func(e LoggedRequest) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, e)
+	}))
+	s.call(s.admin(), "GET", "/portal/v1/me", nil)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 || seen[0].Operation != "fetchAuthorizationTokenUsingPost" || seen[1].Operation != "getMe" || seen[1].Status != 200 {
+		t.Fatalf("hook saw %+v", seen)
+	}
+	for _, e := range seen {
+		for _, h := range []string{"Authorization", "Ocp-Apim-Subscription-Key", "Client_secret"} {
+			if v := e.Header.Get(h); v != "" && v != "REDACTED" {
+				t.Fatalf("%s not redacted", h)
+			}
+		}
 	}
 }
