@@ -2,6 +2,7 @@ package portaltest
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,7 +13,7 @@ type Fault struct {
 	Operation      string        // contract operationId; "" = every operation
 	Times          int           // how many matching requests to affect; 0 = 1; -1 = unlimited
 	Probability    float64       // >0: each matching request is affected with this probability
-	Status         int           // answer this status with a Problem, without doing the work
+	Status         int           // 400-599: answer it with a Problem, without doing the work; 0: none
 	RetryAfter     time.Duration // with Status 429/503: Retry-After header
 	RetryAfterDate bool          // send Retry-After as an HTTP-date
 	Delay          time.Duration // wait this long (or until the request's context ends) first
@@ -50,7 +51,7 @@ func (f Fault) check() error {
 		return fmt.Errorf("portaltest: Fault.Status %d is outside 400-599 (use 0 for a fault without a status of its own)", f.Status)
 	case f.Times < -1:
 		return fmt.Errorf("portaltest: Fault.Times %d: want -1 (unlimited), 0 (once) or a positive count", f.Times)
-	case f.Probability < 0 || f.Probability > 1 || f.Probability != f.Probability:
+	case f.Probability < 0 || f.Probability > 1 || math.IsNaN(f.Probability):
 		return fmt.Errorf("portaltest: Fault.Probability %v is outside 0-1", f.Probability)
 	case f.Delay < 0:
 		return fmt.Errorf("portaltest: Fault.Delay %v is negative", f.Delay)

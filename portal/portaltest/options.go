@@ -24,7 +24,8 @@ func WithSeed(seed Seed) Option { return func(c *config) { c.seed, c.seedSet = s
 
 // WithProvisioningDelay makes a creation COMPLETE d after it was posted, on
 // the server clock. With 0 (the default) the 202 says PENDING and the next read
-// says COMPLETED.
+// says COMPLETED. While PENDING, the 202 and each read carry Retry-After: the
+// time left until d has passed, in whole seconds rounded up, at least 1.
 func WithProvisioningDelay(d time.Duration) Option {
 	return func(c *config) { c.provisioningDelay = d }
 }
@@ -33,7 +34,9 @@ func WithProvisioningDelay(d time.Duration) Option {
 func WithKeysDelay(d time.Duration) Option { return func(c *config) { c.keysDelay = d } }
 
 // WithManualProvisioning keeps creations PENDING until CompleteCreation or
-// CompleteAll, and keys unready until IssueKeys.
+// CompleteAll, and keys unready until IssueKeys. No completion time is known
+// then, so a pending creation's Retry-After says 1 (second), the least the
+// contract allows.
 func WithManualProvisioning() Option { return func(c *config) { c.manual = true } }
 
 // WithClock sets the clock used for every time the server reads.
