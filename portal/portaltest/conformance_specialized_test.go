@@ -145,6 +145,12 @@ func TestConformanceManagementBothFlows(t *testing.T) {
 	withAdminKey := caller{Token: mgmt.Token, SubKey: admin.SubKey}
 	assertProblem(t, h.get(t, withAdminKey, pathMe), 403, "not-a-portal-user")
 	assertProblem(t, h.get(t, mgmt, pathMe), 403, "not-a-portal-user", "no gateway 401 for a specialized token on a portal operation")
+	// The precedence holds for the new principal: path (400) before principal kind (403).
+	bad := h.send(t, call{Method: http.MethodGet, Path: keysPath("12"), As: &mgmt, Invalid: true})
+	assertProblem(t, bad, 400, "invalid-request", "a malformed MSN before not-a-portal-user")
+	assertProblem(t, h.send(t, call{Method: http.MethodGet, Path: "/management/v1/nothing-here", As: &mgmt, Invalid: true}), 404, "not-found")
+	// An unknown bearer without a subscription key is the gateway's (it cannot be told from a standard token).
+	assertGatewayError(t, h.get(t, caller{Token: "not-a-token"}, pathSalesUnit))
 }
 
 func (c caller) withToken(tok string) caller {
