@@ -1,6 +1,8 @@
 package portaltest
 
 import (
+	"fmt"
+
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 )
@@ -11,6 +13,22 @@ func (s *Server) Client(c Credentials, opts ...portal.Option) (*portal.Client, e
 	all := append([]portal.Option{
 		portal.WithCredentials(portal.Credentials{ClientID: c.ClientID, ClientSecret: keys.Secret(c.ClientSecret),
 			SubscriptionKey: keys.Secret(c.SubscriptionKey), MSN: c.MSN}),
+		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
+	}, opts...)
+	return portal.New(all...)
+}
+
+// ManagementClient returns an SDK client holding the partner's management keys
+// (Flow: portal.SpecializedAuth, no subscription key), aimed at this server;
+// opts are applied after those. It reaches the Management API only.
+func (s *Server) ManagementClient(partnerID string, opts ...portal.Option) (*portal.Client, error) {
+	m := s.ManagementCredentials(partnerID)
+	if m.ClientID == "" {
+		return nil, fmt.Errorf("portaltest: no partner %q", partnerID)
+	}
+	all := append([]portal.Option{
+		portal.WithCredentials(portal.Credentials{ClientID: m.ClientID, ClientSecret: keys.Secret(m.ClientSecret),
+			Flow: portal.SpecializedAuth}),
 		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
 	}, opts...)
 	return portal.New(all...)

@@ -19,8 +19,9 @@ import (
 func TestConformanceFaultAnswers(t *testing.T) {
 	clock := portaltest.NewManualClock(t0)
 	h := newHarness(t, portaltest.WithClock(clock.Now), portaltest.WithManualProvisioning())
-	admin, partner := h.admin(t), h.partner(t)
+	admin, partner, mgmt := h.admin(t), h.partner(t), h.management(t)
 	creds := h.s.UserCredentials(portaltest.AdminUserID)
+	mk := h.s.ManagementCredentials(portaltest.PartnerID)
 
 	type target struct {
 		op string
@@ -32,6 +33,9 @@ func TestConformanceFaultAnswers(t *testing.T) {
 		{"getPartnerPricePackages", call{Method: "GET", Path: pathPackages, As: &partner}},
 		{"fetchAuthorizationTokenUsingPost", call{Method: "POST", Path: "/accesstoken/get", Header: http.Header{
 			"Client_id": {creds.ClientID}, "Client_secret": {creds.ClientSecret}, "Ocp-Apim-Subscription-Key": {creds.SubscriptionKey}}}},
+		{"fetchToken", call{Method: "POST", Path: pathMiami, Body: "grant_type=client_credentials", Header: http.Header{
+			"Authorization": {basicAuth(mk.ClientID, mk.ClientSecret)}, "Content-Type": {formContentType}}}},
+		{"getSalesUnitsByBusinessIdentifier", call{Method: "GET", Path: merchantPath(portaltest.DefaultMerchantID) + "/sales-units", As: &mgmt}},
 	}
 	faults := []struct {
 		status   int
@@ -45,6 +49,8 @@ func TestConformanceFaultAnswers(t *testing.T) {
 		{503, "unavailable", 3 * time.Second, false, true},
 		{503, "unavailable", 60 * time.Second, true, true},
 		{500, "internal", 0, false, false},
+		{502, "unavailable", 0, false, false},
+		{504, "unavailable", 0, false, false},
 	}
 	for _, tg := range targets {
 		for _, f := range faults {

@@ -2,7 +2,8 @@ package portaltest_test
 
 // The contract's "Principals and what they may do" table: every row, for every
 // kind of principal (a unit's own keys, ADMINISTRATOR, other user as
-// SALES_UNIT_MANAGER and as ASSISTANT, partner).
+// SALES_UNIT_MANAGER and as ASSISTANT, partner, and the partner's management
+// keys over the specialized flow, which send no subscription key).
 
 import (
 	"net/http"
@@ -31,6 +32,7 @@ var principalKinds = []struct {
 	{"developer", func(t testing.TB, h *harness) caller { return h.dev(t) }},
 	{"assistant", func(t testing.TB, h *harness) caller { return h.assistant(t) }},
 	{"partner", func(t testing.TB, h *harness) caller { return h.partner(t) }},
+	{"management", func(t testing.TB, h *harness) caller { return h.management(t) }},
 }
 
 func notPortalUser() expect   { return expect{status: 403, problem: "not-a-portal-user"} }
@@ -41,14 +43,15 @@ func forbidden403() expect    { return expect{status: 403} } // the table says o
 func ok(status int) expect    { return expect{status: status} }
 func list(m ...string) expect { return expect{status: 200, msns: m} }
 
-// portalRow fills the unit and partner columns of a /portal/v1 row.
+// portalRow fills the unit, partner and management columns of a /portal/v1 row.
 func portalRow(admin, dev, assistant expect) map[string]expect {
-	return map[string]expect{"unit": notPortalUser(), "admin": admin, "developer": dev, "assistant": assistant, "partner": notPortalUser()}
+	return map[string]expect{"unit": notPortalUser(), "admin": admin, "developer": dev, "assistant": assistant,
+		"partner": notPortalUser(), "management": notPortalUser()}
 }
 
 // partnerOnly is the row "price packages, prefill/get/list/delete product orders".
 func partnerOnly(status int) map[string]expect {
-	return map[string]expect{"unit": forbidden403(), "admin": forbidden403(), "developer": forbidden403(), "assistant": forbidden403(), "partner": ok(status)}
+	return map[string]expect{"unit": forbidden403(), "admin": forbidden403(), "developer": forbidden403(), "assistant": forbidden403(), "partner": ok(status), "management": ok(status)}
 }
 
 type tableOp struct {
@@ -82,25 +85,25 @@ func principalsTable() []tableOp {
 	return []tableOp{
 		// Management: sales units, merchant, merchant's units.
 		{name: "getAllSalesUnits", method: "GET", path: fixed(pathSalesUnit), expect: map[string]expect{
-			"unit": list(p1, p2), "admin": list(p1, p2), "developer": list(p1), "assistant": list(p2), "partner": list(p1, om)}},
+			"unit": list(p1, p2), "admin": list(p1, p2), "developer": list(p1), "assistant": list(p2), "partner": list(p1, om), "management": list(p1, om)}},
 		{name: "getSalesUnit/" + p1, method: "GET", path: fixed(pathSalesUnit + "/" + p1), expect: map[string]expect{
-			"unit": ok(200), "admin": ok(200), "developer": ok(200), "assistant": notFound(), "partner": ok(200)}},
+			"unit": ok(200), "admin": ok(200), "developer": ok(200), "assistant": notFound(), "partner": ok(200), "management": ok(200)}},
 		{name: "getSalesUnit/" + p2, method: "GET", path: fixed(pathSalesUnit + "/" + p2), expect: map[string]expect{
-			"unit": ok(200), "admin": ok(200), "developer": notFound(), "assistant": ok(200), "partner": notFound()}},
+			"unit": ok(200), "admin": ok(200), "developer": notFound(), "assistant": ok(200), "partner": notFound(), "management": notFound()}},
 		{name: "getSalesUnit/other-merchant", method: "GET", path: fixed(pathSalesUnit + "/" + om), expect: map[string]expect{
-			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": ok(200)}},
+			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": ok(200), "management": ok(200)}},
 		{name: "getSalesUnit/test-unit", method: "GET", path: fixed(pathSalesUnit + "/" + tu), expect: map[string]expect{
-			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": notFound()}},
+			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": notFound(), "management": notFound()}},
 		{name: "getMerchant/own", method: "GET", path: fixed(merchantPath(portaltest.DefaultMerchantID)), expect: map[string]expect{
-			"unit": ok(200), "admin": ok(200), "developer": ok(200), "assistant": ok(200), "partner": ok(200)}},
+			"unit": ok(200), "admin": ok(200), "developer": ok(200), "assistant": ok(200), "partner": ok(200), "management": ok(200)}},
 		{name: "getMerchant/other", method: "GET", path: fixed(merchantPath(portaltest.OtherMerchantID)), expect: map[string]expect{
-			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": ok(200)}},
+			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": ok(200), "management": ok(200)}},
 		{name: "getMerchant/unknown", method: "GET", path: fixed(merchantPath("111111111")), expect: map[string]expect{
-			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": notFound()}},
+			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": notFound(), "management": notFound()}},
 		{name: "listMerchantSalesUnits/own", method: "GET", path: fixed(merchantPath(portaltest.DefaultMerchantID) + "/sales-units"), expect: map[string]expect{
-			"unit": list(p1, p2), "admin": list(p1, p2), "developer": list(p1), "assistant": list(p2), "partner": list(p1)}},
+			"unit": list(p1, p2), "admin": list(p1, p2), "developer": list(p1), "assistant": list(p2), "partner": list(p1), "management": list(p1)}},
 		{name: "listMerchantSalesUnits/other", method: "GET", path: fixed(merchantPath(portaltest.OtherMerchantID) + "/sales-units"), expect: map[string]expect{
-			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": list(om)}},
+			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": list(om), "management": list(om)}},
 
 		// Management: price packages, prefill/get/list/delete product orders.
 		{name: "getPartnerPricePackages", method: "GET", path: fixed(pathPackages), expect: partnerOnly(200)},

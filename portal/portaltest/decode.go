@@ -52,6 +52,11 @@ var (
 // on closed objects (every object when allClosed). Keys match exactly, unlike
 // encoding/json. The error is a *fieldError naming the JSON path.
 func decodeStrict(data []byte, v any, allClosed bool) error {
+	// encoding/json would replace each invalid byte with U+FFFD and go on:
+	// a body is refused instead of being silently changed.
+	if !utf8.Valid(data) {
+		return ferr("", "not valid JSON: the body is not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var x any

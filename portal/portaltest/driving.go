@@ -147,6 +147,24 @@ func (s *Server) PartnerCredentials(partnerID string) Credentials {
 	return Credentials{ClientID: p.client.clientID, ClientSecret: p.client.clientSecret, SubscriptionKey: p.client.subKey}
 }
 
+// ManagementCredentials are a partner's management keys: the specialized
+// flow (POST /miami/v1/token with HTTP Basic), no subscription key. Plain
+// strings: this is a test double, it reveals.
+type ManagementCredentials struct {
+	ClientID, ClientSecret string
+}
+
+// ManagementCredentials returns the partner's management keys; zero if unknown.
+func (s *Server) ManagementCredentials(partnerID string) ManagementCredentials {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.st.partners[partnerID]
+	if p == nil {
+		return ManagementCredentials{}
+	}
+	return ManagementCredentials{ClientID: p.mgmt.clientID, ClientSecret: p.mgmt.clientSecret}
+}
+
 // UnitCredentials returns the unit's current keys with the primary
 // subscription key; zero if unknown.
 func (s *Server) UnitCredentials(msn string) Credentials {

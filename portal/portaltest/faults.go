@@ -2,6 +2,7 @@ package portaltest
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,7 +13,7 @@ type Fault struct {
 	Operation      string        // contract operationId; "" = every operation
 	Times          int           // how many matching requests to affect; 0 = 1; -1 = unlimited
 	Probability    float64       // >0: each matching request is affected with this probability
-	Status         int           // answer this status with a Problem, without doing the work
+	Status         int           // 400-599: answer it with a Problem, without doing the work; 0: none
 	RetryAfter     time.Duration // with Status 429/503: Retry-After header
 	RetryAfterDate bool          // send Retry-After as an HTTP-date
 	Delay          time.Duration // wait this long (or until the request's context ends) first
@@ -25,7 +26,15 @@ type faultEntry struct {
 }
 
 // InjectFault adds a fault; faults are tried in the order they were added.
-func (s *Server) InjectFault(f Fault) {
+// A fault the contract cannot answer is refused with an error naming the
+// field, and nothing is added: Status must be 0 (no answer of its own) or an
+// error status, 400-599 (a 2xx or 3xx would pass an error body off as a
+// success or a redirect); Times at least -1; Probability within 0-1; Delay
+// and RetryAfter not negative.
+func (s *Server) InjectFault(f Fault) error {
+	if err := f.check(); err != nil {
+		return err
+	}
 	left := f.Times
 	if left == 0 {
 		left = 1
@@ -33,6 +42,23 @@ func (s *Server) InjectFault(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &faultEntry{f: f, left: left})
+	return nil
+}
+
+func (f Fault) check() error {
+	switch {
+	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
+		return fmt.Errorf("portaltest: Fault.Status %d is outside 400-599 (use 0 for a fault without a status of its own)", f.Status)
+	case f.Times < -1:
+		return fmt.Errorf("portaltest: Fault.Times %d: want -1 (unlimited), 0 (once) or a positive count", f.Times)
+	case f.Probability < 0 || f.Probability > 1 || math.IsNaN(f.Probability):
+		return fmt.Errorf("portaltest: Fault.Probability %v is outside 0-1", f.Probability)
+	case f.Delay < 0:
+		return fmt.Errorf("portaltest: Fault.Delay %v is negative", f.Delay)
+	case f.RetryAfter < 0:
+		return fmt.Errorf("portaltest: Fault.RetryAfter %v is negative", f.RetryAfter)
+	}
+	return nil
 }
 
 // ClearFaults removes every fault not yet used up.

@@ -49,7 +49,7 @@ func (s *Server) ownTestUnit(rq *request) *apiError {
 
 // partnerOnly is the principal check of price packages and product orders.
 func (s *Server) partnerOnly(rq *request) *apiError {
-	if rq.who.kind != kindPartner {
+	if !rq.who.partnerSide() {
 		return newProblem(http.StatusForbidden, pForbidden, "only a partner may use this operation")
 	}
 	return nil
@@ -69,19 +69,20 @@ func (s *Server) reaches(who principal, u *unit) bool {
 			return false
 		}
 		return us.isAdmin() || us.grants[u.msn] != nil
-	case kindPartner:
+	case kindPartner, kindManagement:
 		return s.st.partners[who.id].connected[u.msn]
 	}
 	return false
 }
 
-// reachesMerchant: own merchant for unit keys and users; for a partner, any
+// reachesMerchant: own merchant for unit keys and users; for a partner (API
+// client or management keys), any
 // merchant with a unit connected to it.
 func (s *Server) reachesMerchant(who principal, m *merchant) bool {
 	if m == nil {
 		return false
 	}
-	if who.kind == kindPartner {
+	if who.partnerSide() {
 		for msn := range s.st.partners[who.id].connected {
 			if u := s.st.units[msn]; u != nil && u.merchant == m.biz {
 				return true

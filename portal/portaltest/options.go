@@ -15,6 +15,8 @@ type config struct {
 	orderStep         time.Duration
 	randSeed          int64
 	randSeeded        bool
+	logLimit          int
+	onRequest         func(LoggedRequest)
 }
 
 // WithSeed sets the starting state (default: DefaultSeed()).
@@ -22,7 +24,8 @@ func WithSeed(seed Seed) Option { return func(c *config) { c.seed, c.seedSet = s
 
 // WithProvisioningDelay makes a creation COMPLETE d after it was posted, on
 // the server clock. With 0 (the default) the 202 says PENDING and the next read
-// says COMPLETED.
+// says COMPLETED. While PENDING, the 202 and each read carry Retry-After: the
+// time left until d has passed, in whole seconds rounded up, at least 1.
 func WithProvisioningDelay(d time.Duration) Option {
 	return func(c *config) { c.provisioningDelay = d }
 }
@@ -31,7 +34,9 @@ func WithProvisioningDelay(d time.Duration) Option {
 func WithKeysDelay(d time.Duration) Option { return func(c *config) { c.keysDelay = d } }
 
 // WithManualProvisioning keeps creations PENDING until CompleteCreation or
-// CompleteAll, and keys unready until IssueKeys.
+// CompleteAll, and keys unready until IssueKeys. No completion time is known
+// then, so a pending creation's Retry-After says 1 (second), the least the
+// contract allows.
 func WithManualProvisioning() Option { return func(c *config) { c.manual = true } }
 
 // WithClock sets the clock used for every time the server reads.
@@ -43,3 +48,14 @@ func WithOrderStep(d time.Duration) Option { return func(c *config) { c.orderSte
 
 // WithRandSeed makes generated values and fault probabilities deterministic.
 func WithRandSeed(n int64) Option { return func(c *config) { c.randSeed, c.randSeeded = n, true } }
+
+// WithRequestLogLimit keeps only the newest n requests in the request log
+// (Requests, RequestsOf), so memory stays flat over a long run; 0 means
+// DefaultRequestLogLimit, a negative n is refused by NewServer and Start.
+func WithRequestLogLimit(n int) Option { return func(c *config) { c.logLimit = n } }
+
+// WithRequestHook calls f with each request's log entry once it is answered
+// (or dropped), outside the server's lock, from the request's goroutine: f
+// must be safe for concurrent use and should be quick. Secret header values
+// are redacted in the entry, as in the log. examples/simulator -v uses it.
+func WithRequestHook(f func(LoggedRequest)) Option { return func(c *config) { c.onRequest = f } }

@@ -36,23 +36,40 @@ func redact(h http.Header) http.Header {
 	return out
 }
 
+// DefaultRequestLogLimit is how many requests the log keeps unless
+// WithRequestLogLimit says otherwise.
+const DefaultRequestLogLimit = 10000
+
+// record appends to the log, a ring of the newest cfg.logLimit entries, so a
+// long-running simulator holds a bounded amount of memory.
 func (s *Server) record(e LoggedRequest, resp *response) {
 	if resp != nil {
 		e.Replayed = resp.replayed
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log = append(s.log, e)
+	if len(s.log) < s.cfg.logLimit {
+		s.log = append(s.log, e)
+	} else {
+		s.log[s.logStart] = e
+		s.logStart = (s.logStart + 1) % len(s.log)
+	}
+	s.mu.Unlock()
+	if s.cfg.onRequest != nil {
+		e.Header = e.Header.Clone()
+		s.cfg.onRequest(e)
+	}
 }
 
-// Requests returns a copy of the request log, oldest first.
+// Requests returns a copy of the request log, oldest first: the newest
+// requests, as many as the limit (WithRequestLogLimit) keeps.
 func (s *Server) Requests() []LoggedRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]LoggedRequest, len(s.log))
-	for i, e := range s.log {
+	out := make([]LoggedRequest, 0, len(s.log))
+	for i := range s.log {
+		e := s.log[(s.logStart+i)%len(s.log)]
 		e.Header = e.Header.Clone()
-		out[i] = e
+		out = append(out, e)
 	}
 	return out
 }
@@ -73,7 +90,7 @@ func (s *Server) RequestsOf(operation string) []LoggedRequest {
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.log = nil
+	s.log, s.logStart = nil, 0
 }
 
 // Effects counts the work actually done by an operation: answers of 2xx that

@@ -120,11 +120,20 @@ type SeedAccess struct {
 
 // SeedPartner is a partner platform.
 type SeedPartner struct {
-	PartnerID           string             `json:"partnerId" req:"1"`
-	Name                string             `json:"name" req:"1"`
-	APIClient           *SeedAPIClient     `json:"apiClient,omitempty"`
-	ConnectedSalesUnits []string           `json:"connectedSalesUnits,omitempty"`
-	PricePackages       []SeedPricePackage `json:"pricePackages,omitempty"`
+	PartnerID           string              `json:"partnerId" req:"1"`
+	Name                string              `json:"name" req:"1"`
+	APIClient           *SeedAPIClient      `json:"apiClient,omitempty"`
+	ManagementKeys      *SeedManagementKeys `json:"managementKeys,omitempty"`
+	ConnectedSalesUnits []string            `json:"connectedSalesUnits,omitempty"`
+	PricePackages       []SeedPricePackage  `json:"pricePackages,omitempty"`
+}
+
+// SeedManagementKeys are a partner's management keys (the specialized flow,
+// POST /miami/v1/token): a client id and secret, no subscription key. Omitted
+// values are generated.
+type SeedManagementKeys struct {
+	ClientID     string `json:"clientId,omitempty"`
+	ClientSecret string `json:"clientSecret,omitempty"`
 }
 
 // SeedPricePackage mirrors the contract's PricePackage.
@@ -374,6 +383,11 @@ func (s *Seed) validate() *fieldError {
 		if e := firstErr(checkName(p+".name", pt.Name, 100), checkClient(p+".apiClient", pt.APIClient)); e != nil {
 			return e
 		}
+		if mk := pt.ManagementKeys; mk != nil {
+			if e := uniqueClient(p+".managementKeys.clientId", mk.ClientID); e != nil {
+				return e
+			}
+		}
 		seen := map[string]bool{}
 		for j, msn := range pt.ConnectedSalesUnits {
 			cp := fmt.Sprintf("%s.connectedSalesUnits[%d]", p, j)
@@ -474,8 +488,15 @@ func (st *store) load(s Seed, r *rng, now time.Time) Seed {
 		}
 	}
 	for _, p := range s.Partners {
-		if p.APIClient != nil {
-			st.partners["\x00"+p.PartnerID] = &partner{client: apiClient{clientID: p.APIClient.ClientID, subKey: p.APIClient.SubscriptionKey}}
+		if p.APIClient != nil || p.ManagementKeys != nil {
+			res := &partner{}
+			if p.APIClient != nil {
+				res.client = apiClient{clientID: p.APIClient.ClientID, subKey: p.APIClient.SubscriptionKey}
+			}
+			if p.ManagementKeys != nil {
+				res.mgmt = apiClient{clientID: p.ManagementKeys.ClientID}
+			}
+			st.partners["\x00"+p.PartnerID] = res
 		}
 	}
 	gen := func(v string, f func() string) string {
@@ -578,8 +599,16 @@ func (st *store) load(s Seed, r *rng, now time.Time) Seed {
 		rp := p
 		delete(st.partners, "\x00"+p.PartnerID)
 		rp.APIClient = resolveClient(p.APIClient)
+		mk := SeedManagementKeys{}
+		if p.ManagementKeys != nil {
+			mk = *p.ManagementKeys
+		}
+		mk.ClientID = gen(mk.ClientID, func() string { return st.genClientID(r) })
+		mk.ClientSecret = gen(mk.ClientSecret, r.secret)
+		rp.ManagementKeys = &mk
 		pt := &partner{id: p.PartnerID, name: p.Name, connected: map[string]bool{},
-			client: apiClient{rp.APIClient.ClientID, rp.APIClient.ClientSecret, rp.APIClient.SubscriptionKey}}
+			client: apiClient{rp.APIClient.ClientID, rp.APIClient.ClientSecret, rp.APIClient.SubscriptionKey},
+			mgmt:   apiClient{clientID: mk.ClientID, clientSecret: mk.ClientSecret}}
 		for _, msn := range p.ConnectedSalesUnits {
 			pt.connected[msn] = true
 		}

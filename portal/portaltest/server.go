@@ -1,6 +1,13 @@
 // Package portaltest is an in-memory simulator of the SDK's whole wire
 // contract (Access Token API, Management API and portal operations), for tests
 // and for running the SDK locally without Vipps.
+//
+// It serves the contract's five principals: a sales unit's own keys
+// (UnitCredentials), a portal user's API client (UserCredentials, AdminClient),
+// a partner's API client (PartnerCredentials) and the partner's management
+// keys (ManagementCredentials, ManagementClient), which get their tokens from
+// POST /miami/v1/token, send no subscription key and reach the Management API
+// only.
 package portaltest
 
 import (
@@ -35,7 +42,8 @@ type Server struct {
 	resolved       Seed
 	faults         []*faultEntry
 	faultsInjected int
-	log            []LoggedRequest
+	log            []LoggedRequest // a ring once full; logStart is the oldest
+	logStart       int
 	effects        map[string]int
 }
 
@@ -82,6 +90,12 @@ func newServer(opts ...Option) (*Server, error) {
 	}
 	if cfg.provisioningDelay < 0 || cfg.keysDelay < 0 || cfg.orderStep < 0 {
 		return nil, errors.New("delays must not be negative")
+	}
+	switch {
+	case cfg.logLimit < 0:
+		return nil, fmt.Errorf("request log limit %d: must be positive (0: the default, %d)", cfg.logLimit, DefaultRequestLogLimit)
+	case cfg.logLimit == 0:
+		cfg.logLimit = DefaultRequestLogLimit
 	}
 	seed := cfg.seed
 	if err := seed.validate(); err != nil {
@@ -246,11 +260,17 @@ func drop(w http.ResponseWriter) {
 
 // serve runs the checks in the contract's order; s.mu is held.
 func (s *Server) serve(rt *route, rq *request) *response {
-	if rt.op == "fetchAuthorizationTokenUsingPost" {
+	switch rt.op {
+	case "fetchAuthorizationTokenUsingPost":
 		return s.getAccessToken(rq)
+	case "fetchToken":
+		return s.fetchToken(rq)
 	}
-	if e := s.gateway(rq); e != nil {
-		return e
+	// A specialized token passes no gateway: a subscription key sent along is ignored.
+	if !s.specializedBearer(rq) {
+		if e := s.gateway(rq); e != nil {
+			return e
+		}
 	}
 	if e := s.authenticate(rq); e != nil {
 		return rq.fail(e)
@@ -357,6 +377,7 @@ func init() {
 		routes = append(routes, &route{method: method, segs: strings.Split(strings.Trim(pattern, "/"), "/"), op: op, h: h})
 	}
 	add("POST", "/accesstoken/get", "fetchAuthorizationTokenUsingPost", nil)
+	add("POST", "/miami/v1/token", "fetchToken", nil)
 	add("GET", "/management/v1/sales-units", "getAllSalesUnits", (*Server).listSalesUnits)
 	add("GET", "/management/v1/sales-units/{msn}", "getMsn", (*Server).getSalesUnit)
 	add("GET", "/management/v1/merchants/{scheme}/{id}", "getMerchantByBusinessIdentifier", (*Server).getMerchant)

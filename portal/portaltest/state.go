@@ -63,6 +63,7 @@ type GrantState struct {
 type PartnerState struct {
 	PartnerID, Name     string
 	APIClient           Credentials
+	ManagementKeys      ManagementCredentials
 	ConnectedSalesUnits []string
 	PricePackageIDs     []string
 }
@@ -118,7 +119,8 @@ func (s *Server) State() State {
 	sort.Slice(out.Users, func(i, j int) bool { return out.Users[i].UserID < out.Users[j].UserID })
 	for _, p := range st.partners {
 		ps := PartnerState{PartnerID: p.id, Name: p.name,
-			APIClient: Credentials{ClientID: p.client.clientID, ClientSecret: p.client.clientSecret, SubscriptionKey: p.client.subKey}}
+			APIClient:      Credentials{ClientID: p.client.clientID, ClientSecret: p.client.clientSecret, SubscriptionKey: p.client.subKey},
+			ManagementKeys: ManagementCredentials{ClientID: p.mgmt.clientID, ClientSecret: p.mgmt.clientSecret}}
 		for msn := range p.connected {
 			ps.ConnectedSalesUnits = append(ps.ConnectedSalesUnits, msn)
 		}

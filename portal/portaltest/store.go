@@ -130,6 +130,7 @@ type pricePackage struct {
 type partner struct {
 	id, name  string
 	client    apiClient
+	mgmt      apiClient // management keys (specialized flow): no subscription key
 	connected map[string]bool
 	packages  []pricePackage
 }
@@ -167,6 +168,7 @@ const (
 	kindUnit principalKind = iota + 1
 	kindUser
 	kindPartner
+	kindManagement // a partner's management keys; id is the partner id
 )
 
 type principal struct {
@@ -175,12 +177,17 @@ type principal struct {
 }
 
 func (p principal) String() string {
-	return [...]string{"", "unit:", "user:", "partner:"}[p.kind] + p.id
+	return [...]string{"", "unit:", "user:", "partner:", "management:"}[p.kind] + p.id
 }
 
+// partnerSide reports whether the principal acts for a partner (its API
+// client or its management keys): both reach the same Management resources.
+func (p principal) partnerSide() bool { return p.kind == kindPartner || p.kind == kindManagement }
+
 type token struct {
-	who       principal
-	expiresAt time.Time
+	who         principal
+	expiresAt   time.Time
+	specialized bool // from POST /miami/v1/token: needs no subscription key
 }
 
 // store is the whole simulated system.
@@ -255,6 +262,16 @@ func (st *store) principalFor(id, secret string) (principal, bool) {
 	return principal{}, false
 }
 
+// managementFor finds the partner whose management keys these are.
+func (st *store) managementFor(id, secret string) (principal, bool) {
+	for _, p := range st.partners {
+		if p.mgmt.clientID != "" && p.mgmt.clientID == id && p.mgmt.clientSecret == secret {
+			return principal{kindManagement, p.id}, true
+		}
+	}
+	return principal{}, false
+}
+
 // exists reports whether the principal is still there (a removed user is not).
 func (st *store) exists(p principal) bool {
 	switch p.kind {
@@ -262,7 +279,7 @@ func (st *store) exists(p principal) bool {
 		return st.units[p.msn()] != nil
 	case kindUser:
 		return st.users[p.id] != nil
-	case kindPartner:
+	case kindPartner, kindManagement:
 		return st.partners[p.id] != nil
 	}
 	return false
@@ -315,7 +332,7 @@ func (st *store) clientIDTaken(id string) bool {
 		}
 	}
 	for _, p := range st.partners {
-		if p.client.clientID == id {
+		if p.client.clientID == id || p.mgmt.clientID == id {
 			return true
 		}
 	}

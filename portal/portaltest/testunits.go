@@ -3,6 +3,7 @@ package portaltest
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -96,7 +97,7 @@ func (s *Server) createTestSalesUnit(rq *request) *response {
 	if !u.isAdmin() && !s.developerSomewhere(u) {
 		return rq.fail(newProblem(http.StatusForbidden, pForbidden, "creating a test sales unit needs DEVELOPER on a sales unit of the merchant"))
 	}
-	return s.idempotent(rq, func() *response {
+	resp := s.idempotent(rq, func() *response {
 		req := body
 		if req.Options == nil {
 			req.Options = &testOptions{}
@@ -113,6 +114,34 @@ func (s *Server) createTestSalesUnit(rq *request) *response {
 		resp.header.Set("Location", "/portal/v1/test-sales-units/creations/"+c.id)
 		return resp
 	})
+	if resp.status == http.StatusAccepted {
+		// A replay too: its estimate is of now, not of when it was stored.
+		id := strings.TrimPrefix(resp.header.Get("Location"), "/portal/v1/test-sales-units/creations/")
+		resp.header.Set("Retry-After", s.retryAfter(s.st.creations[id], rq.now))
+	}
+	return resp
+}
+
+// manualEstimate is the Retry-After of a creation that only CompleteCreation
+// or CompleteAll ends (WithManualProvisioning): no completion time is known,
+// so the server says the least the contract allows, 1 second: a client that
+// listens to it polls soon and never waits longer than needed once the test
+// completes the creation; the client's own bounds still apply.
+const manualEstimate = time.Second
+
+// retryAfter is a pending creation's estimate in delta-seconds: the time left
+// until it is due on the server clock, rounded up, at least 1. A creation no
+// longer pending (a replayed 202) gets the minimum.
+func (s *Server) retryAfter(c *creation, now time.Time) string {
+	left := manualEstimate
+	if c != nil && c.status == "PENDING" && !c.dueAt.IsZero() {
+		left = c.dueAt.Sub(now)
+	}
+	secs := int64((left + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return strconv.FormatInt(secs, 10)
 }
 
 func (s *Server) developerSomewhere(u *user) bool {
@@ -243,7 +272,11 @@ func (s *Server) getCreation(rq *request) *response {
 	if c == nil || c.merchant != u.merchant {
 		return rq.fail(notFound("creation"))
 	}
-	return portalOK(http.StatusOK, creationView(c))
+	resp := portalOK(http.StatusOK, creationView(c))
+	if c.status == "PENDING" {
+		resp.header.Set("Retry-After", s.retryAfter(c, rq.now))
+	}
+	return resp
 }
 
 // testUnitParam finds a test unit of the caller's merchant.

@@ -1,14 +1,27 @@
 package portaltest
 
 import (
+	"encoding/base64"
+	"mime"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// tokenLifetime is the contract's expires_in.
-const tokenLifetime = 3600 * time.Second
+// tokenLifetime is the contract's expires_in of a standard token;
+// managementTokenLifetime that of a specialized one (15 minutes).
+const (
+	tokenLifetime           = 3600 * time.Second
+	managementTokenLifetime = 900 * time.Second
+)
+
+// ctToken is the Content-Type of fetchToken's 200, as the contract gives it.
+const ctToken = "application/json;charset=UTF-8"
+
+var reBasic = regexp.MustCompile(`^Basic [A-Za-z0-9+/]+=*$`)
 
 type gatewayErrorJSON struct {
 	StatusCode int    `json:"statusCode"`
@@ -31,6 +44,15 @@ type accessTokenJSON struct {
 	NotBefore    string `json:"not_before"`
 	Resource     string `json:"resource"`
 	AccessToken  string `json:"access_token"`
+}
+
+// managementTokenJSON is the contract's ManagementToken; expires_in is the
+// number 900, as Vipps sends it.
+type managementTokenJSON struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+	Scope       string `json:"scope,omitempty"`
 }
 
 // gateway is the API gateway's subscription key check.
@@ -89,6 +111,17 @@ func (s *Server) getAccessToken(rq *request) *response {
 		return jsonResponse(http.StatusUnauthorized, ctPortal, oauthErrorJSON{Error: "invalid_client",
 			ErrorDescription: "The client_id or client_secret is not valid.", ErrorCodes: []int{7000215}})
 	}
+	tok := s.issueToken(who, rq.now.Add(tokenLifetime), false)
+	exp := rq.now.Add(tokenLifetime)
+	return jsonResponse(http.StatusOK, ctPortal, accessTokenJSON{
+		TokenType: "Bearer", ExpiresIn: strconv.Itoa(int(tokenLifetime / time.Second)), ExtExpiresIn: "0",
+		ExpiresOn: strconv.FormatInt(exp.Unix(), 10), NotBefore: strconv.FormatInt(rq.now.Unix(), 10),
+		Resource: "00000002-0000-0000-c000-000000000000", AccessToken: tok,
+	})
+}
+
+// issueToken stores a new unique token for who; s.mu is held.
+func (s *Server) issueToken(who principal, exp time.Time, specialized bool) string {
 	var tok string
 	for {
 		tok = s.rng.secret() + s.rng.secret()
@@ -96,12 +129,96 @@ func (s *Server) getAccessToken(rq *request) *response {
 			break
 		}
 	}
-	exp := rq.now.Add(tokenLifetime)
-	s.st.tokens[tok] = &token{who: who, expiresAt: exp}
+	s.st.tokens[tok] = &token{who: who, expiresAt: exp, specialized: specialized}
 	s.st.issuedTokens++
-	return jsonResponse(http.StatusOK, ctPortal, accessTokenJSON{
-		TokenType: "Bearer", ExpiresIn: strconv.Itoa(int(tokenLifetime / time.Second)), ExtExpiresIn: "0",
-		ExpiresOn: strconv.FormatInt(exp.Unix(), 10), NotBefore: strconv.FormatInt(rq.now.Unix(), 10),
-		Resource: "00000002-0000-0000-c000-000000000000", AccessToken: tok,
-	})
+	return tok
+}
+
+// specializedBearer reports whether the request carries a token issued by
+// POST /miami/v1/token (live or not): such requests pass no gateway, so a
+// subscription key is neither needed nor looked at, and an expired one is
+// then answered 401 invalid-token like any other.
+func (s *Server) specializedBearer(rq *request) bool {
+	scheme, tok, ok := strings.Cut(rq.r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	t := s.st.tokens[strings.TrimSpace(tok)]
+	return t != nil && t.specialized
+}
+
+// fetchToken serves POST /miami/v1/token (OAuth 2.0 client credentials) in
+// the contract's order: headers and body (400 invalid-request), then the
+// client credentials (401 OAuthError invalid_client, also for keys that are
+// not management keys). No subscription key is involved.
+func (s *Server) fetchToken(rq *request) *response {
+	h := rq.r.Header
+	if e := checkHeaders(h); e != nil {
+		return rq.fail(e)
+	}
+	id, secret, e := basicCredentials(h.Values("Authorization"))
+	if e != nil {
+		return rq.fail(e)
+	}
+	if e := rq.bodyLimit(); e != nil {
+		return rq.fail(e)
+	}
+	if e := clientCredentialsForm(h.Get("Content-Type"), rq.body); e != nil {
+		return rq.fail(e)
+	}
+	who, ok := s.st.managementFor(id, secret)
+	if !ok {
+		return jsonResponse(http.StatusUnauthorized, ctPortal, oauthErrorJSON{Error: "invalid_client",
+			ErrorDescription: "The client_id or client_secret is not valid management keys.", ErrorCodes: []int{7000215}})
+	}
+	tok := s.issueToken(who, rq.now.Add(managementTokenLifetime), true)
+	return jsonResponse(http.StatusOK, ctToken, managementTokenJSON{AccessToken: tok, TokenType: "Bearer",
+		ExpiresIn: int(managementTokenLifetime / time.Second)})
+}
+
+// basicCredentials decodes `Authorization: Basic base64(id:secret)`. The two
+// parts may be form-encoded, as RFC 6749 section 2.3.1 has clients do.
+func basicCredentials(vs []string) (id, secret string, e *apiError) {
+	bad := func(msg string) (string, string, *apiError) { return "", "", badRequest("Authorization", msg) }
+	if len(vs) == 0 {
+		return bad("Authorization: Basic with the client id and secret is required")
+	}
+	if len(vs) > 1 {
+		return bad("Authorization must be sent once")
+	}
+	if !reBasic.MatchString(vs[0]) {
+		return bad("Authorization must be Basic followed by base64(client_id:client_secret)")
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(vs[0], "Basic "))
+	if err != nil {
+		return bad("Authorization: the Basic credentials are not valid base64")
+	}
+	id, secret, ok := strings.Cut(string(raw), ":")
+	if !ok || id == "" || secret == "" {
+		return bad("Authorization: the Basic credentials must be client_id:client_secret, both non-empty")
+	}
+	if v, err := url.QueryUnescape(id); err == nil {
+		id = v
+	}
+	if v, err := url.QueryUnescape(secret); err == nil {
+		secret = v
+	}
+	return id, secret, nil
+}
+
+// clientCredentialsForm checks the body is the form grant_type=client_credentials
+// (other parameters, such as scope, are ignored as RFC 6749 has servers do).
+func clientCredentialsForm(contentType string, body []byte) *apiError {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return badRequest("Content-Type", "the body must be application/x-www-form-urlencoded")
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return badRequest("grant_type", "the body is not a valid form")
+	}
+	if g := form["grant_type"]; len(g) != 1 || g[0] != "client_credentials" {
+		return badRequest("grant_type", "the body must be the form grant_type=client_credentials")
+	}
+	return nil
 }
