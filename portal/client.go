@@ -66,6 +66,7 @@ type settings struct {
 	env      Environment
 	baseURL  string
 	hasCreds bool
+	source   keys.Source // WithKeySource
 }
 
 // WithCredentials sets the key set the client authenticates with.
@@ -118,6 +119,11 @@ func New(opts ...Option) (*Client, error) {
 	s := &settings{env: Production}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.source != nil {
+		if err := useSource(s); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkCredentials(s); err != nil {
 		return nil, err

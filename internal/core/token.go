@@ -183,8 +183,9 @@ type tokenKey struct {
 }
 
 type tokenEntry struct {
-	tok  *Token
-	call *tokenCall
+	tok    *Token
+	call   *tokenCall
+	handed bool // took a token handed over by a rotation (see Client.handedToken)
 }
 
 type tokenCall struct {
@@ -239,6 +240,13 @@ func (tc *tokenCache) get(ctx context.Context, creds Credentials, root string) (
 			tok := e.tok
 			tc.mu.Unlock()
 			return tok, nil
+		}
+		if t := tc.c.handedToken(creds, root); t != nil && e.call == nil && !e.handed {
+			// A rotation handed this token over: no request with a secret about to
+			// change. Taken once: after a 401 the cache fetches its own.
+			e.tok, e.handed = t, true
+			tc.mu.Unlock()
+			return t, nil
 		}
 		if e.call == nil {
 			call := &tokenCall{done: make(chan struct{})}

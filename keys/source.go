@@ -1,0 +1,231 @@
+package keys
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/vippsportal/sdk/internal/core"
+)
+
+// Source is a live key set: the set to use now and the subscription key in use.
+// A client built with portal.WithKeySource(src) asks it on every call, token
+// requests included, so a change needs no restart. NewLiveSource and
+// NewFileSource are the SDK's sources.
+type Source interface {
+	// Keys returns the set to use now, the subscription key in use, and done,
+	// which the caller runs once the request carrying them has its answer: a
+	// source counts requests in flight per subscription key with it, so a
+	// rotation can wait for the old key's requests to finish.
+	Keys() (set Set, inUse Name, done func())
+	// Reload reads the keys again at once. A client calls it once when Vipps
+	// refuses the keys in use (401 invalid_client, or the gateway's 401), then
+	// retries if they changed.
+	Reload(ctx context.Context)
+}
+
+// AccessToken is a token Rotate obtained with a set just before it replaced
+// the set's client secret, handed to a LiveSource so that a client holding no
+// token does not ask for one with a secret about to change. It prints redacted.
+type AccessToken struct {
+	Value     Secret
+	Received  time.Time // our clock when it arrived
+	ExpiresIn time.Duration
+	TokenURL  string // the token endpoint that issued it: it is used for no other
+	clientID  string
+	secret    Secret
+}
+
+// DefaultMaxDrain bounds how long LiveSource.Store and Rotate wait for the
+// requests that still carry a replaced subscription key.
+const DefaultMaxDrain = time.Minute
+
+// LiveSource is an in-memory Source, safe for concurrent use. Store replaces its
+// set (RotateOptions.Store, or RotateOptions.Live); it counts the requests in
+// flight per subscription key, so that a switch waits for the old key's
+// requests to finish. Printing it shows no secret.
+type LiveSource struct {
+	mu       sync.Mutex
+	set      Set
+	inUse    Name
+	version  uint64
+	inFlight map[Name]int
+	idle     map[Name]chan struct{} // closed when inFlight of the key drops to 0
+	token    *AccessToken
+}
+
+var _ Source = (*LiveSource)(nil)
+
+// NewLiveSource returns a source holding set, whose subscription key inUse is
+// the one the integration uses.
+func NewLiveSource(set Set, inUse Name) *LiveSource {
+	return &LiveSource{set: set, inUse: inUse, inFlight: map[Name]int{}, idle: map[Name]chan struct{}{}}
+}
+
+// Keys returns the current set and key in use, counting one request in flight on it until done runs.
+func (l *LiveSource) Keys() (Set, Name, func()) {
+	l.mu.Lock()
+	set, n := l.set, l.inUse
+	l.inFlight[n]++
+	l.mu.Unlock()
+	var once sync.Once
+	return set, n, func() { once.Do(func() { l.release(n) }) }
+}
+
+func (l *LiveSource) release(n Name) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inFlight[n]--
+	if l.inFlight[n] == 0 {
+		if ch := l.idle[n]; ch != nil {
+			close(ch)
+			delete(l.idle, n)
+		}
+	}
+}
+
+// Reload does nothing: a LiveSource is always current.
+func (l *LiveSource) Reload(context.Context) {}
+
+// Current returns the set and the subscription key in use, without counting a request.
+func (l *LiveSource) Current() (Set, Name) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.set, l.inUse
+}
+
+// Version counts the sets stored (0 for the one NewLiveSource was given).
+func (l *LiveSource) Version() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.version
+}
+
+// InFlight is the number of requests in flight that carry subscription key n.
+func (l *LiveSource) InFlight(n Name) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.inFlight[n]
+}
+
+// Store makes set, with subscription key inUse, the keys of every call from
+// now on. When the key in use changes, it then waits until no request carrying
+// the old one is in flight (at most DefaultMaxDrain, and until ctx ends), so
+// that when it returns the old key may be regenerated; past the bound it
+// returns an error (the new set is in use all the same).
+func (l *LiveSource) Store(ctx context.Context, set Set, inUse Name) error {
+	old, err := l.put(set, inUse)
+	if err != nil {
+		return err
+	}
+	if old == "" {
+		return nil
+	}
+	_, err = l.Drain(ctx, old, DefaultMaxDrain)
+	return err
+}
+
+// put swaps the set in and returns the key that went out of use ("" when none).
+func (l *LiveSource) put(set Set, inUse Name) (Name, error) {
+	if err := checkSet("set", &set); err != nil {
+		return "", err
+	}
+	if !inUse.IsSubscriptionKey() {
+		return "", core.Invalid("inUse", "must be subscriptionKeyPrimary or subscriptionKeySecondary, got %q", string(inUse))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var old Name
+	if l.inUse != inUse || l.set.SubscriptionKey(l.inUse) != set.SubscriptionKey(inUse) {
+		old = l.inUse
+	}
+	l.set, l.inUse = set, inUse
+	l.version++
+	return old, nil
+}
+
+// DrainError is a wait for the requests carrying a subscription key that ran
+// out of time: the key may still be in use and must not be regenerated yet.
+type DrainError struct {
+	Key      Name
+	InFlight int
+	Waited   time.Duration
+	Err      error // context.DeadlineExceeded or the context's error
+}
+
+func (e *DrainError) Error() string {
+	return fmt.Sprintf("keys: %d requests still carry %s after %s: %v", e.InFlight, e.Key, e.Waited.Round(time.Millisecond), e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *DrainError) Unwrap() error { return e.Err }
+
+// Drain waits until no request carrying subscription key n is in flight, or
+// max has passed (0: DefaultMaxDrain), or ctx ends, and returns how long it
+// waited. Requests that start meanwhile with n (n is still in use) are waited
+// for too.
+func (l *LiveSource) Drain(ctx context.Context, n Name, max time.Duration) (time.Duration, error) {
+	if max <= 0 {
+		max = DefaultMaxDrain
+	}
+	start := time.Now()
+	var timer <-chan time.Time
+	for {
+		l.mu.Lock()
+		if l.inFlight[n] == 0 {
+			l.mu.Unlock()
+			return time.Since(start), nil
+		}
+		ch := l.idle[n]
+		if ch == nil {
+			ch = make(chan struct{})
+			l.idle[n] = ch
+		}
+		l.mu.Unlock()
+		if timer == nil {
+			t := time.NewTimer(max)
+			defer t.Stop()
+			timer = t.C
+		}
+		var cause error
+		select {
+		case <-ch:
+			continue
+		case <-timer:
+			cause = context.DeadlineExceeded
+		case <-ctx.Done():
+			cause = ctx.Err()
+		}
+		return time.Since(start), &DrainError{Key: n, InFlight: l.InFlight(n), Waited: time.Since(start), Err: cause}
+	}
+}
+
+// handOff keeps tok, obtained with set, for the clients reading this source.
+func (l *LiveSource) handOff(set Set, tok AccessToken) {
+	tok.clientID, tok.secret = set.ClientID, set.ClientSecret
+	l.mu.Lock()
+	l.token = &tok
+	l.mu.Unlock()
+}
+
+// HandedToken returns the token a rotation handed over for this client id and
+// secret at tokenURL, if any (portal.WithKeySource reads it).
+func (l *LiveSource) HandedToken(clientID string, clientSecret Secret, tokenURL string) (AccessToken, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.token
+	if t == nil || t.clientID != clientID || t.secret != clientSecret || t.TokenURL != tokenURL {
+		return AccessToken{}, false
+	}
+	return *t, true
+}
+
+// String names the sales unit and the key in use, never a value.
+func (l *LiveSource) String() string {
+	set, n := l.Current()
+	return fmt.Sprintf("keys.LiveSource{msn: %s, environment: %s, inUse: %s}", set.MSN, set.Environment, n)
+}
+
+// GoString is String (the %#v verb).
+func (l *LiveSource) GoString() string { return l.String() }
