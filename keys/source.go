@@ -51,7 +51,9 @@ type LiveSource struct {
 	inUse    Name
 	version  uint64
 	inFlight map[Name]int
-	idle     map[Name]chan struct{} // closed when inFlight of the key drops to 0
+	epoch    uint64         // moves on at every hand-over of a token
+	byEpoch  map[uint64]int // requests in flight per epoch
+	wake     chan struct{}  // closed (and dropped) when a request ends, while someone waits
 	token    *AccessToken
 }
 
@@ -60,28 +62,32 @@ var _ Source = (*LiveSource)(nil)
 // NewLiveSource returns a source holding set, whose subscription key inUse is
 // the one the integration uses.
 func NewLiveSource(set Set, inUse Name) *LiveSource {
-	return &LiveSource{set: set, inUse: inUse, inFlight: map[Name]int{}, idle: map[Name]chan struct{}{}}
+	return &LiveSource{set: set, inUse: inUse, inFlight: map[Name]int{}, byEpoch: map[uint64]int{}}
 }
 
 // Keys returns the current set and key in use, counting one request in flight on it until done runs.
 func (l *LiveSource) Keys() (Set, Name, func()) {
 	l.mu.Lock()
-	set, n := l.set, l.inUse
+	set, n, e := l.set, l.inUse, l.epoch
 	l.inFlight[n]++
+	l.byEpoch[e]++
 	l.mu.Unlock()
 	var once sync.Once
-	return set, n, func() { once.Do(func() { l.release(n) }) }
+	return set, n, func() { once.Do(func() { l.release(n, e) }) }
 }
 
-func (l *LiveSource) release(n Name) {
+func (l *LiveSource) release(n Name, e uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.inFlight[n]--
-	if l.inFlight[n] == 0 {
-		if ch := l.idle[n]; ch != nil {
-			close(ch)
-			delete(l.idle, n)
-		}
+	if l.inFlight[n]--; l.inFlight[n] == 0 {
+		delete(l.inFlight, n)
+	}
+	if l.byEpoch[e]--; l.byEpoch[e] == 0 {
+		delete(l.byEpoch, e)
+	}
+	if l.wake != nil {
+		close(l.wake)
+		l.wake = nil
 	}
 }
 
@@ -163,50 +169,64 @@ func (e *DrainError) Unwrap() error { return e.Err }
 
 // Drain waits until no request carrying subscription key n is in flight, or
 // max has passed (0: DefaultMaxDrain), or ctx ends, and returns how long it
-// waited. Requests that start meanwhile with n (n is still in use) are waited
+// waited. Requests that start meanwhile with n (while n is in use) are waited
 // for too.
 func (l *LiveSource) Drain(ctx context.Context, n Name, max time.Duration) (time.Duration, error) {
+	return l.wait(ctx, n, max, func() int { return l.inFlight[n] })
+}
+
+// wait waits until count (called with l.mu held) is 0.
+func (l *LiveSource) wait(ctx context.Context, n Name, max time.Duration, count func() int) (time.Duration, error) {
 	if max <= 0 {
 		max = DefaultMaxDrain
 	}
 	start := time.Now()
-	var timer <-chan time.Time
+	timer := time.NewTimer(max)
+	defer timer.Stop()
 	for {
 		l.mu.Lock()
-		if l.inFlight[n] == 0 {
+		left := count()
+		if left == 0 {
 			l.mu.Unlock()
 			return time.Since(start), nil
 		}
-		ch := l.idle[n]
-		if ch == nil {
-			ch = make(chan struct{})
-			l.idle[n] = ch
+		if l.wake == nil {
+			l.wake = make(chan struct{})
 		}
+		ch := l.wake
 		l.mu.Unlock()
-		if timer == nil {
-			t := time.NewTimer(max)
-			defer t.Stop()
-			timer = t.C
-		}
 		var cause error
 		select {
 		case <-ch:
 			continue
-		case <-timer:
+		case <-timer.C:
 			cause = context.DeadlineExceeded
 		case <-ctx.Done():
 			cause = ctx.Err()
 		}
-		return time.Since(start), &DrainError{Key: n, InFlight: l.InFlight(n), Waited: time.Since(start), Err: cause}
+		return time.Since(start), &DrainError{Key: n, InFlight: left, Waited: time.Since(start), Err: cause}
 	}
 }
 
-// handOff keeps tok, obtained with set, for the clients reading this source.
-func (l *LiveSource) handOff(set Set, tok AccessToken) {
+// handOff keeps tok, obtained with set, for the clients reading this source,
+// then waits (as Drain) until every request that began before it has its
+// answer: none of them can still be asking for a token with the old secret.
+func (l *LiveSource) handOff(ctx context.Context, set Set, tok AccessToken, max time.Duration) (time.Duration, error) {
 	tok.clientID, tok.secret = set.ClientID, set.ClientSecret
 	l.mu.Lock()
 	l.token = &tok
+	l.epoch++
+	e := l.epoch
 	l.mu.Unlock()
+	return l.wait(ctx, ClientSecret, max, func() int {
+		n := 0
+		for k, c := range l.byEpoch {
+			if k < e {
+				n += c
+			}
+		}
+		return n
+	})
 }
 
 // HandedToken returns the token a rotation handed over for this client id and
