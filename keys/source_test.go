@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -135,4 +137,119 @@ func TestLiveSourcePrintsNoSecret(t *testing.T) {
 		}
 	}
 	assert.Contains(t, live.String(), "123456")
+}
+
+// outsideTransport serves requests in memory from h on a goroutine started
+// outside any synctest bubble (so the simulator's own state never joins one),
+// one request at a time: a client in a bubble then opens no socket.
+type outsideTransport struct {
+	mu  sync.Mutex
+	in  chan *http.Request
+	out chan *http.Response
+}
+
+func newOutsideTransport(t *testing.T, h http.Handler) *outsideTransport {
+	ot := &outsideTransport{in: make(chan *http.Request), out: make(chan *http.Response)}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for r := range ot.in {
+			rec := httptest.NewRecorder()
+			if r.Body == nil {
+				r.Body = http.NoBody // a server's request always has one
+			}
+			h.ServeHTTP(rec, r)
+			_ = r.Body.Close()
+			ot.out <- rec.Result()
+		}
+	}()
+	t.Cleanup(func() { close(ot.in); <-stopped })
+	return ot
+}
+
+func (ot *outsideTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	ot.mu.Lock()
+	defer ot.mu.Unlock()
+	ot.in <- r
+	return <-ot.out, nil
+}
+
+func TestRotateWithLiveSourceWaitsForTheOldKeysRequests(t *testing.T) {
+	s := newSim(t)
+	inMemory := portal.WithHTTPClient(&http.Client{Transport: newOutsideTransport(t, s.Handler())})
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		admin := s.AdminClient(fastRetry, inMemory)
+		before := simSet(t, s, portaltest.ProductionMSN)
+		live := keys.NewLiveSource(before, keys.SubscriptionKeyPrimary)
+		_, held, done := live.Keys() // a request carrying the primary, still waiting for its answer
+		require.Equal(t, keys.SubscriptionKeyPrimary, held)
+
+		var regeneratedWhileInFlight []keys.Name
+		regen := admin.Keys.Regenerator()
+		type result struct {
+			rep *keys.RotationReport
+			err error
+		}
+		res := make(chan result, 1)
+		go func() {
+			rep, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+				SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &before, Live: live,
+				Regenerator: keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
+					if live.InFlight(r.Name) > 0 {
+						regeneratedWhileInFlight = append(regeneratedWhileInFlight, r.Name)
+					}
+					return regen.Regenerate(ctx, r)
+				}),
+			})
+			res <- result{rep, err}
+		}()
+		synctest.Wait()
+		// Rotate switched to the secondary and now waits: the primary is untouched.
+		_, n := live.Current()
+		assert.Equal(t, keys.SubscriptionKeySecondary, n)
+		assert.Equal(t, 1, s.Effects("regenerateKey"), "only the key not in use was replaced")
+		assert.Len(t, res, 0, "Rotate waits for the request carrying the primary")
+
+		time.Sleep(3 * time.Second) // fake clock: the request takes 3s to be answered
+		done()
+		r := <-res
+		require.NoError(t, r.err)
+		assert.Equal(t, 2, s.Effects("regenerateKey"))
+		assert.Empty(t, regeneratedWhileInFlight)
+		drains := r.rep.Drains()
+		require.Len(t, drains, 1)
+		assert.Equal(t, keys.SubscriptionKeyPrimary, drains[0].Key)
+		assert.Equal(t, 3*time.Second, drains[0].Took, "the report says how long the drain took")
+	})
+}
+
+func TestRotateHandsTheLiveSourceItsToken(t *testing.T) {
+	s := newSim(t)
+	ctx := context.Background()
+	admin := s.AdminClient(fastRetry)
+	before := simSet(t, s, portaltest.ProductionMSN)
+	live := keys.NewLiveSource(before, keys.SubscriptionKeyPrimary)
+	regen := admin.Keys.Regenerator()
+	var inWindow error
+	_, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+		ClientSecret: true, Current: &before, Live: live,
+		Regenerator: keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
+			set, err := regen.Regenerate(ctx, r)
+			// The secret has changed and the source still holds the old set: a
+			// client that holds no token yet must not ask for one with it.
+			fresh := liveClient(t, s, live)
+			_, inWindow = fresh.SalesUnits.Get(ctx, portaltest.ProductionMSN)
+			return set, err
+		}),
+	})
+	require.NoError(t, err)
+	require.NoError(t, inWindow, "a new client used the token Rotate handed over")
+	set, _ := live.Current()
+	assert.NotEqual(t, before.ClientSecret, set.ClientSecret)
+
+	// The handed token is bound to the old secret: a client on the new one fetches its own.
+	fresh := liveClient(t, s, live)
+	_, err = fresh.SalesUnits.Get(ctx, portaltest.ProductionMSN)
+	require.NoError(t, err)
 }
