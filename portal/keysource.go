@@ -36,6 +36,10 @@ func WithMSN(ctx context.Context, msn string) context.Context { return core.With
 // with a *ValidationError before anything is sent: credentials go nowhere else.
 func (c *Client) HTTPClient() *http.Client { return c.core.HTTPClient() }
 
+// BaseURL is the root (scheme, host, port) the client calls and the only one
+// HTTPClient sends credentials to: the environment's host or WithBaseURL's.
+func (c *Client) BaseURL() string { return c.core.BaseURL() }
+
 // sourceAdapter turns a keys.Source into the core's key source.
 type sourceAdapter struct {
 	src    keys.Source

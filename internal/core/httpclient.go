@@ -12,6 +12,9 @@ import (
 // the credentials somewhere they were not configured for.
 var errRedirect = errors.New("vipps: redirect refused (the SDK's HTTP client follows none)")
 
+// BaseURL is the root of the Access Token and Management APIs, without a trailing slash.
+func (c *Client) BaseURL() string { return c.base }
+
 // HTTPClient is an *http.Client for the caller's own calls to other Vipps APIs
 // on the client's base URL. See portal.Client.HTTPClient.
 func (c *Client) HTTPClient() *http.Client {
