@@ -175,3 +175,9 @@ func (f *FileSource) String() string {
 
 // GoString is String (the %#v verb).
 func (f *FileSource) GoString() string { return f.String() }
+
+// MarshalJSON shows the file, the sales unit and the key in use, never a value.
+func (f *FileSource) MarshalJSON() ([]byte, error) {
+	set, n := f.live.Current()
+	return json.Marshal(sourceJSON{Path: f.path, MSN: set.MSN, Environment: set.Environment, InUse: n, Version: f.live.Version()})
+}

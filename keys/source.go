@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -249,3 +250,20 @@ func (l *LiveSource) String() string {
 
 // GoString is String (the %#v verb).
 func (l *LiveSource) GoString() string { return l.String() }
+
+// sourceJSON is what JSON shows of a source: names, never values.
+type sourceJSON struct {
+	Path        string `json:"path,omitempty"`
+	MSN         string `json:"msn"`
+	Environment string `json:"environment"`
+	InUse       Name   `json:"inUse"`
+	Version     uint64 `json:"version"`
+}
+
+// MarshalJSON shows the sales unit, the key in use and the version, never a value.
+func (l *LiveSource) MarshalJSON() ([]byte, error) {
+	l.mu.Lock()
+	j := sourceJSON{MSN: l.set.MSN, Environment: l.set.Environment, InUse: l.inUse, Version: l.version}
+	l.mu.Unlock()
+	return json.Marshal(j)
+}

@@ -137,6 +137,7 @@ func TestLiveSourcePrintsNoSecret(t *testing.T) {
 		}
 	}
 	assert.Contains(t, live.String(), "123456")
+	assert.JSONEq(t, `{"msn":"123456","environment":"production","inUse":"subscriptionKeyPrimary","version":0}`, string(b))
 }
 
 // outsideTransport serves requests in memory from h on a goroutine started
