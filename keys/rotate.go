@@ -220,11 +220,19 @@ func UnsavedSet(err error) (Set, bool) {
 // /portal/v1/sales-units/{msn}/keys/regenerate).
 //
 // Subscription keys are interchangeable, so: replace the one not in use,
-// verify, Store (and Switch) with the fresh one in use, replace the other,
-// verify, Store. The client secret is one: get a fresh token with the current
-// set (it proves the set and the integration keeps working on its token),
+// verify, Store (and Switch) with the fresh one in use, drain (wait until no
+// request carries the old key), replace the other, verify, Store. The client
+// secret is one: get a fresh token with the current set (it proves the set and
+// the integration keeps working on its token), hand it to the integration
+// (Live) or give a client Store swapped in time to get its own (Drain),
 // replace the secret, verify the new set, Store, Switch. With both, the
 // subscription keys go first. Every set is verified before it is stored.
+//
+// Zero failed calls: give the integration's client portal.WithKeySource(live)
+// and Rotate RotateOptions.Live: live. Rotate then knows the requests in
+// flight per key and waits exactly as long as they take (drain steps in the
+// report say how long). Without a live source, Rotate waits Drain, a bound it
+// cannot check.
 //
 // The report is returned even on error, with the steps done. An error after a
 // key changed carries the newest set (see StoreError, RotationError and
