@@ -20,7 +20,7 @@ const liveWorkers = 8
 // client follows the key file, calling the Management API as the sales unit
 // through the SDK's services and, as payment code would, through HTTPClient.
 type integration struct {
-	cancel        context.CancelFunc
+	stopped       atomic.Bool // checked between calls: every call started is finished, none is cut
 	wg            sync.WaitGroup
 	calls, failed atomic.Int64
 }
@@ -39,13 +39,12 @@ func startIntegration(ctx context.Context, e *env, cfg config) (*integration, er
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	in := &integration{cancel: cancel}
+	in := &integration{}
 	url := c.BaseURL() + "/management/v1/sales-units/" + cfg.msn
 	hc := c.HTTPClient()
 	for w := range liveWorkers {
 		in.wg.Go(func() {
-			for i := 0; ctx.Err() == nil; i++ {
+			for i := 0; !in.stopped.Load() && ctx.Err() == nil; i++ {
 				in.call(ctx, c, hc, cfg.msn, url, (w+i)%2 == 0)
 			}
 		})
@@ -71,7 +70,7 @@ func (in *integration) call(ctx context.Context, c *portal.Client, hc *http.Clie
 		}
 	}
 	if ctx.Err() != nil {
-		return // stopped: this call does not count
+		return // interrupted: this call does not count
 	}
 	in.calls.Add(1)
 	if err != nil {
@@ -81,7 +80,7 @@ func (in *integration) call(ctx context.Context, c *portal.Client, hc *http.Clie
 
 // stop ends the workers and returns the calls they made and how many failed.
 func (in *integration) stop() (calls, failed int64) {
-	in.cancel()
+	in.stopped.Store(true)
 	in.wg.Wait()
 	return in.calls.Load(), in.failed.Load()
 }
