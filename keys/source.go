@@ -143,8 +143,10 @@ func (l *LiveSource) put(set Set, inUse Name) (Name, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// Only a change of the key in use leaves requests behind worth waiting for:
+	// a key in use whose value changed elsewhere is already refused.
 	var old Name
-	if l.inUse != inUse || l.set.SubscriptionKey(l.inUse) != set.SubscriptionKey(inUse) {
+	if l.inUse != inUse {
 		old = l.inUse
 	}
 	l.set, l.inUse = set, inUse
