@@ -179,6 +179,10 @@ func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) 
 		Store:            store.Save, // the integration reads the file: storing is the switch
 		Drain:            drain,
 		OnStep: func(st keys.RotationStep) {
+			if st.Action == keys.ActionDrain {
+				fmt.Fprintf(stdout, "%s  %s (waited %s)\n", st.At.Format(time.TimeOnly), st, st.Took.Round(time.Millisecond))
+				return
+			}
 			fmt.Fprintf(stdout, "%s  %s\n", st.At.Format(time.TimeOnly), st)
 		},
 	}

@@ -202,8 +202,8 @@ func TestRunLiveKeepsTheFileAnIntegrationFollows(t *testing.T) {
 	require.NoError(t, err)
 	assert.Positive(t, calls)
 	assert.Zero(t, failed)
-	assert.Contains(t, text, "drain subscriptionKeyPrimary")
-	assert.Contains(t, text, "drain clientSecret")
+	assert.Contains(t, text, "drain subscriptionKeyPrimary (waited 2")
+	assert.Contains(t, text, "drain clientSecret (waited 2")
 
 	// The file is the one a keys.FileSource follows: it holds the final set.
 	want, inUse, err := (&fileStore{path: path}).Load()
