@@ -1,7 +1,9 @@
 // Command rotate-keys is a merchant backend rotating the API keys of its sales
-// unit without downtime. Its integration reads the keys from a JSON file; the
-// rotation replaces that file atomically (mode 0600) after every verified
-// change, so storing is the switch.
+// unit without downtime. Its integration reads the keys from a JSON file
+// (keys.KeyFile, which keys.NewFileSource follows); the rotation replaces that
+// file atomically (mode 0600) after every verified change, so storing is the
+// switch, and waits -drain before it regenerates a key the integration used, so
+// every reader has switched and its calls with the old key are answered.
 //
 //	go run ./examples/rotate-keys                       # subscription keys, on the simulator
 //	go run ./examples/rotate-keys -client-secret        # the client secret too
