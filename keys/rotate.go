@@ -23,12 +23,14 @@ type RotateOptions struct {
 
 	// InUse is the subscription key the integration uses now:
 	// SubscriptionKeyPrimary or SubscriptionKeySecondary. Required with
-	// SubscriptionKeys (the key NOT in use is replaced first); with only
-	// ClientSecret, "" means SubscriptionKeyPrimary.
+	// SubscriptionKeys (the key NOT in use is replaced first) unless Live is
+	// given ("" then means Live's); with only ClientSecret, "" means
+	// SubscriptionKeyPrimary.
 	InUse Name
 
-	// Current is the set the integration holds now. nil means: read it with
-	// Get (a portal operation). With a ManualRegenerator pass the keys you hold.
+	// Current is the set the integration holds now. nil means: Live's set when
+	// Live is given, else read it with Get (a portal operation). With a
+	// ManualRegenerator pass the keys you hold.
 	Current *Set
 
 	// Store persists a new set together with the subscription key the
@@ -261,6 +263,22 @@ func checkRotateOptions(msn string, o *RotateOptions) (Name, error) {
 	}
 	if o.Store == nil && o.Live == nil {
 		return "", core.Invalid("RotateOptions.Store", "is required (or Live): every new key set must be saved")
+	}
+	if o.Live != nil {
+		// The live source holds what the integration uses: it is the current
+		// set and key in use unless they are given, and must agree when they are.
+		set, n := o.Live.Current()
+		switch {
+		case set.MSN != msn:
+			return "", core.Invalid("RotateOptions.Live", "holds the keys of sales unit %q, but the sales unit rotated is %q", set.MSN, msn)
+		case o.InUse == "":
+			o.InUse = n
+		case o.InUse != n:
+			return "", core.Invalid("RotateOptions.InUse", "is %s, but the live source's key in use is %s", o.InUse, n)
+		}
+		if o.Current == nil {
+			o.Current = &set
+		}
 	}
 	inUse := o.InUse
 	if inUse == "" && !o.SubscriptionKeys {

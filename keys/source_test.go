@@ -254,3 +254,27 @@ func TestRotateHandsTheLiveSourceItsToken(t *testing.T) {
 	_, err = fresh.SalesUnits.Get(ctx, portaltest.ProductionMSN)
 	require.NoError(t, err)
 }
+
+func TestRotateWithOnlyALiveSource(t *testing.T) {
+	s := newSim(t)
+	ctx := context.Background()
+	admin := s.AdminClient(fastRetry)
+	before := simSet(t, s, portaltest.ProductionMSN)
+	live := keys.NewLiveSource(before, keys.SubscriptionKeySecondary)
+
+	// The live source must hold the unit's keys, with the key in use it says.
+	_, err := admin.Keys.Rotate(ctx, "654321", keys.RotateOptions{SubscriptionKeys: true, Live: live})
+	requireInvalid(t, err, "RotateOptions.Live")
+	_, err = admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{SubscriptionKeys: true, Live: live, InUse: keys.SubscriptionKeyPrimary})
+	requireInvalid(t, err, "RotateOptions.InUse")
+	assert.Zero(t, s.Effects("regenerateKey"))
+
+	// Its set and key in use are the starting point: no getKeys, the primary goes first.
+	rep, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{SubscriptionKeys: true, Live: live})
+	require.NoError(t, err)
+	assert.Empty(t, s.RequestsOf("getKeys"))
+	assert.Equal(t, []keys.Name{keys.SubscriptionKeyPrimary, keys.SubscriptionKeySecondary}, rep.Rotated)
+	set, n := live.Current()
+	assert.Equal(t, simSet(t, s, portaltest.ProductionMSN), set)
+	assert.Equal(t, keys.SubscriptionKeyPrimary, n)
+}
