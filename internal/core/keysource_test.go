@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -150,4 +151,45 @@ func TestKeySourceHandedTokenIsUsedOnce(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []string{"Bearer handed-token-value", "Bearer handed-token-value", "Bearer " + testAccessToken + "-1"}, bearers)
+}
+
+// BenchmarkKeySourceGet is one GET through Do (token cached) with the fixed
+// credentials and with a key source read on every call, on the same server.
+func BenchmarkKeySourceGet(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/accesstoken/get" {
+			_, _ = io.WriteString(w, tokenJSON(testAccessToken, 3600))
+			return
+		}
+		_, _ = io.WriteString(w, benchBody)
+	}))
+	defer srv.Close()
+	// "source-changed" holds a set other than the client's first one, as after a rotation.
+	for _, mode := range []string{"fixed", "source", "source-changed"} {
+		b.Run(mode, func(b *testing.B) {
+			hc := core.DefaultHTTPClient()
+			defer hc.CloseIdleConnections()
+			c := newClient(b, srv.URL, hc, func(cfg *core.Config) {
+				switch mode {
+				case "source":
+					cfg.KeySource = &fakeSource{creds: testCreds()}
+				case "source-changed":
+					next := testCreds()
+					next.SubscriptionKey = newSubKey
+					cfg.KeySource = &fakeSource{creds: next}
+				}
+			})
+			var out benchThing
+			if _, err := c.Do(b.Context(), getReq(), &out); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.Do(b.Context(), getReq(), &out); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
