@@ -49,6 +49,13 @@ type RotateOptions struct {
 	// pattern without a live source).
 	Live *LiveSource
 
+	// HandOff, without Live, receives the token Rotate obtained with set (the
+	// set in force) just before it replaces the client secret: give it to the
+	// client that uses set (portal.Client.UseToken), so that it holds a token
+	// while the secret changes even if it has made no call yet. Live gets the
+	// token without this. An error stops the rotation before the secret changes.
+	HandOff func(ctx context.Context, set Set, tok AccessToken) error
+
 	// Drain, without Live, is how long Rotate waits after the integration
 	// switched away from a subscription key before it regenerates that key,
 	// and after the last Store before it replaces the client secret: the
@@ -233,8 +240,9 @@ func UnsavedSet(err error) (Set, bool) {
 // Zero failed calls: give the integration's client portal.WithKeySource(live)
 // and Rotate RotateOptions.Live: live. Rotate then knows the requests in
 // flight per key and waits exactly as long as they take (drain steps in the
-// report say how long). Without a live source, Rotate waits Drain, a bound it
-// cannot check.
+// report say how long). Without a live source (a Store that swaps in a client
+// built from the new set), Rotate waits Drain, a bound it cannot check, and
+// hands its token to HandOff (portal.Client.UseToken).
 //
 // The report is returned even on error, with the steps done. An error after a
 // key changed carries the newest set (see StoreError, RotationError and
@@ -377,7 +385,7 @@ func (r *rotation) run(ctx context.Context, inUse Name) error {
 		}
 		// The integration must hold a token before the secret changes: hand it
 		// this one (live source), or give a client Store swapped in time to get its own.
-		if r.o.Live != nil || r.stored {
+		if r.o.Live != nil || r.o.HandOff != nil || r.stored {
 			if err := r.handOff(ctx, cur, tok); err != nil {
 				return err
 			}
@@ -401,7 +409,8 @@ func (r *rotation) token(ctx context.Context, set Set, inUse Name) (AccessToken,
 		return AccessToken{}, &RotationError{MSN: r.msn, Action: ActionToken, Key: inUse, Err: &KeyError{MSN: r.msn, Name: inUse, Err: err}}
 	}
 	r.step(ActionToken, inUse, time.Time{})
-	tok := AccessToken{Value: t.AccessToken, Received: t.Received, ExpiresIn: t.ExpiresIn, TokenURL: url}
+	tok := AccessToken{Value: t.AccessToken, Received: t.Received, ExpiresIn: t.ExpiresIn, TokenURL: url,
+		issuedTo: fingerprint(set.ClientID, set.ClientSecret)}
 	if r.first.Value.IsZero() {
 		r.first = tok
 	}
@@ -428,12 +437,17 @@ func (r *rotation) drain(ctx context.Context, n Name) error {
 // source it waits RotateOptions.Drain.
 func (r *rotation) handOff(ctx context.Context, set Set, tok AccessToken) error {
 	if r.o.Live != nil {
-		took, err := r.o.Live.handOff(ctx, set, tok, r.o.Drain)
+		took, err := r.o.Live.handOff(ctx, tok, r.o.Drain)
 		if err != nil {
 			return &RotationError{MSN: r.msn, Action: ActionDrain, Key: ClientSecret, Err: err}
 		}
 		r.stepTook(ActionDrain, ClientSecret, time.Time{}, took)
 		return nil
+	}
+	if r.o.HandOff != nil {
+		if err := r.o.HandOff(ctx, set, tok); err != nil {
+			return &RotationError{MSN: r.msn, Action: ActionToken, Key: ClientSecret, Err: err}
+		}
 	}
 	return r.wait(ctx, ClientSecret)
 }

@@ -133,7 +133,8 @@ func TestRotateUnderLoadLosesNoCall(t *testing.T) {
 				opts.Live = live
 			} else {
 				// The pattern without a live source: Store swaps in a client built
-				// from the new set; Rotate drains for a bounded time.
+				// from the new set, HandOff gives it Rotate's token before the
+				// secret changes, and Rotate drains for a bounded time.
 				var cur atomic.Pointer[portal.Client]
 				cur.Store(simClient(t, s, credsOf(before, keys.SubscriptionKeyPrimary)))
 				client = cur.Load
@@ -144,6 +145,7 @@ func TestRotateUnderLoadLosesNoCall(t *testing.T) {
 					}
 					return err
 				}
+				opts.HandOff = func(_ context.Context, _ keys.Set, tok keys.AccessToken) error { return cur.Load().UseToken(tok) }
 				opts.Drain = 2 * time.Second // far beyond a call on loopback; the default is 10s
 			}
 

@@ -2,8 +2,10 @@ package keys
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -27,15 +29,36 @@ type Source interface {
 }
 
 // AccessToken is a token Rotate obtained with a set just before it replaced
-// the set's client secret, handed to a LiveSource so that a client holding no
-// token does not ask for one with a secret about to change. It prints redacted.
+// the set's client secret, handed to the integration (RotateOptions.Live, or
+// HandOff and portal.Client.UseToken) so that a client holding no token does
+// not ask for one with a secret about to change. Every printing of it shows no
+// secret; it keeps only a fingerprint of the keys it was obtained with.
 type AccessToken struct {
 	Value     Secret
 	Received  time.Time // our clock when it arrived
 	ExpiresIn time.Duration
-	TokenURL  string // the token endpoint that issued it: it is used for no other
-	clientID  string
-	secret    Secret
+	TokenURL  string   // the token endpoint that issued it: it is used for no other
+	issuedTo  [32]byte // fingerprint of the client id and secret
+}
+
+func fingerprint(clientID string, clientSecret Secret) [32]byte {
+	return sha256.Sum256([]byte(clientID + "\x00" + clientSecret.Reveal()))
+}
+
+// IssuedTo reports whether the token was obtained with this client id and secret.
+func (t AccessToken) IssuedTo(clientID string, clientSecret Secret) bool {
+	return t.issuedTo != [32]byte{} && t.issuedTo == fingerprint(clientID, clientSecret)
+}
+
+// Format prints the token's endpoint and lifetime, never its value, for every verb.
+func (t AccessToken) Format(f fmt.State, verb rune) {
+	_, _ = fmt.Fprintf(f, "keys.AccessToken{TokenURL: %s, Received: %s, ExpiresIn: %s, Value: %v}",
+		t.TokenURL, t.Received.Format(time.RFC3339), t.ExpiresIn, t.Value)
+}
+
+// LogValue logs the token's endpoint and lifetime, never its value.
+func (t AccessToken) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("tokenURL", t.TokenURL), slog.Duration("expiresIn", t.ExpiresIn), slog.Any("value", t.Value))
 }
 
 // DefaultMaxDrain bounds how long LiveSource.Store and Rotate wait for the
@@ -214,8 +237,7 @@ func (l *LiveSource) wait(ctx context.Context, n Name, max time.Duration, count 
 // handOff keeps tok, obtained with set, for the clients reading this source,
 // then waits (as Drain) until every request that began before it has its
 // answer: none of them can still be asking for a token with the old secret.
-func (l *LiveSource) handOff(ctx context.Context, set Set, tok AccessToken, max time.Duration) (time.Duration, error) {
-	tok.clientID, tok.secret = set.ClientID, set.ClientSecret
+func (l *LiveSource) handOff(ctx context.Context, tok AccessToken, max time.Duration) (time.Duration, error) {
 	l.mu.Lock()
 	l.token = &tok
 	l.epoch++
@@ -238,7 +260,7 @@ func (l *LiveSource) HandedToken(clientID string, clientSecret Secret, tokenURL 
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	t := l.token
-	if t == nil || t.clientID != clientID || t.secret != clientSecret || t.TokenURL != tokenURL {
+	if t == nil || t.TokenURL != tokenURL || !t.IssuedTo(clientID, clientSecret) {
 		return AccessToken{}, false
 	}
 	return *t, true

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -277,4 +278,63 @@ func TestRotateWithOnlyALiveSource(t *testing.T) {
 	set, n := live.Current()
 	assert.Equal(t, simSet(t, s, portaltest.ProductionMSN), set)
 	assert.Equal(t, keys.SubscriptionKeyPrimary, n)
+}
+
+func TestRotateHandsTheSwappedInClientItsToken(t *testing.T) {
+	s := newSim(t)
+	ctx := context.Background()
+	admin := s.AdminClient(fastRetry)
+	before := simSet(t, s, portaltest.ProductionMSN)
+	// The pattern without a live source: the integration's client is built from
+	// the set (and has made no call yet, so it holds no token).
+	var cur atomic.Pointer[portal.Client]
+	cur.Store(simClient(t, s, credsOf(before, keys.SubscriptionKeyPrimary)))
+	regen := admin.Keys.Regenerator()
+	var inWindow error
+	_, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+		ClientSecret: true, Current: &before, Drain: noDrain,
+		Store: func(_ context.Context, set keys.Set, inUse keys.Name) error {
+			c, err := s.Client(credsOf(set, inUse), fastRetry)
+			if err == nil {
+				cur.Store(c)
+			}
+			return err
+		},
+		HandOff: func(_ context.Context, _ keys.Set, tok keys.AccessToken) error { return cur.Load().UseToken(tok) },
+		Regenerator: keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
+			set, err := regen.Regenerate(ctx, r)
+			// The secret changed; the integration still has the client of the old set.
+			_, inWindow = cur.Load().SalesUnits.Get(ctx, portaltest.ProductionMSN)
+			return set, err
+		}),
+	})
+	require.NoError(t, err)
+	require.NoError(t, inWindow, "the client held the token Rotate handed over")
+}
+
+func TestUseTokenRefusesAForeignToken(t *testing.T) {
+	s := newSim(t)
+	ctx := context.Background()
+	admin := s.AdminClient(fastRetry)
+	before := simSet(t, s, portaltest.ProductionMSN)
+	var got keys.AccessToken
+	_, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+		ClientSecret: true, Current: &before, Drain: noDrain,
+		Store:   func(context.Context, keys.Set, keys.Name) error { return nil },
+		HandOff: func(_ context.Context, _ keys.Set, tok keys.AccessToken) error { got = tok; return nil },
+	})
+	require.NoError(t, err)
+	other := simClient(t, s, s.UnitCredentials(portaltest.TestMSN))
+	requireInvalid(t, other.UseToken(got), "token")
+	elsewhere, err := portal.New(portal.WithCredentials(portal.Credentials{ClientID: before.ClientID,
+		ClientSecret: before.ClientSecret, SubscriptionKey: before.SubscriptionKeyPrimary}))
+	require.NoError(t, err)
+	requireInvalid(t, elsewhere.UseToken(got), "token")
+	b, err := json.Marshal(got)
+	require.NoError(t, err)
+	printed := fmt.Sprintf("%v %+v %#v %s", got, got, got, got) + string(b)
+	assert.NotContains(t, printed, got.Value.Reveal())
+	assert.NotContains(t, printed, before.ClientSecret.Reveal())
+	assert.True(t, got.IssuedTo(before.ClientID, before.ClientSecret))
+	assert.False(t, got.IssuedTo(before.ClientID, "another-secret"))
 }

@@ -36,6 +36,15 @@ func WithMSN(ctx context.Context, msn string) context.Context { return core.With
 // with a *ValidationError before anything is sent: credentials go nowhere else.
 func (c *Client) HTTPClient() *http.Client { return c.core.HTTPClient() }
 
+// UseToken gives the client a token Rotate obtained (RotateOptions.HandOff),
+// so that a client built from a key set whose client secret is about to
+// change holds a token before it has made a call. A token of other keys or of
+// another endpoint is refused (*ValidationError naming "token"); a client that
+// holds a valid token keeps it.
+func (c *Client) UseToken(tok keys.AccessToken) error {
+	return c.core.HoldToken("token", core.NewToken(tok.Value, tok.Received, tok.ExpiresIn), tok.IssuedTo, tok.TokenURL)
+}
+
 // BaseURL is the root (scheme, host, port) the client calls and the only one
 // HTTPClient sends credentials to: the environment's host or WithBaseURL's.
 func (c *Client) BaseURL() string { return c.core.BaseURL() }

@@ -112,3 +112,33 @@ func (c *Client) handedToken(creds Credentials, root string) *Token {
 	}
 	return t
 }
+
+// HoldToken puts tok, issued at the token endpoint root to the keys issuedTo
+// accepts, into the cache for the client's current key set, unless the cache
+// holds a valid token already. It refuses a token of other keys or of another
+// endpoint (naming field).
+func (c *Client) HoldToken(field string, tok *Token, issuedTo func(clientID string, clientSecret secret.Secret) bool, root string) error {
+	creds := c.current(context.Background())
+	if root != c.base && root != c.portal {
+		return Invalid(field, "was issued by another token endpoint than this client's")
+	}
+	if !issuedTo(creds.ClientID, creds.ClientSecret) {
+		return Invalid(field, "was obtained with other keys than this client's")
+	}
+	if !c.now().Before(tok.ValidUntil()) {
+		return Invalid(field, "has expired")
+	}
+	tc := c.tokens
+	key := tc.keyFor(creds, root)
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	e := tc.entries[key]
+	if e == nil {
+		e = &tokenEntry{}
+		tc.entries[key] = e
+	}
+	if e.tok == nil || !c.now().Before(e.tok.ValidUntil()) {
+		e.tok = tok
+	}
+	return nil
+}
