@@ -92,6 +92,9 @@ func NewLiveSource(set Set, inUse Name) *LiveSource {
 // Keys returns the current set and key in use, counting one request in flight on it until done runs.
 func (l *LiveSource) Keys() (Set, Name, func()) {
 	l.mu.Lock()
+	if l.inFlight == nil { // a zero LiveSource: counts start empty
+		l.inFlight, l.byEpoch = map[Name]int{}, map[uint64]int{}
+	}
 	set, n, e := l.set, l.inUse, l.epoch
 	l.inFlight[n]++
 	l.byEpoch[e]++

@@ -338,3 +338,15 @@ func TestUseTokenRefusesAForeignToken(t *testing.T) {
 	assert.True(t, got.IssuedTo(before.ClientID, before.ClientSecret))
 	assert.False(t, got.IssuedTo(before.ClientID, "another-secret"))
 }
+
+func TestZeroLiveSourceIsUsable(t *testing.T) {
+	var live keys.LiveSource
+	_, _, done := live.Keys()
+	assert.Equal(t, 1, live.InFlight(""))
+	done()
+	set := keys.Set{MSN: "123456", Environment: "production", ClientID: "id", ClientSecret: "s", SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
+	require.NoError(t, live.Store(context.Background(), set, keys.SubscriptionKeyPrimary))
+	got, n := live.Current()
+	assert.Equal(t, set, got)
+	assert.Equal(t, keys.SubscriptionKeyPrimary, n)
+}
