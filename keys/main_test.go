@@ -143,3 +143,7 @@ func tokenFor(t *testing.T, s *portaltest.Server, creds portaltest.Credentials) 
 	_, err := simClient(t, s, creds).SalesUnits.Get(context.Background(), portaltest.ProductionMSN)
 	return err
 }
+
+// noDrain: these rotations run with no concurrent calls (the integration calls
+// from OnStep), so they skip the bounded drain of the pattern without a live source.
+const noDrain = -1

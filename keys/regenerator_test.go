@@ -104,6 +104,7 @@ func TestManualRotationOfSubscriptionKeys(t *testing.T) {
 	var out bytes.Buffer
 	c := vippsClient(t, s)
 	rep, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+		Drain:            noDrain,
 		SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &current,
 		Store: func(ctx context.Context, set keys.Set, inUse keys.Name) error {
 			in.call("store")
@@ -159,6 +160,7 @@ func TestManualRotationOfClientSecret(t *testing.T) {
 	}}
 	var out bytes.Buffer
 	_, err := vippsClient(t, s).Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+		Drain:        noDrain,
 		ClientSecret: true, Current: &current, Store: st.store,
 		Regenerator: &keys.ManualRegenerator{In: op, Out: &out, PortalURL: "https://portal.example"}})
 	require.NoError(t, err, out.String())
@@ -207,6 +209,7 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		st := &memStore{}
 		var out bytes.Buffer
 		_, err := vippsClient(t, s).Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+			Drain:            noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &current, Store: st.store,
 			Regenerator: &keys.ManualRegenerator{In: op, Out: &out}})
 		require.Error(t, err)
@@ -225,6 +228,7 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		current := simSet(t, s, portaltest.ProductionMSN)
 		st := &memStore{}
 		_, err := vippsClient(t, s).Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+			Drain:        noDrain,
 			ClientSecret: true, Current: &current, Store: st.store,
 			Regenerator: &keys.ManualRegenerator{In: strings.NewReader(""), Out: io.Discard}})
 		assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
@@ -245,6 +249,7 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		var out bytes.Buffer
 		c := simClient(t, s, s.UnitCredentials(portaltest.ProductionMSN))
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+			Drain:            noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &current, Store: st.store,
 			Regenerator: &keys.ManualRegenerator{In: op, Out: &out}})
 		s.ClearFaults()

@@ -23,19 +23,52 @@ type RotateOptions struct {
 
 	// InUse is the subscription key the integration uses now:
 	// SubscriptionKeyPrimary or SubscriptionKeySecondary. Required with
-	// SubscriptionKeys (the key NOT in use is replaced first); with only
-	// ClientSecret, "" means SubscriptionKeyPrimary.
+	// SubscriptionKeys (the key NOT in use is replaced first) unless Live is
+	// given ("" then means Live's); with only ClientSecret, "" means
+	// SubscriptionKeyPrimary.
 	InUse Name
 
-	// Current is the set the integration holds now. nil means: read it with
-	// Get (a portal operation). With a ManualRegenerator pass the keys you hold.
+	// Current is the set the integration holds now. nil means: Live's set when
+	// Live is given, else read it with Get (a portal operation). With a
+	// ManualRegenerator pass the keys you hold.
 	Current *Set
 
 	// Store persists a new set together with the subscription key the
 	// integration is to use. It is called after every change, only with sets
 	// that were verified. When it fails the workflow stops and the *StoreError
-	// carries the set, so nothing is lost.
+	// carries the set, so nothing is lost. Required unless Live is set.
 	Store func(ctx context.Context, set Set, inUse Name) error
+
+	// Live is the source the integration reads its keys from
+	// (portal.WithKeySource): Rotate puts every new set into it right after
+	// Store, and, knowing its requests in flight, regenerates a subscription key
+	// that was in use only once every request carrying it has its answer; before
+	// replacing the client secret it hands Live the token it just obtained, and
+	// waits for the requests begun before, so no client asks for a token with
+	// the old secret. This is how a rotation loses no call (see Drain for the
+	// pattern without a live source).
+	Live *LiveSource
+
+	// HandOff, without Live, receives the token Rotate obtained with set (the
+	// set in force) just before it replaces the client secret: give it to the
+	// client that uses set (portal.Client.UseToken), so that it holds a token
+	// while the secret changes even if it has made no call yet. Live gets the
+	// token without this. An error stops the rotation before the secret changes.
+	HandOff func(ctx context.Context, set Set, tok AccessToken) error
+
+	// Drain, without Live, is how long Rotate waits after the integration
+	// switched away from a subscription key before it regenerates that key,
+	// and after the last Store before it replaces the client secret: the
+	// requests sent with the old key finish meanwhile, and a client your Store
+	// swapped in gets its token while the old secret still works. Rotate cannot
+	// see those requests, so choose Drain longer than your longest call
+	// (retries included). 0 means DefaultDrain; a negative value, no wait (only
+	// when nothing uses the keys during the rotation).
+	//
+	// With Live, Drain bounds each wait for requests in flight instead (0:
+	// DefaultMaxDrain); past it Rotate stops with a *DrainError and regenerates
+	// nothing more (every set so far is stored).
+	Drain time.Duration
 
 	// Switch makes the running integration use set with subscription key inUse
 	// (reload its client, say). It is called right after the Store that changes
@@ -63,7 +96,11 @@ const (
 	ActionVerify     Action = "verify"     // every subscription key of the new set got a token
 	ActionStore      Action = "store"      // Store accepted the set
 	ActionSwitch     Action = "switch"     // Switch accepted the set
+	ActionDrain      Action = "drain"      // waited for the requests that carried the key (Took says how long)
 )
+
+// DefaultDrain is RotateOptions.Drain's default without a live source.
+const DefaultDrain = 10 * time.Second
 
 // RotationStep is one step of a rotation. It names keys, never values.
 type RotationStep struct {
@@ -71,8 +108,9 @@ type RotationStep struct {
 	// Key is the key concerned: the one replaced (regenerate, verify), the one
 	// the token was obtained with (token), or the key in use (store, switch).
 	Key       Name
-	At        time.Time // when the step finished
-	UpdatedAt time.Time `json:",omitzero"` // the set's updatedAt after a regeneration
+	At        time.Time     // when the step finished
+	UpdatedAt time.Time     `json:",omitzero"` // the set's updatedAt after a regeneration
+	Took      time.Duration `json:",omitzero"` // how long a drain waited
 }
 
 // String names the action and the key ("regenerate subscriptionKeySecondary"), without the times.
@@ -81,6 +119,17 @@ func (s RotationStep) String() string {
 		return string(s.Action)
 	}
 	return string(s.Action) + " " + string(s.Key)
+}
+
+// Drains returns the drain steps of the report: which key, how long each took.
+func (r *RotationReport) Drains() []RotationStep {
+	var out []RotationStep
+	for _, st := range r.Steps {
+		if st.Action == ActionDrain {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // RotationReport is what a rotation did and when. It names keys and times,
@@ -180,11 +229,20 @@ func UnsavedSet(err error) (Set, bool) {
 // /portal/v1/sales-units/{msn}/keys/regenerate).
 //
 // Subscription keys are interchangeable, so: replace the one not in use,
-// verify, Store (and Switch) with the fresh one in use, replace the other,
-// verify, Store. The client secret is one: get a fresh token with the current
-// set (it proves the set and the integration keeps working on its token),
+// verify, Store (and Switch) with the fresh one in use, drain (wait until no
+// request carries the old key), replace the other, verify, Store. The client
+// secret is one: get a fresh token with the current set (it proves the set and
+// the integration keeps working on its token), hand it to the integration
+// (Live) or give a client Store swapped in time to get its own (Drain),
 // replace the secret, verify the new set, Store, Switch. With both, the
 // subscription keys go first. Every set is verified before it is stored.
+//
+// Zero failed calls: give the integration's client portal.WithKeySource(live)
+// and Rotate RotateOptions.Live: live. Rotate then knows the requests in
+// flight per key and waits exactly as long as they take (drain steps in the
+// report say how long). Without a live source (a Store that swaps in a client
+// built from the new set), Rotate waits Drain, a bound it cannot check, and
+// hands its token to HandOff (portal.Client.UseToken).
 //
 // The report is returned even on error, with the steps done. An error after a
 // key changed carries the newest set (see StoreError, RotationError and
@@ -211,8 +269,24 @@ func checkRotateOptions(msn string, o *RotateOptions) (Name, error) {
 	if !o.SubscriptionKeys && !o.ClientSecret {
 		return "", core.Invalid("RotateOptions", "choose SubscriptionKeys, ClientSecret or both")
 	}
-	if o.Store == nil {
-		return "", core.Invalid("RotateOptions.Store", "is required: every new key set must be saved")
+	if o.Store == nil && o.Live == nil {
+		return "", core.Invalid("RotateOptions.Store", "is required (or Live): every new key set must be saved")
+	}
+	if o.Live != nil {
+		// The live source holds what the integration uses: it is the current
+		// set and key in use unless they are given, and must agree when they are.
+		set, n := o.Live.Current()
+		switch {
+		case set.MSN != msn:
+			return "", core.Invalid("RotateOptions.Live", "holds the keys of sales unit %q, but the sales unit rotated is %q", set.MSN, msn)
+		case o.InUse == "":
+			o.InUse = n
+		case o.InUse != n:
+			return "", core.Invalid("RotateOptions.InUse", "is %s, but the live source's key in use is %s", o.InUse, n)
+		}
+		if o.Current == nil {
+			o.Current = &set
+		}
 	}
 	inUse := o.InUse
 	if inUse == "" && !o.SubscriptionKeys {
@@ -233,15 +307,21 @@ func checkRotateOptions(msn string, o *RotateOptions) (Name, error) {
 }
 
 type rotation struct {
-	s     *Service
-	o     RotateOptions
-	regen Regenerator
-	msn   string
-	rep   *RotationReport
+	first  AccessToken // the token of the first token step
+	stored bool        // a set was stored in this rotation
+	s      *Service
+	o      RotateOptions
+	regen  Regenerator
+	msn    string
+	rep    *RotationReport
 }
 
 func (r *rotation) step(a Action, key Name, updatedAt time.Time) {
-	st := RotationStep{Action: a, Key: key, At: time.Now(), UpdatedAt: updatedAt}
+	r.stepTook(a, key, updatedAt, 0)
+}
+
+func (r *rotation) stepTook(a Action, key Name, updatedAt time.Time, took time.Duration) {
+	st := RotationStep{Action: a, Key: key, At: time.Now(), UpdatedAt: updatedAt, Took: took}
 	r.rep.Steps = append(r.rep.Steps, st)
 	if r.o.OnStep != nil {
 		r.o.OnStep(st)
@@ -263,7 +343,7 @@ func (r *rotation) run(ctx context.Context, inUse Name) error {
 	r.rep.Environment, r.rep.UpdatedAt = cur.Environment, cur.UpdatedAt
 
 	// Before anything changes: the set we start from must work with the key in use.
-	if err := r.token(ctx, cur, inUse); err != nil {
+	if _, err := r.token(ctx, cur, inUse); err != nil {
 		return err
 	}
 
@@ -280,6 +360,10 @@ func (r *rotation) run(ctx context.Context, inUse Name) error {
 		inUse, cur = spare, next
 		r.rep.InUse = inUse
 
+		// The old key is regenerated only once no request carries it any more.
+		if err := r.drain(ctx, old); err != nil {
+			return err
+		}
 		if next, err = r.regenerate(ctx, cur, old); err != nil {
 			return err
 		}
@@ -292,8 +376,17 @@ func (r *rotation) run(ctx context.Context, inUse Name) error {
 	if r.o.ClientSecret {
 		// Tokens already issued stay valid after the secret changes: a fresh
 		// one proves the set and carries the integration through its switch.
+		tok := r.first
 		if r.o.SubscriptionKeys {
-			if err := r.token(ctx, cur, inUse); err != nil {
+			var err error
+			if tok, err = r.token(ctx, cur, inUse); err != nil {
+				return err
+			}
+		}
+		// The integration must hold a token before the secret changes: hand it
+		// this one (live source), or give a client Store swapped in time to get its own.
+		if r.o.Live != nil || r.o.HandOff != nil || r.stored {
+			if err := r.handOff(ctx, cur, tok); err != nil {
 				return err
 			}
 		}
@@ -309,12 +402,74 @@ func (r *rotation) run(ctx context.Context, inUse Name) error {
 }
 
 // token gets a fresh access token for set with subscription key inUse, outside the cache.
-func (r *rotation) token(ctx context.Context, set Set, inUse Name) error {
-	_, err := r.s.c.FetchToken(ctx, r.s.credentials(set, inUse), r.s.c.TokenURL(set.Environment))
+func (r *rotation) token(ctx context.Context, set Set, inUse Name) (AccessToken, error) {
+	url := r.s.c.TokenURL(set.Environment)
+	t, err := r.s.c.FetchToken(ctx, r.s.credentials(set, inUse), url)
 	if err != nil {
-		return &RotationError{MSN: r.msn, Action: ActionToken, Key: inUse, Err: &KeyError{MSN: r.msn, Name: inUse, Err: err}}
+		return AccessToken{}, &RotationError{MSN: r.msn, Action: ActionToken, Key: inUse, Err: &KeyError{MSN: r.msn, Name: inUse, Err: err}}
 	}
 	r.step(ActionToken, inUse, time.Time{})
+	tok := AccessToken{Value: t.AccessToken, Received: t.Received, ExpiresIn: t.ExpiresIn, TokenURL: url,
+		issuedTo: fingerprint(set.ClientID, set.ClientSecret)}
+	if r.first.Value.IsZero() {
+		r.first = tok
+	}
+	return tok, nil
+}
+
+// drain waits until the requests carrying subscription key n, which the
+// integration no longer uses, have their answers: counted with a live source,
+// for RotateOptions.Drain without one.
+func (r *rotation) drain(ctx context.Context, n Name) error {
+	if r.o.Live != nil {
+		took, err := r.o.Live.Drain(ctx, n, r.o.Drain)
+		if err != nil {
+			return &RotationError{MSN: r.msn, Action: ActionDrain, Key: n, Err: err}
+		}
+		r.stepTook(ActionDrain, n, time.Time{}, took)
+		return nil
+	}
+	return r.wait(ctx, n)
+}
+
+// handOff gives the live source the token obtained with set before the client
+// secret changes, and waits for the requests begun before it; without a live
+// source it waits RotateOptions.Drain.
+func (r *rotation) handOff(ctx context.Context, set Set, tok AccessToken) error {
+	if r.o.Live != nil {
+		took, err := r.o.Live.handOff(ctx, tok, r.o.Drain)
+		if err != nil {
+			return &RotationError{MSN: r.msn, Action: ActionDrain, Key: ClientSecret, Err: err}
+		}
+		r.stepTook(ActionDrain, ClientSecret, time.Time{}, took)
+		return nil
+	}
+	if r.o.HandOff != nil {
+		if err := r.o.HandOff(ctx, set, tok); err != nil {
+			return &RotationError{MSN: r.msn, Action: ActionToken, Key: ClientSecret, Err: err}
+		}
+	}
+	return r.wait(ctx, ClientSecret)
+}
+
+// wait is the bounded drain of the pattern without a live source.
+func (r *rotation) wait(ctx context.Context, n Name) error {
+	d := r.o.Drain
+	if d == 0 {
+		d = DefaultDrain
+	}
+	if d < 0 {
+		return nil
+	}
+	start := time.Now()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return &RotationError{MSN: r.msn, Action: ActionDrain, Key: n, Err: ctx.Err()}
+	}
+	r.stepTook(ActionDrain, n, time.Time{}, time.Since(start))
 	return nil
 }
 
@@ -347,10 +502,19 @@ func (r *rotation) regenerate(ctx context.Context, cur Set, n Name) (Set, error)
 // store hands set to Store and, when the integration must change what it
 // uses (switching), to Switch.
 func (r *rotation) store(ctx context.Context, set Set, inUse Name, switching bool) error {
-	if err := r.o.Store(ctx, set, inUse); err != nil {
-		return &StoreError{MSN: r.msn, Action: ActionStore, Set: set, InUse: inUse, Err: err}
+	if r.o.Store != nil {
+		if err := r.o.Store(ctx, set, inUse); err != nil {
+			return &StoreError{MSN: r.msn, Action: ActionStore, Set: set, InUse: inUse, Err: err}
+		}
+	}
+	if r.o.Live != nil {
+		// The switch itself; the wait for the old key's requests is the drain step.
+		if _, err := r.o.Live.put(set, inUse); err != nil {
+			return &StoreError{MSN: r.msn, Action: ActionStore, Set: set, InUse: inUse, Err: err}
+		}
 	}
 	r.rep.UpdatedAt = set.UpdatedAt
+	r.stored = true
 	r.step(ActionStore, inUse, time.Time{})
 	if switching && r.o.Switch != nil {
 		if err := r.o.Switch(ctx, set, inUse); err != nil {

@@ -62,6 +62,7 @@ func TestRotateSubscriptionKeysWithoutDowntime(t *testing.T) {
 
 			st := &memStore{}
 			opts := keys.RotateOptions{
+				Drain:            noDrain,
 				SubscriptionKeys: true,
 				InUse:            keys.SubscriptionKeyPrimary,
 				OnStep:           func(step keys.RotationStep) { in.call("after " + string(step.Action) + " " + string(step.Key)) },
@@ -141,6 +142,7 @@ func TestRotateClientSecret(t *testing.T) {
 
 	st := &memStore{}
 	rep, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+		Drain:        noDrain,
 		ClientSecret: true, Current: &before, Store: st.store,
 		OnStep: func(step keys.RotationStep) { in.call("after " + string(step.Action)) },
 	})
@@ -178,6 +180,7 @@ func TestRotateBoth(t *testing.T) {
 
 	st := &memStore{}
 	rep, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+		Drain:            noDrain,
 		SubscriptionKeys: true, ClientSecret: true, InUse: keys.SubscriptionKeySecondary,
 		Store: st.store,
 		Switch: func(_ context.Context, set keys.Set, inUse keys.Name) error {
@@ -212,6 +215,7 @@ func TestRotateFailingStoreLosesNothing(t *testing.T) {
 		st := &memStore{failOn: 1}
 
 		rep, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+			Drain:            noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: st.store})
 		require.Error(t, err)
 		var se *keys.StoreError
@@ -244,7 +248,7 @@ func TestRotateFailingStoreLosesNothing(t *testing.T) {
 		c := s.AdminClient(fastRetry)
 		before := simSet(t, s, portaltest.ProductionMSN)
 		st := &memStore{failOn: 1}
-		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{ClientSecret: true, Store: st.store})
+		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{Drain: noDrain, ClientSecret: true, Store: st.store})
 		got, ok := keys.UnsavedSet(err)
 		require.True(t, ok, "the error carries the new set: %v", err)
 		assert.NotEqual(t, before.ClientSecret, got.ClientSecret)
@@ -263,6 +267,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		stale.ClientSecret = "an-old-secret"
 		st := &memStore{}
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+			Drain:            noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &stale, Store: st.store})
 		var re *keys.RotationError
 		require.ErrorAs(t, err, &re)
@@ -280,6 +285,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		st := &memStore{}
 		boom := errors.New("portal down")
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+			Drain:            noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: st.store,
 			Regenerator: keys.RegeneratorFunc(func(context.Context, keys.Regeneration) (keys.Set, error) { return keys.Set{}, boom }),
 		})
@@ -295,6 +301,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		c := s.AdminClient(fastRetry)
 		st := &memStore{}
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+			Drain:        noDrain,
 			ClientSecret: true, Store: st.store,
 			Regenerator: keys.RegeneratorFunc(func(_ context.Context, r keys.Regeneration) (keys.Set, error) { return r.Current, nil }),
 		})
@@ -309,6 +316,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		st := &memStore{}
 		var regenerated keys.Set
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+			Drain:        noDrain,
 			ClientSecret: true, Store: st.store,
 			Regenerator: keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
 				set, err := c.Keys.Regenerate(ctx, r.Current.MSN, r.Name)
@@ -335,6 +343,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		c := s.AdminClient(fastRetry)
 		st := &memStore{}
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
+			Drain:            noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: st.store,
 			Switch: func(context.Context, keys.Set, keys.Name) error { return errors.New("reload failed") },
 		})
@@ -352,6 +361,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		st := &memStore{}
 		_, err := c.Keys.Rotate(cctx, portaltest.ProductionMSN, keys.RotateOptions{
+			Drain:            noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary,
 			Store: func(ctx context.Context, set keys.Set, inUse keys.Name) error {
 				cancel()
@@ -368,6 +378,7 @@ func TestRotateSurvivesLostRegenerateAnswer(t *testing.T) {
 	st := &memStore{}
 	s.InjectFault(portaltest.Fault{Operation: "regenerateKey", DropAfterWork: true, Times: 2})
 	rep, err := c.Keys.Rotate(context.Background(), portaltest.ProductionMSN, keys.RotateOptions{
+		Drain:            noDrain,
 		SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: st.store})
 	require.NoError(t, err)
 	assert.Equal(t, 2, s.Effects("regenerateKey"), "one regeneration per key despite the lost answers")

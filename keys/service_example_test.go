@@ -78,18 +78,30 @@ func ExampleService_Verify() {
 func ExampleService_Rotate() {
 	s := portaltest.NewServer()
 	defer s.Close()
+	ctx := context.Background()
 	c := s.AdminClient()
+	current, err := c.Keys.Get(ctx, "123456") // or what your secrets manager holds
+	if err != nil {
+		log.Fatal(err)
+	}
 
-	// The integration reads its keys from this store; storing is the switch.
-	var stored keys.Set
-	var inUse keys.Name
-	rep, err := c.Keys.Rotate(context.Background(), "123456", keys.RotateOptions{
+	// The integration's client reads its keys from a live source: a new set
+	// needs no restart, and Rotate sees the requests in flight on each key.
+	live := keys.NewLiveSource(*current, keys.SubscriptionKeyPrimary)
+	integration, err := s.Client(portaltest.Credentials{}, portal.WithKeySource(live))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = integration // its services and HTTPClient() use the live keys
+
+	rep, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{
 		SubscriptionKeys: true,
 		ClientSecret:     true,
 		InUse:            keys.SubscriptionKeyPrimary,
+		Current:          current,
+		Live:             live,
 		Store: func(_ context.Context, set keys.Set, use keys.Name) error {
-			stored, inUse = set, use // a real store writes set.Reveal() somewhere safe
-			return nil
+			return nil // a real store writes set.Reveal() somewhere safe (a secrets manager)
 		},
 		OnStep: func(st keys.RotationStep) { fmt.Println(st) },
 	})
@@ -100,22 +112,24 @@ func ExampleService_Rotate() {
 		log.Fatal(err)
 	}
 	fmt.Println(rep)
-	fmt.Println("store:", stored.MSN, inUse)
+	set, inUse := live.Current()
+	fmt.Println("live:", set.MSN, inUse)
 	// Output:
-	// fetch
 	// token subscriptionKeyPrimary
 	// regenerate subscriptionKeySecondary
 	// verify subscriptionKeySecondary
 	// store subscriptionKeySecondary
+	// drain subscriptionKeyPrimary
 	// regenerate subscriptionKeyPrimary
 	// verify subscriptionKeyPrimary
 	// store subscriptionKeySecondary
 	// token subscriptionKeySecondary
+	// drain clientSecret
 	// regenerate clientSecret
 	// verify clientSecret
 	// store subscriptionKeySecondary
-	// sales unit 123456: rotated subscriptionKeySecondary, subscriptionKeyPrimary, clientSecret in 12 steps; in use: subscriptionKeySecondary
-	// store: 123456 subscriptionKeySecondary
+	// sales unit 123456: rotated subscriptionKeySecondary, subscriptionKeyPrimary, clientSecret in 13 steps; in use: subscriptionKeySecondary
+	// live: 123456 subscriptionKeySecondary
 }
 
 // pressAndPaste plays an operator: on the first read it presses Regenerate

@@ -206,35 +206,35 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 			return err
 		}, "set.SubscriptionKeySecondary"},
 		{"rotate msn", func() error {
-			_, err := c.Keys.Rotate(ctx, "x", keys.RotateOptions{SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: store})
+			_, err := c.Keys.Rotate(ctx, "x", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: store})
 			return err
 		}, "msn"},
 		{"rotate nothing chosen", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{InUse: keys.SubscriptionKeyPrimary, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, InUse: keys.SubscriptionKeyPrimary, Store: store})
 			return err
 		}, "RotateOptions"},
 		{"rotate no store", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary})
 			return err
 		}, "RotateOptions.Store"},
 		{"rotate no in-use key", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, Store: store})
 			return err
 		}, "RotateOptions.InUse"},
 		{"rotate in-use not a subscription key", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, InUse: keys.ClientSecret, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, InUse: keys.ClientSecret, Store: store})
 			return err
 		}, "RotateOptions.InUse"},
 		{"rotate in-use unknown", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, InUse: "tertiary", Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, ClientSecret: true, InUse: "tertiary", Store: store})
 			return err
 		}, "RotateOptions.InUse"},
 		{"rotate current of another unit", func() error {
-			_, err := c.Keys.Rotate(ctx, "123457", keys.RotateOptions{ClientSecret: true, Current: &good, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123457", keys.RotateOptions{Drain: noDrain, ClientSecret: true, Current: &good, Store: store})
 			return err
 		}, "RotateOptions.Current.MSN"},
 		{"rotate current incomplete", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Store: store,
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, ClientSecret: true, Store: store,
 				Current: with(func(s *keys.Set) { s.ClientSecret = "" })})
 			return err
 		}, "RotateOptions.Current.ClientSecret"},

@@ -68,6 +68,7 @@ type settings struct {
 	hasBase  bool // WithBaseURL was given, even with ""
 	noPortal bool // WithPortalURL("") was given
 	hasCreds bool
+	source   keys.Source // WithKeySource
 }
 
 // WithCredentials sets the key set the client authenticates with.
@@ -124,6 +125,11 @@ func New(opts ...Option) (*Client, error) {
 	s := &settings{env: Production}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.source != nil {
+		if err := useSource(s); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkCredentials(s); err != nil {
 		return nil, err

@@ -1,12 +1,15 @@
 // Command rotate-keys is a merchant backend rotating the API keys of its sales
-// unit without downtime. Its integration reads the keys from a JSON file; the
-// rotation replaces that file atomically (mode 0600) after every verified
-// change, so storing is the switch.
+// unit without downtime. Its integration reads the keys from a JSON file
+// (keys.KeyFile, which keys.NewFileSource follows); the rotation replaces that
+// file atomically (mode 0600) after every verified change, so storing is the
+// switch, and waits -drain before it regenerates a key the integration used, so
+// every reader has switched and its calls with the old key are answered.
 //
 //	go run ./examples/rotate-keys                       # subscription keys, on the simulator
 //	go run ./examples/rotate-keys -client-secret        # the client secret too
 //	go run ./examples/rotate-keys -manual               # an operator regenerates on portal.vipps.no
 //	go run ./examples/rotate-keys -store keys.json -msn 123456
+//	go run ./examples/rotate-keys -live -drain 3s          # an integration follows the file meanwhile
 //
 // With no VIPPS_* settings it starts the SDK's simulator in this process. With
 // them it uses portal.NewFromEnv: without -manual the portal operations need
@@ -23,7 +26,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,6 +33,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
@@ -50,43 +53,46 @@ type config struct {
 	manual       bool
 	clientSecret bool
 	subKeys      bool
+	drain        time.Duration
+	live         bool
 }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
-	fl := flag.NewFlagSet("rotate-keys", flag.ContinueOnError)
-	fl.SetOutput(stderr)
+const about = `Rotates the API keys of a sales unit without downtime. The key file is
+what the integration reads (keys.NewFileSource follows it): every verified
+change replaces it atomically (0600), so storing is the switch. Before a key
+the integration used is regenerated, the rotation waits -drain, so that every
+reader of the file has switched and the calls it had sent with the old key
+are answered.`
+
+func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
+	fl := exampleenv.Flags("rotate-keys", about)
 	var c config
-	fl.StringVar(&c.storePath, "store", "", "key file (JSON, 0600); default: keys.json in a new temporary directory on the simulator, required otherwise")
+	fl.StringVar(&c.storePath, "store", "", "key file (JSON, 0600) the integration follows; default: keys.json in a new temporary directory on the simulator, required otherwise")
 	fl.StringVar(&c.msn, "msn", os.Getenv(portal.EnvMSN), "sales unit whose keys rotate (default $VIPPS_MSN, or the simulator's 123456)")
 	fl.BoolVar(&c.manual, "manual", false, "an operator regenerates each key on portal.vipps.no and pastes it here")
 	fl.BoolVar(&c.subKeys, "subscription-keys", true, "rotate both subscription keys")
 	fl.BoolVar(&c.clientSecret, "client-secret", false, "rotate the client secret")
-	if err := fl.Parse(args); err != nil {
+	fl.DurationVar(&c.drain, "drain", keys.DefaultDrain, "wait this long after the integration switched away from a key before regenerating it: longer than the readers' check interval ("+keys.DefaultCheckEvery.String()+" by default) plus their longest call; 0 for no wait")
+	fl.BoolVar(&c.live, "live", false, "also run an integration in this process that follows the key file (keys.NewFileSource) and calls the API through its services and HTTPClient while the keys rotate; prints its calls and failures")
+	if err := exampleenv.Parse(fl, args, stdout, stderr); err != nil {
 		return c, err
 	}
-	if fl.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fl.Arg(0))
-	}
 	if !c.subKeys && !c.clientSecret {
-		return c, errors.New("nothing to rotate: keep -subscription-keys or add -client-secret")
+		return c, exampleenv.Usagef("nothing to rotate: keep -subscription-keys or add -client-secret")
+	}
+	if c.drain < 0 {
+		return c, exampleenv.Usagef("-drain must not be negative")
 	}
 	return c, nil
 }
 
 // run is the whole program; it returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cfg, err := parseFlags(args, stderr)
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "rotate-keys:", err)
-		}
-		return 2
+	cfg, err := parseFlags(args, stdout, stderr)
+	if err == nil {
+		err = rotate(ctx, cfg, stdin, stdout)
 	}
-	if err := rotate(ctx, cfg, stdin, stdout); err != nil {
-		fmt.Fprintln(stderr, "rotate-keys:", err)
-		return 1
-	}
-	return 0
+	return exampleenv.Exit("rotate-keys", err, stderr)
 }
 
 // env is where the program runs: a client, and on the simulator the simulator.
@@ -163,13 +169,22 @@ func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) 
 		return fmt.Errorf("%s holds the keys of sales unit %s, not %s", cfg.storePath, current.MSN, cfg.msn)
 	}
 
+	drain := cfg.drain
+	if drain == 0 {
+		drain = -1 // RotateOptions: no wait
+	}
 	opts := keys.RotateOptions{
 		SubscriptionKeys: cfg.subKeys,
 		ClientSecret:     cfg.clientSecret,
 		InUse:            inUse,
 		Current:          &current,
 		Store:            store.Save, // the integration reads the file: storing is the switch
+		Drain:            drain,
 		OnStep: func(st keys.RotationStep) {
+			if st.Action == keys.ActionDrain {
+				fmt.Fprintf(stdout, "%s  %s (waited %s)\n", st.At.Format(time.TimeOnly), st, st.Took.Round(time.Millisecond))
+				return
+			}
 			fmt.Fprintf(stdout, "%s  %s\n", st.At.Format(time.TimeOnly), st)
 		},
 	}
@@ -182,8 +197,21 @@ func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) 
 		}
 	}
 
+	var in *integration
+	if cfg.live {
+		if in, err = startIntegration(ctx, e, cfg); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(stdout, "Rotating the keys of sales unit %s; the integration uses %s.\n", cfg.msn, inUse)
 	rep, err := e.client.Keys.Rotate(ctx, cfg.msn, opts)
+	if in != nil {
+		calls, failed := in.stop()
+		fmt.Fprintf(stdout, "Integration following %s: calls=%d failed=%d\n", cfg.storePath, calls, failed)
+		if err == nil && failed > 0 {
+			err = fmt.Errorf("the integration failed %d of %d calls during the rotation", failed, calls)
+		}
+	}
 	if err != nil {
 		if set, ok := keys.UnsavedSet(err); ok {
 			var se *keys.StoreError

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -135,7 +136,7 @@ func TestRunOnTheSimulator(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "keys.json")
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"-store", path, "-client-secret"}, strings.NewReader(""), &out, &errOut)
+	code := run(context.Background(), []string{"-store", path, "-client-secret", "-drain", "0s"}, strings.NewReader(""), &out, &errOut)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
 	assert.Contains(t, out.String(), "rotated subscriptionKeySecondary, subscriptionKeyPrimary, clientSecret")
 	assert.Equal(t, os.FileMode(0o600), mode(t, path))
@@ -154,7 +155,7 @@ func TestRunOnTheSimulator(t *testing.T) {
 	before, _ := os.ReadFile(path)
 	out.Reset()
 	errOut.Reset()
-	code = run(context.Background(), []string{"-store", path}, strings.NewReader(""), &out, &errOut)
+	code = run(context.Background(), []string{"-store", path, "-drain", "0s"}, strings.NewReader(""), &out, &errOut)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut.String(), "stopped at token")
 	assert.Contains(t, errOut.String(), "401")
@@ -167,6 +168,54 @@ func TestRunRefusesBadFlags(t *testing.T) {
 	assert.Equal(t, 2, run(context.Background(), []string{"-subscription-keys=false"}, nil, &out, &errOut))
 	assert.Contains(t, errOut.String(), "nothing to rotate")
 	assert.Equal(t, 2, run(context.Background(), []string{"extra"}, nil, &out, &errOut))
+	errOut.Reset()
+	assert.Equal(t, 2, run(context.Background(), []string{"-drain", "-1s"}, nil, &out, &errOut))
+	assert.Contains(t, errOut.String(), "-drain must not be negative")
+}
+
+func TestHelpPrintsUsageAndExitsZero(t *testing.T) {
+	for _, h := range []string{"-h", "-help", "--help"} {
+		var out, errOut bytes.Buffer
+		assert.Equal(t, 0, run(context.Background(), []string{h}, nil, &out, &errOut), h)
+		assert.Contains(t, out.String(), "usage: rotate-keys [flags]", "the program's name, not a build path")
+		for _, flag := range []string{"-store", "-drain", "-live", "-client-secret", "-manual"} {
+			assert.Contains(t, out.String(), flag)
+		}
+		assert.Empty(t, errOut.String())
+	}
+}
+
+func TestRunLiveKeepsTheFileAnIntegrationFollows(t *testing.T) {
+	noVippsEnv(t)
+	path := filepath.Join(t.TempDir(), "keys.json")
+	var out, errOut bytes.Buffer
+	// The in-process integration reads the file with keys.NewFileSource (looking
+	// at it every second); the drain leaves it time to switch.
+	code := run(context.Background(), []string{"-store", path, "-client-secret", "-live", "-drain", "2s"}, strings.NewReader(""), &out, &errOut)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	text := out.String()
+	assert.Contains(t, text, "failed=0")
+	var calls, failed int
+	i := strings.Index(text, "calls=")
+	require.GreaterOrEqual(t, i, 0)
+	_, err := fmt.Sscanf(text[i:], "calls=%d failed=%d", &calls, &failed)
+	require.NoError(t, err)
+	assert.Positive(t, calls)
+	assert.Zero(t, failed)
+	assert.Contains(t, text, "drain subscriptionKeyPrimary (waited 2")
+	assert.Contains(t, text, "drain clientSecret (waited 2")
+
+	// The file is the one a keys.FileSource follows: it holds the final set.
+	want, inUse, err := (&fileStore{path: path}).Load()
+	require.NoError(t, err)
+	src, err := keys.NewFileSource(path)
+	require.NoError(t, err)
+	got, gotInUse := src.Current()
+	assert.Equal(t, want, got)
+	assert.Equal(t, inUse, gotInUse)
+	for _, v := range []keys.Secret{got.ClientSecret, got.SubscriptionKeyPrimary, got.SubscriptionKeySecondary} {
+		assert.NotContains(t, text, v.Reveal(), "no key on the screen")
+	}
 }
 
 // console plays the operator at a terminal: when the (simulated) portal page
@@ -224,7 +273,7 @@ func TestRunManualOnTheSimulator(t *testing.T) {
 	typed := make(chan string, 10)
 	con := &console{typed: typed, typo: true}
 	var errOut bytes.Buffer
-	code := run(context.Background(), []string{"-store", path, "-manual"}, keyboard(typed), con, &errOut)
+	code := run(context.Background(), []string{"-store", path, "-manual", "-drain", "0s"}, keyboard(typed), con, &errOut)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", con.out.String(), errOut.String())
 	text := con.out.String()
 	assert.Contains(t, text, "Press Regenerate next to the secondary subscription key")

@@ -12,12 +12,10 @@ import (
 	"github.com/vippsportal/sdk/keys"
 )
 
-// storedKeys is the file's format: the key set with its values in the clear
-// (the file is 0600 and written on purpose) and the subscription key in use.
-type storedKeys struct {
-	InUse keys.Name        `json:"inUse"`
-	Keys  keys.RevealedSet `json:"keys"`
-}
+// storedKeys is the file's format, keys.KeyFile (what keys.NewFileSource
+// follows): the key set with its values in the clear (the file is 0600 and
+// written on purpose) and the subscription key in use.
+type storedKeys = keys.KeyFile
 
 // fileStore keeps a sales unit's key set in one JSON file, replaced atomically:
 // a reader (the integration) sees the old file or the new one, never half of

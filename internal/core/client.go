@@ -91,6 +91,7 @@ type Config struct {
 	Logger              *slog.Logger
 	Retry               RetryPolicy
 	Now                 func() time.Time // the token cache's clock; time.Now when nil
+	KeySource           KeySource        // live keys (portal.WithKeySource); Credentials is then its first set
 }
 
 // Client sends requests for every service. It is safe for concurrent use.
@@ -390,7 +391,7 @@ func (c *Client) Credentials() Credentials {
 
 // credentials is the key set a call made with ctx uses: every request, token
 // requests included, takes its keys from here (the seam for live key sources).
-func (c *Client) credentials(ctx context.Context) Credentials { return c.cfg.Credentials }
+func (c *Client) credentials(ctx context.Context) Credentials { return c.current(ctx) }
 
 // Environment returns Production, Test, or "" for a custom base URL.
 func (c *Client) Environment() Environment {
@@ -459,7 +460,11 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
-	creds := c.credentials(ctx)
+	creds, done, err := c.acquire(ctx)
+	defer func() { done() }()
+	if err != nil {
+		return nil, err
+	}
 	root, tokenRoot, err := c.roots(r, creds)
 	if err != nil {
 		return nil, err
@@ -478,10 +483,16 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, err
 		}
 	}
-	prior := 0 // attempts before a token refresh
+	prior := 0        // attempts before a token refresh
+	reloaded := false // a live key source is read again once when Vipps refuses its keys
 	for refreshed := false; ; refreshed = true {
 		t, err := c.tokens.get(ctx, creds, tokenRoot)
 		if err != nil {
+			if !reloaded && keysRefused(err) {
+				if creds, done, reloaded = c.reacquire(ctx, creds, done); reloaded {
+					continue
+				}
+			}
 			return nil, withKey(err, idemKey)
 		}
 		tok := t.AccessToken
@@ -509,6 +520,12 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			c.tokens.invalidate(creds, tokenRoot, tok)
 			prior = st.attempts
 			continue
+		}
+		if !reloaded && keysRefused(apiErr) {
+			if creds, done, reloaded = c.reacquire(ctx, creds, done); reloaded {
+				prior = st.attempts
+				continue
+			}
 		}
 		return nil, withKey(apiErr, idemKey)
 	}

@@ -190,9 +190,10 @@ type tokenKey struct {
 }
 
 type tokenEntry struct {
-	tok  atomic.Pointer[Token]
-	mu   sync.Mutex // guards call
-	call *tokenCall
+	tok    atomic.Pointer[Token]
+	mu     sync.Mutex // guards call and handed
+	call   *tokenCall
+	handed bool // took a token handed over by a rotation (see Client.handedToken)
 }
 
 // tokenCall is one fetch that concurrent callers wait for. When it is over,
@@ -257,6 +258,14 @@ func (tc *tokenCache) get(ctx context.Context, creds Credentials, root string) (
 		}
 		e.mu.Lock()
 		if t := e.tok.Load(); t != nil && tc.c.now().Before(t.validUntil) {
+			e.mu.Unlock()
+			return t, nil
+		}
+		if t := tc.c.handedToken(creds, root); t != nil && e.call == nil && !e.handed {
+			// A rotation handed this token over: no request with a secret about to
+			// change. Taken once: after a 401 the cache fetches its own.
+			e.tok.Store(t)
+			e.handed = true
 			e.mu.Unlock()
 			return t, nil
 		}

@@ -1,0 +1,296 @@
+package keys
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/vippsportal/sdk/internal/core"
+)
+
+// Source is a live key set: the set to use now and the subscription key in use.
+// A client built with portal.WithKeySource(src) asks it on every call, token
+// requests included, so a change needs no restart. NewLiveSource and
+// NewFileSource are the SDK's sources.
+type Source interface {
+	// Keys returns the set to use now, the subscription key in use, and done,
+	// which the caller runs once the request carrying them has its answer: a
+	// source counts requests in flight per subscription key with it, so a
+	// rotation can wait for the old key's requests to finish.
+	Keys() (set Set, inUse Name, done func())
+	// Reload reads the keys again at once. A client calls it once when Vipps
+	// refuses the keys in use (401 invalid_client, or the gateway's 401), then
+	// retries if they changed.
+	Reload(ctx context.Context)
+}
+
+// AccessToken is a token Rotate obtained with a set just before it replaced
+// the set's client secret, handed to the integration (RotateOptions.Live, or
+// HandOff and portal.Client.UseToken) so that a client holding no token does
+// not ask for one with a secret about to change. Every printing of it shows no
+// secret; it keeps only a fingerprint of the keys it was obtained with.
+type AccessToken struct {
+	Value     Secret
+	Received  time.Time // our clock when it arrived
+	ExpiresIn time.Duration
+	TokenURL  string   // the token endpoint that issued it: it is used for no other
+	issuedTo  [32]byte // fingerprint of the client id and secret
+}
+
+func fingerprint(clientID string, clientSecret Secret) [32]byte {
+	return sha256.Sum256([]byte(clientID + "\x00" + clientSecret.Reveal()))
+}
+
+// IssuedTo reports whether the token was obtained with this client id and secret.
+func (t AccessToken) IssuedTo(clientID string, clientSecret Secret) bool {
+	return t.issuedTo != [32]byte{} && t.issuedTo == fingerprint(clientID, clientSecret)
+}
+
+// Format prints the token's endpoint and lifetime, never its value, for every verb.
+func (t AccessToken) Format(f fmt.State, verb rune) {
+	_, _ = fmt.Fprintf(f, "keys.AccessToken{TokenURL: %s, Received: %s, ExpiresIn: %s, Value: %v}",
+		t.TokenURL, t.Received.Format(time.RFC3339), t.ExpiresIn, t.Value)
+}
+
+// LogValue logs the token's endpoint and lifetime, never its value.
+func (t AccessToken) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("tokenURL", t.TokenURL), slog.Duration("expiresIn", t.ExpiresIn), slog.Any("value", t.Value))
+}
+
+// DefaultMaxDrain bounds how long LiveSource.Store and Rotate wait for the
+// requests that still carry a replaced subscription key.
+const DefaultMaxDrain = time.Minute
+
+// LiveSource is an in-memory Source, safe for concurrent use. Store replaces its
+// set (RotateOptions.Store, or RotateOptions.Live); it counts the requests in
+// flight per subscription key, so that a switch waits for the old key's
+// requests to finish. Printing it shows no secret.
+type LiveSource struct {
+	mu       sync.Mutex
+	set      Set
+	inUse    Name
+	version  uint64
+	inFlight map[Name]int
+	epoch    uint64         // moves on at every hand-over of a token
+	byEpoch  map[uint64]int // requests in flight per epoch
+	wake     chan struct{}  // closed (and dropped) when a request ends, while someone waits
+	token    *AccessToken
+}
+
+var _ Source = (*LiveSource)(nil)
+
+// NewLiveSource returns a source holding set, whose subscription key inUse is
+// the one the integration uses.
+func NewLiveSource(set Set, inUse Name) *LiveSource {
+	return &LiveSource{set: set, inUse: inUse, inFlight: map[Name]int{}, byEpoch: map[uint64]int{}}
+}
+
+// Keys returns the current set and key in use, counting one request in flight on it until done runs.
+func (l *LiveSource) Keys() (Set, Name, func()) {
+	l.mu.Lock()
+	if l.inFlight == nil { // a zero LiveSource: counts start empty
+		l.inFlight, l.byEpoch = map[Name]int{}, map[uint64]int{}
+	}
+	set, n, e := l.set, l.inUse, l.epoch
+	l.inFlight[n]++
+	l.byEpoch[e]++
+	l.mu.Unlock()
+	var once sync.Once
+	return set, n, func() { once.Do(func() { l.release(n, e) }) }
+}
+
+func (l *LiveSource) release(n Name, e uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inFlight[n]--; l.inFlight[n] == 0 {
+		delete(l.inFlight, n)
+	}
+	if l.byEpoch[e]--; l.byEpoch[e] == 0 {
+		delete(l.byEpoch, e)
+	}
+	if l.wake != nil {
+		close(l.wake)
+		l.wake = nil
+	}
+}
+
+// Reload does nothing: a LiveSource is always current.
+func (l *LiveSource) Reload(context.Context) {}
+
+// Current returns the set and the subscription key in use, without counting a request.
+func (l *LiveSource) Current() (Set, Name) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.set, l.inUse
+}
+
+// Version counts the sets stored (0 for the one NewLiveSource was given).
+func (l *LiveSource) Version() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.version
+}
+
+// InFlight is the number of requests in flight that carry subscription key n.
+func (l *LiveSource) InFlight(n Name) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.inFlight[n]
+}
+
+// Store makes set, with subscription key inUse, the keys of every call from
+// now on. When the key in use changes, it then waits until no request carrying
+// the old one is in flight (at most DefaultMaxDrain, and until ctx ends), so
+// that when it returns the old key may be regenerated; past the bound it
+// returns an error (the new set is in use all the same).
+func (l *LiveSource) Store(ctx context.Context, set Set, inUse Name) error {
+	old, err := l.put(set, inUse)
+	if err != nil {
+		return err
+	}
+	if old == "" {
+		return nil
+	}
+	_, err = l.Drain(ctx, old, DefaultMaxDrain)
+	return err
+}
+
+// put swaps the set in and returns the key that went out of use ("" when none).
+func (l *LiveSource) put(set Set, inUse Name) (Name, error) {
+	if err := checkSet("set", &set); err != nil {
+		return "", err
+	}
+	if !inUse.IsSubscriptionKey() {
+		return "", core.Invalid("inUse", "must be subscriptionKeyPrimary or subscriptionKeySecondary, got %q", string(inUse))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// Only a change of the key in use leaves requests behind worth waiting for:
+	// a key in use whose value changed elsewhere is already refused.
+	var old Name
+	if l.inUse != inUse {
+		old = l.inUse
+	}
+	l.set, l.inUse = set, inUse
+	l.version++
+	return old, nil
+}
+
+// DrainError is a wait for the requests carrying a subscription key that ran
+// out of time: the key may still be in use and must not be regenerated yet.
+type DrainError struct {
+	Key      Name
+	InFlight int
+	Waited   time.Duration
+	Err      error // context.DeadlineExceeded or the context's error
+}
+
+func (e *DrainError) Error() string {
+	return fmt.Sprintf("keys: %d requests still carry %s after %s: %v", e.InFlight, e.Key, e.Waited.Round(time.Millisecond), e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *DrainError) Unwrap() error { return e.Err }
+
+// Drain waits until no request carrying subscription key n is in flight, or
+// max has passed (0: DefaultMaxDrain), or ctx ends, and returns how long it
+// waited. Requests that start meanwhile with n (while n is in use) are waited
+// for too.
+func (l *LiveSource) Drain(ctx context.Context, n Name, max time.Duration) (time.Duration, error) {
+	return l.wait(ctx, n, max, func() int { return l.inFlight[n] })
+}
+
+// wait waits until count (called with l.mu held) is 0.
+func (l *LiveSource) wait(ctx context.Context, n Name, max time.Duration, count func() int) (time.Duration, error) {
+	if max <= 0 {
+		max = DefaultMaxDrain
+	}
+	start := time.Now()
+	timer := time.NewTimer(max)
+	defer timer.Stop()
+	for {
+		l.mu.Lock()
+		left := count()
+		if left == 0 {
+			l.mu.Unlock()
+			return time.Since(start), nil
+		}
+		if l.wake == nil {
+			l.wake = make(chan struct{})
+		}
+		ch := l.wake
+		l.mu.Unlock()
+		var cause error
+		select {
+		case <-ch:
+			continue
+		case <-timer.C:
+			cause = context.DeadlineExceeded
+		case <-ctx.Done():
+			cause = ctx.Err()
+		}
+		return time.Since(start), &DrainError{Key: n, InFlight: left, Waited: time.Since(start), Err: cause}
+	}
+}
+
+// handOff keeps tok, obtained with set, for the clients reading this source,
+// then waits (as Drain) until every request that began before it has its
+// answer: none of them can still be asking for a token with the old secret.
+func (l *LiveSource) handOff(ctx context.Context, tok AccessToken, max time.Duration) (time.Duration, error) {
+	l.mu.Lock()
+	l.token = &tok
+	l.epoch++
+	e := l.epoch
+	l.mu.Unlock()
+	return l.wait(ctx, ClientSecret, max, func() int {
+		n := 0
+		for k, c := range l.byEpoch {
+			if k < e {
+				n += c
+			}
+		}
+		return n
+	})
+}
+
+// HandedToken returns the token a rotation handed over for this client id and
+// secret at tokenURL, if any (portal.WithKeySource reads it).
+func (l *LiveSource) HandedToken(clientID string, clientSecret Secret, tokenURL string) (AccessToken, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.token
+	if t == nil || t.TokenURL != tokenURL || !t.IssuedTo(clientID, clientSecret) {
+		return AccessToken{}, false
+	}
+	return *t, true
+}
+
+// String names the sales unit and the key in use, never a value.
+func (l *LiveSource) String() string {
+	set, n := l.Current()
+	return fmt.Sprintf("keys.LiveSource{msn: %s, environment: %s, inUse: %s}", set.MSN, set.Environment, n)
+}
+
+// GoString is String (the %#v verb).
+func (l *LiveSource) GoString() string { return l.String() }
+
+// sourceJSON is what JSON shows of a source: names, never values.
+type sourceJSON struct {
+	Path        string `json:"path,omitempty"`
+	MSN         string `json:"msn"`
+	Environment string `json:"environment"`
+	InUse       Name   `json:"inUse"`
+	Version     uint64 `json:"version"`
+}
+
+// MarshalJSON shows the sales unit, the key in use and the version, never a value.
+func (l *LiveSource) MarshalJSON() ([]byte, error) {
+	l.mu.Lock()
+	j := sourceJSON{MSN: l.set.MSN, Environment: l.set.Environment, InUse: l.inUse, Version: l.version}
+	l.mu.Unlock()
+	return json.Marshal(j)
+}

@@ -1,0 +1,110 @@
+package portal
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/internal/secret"
+	"github.com/vippsportal/sdk/keys"
+)
+
+// WithKeySource makes the client read its key set from src on every call,
+// token requests included: keys.NewLiveSource (which Rotate updates) or
+// keys.NewFileSource (which follows a key file). A change needs no restart;
+// when Vipps refuses the keys (401 invalid_client, or the gateway's 401) the
+// client reloads src once and retries if the keys changed. It replaces
+// WithCredentials. The set's MSN is sent as Merchant-Serial-Number.
+func WithKeySource(src keys.Source) Option {
+	return func(s *settings) { s.source = src }
+}
+
+// WithMSN makes one call (through the services or HTTPClient) send
+// Merchant-Serial-Number msn: partner keys act for many merchants. A bad MSN
+// (not 4-10 digits) fails the call before any request, naming WithMSN.
+func WithMSN(ctx context.Context, msn string) context.Context { return core.WithMSN(ctx, msn) }
+
+// HTTPClient returns an *http.Client for your own calls to other Vipps APIs
+// (ePayment, Recurring, Webhooks ...) on the client's base URL. Each request
+// gets the live key set's access token (the client's shared cache: one fetch
+// for many goroutines), its subscription key, Merchant-Serial-Number (the set's,
+// WithMSN's, or a header you set) and the Vipps-System-* headers. On a 401 it
+// fetches a new token (reading the key source again) and resends once, when
+// the body can be replayed (no body, or http.Request.GetBody set, as
+// http.NewRequest does for in-memory bodies). It follows no redirect (the
+// request fails), and a request to any other scheme, host or port is refused
+// with a *ValidationError before anything is sent: credentials go nowhere else.
+func (c *Client) HTTPClient() *http.Client { return c.core.HTTPClient() }
+
+// UseToken gives the client a token Rotate obtained (RotateOptions.HandOff),
+// so that a client built from a key set whose client secret is about to
+// change holds a token before it has made a call. A token of other keys or of
+// another endpoint is refused (*ValidationError naming "token"); a client that
+// holds a valid token keeps it.
+func (c *Client) UseToken(tok keys.AccessToken) error {
+	return c.core.HoldToken("token", core.NewToken(tok.Value, tok.Received, tok.ExpiresIn), tok.IssuedTo, tok.TokenURL)
+}
+
+// BaseURL is the root (scheme, host, port) the client calls and the only one
+// HTTPClient sends credentials to: the environment's host or WithBaseURL's.
+func (c *Client) BaseURL() string { return c.core.BaseURL() }
+
+// sourceAdapter turns a keys.Source into the core's key source.
+type sourceAdapter struct {
+	src    keys.Source
+	tokens interface {
+		HandedToken(clientID string, clientSecret keys.Secret, tokenURL string) (keys.AccessToken, bool)
+	}
+}
+
+func credentialsOf(set keys.Set, inUse keys.Name) core.Credentials {
+	return core.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret,
+		SubscriptionKey: set.SubscriptionKey(inUse), MSN: set.MSN}
+}
+
+func (a *sourceAdapter) Acquire() (core.Credentials, func()) {
+	set, inUse, done := a.src.Keys()
+	if done == nil {
+		done = func() {}
+	}
+	return credentialsOf(set, inUse), done
+}
+
+func (a *sourceAdapter) Reload(ctx context.Context) { a.src.Reload(ctx) }
+
+func (a *sourceAdapter) HandedToken(clientID string, clientSecret secret.Secret, tokenURL string) *core.Token {
+	if a.tokens == nil {
+		return nil
+	}
+	t, ok := a.tokens.HandedToken(clientID, clientSecret, tokenURL)
+	if !ok {
+		return nil
+	}
+	return core.NewToken(t.Value, t.Received, t.ExpiresIn)
+}
+
+// useSource checks the source's first set and puts it in the configuration.
+func useSource(s *settings) error {
+	set, inUse, done := s.source.Keys()
+	if done != nil {
+		done()
+	}
+	switch {
+	case !inUse.IsSubscriptionKey():
+		return core.Invalid("WithKeySource", "the source's key in use must be subscriptionKeyPrimary or subscriptionKeySecondary, got %q", string(inUse))
+	case set.ClientID == "":
+		return core.Invalid("WithKeySource", "the source's set has no ClientID")
+	case set.ClientSecret.IsZero():
+		return core.Invalid("WithKeySource", "the source's set has no ClientSecret")
+	case set.SubscriptionKey(inUse).IsZero():
+		return core.Invalid("WithKeySource", "the source's set has no %s", inUse)
+	}
+	a := &sourceAdapter{src: s.source}
+	a.tokens, _ = s.source.(interface {
+		HandedToken(string, keys.Secret, string) (keys.AccessToken, bool)
+	})
+	s.hasCreds = true
+	s.cfg.Credentials = credentialsOf(set, inUse)
+	s.cfg.KeySource = a
+	return nil
+}
