@@ -84,7 +84,7 @@ func (s RotationStep) String() string {
 }
 
 // RotationReport is what a rotation did and when. It names keys and times,
-// never values: printing it or json.Marshal of it shows no secret.
+// never values: printing it or json.Marshal of it shows no secret value.
 type RotationReport struct {
 	MSN         string
 	Environment string
@@ -193,6 +193,9 @@ func (s *Service) Rotate(ctx context.Context, msn string, o RotateOptions) (*Rot
 	inUse, err := checkRotateOptions(msn, &o)
 	if err != nil {
 		return nil, err
+	}
+	if s.client() == nil {
+		return nil, core.NotBuilt("Keys.Rotate")
 	}
 	r := &rotation{s: s, o: o, regen: o.Regenerator, msn: msn,
 		rep: &RotationReport{MSN: msn, Started: time.Now(), InUse: inUse}}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/internal/wiring"
 )
 
 // Service reads, regenerates, verifies and rotates the API keys of sales units.
@@ -15,8 +16,17 @@ import (
 // Verify calls only Vipps' token endpoint, so it works against Vipps today.
 type Service struct{ c *core.Client }
 
-// NewService is called by portal.New.
-func NewService(c *core.Client) *Service { return &Service{c: c} }
+// portal.New builds the service through internal/wiring, so that no exported
+// constructor takes an internal type. client() makes a zero-value or nil
+// service fail with a clear error (core.NotBuilt) instead of panicking.
+func init() { wiring.Register(func(c *core.Client) *Service { return &Service{c: c} }) }
+
+func (s *Service) client() *core.Client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
 
 // Get fetches the key set of a test or production sales unit:
 // GET /portal/v1/sales-units/{msn}/keys.
@@ -29,7 +39,7 @@ func (s *Service) Get(ctx context.Context, msn string) (*Set, error) {
 		return nil, err
 	}
 	var set Set
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getKeys",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getKeys",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/sales-units/%s/keys", msn)}, &set)
 	if err != nil {
 		return nil, err
@@ -58,7 +68,7 @@ func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, 
 		return nil, core.Invalid("name", "must be clientId, clientSecret, subscriptionKeyPrimary or subscriptionKeySecondary, got %q", string(name))
 	}
 	var set Set
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "regenerateKey",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "regenerateKey",
 		Method: http.MethodPost, Path: core.Path("/portal/v1/sales-units/%s/keys/regenerate", msn),
 		Body: regenerateBody{Key: name}, Idempotent: true}, &set)
 	if err != nil {
@@ -68,11 +78,11 @@ func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, 
 }
 
 // Verification is the outcome of Verify: which subscription keys of a set got
-// a token with the set's client id and secret. It holds no secret.
+// a token with the set's client id and secret. It holds no key value.
 type Verification struct {
 	MSN          string
 	Environment  string
-	TokenURL     string // the token endpoint asked: the environment's, or the client's custom base URL
+	TokenURL     string // the token endpoint asked (.../accesstoken/get): the environment's host, or the client's custom base URL
 	PrimaryOK    bool   // a token was issued with the primary subscription key
 	SecondaryOK  bool   // a token was issued with the secondary subscription key
 	PrimaryErr   error  // why not, when PrimaryOK is false (a *portal.Error inside)
@@ -159,12 +169,15 @@ func (s *Service) Verify(ctx context.Context, set *Set) (*Verification, error) {
 	if err := checkSet("set", set); err != nil {
 		return nil, err
 	}
+	if s.client() == nil {
+		return nil, core.NotBuilt("Keys.Verify")
+	}
 	return s.verify(ctx, *set)
 }
 
 func (s *Service) verify(ctx context.Context, set Set) (*Verification, error) {
 	url := s.c.TokenURL(set.Environment)
-	v := &Verification{MSN: set.MSN, Environment: set.Environment, TokenURL: url}
+	v := &Verification{MSN: set.MSN, Environment: set.Environment, TokenURL: core.StandardTokenEndpoint(url)}
 	var errs []error
 	for _, n := range []Name{SubscriptionKeyPrimary, SubscriptionKeySecondary} {
 		_, err := s.c.FetchToken(ctx, s.credentials(set, n), url)

@@ -19,7 +19,7 @@ type SalesUnit struct {
 // The Management API does not page: the answer is the whole list.
 func (s *SalesUnitsService) List(ctx context.Context) ([]MsnInfo, error) {
 	var units []MsnInfo
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
 		Method: http.MethodGet, Path: "/management/v1/sales-units"}, &units)
 	if err != nil {
 		return nil, err
@@ -34,7 +34,7 @@ func (s *SalesUnitsService) Get(ctx context.Context, msn string) (*SalesUnit, er
 		return nil, err
 	}
 	var u SalesUnit
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMsn",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMsn",
 		Method: http.MethodGet, Path: core.Path("/management/v1/sales-units/%s", msn)}, &u)
 	if err != nil {
 		return nil, err

@@ -165,7 +165,7 @@ func (s *TestUnitsService) Create(ctx context.Context, req TestUnitRequest) (*Cr
 		return nil, err
 	}
 	var cr Creation
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
 		Method: http.MethodPost, Path: "/portal/v1/test-sales-units", Body: req, Idempotent: true}, &cr)
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func (s *TestUnitsService) Get(ctx context.Context, msn string) (*TestUnit, erro
 		return nil, err
 	}
 	var u TestUnit
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/%s", msn)}, &u)
 	if err != nil {
 		return nil, err
@@ -196,7 +196,7 @@ func (s *TestUnitsService) List(ctx context.Context, opts *ListOptions) (*TestUn
 		return nil, err
 	}
 	var p TestUnitPage
-	_, err = s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
+	_, err = s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
 		Method: http.MethodGet, Path: "/portal/v1/test-sales-units", Query: q}, &p)
 	if err != nil {
 		return nil, err
@@ -224,7 +224,7 @@ func (s *TestUnitsService) Creation(ctx context.Context, creationID string) (*Cr
 		return nil, err
 	}
 	var cr Creation
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/creations/%s", creationID)}, &cr)
 	if err != nil {
 		return nil, err
@@ -252,7 +252,7 @@ func (s *TestUnitsService) Creations(ctx context.Context, status CreationStatus,
 		q.Set("status", string(status))
 	}
 	var p CreationPage
-	_, err = s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
+	_, err = s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
 		Method: http.MethodGet, Path: "/portal/v1/test-sales-units/creations", Query: q}, &p)
 	if err != nil {
 		return nil, err

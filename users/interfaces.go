@@ -7,7 +7,7 @@ import "context"
 
 // Inviter adds a portal user (Service.Invite).
 type Inviter interface {
-	Invite(ctx context.Context, req *InviteRequest) (*User, error)
+	Invite(ctx context.Context, req InviteRequest) (*User, error)
 }
 
 // Granter sets a user's permissions on a sales unit (Service.Grant).

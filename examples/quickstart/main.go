@@ -153,7 +153,7 @@ func walk(ctx context.Context, c *portal.Client, out io.Writer) error {
 
 	step("Invite a user and give them DEVELOPER on the new unit")
 	phone := fmt.Sprintf("+479%07d", rand.IntN(10_000_000)) // a fresh Norwegian mobile number
-	u, err := c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: phone, Name: "Quinn Quickstart", Role: users.RoleSalesUnitManager})
+	u, err := c.Users.Invite(ctx, users.InviteRequest{PhoneNumber: phone, Name: "Quinn Quickstart", Role: users.RoleSalesUnitManager})
 	if err != nil {
 		return fmt.Errorf("inviting a user: %w", err)
 	}

@@ -380,7 +380,7 @@ func (w *worker) step(ctx context.Context, n int64) {
 		phone := fmt.Sprintf("+474%07d", w.seq.Add(1))
 		var usr *users.User
 		if w.call(ctx, "Users.Invite", func(ctx context.Context) (err error) {
-			usr, err = a.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: phone, Name: "Soak user " + phone[4:], Role: users.RoleSalesUnitManager})
+			usr, err = a.Users.Invite(ctx, users.InviteRequest{PhoneNumber: phone, Name: "Soak user " + phone[4:], Role: users.RoleSalesUnitManager})
 			return err
 		}) {
 			w.invited[usr.UserID] = phone

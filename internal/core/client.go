@@ -21,8 +21,9 @@ import (
 	"github.com/vippsportal/sdk/portal/vipps"
 )
 
-// Version is the SDK's version, sent in User-Agent.
-const Version = "0.1.0"
+// Version is the SDK's version, sent in User-Agent (defined in vipps so that
+// portal's documentation shows its value).
+const Version = vipps.Version
 
 // PluginName is the SDK's name: in User-Agent, and in Vipps-System-Plugin-Name
 // when the caller names no plugin of its own.
@@ -289,6 +290,9 @@ type Response struct {
 // Do sends r and decodes a 2xx JSON body into out (when out is not nil). Every
 // failure is an *Error, a *ValidationError or an *UnsupportedError.
 func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error) {
+	if c == nil { // a service not built by portal.New
+		return nil, NotBuilt(r.Operation)
+	}
 	if ctx == nil {
 		return nil, Invalid("ctx", "must not be nil (use context.Background())")
 	}
