@@ -136,7 +136,7 @@ func TestVerifyWire(t *testing.T) {
 	assert.True(t, v.PrimaryOK)
 	assert.False(t, v.SecondaryOK)
 	assert.False(t, v.OK())
-	assert.Equal(t, base, v.TokenURL, "a custom base URL serves the token endpoint of every environment")
+	assert.Equal(t, base+"/accesstoken/get", v.TokenURL, "a custom base URL serves the token endpoint of every environment")
 	var ke *keys.KeyError
 	require.ErrorAs(t, err, &ke)
 	assert.Equal(t, keys.SubscriptionKeySecondary, ke.Name)
@@ -162,7 +162,7 @@ func TestVerifyUsesTheEnvironmentsTokenEndpoint(t *testing.T) {
 	v, err := c.Keys.Verify(context.Background(), set)
 	require.NoError(t, err)
 	assert.True(t, v.OK())
-	assert.Equal(t, "https://apitest.vipps.no", v.TokenURL, "a production client verifies a test set at the test token endpoint")
+	assert.Equal(t, "https://apitest.vipps.no/accesstoken/get", v.TokenURL, "a production client verifies a test set at the test token endpoint")
 	assert.Equal(t, 2, mock.GetCallCountInfo()["POST https://apitest.vipps.no/accesstoken/get"])
 }
 
@@ -424,7 +424,7 @@ func TestVerifySimulator(t *testing.T) {
 	v, err := c.Keys.Verify(ctx, &set)
 	require.NoError(t, err)
 	assert.True(t, v.PrimaryOK && v.SecondaryOK && v.OK())
-	assert.Equal(t, s.URL, v.TokenURL)
+	assert.Equal(t, s.URL+"/accesstoken/get", v.TokenURL)
 	reqs := loggedRequests(t, s, "fetchAuthorizationTokenUsingPost", 2)
 	require.Len(t, reqs, 2, "one token request per subscription key")
 	for _, r := range reqs {
