@@ -289,13 +289,15 @@ type Response struct {
 
 // Do sends r and decodes a 2xx JSON body into out (when out is not nil). Every
 // failure is an *Error, a *ValidationError or an *UnsupportedError.
-func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error) {
+func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Response, err error) {
 	if c == nil { // a service not built by portal.New
 		return nil, NotBuilt(r.Operation)
 	}
 	if ctx == nil {
 		return nil, Invalid("ctx", "must not be nil (use context.Background())")
 	}
+	startResponse(ctx, r.Operation) // portal.WithResponse: see response.go
+	defer func() { finishResponse(ctx, r.Operation, res, err) }()
 	creds := c.credentials(ctx)
 	root, tokenRoot, err := c.roots(r, creds)
 	if err != nil {
@@ -457,6 +459,7 @@ func (c *Client) send(ctx context.Context, o *outgoing) (*http.Response, *callSt
 		}
 		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
 	}
+	observeResponse(ctx, r.Operation, resp, o.creds.ClientSecret, o.creds.SubscriptionKey, o.auth)
 	return resp, st, nil
 }
 
