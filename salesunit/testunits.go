@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -66,10 +65,7 @@ type Problem struct {
 }
 
 // Name is the problem's name: the last path segment of Type, such as "provisioning-failed".
-func (p *Problem) Name() string {
-	t := strings.TrimRight(p.Type, "/")
-	return t[strings.LastIndexByte(t, '/')+1:]
-}
+func (p *Problem) Name() string { return core.ProblemName(p.Type) }
 
 // Creation is the record of one test unit order. MSN and CompletedAt are set
 // if and only if Status is COMPLETED; Failure if and only if it is FAILED.
@@ -118,16 +114,10 @@ func (o *ListOptions) query() (url.Values, error) {
 }
 
 // TestUnitPage is one page of test units; NextPageToken is "" on the last page.
-type TestUnitPage struct {
-	Items         []TestUnit `json:"items"`
-	NextPageToken string     `json:"nextPageToken,omitempty"`
-}
+type TestUnitPage = vipps.Page[TestUnit]
 
 // CreationPage is one page of creation records; NextPageToken is "" on the last page.
-type CreationPage struct {
-	Items         []Creation `json:"items"`
-	NextPageToken string     `json:"nextPageToken,omitempty"`
-}
+type CreationPage = vipps.Page[Creation]
 
 // ErrCreationFailed matches a *CreationFailedError: errors.Is(err, salesunit.ErrCreationFailed).
 var ErrCreationFailed = errors.New("vipps: test sales unit creation failed")
@@ -209,12 +199,12 @@ func (s *TestUnitsService) List(ctx context.Context, opts *ListOptions) (*TestUn
 // as the last pair.
 func (s *TestUnitsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[TestUnit, error] {
 	o := copyOptions(opts)
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (core.Page[TestUnit], error) {
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (TestUnitPage, error) {
 		p, err := s.List(ctx, &ListOptions{PageSize: o.PageSize, PageToken: token})
 		if err != nil {
-			return core.Page[TestUnit]{}, err
+			return TestUnitPage{}, err
 		}
-		return core.Page[TestUnit]{Items: p.Items, NextPageToken: p.NextPageToken}, nil
+		return *p, nil
 	})
 }
 
@@ -264,12 +254,12 @@ func (s *TestUnitsService) Creations(ctx context.Context, status CreationStatus,
 // with the given status ("" for all) lazily (opts is copied; nil is allowed).
 func (s *TestUnitsService) AllCreations(ctx context.Context, status CreationStatus, opts *ListOptions) iter.Seq2[Creation, error] {
 	o := copyOptions(opts)
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (core.Page[Creation], error) {
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (CreationPage, error) {
 		p, err := s.Creations(ctx, status, &ListOptions{PageSize: o.PageSize, PageToken: token})
 		if err != nil {
-			return core.Page[Creation]{}, err
+			return CreationPage{}, err
 		}
-		return core.Page[Creation]{Items: p.Items, NextPageToken: p.NextPageToken}, nil
+		return *p, nil
 	})
 }
 

@@ -100,11 +100,11 @@ func (s *Service) List(ctx context.Context, opts *ListOptions) (*UserPage, error
 	if err != nil {
 		return nil, err
 	}
-	return &UserPage{Items: p.Items, NextPageToken: p.NextPageToken}, nil
+	return &p, nil
 }
 
-func (s *Service) list(ctx context.Context, pageSize int, token string) (core.Page[User], error) {
-	var p core.Page[User]
+func (s *Service) list(ctx context.Context, pageSize int, token string) (UserPage, error) {
+	var p UserPage
 	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listUsers",
 		Method: http.MethodGet, Path: "/portal/v1/users", Query: core.PageQuery(pageSize, token)}, &p)
 	return p, err
@@ -123,7 +123,7 @@ func (s *Service) All(ctx context.Context, opts *ListOptions) iter.Seq2[User, er
 	if err := core.CheckPageSize("ListOptions.PageSize", o.PageSize); err != nil {
 		return func(yield func(User, error) bool) { yield(User{}, err) }
 	}
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (core.Page[User], error) {
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (UserPage, error) {
 		return s.list(ctx, o.PageSize, token)
 	})
 }
