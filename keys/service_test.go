@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
@@ -21,43 +22,23 @@ import (
 // ---- wire: exact requests against a mock transport ----
 
 const (
-	base       = "https://vipps.test"
-	testToken  = "tok-0123456789"
-	testSubKey = "sub-0123456789abcdef"
+	base       = sdktest.BaseURL
+	testToken  = sdktest.Token
+	testSubKey = sdktest.SubKey
 	keySetBody = `{"msn":"123456","environment":"production","clientId":"2f1c6b4e-0000-4000-8000-000000000001",
 		"clientSecret":"s3cr3t-value-xyz","subscriptionKeyPrimary":"0123456789abcdef0123456789abcdef",
 		"subscriptionKeySecondary":"fedcba9876543210fedcba9876543210","updatedAt":"2026-01-02T03:04:05Z"}`
 )
 
-func newMock(t *testing.T) (*portal.Client, *httpmock.MockTransport) {
-	t.Helper()
-	mock := httpmock.NewMockTransport()
-	mock.RegisterResponder(http.MethodPost, base+"/accesstoken/get", httpmock.NewStringResponder(http.StatusOK,
-		`{"token_type":"Bearer","expires_in":"3600","ext_expires_in":"0","expires_on":"0","not_before":"0","resource":"x","access_token":"`+testToken+`"}`))
-	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: "client-1", ClientSecret: keys.Secret("secret-1"), SubscriptionKey: keys.Secret(testSubKey)}),
-		portal.WithBaseURL(base), portal.WithPortalURL(base),
-		portal.WithSystem("acme-backend", "2.1.0", "", ""),
-		portal.WithHTTPClient(&http.Client{Transport: mock}),
-		portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}),
-	)
-	require.NoError(t, err)
-	return c, mock
-}
+var newMock = sdktest.NewMock
 
 func assertCommonHeaders(t *testing.T, r *http.Request) {
 	t.Helper()
-	assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
-	assert.Equal(t, testSubKey, r.Header.Get("Ocp-Apim-Subscription-Key"))
-	assert.Equal(t, "vippsportal-sdk-go/"+portal.Version, r.Header.Get("User-Agent"))
-	assert.Equal(t, "acme-backend", r.Header.Get("Vipps-System-Name"))
-	assert.Equal(t, "2.1.0", r.Header.Get("Vipps-System-Version"))
+	sdktest.AssertCommonHeaders(t, r.Header)
 }
 
 func jsonAnswer(status int, ctype, body string) *http.Response {
-	resp := httpmock.NewStringResponse(status, body)
-	resp.Header.Set("Content-Type", ctype)
-	return resp
+	return sdktest.Answer(status, ctype, body)
 }
 
 func TestGetWire(t *testing.T) {

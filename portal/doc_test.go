@@ -26,3 +26,19 @@ func TestPublicDocsNameNoInternalPackage(t *testing.T) {
 		assert.Empty(t, leak.FindAllString(string(out), -1), "go doc -all %s names an internal package", pkg)
 	}
 }
+
+// TestPublicPackagesDoNotDependOnTestHelpers: internal/sdktest and
+// internal/contracttest (and with them testify, httpmock and kin-openapi) are
+// for the module's tests only; no public package may import them.
+func TestPublicPackagesDoNotDependOnTestHelpers(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	out, err := exec.CommandContext(t.Context(), goTool, "list", "-deps", ".", "./vipps", "./portaltest", "../salesunit", "../keys", "../users").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "github.com/vippsportal/sdk/internal/core")
+	for _, helper := range []string{"internal/sdktest", "internal/contracttest", "jarcoal/httpmock", "getkin/kin-openapi", "stretchr/testify"} {
+		assert.NotContains(t, string(out), helper)
+	}
+}

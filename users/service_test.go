@@ -9,36 +9,26 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/users"
 )
 
-// sim starts a simulator with the default seed, closed when the test ends.
-func sim(t *testing.T, opts ...portaltest.Option) *portaltest.Server {
-	t.Helper()
-	s := portaltest.NewServer(opts...)
-	t.Cleanup(s.Close)
-	return s
-}
+// The shared helpers live in internal/sdktest.
+var sim = sdktest.NewSim
 
 // as returns a client acting with the given credentials of s.
 func as(t *testing.T, s *portaltest.Server, c portaltest.Credentials) *portal.Client {
 	t.Helper()
-	pc, err := s.Client(c)
-	require.NoError(t, err)
-	return pc
+	return sdktest.SimClient(t, s, c)
 }
 
-// requireProblem asserts err is a *portal.Error with the status sentinel and problem name.
+// requireProblem asserts err is a *portal.Error with the status sentinel and
+// problem name, and that it was a Problem (they always carry a detail).
 func requireProblem(t *testing.T, err error, sentinel error, status int, problem string) *portal.Error {
 	t.Helper()
-	require.Error(t, err)
-	require.ErrorIs(t, err, sentinel)
-	var pe *portal.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, status, pe.StatusCode)
-	assert.Equal(t, problem, pe.Problem)
+	pe := sdktest.RequireAPIError(t, err, status, problem, sentinel)
 	assert.NotEmpty(t, pe.Detail, "the contract's Problems always carry a detail")
 	return pe
 }
@@ -323,19 +313,8 @@ func TestRemoveRevokesAPIClient(t *testing.T) {
 	require.NoError(t, admin.Users.Remove(t.Context(), portaltest.DeveloperUserID))
 	// Its subscription key is refused by the gateway, which is not retried.
 	_, err = dev.Users.Me(t.Context())
-	pe := requireProblemName(t, err, portal.ErrUnauthorized, 401, portal.ProblemGateway)
+	pe := sdktest.RequireAPIError(t, err, 401, portal.ProblemGateway, portal.ErrUnauthorized)
 	assert.Equal(t, 1, pe.Attempts)
-}
-
-// requireProblemName is requireProblem for answers that are no Problem (no detail).
-func requireProblemName(t *testing.T, err error, sentinel error, status int, problem string) *portal.Error {
-	t.Helper()
-	require.ErrorIs(t, err, sentinel)
-	var pe *portal.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, status, pe.StatusCode)
-	assert.Equal(t, problem, pe.Problem)
-	return pe
 }
 
 // TestInviteCallerIdempotencyKey: a caller repeating a whole Invite with its
