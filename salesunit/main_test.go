@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/internal/sdktest"
+	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
@@ -108,7 +108,9 @@ func asError(err error, target any) bool { return errors.As(err, target) }
 
 // stringResponder answers body as application/json with 200.
 func stringResponder(body string) httpmock.Responder {
-	return func(*http.Request) (*http.Response, error) { return sdktest.Answer(http.StatusOK, portalJSON, body), nil }
+	return func(*http.Request) (*http.Response, error) {
+		return sdktest.Answer(http.StatusOK, portalJSON, body), nil
+	}
 }
 
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
