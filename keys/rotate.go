@@ -68,17 +68,28 @@ const (
 // RotationStep is one step of a rotation. It names keys, never values.
 type RotationStep struct {
 	Action Action
-	// Key is the key concerned: the one replaced (regenerate, verify), the one
-	// the token was obtained with (token), or the key in use (store, switch).
-	Key       Name
+	// Key is the key concerned: the one replaced (regenerate, verify, and
+	// store: the key that is new in the stored set), the one the token was
+	// obtained with (token), or the key switched to (switch).
+	Key Name
+	// InUse is, for store and switch, the subscription key the integration
+	// uses with that set.
+	InUse     Name      `json:",omitempty"`
 	At        time.Time // when the step finished
 	UpdatedAt time.Time `json:",omitzero"` // the set's updatedAt after a regeneration
 }
 
-// String names the action and the key ("regenerate subscriptionKeySecondary"), without the times.
+// String names the action and the key, without the times:
+// "regenerate subscriptionKeySecondary", "store new subscriptionKeyPrimary
+// (subscriptionKeySecondary in use)", "switch to subscriptionKeySecondary".
 func (s RotationStep) String() string {
-	if s.Key == "" {
+	switch {
+	case s.Key == "":
 		return string(s.Action)
+	case s.Action == ActionStore && s.InUse != "":
+		return "store new " + string(s.Key) + " (" + string(s.InUse) + " in use)"
+	case s.Action == ActionSwitch:
+		return "switch to " + string(s.Key)
 	}
 	return string(s.Action) + " " + string(s.Key)
 }
@@ -244,7 +255,14 @@ type rotation struct {
 }
 
 func (r *rotation) step(a Action, key Name, updatedAt time.Time) {
-	st := RotationStep{Action: a, Key: key, At: time.Now(), UpdatedAt: updatedAt}
+	r.add(RotationStep{Action: a, Key: key, At: time.Now(), UpdatedAt: updatedAt})
+}
+
+func (r *rotation) stepInUse(a Action, key, inUse Name) {
+	r.add(RotationStep{Action: a, Key: key, InUse: inUse, At: time.Now()})
+}
+
+func (r *rotation) add(st RotationStep) {
 	r.rep.Steps = append(r.rep.Steps, st)
 	if r.o.OnStep != nil {
 		r.o.OnStep(st)
@@ -353,12 +371,15 @@ func (r *rotation) store(ctx context.Context, set Set, inUse Name, switching boo
 		return &StoreError{MSN: r.msn, Action: ActionStore, Set: set, InUse: inUse, Err: err}
 	}
 	r.rep.UpdatedAt = set.UpdatedAt
-	r.step(ActionStore, inUse, time.Time{})
+	// Label the store by the key that is new in the set (the last replaced),
+	// not by the key in use: "store subscriptionKeySecondary" right after
+	// regenerating the primary read as if the wrong key had changed.
+	r.stepInUse(ActionStore, r.rep.Rotated[len(r.rep.Rotated)-1], inUse)
 	if switching && r.o.Switch != nil {
 		if err := r.o.Switch(ctx, set, inUse); err != nil {
 			return &StoreError{MSN: r.msn, Action: ActionSwitch, Set: set, InUse: inUse, Err: err}
 		}
-		r.step(ActionSwitch, inUse, time.Time{})
+		r.stepInUse(ActionSwitch, inUse, inUse)
 	}
 	return nil
 }

@@ -130,20 +130,27 @@ func (v *Verification) String() string {
 		return "<nil>"
 	}
 	return fmt.Sprintf("sales unit %s (%s): subscriptionKeyPrimary %s, subscriptionKeySecondary %s",
-		v.MSN, v.Environment, okText(v.PrimaryOK), okText(v.SecondaryOK))
+		v.MSN, v.Environment, okText(v.PrimaryOK, v.PrimaryErr), okText(v.SecondaryOK, v.SecondaryErr))
 }
 
-func okText(ok bool) string {
-	if ok {
+// okText tells a refused key (FAILS) from one the endpoint could not judge.
+func okText(ok bool, err error) string {
+	switch {
+	case ok:
 		return "works"
+	case err == nil || rejected(err):
+		return "FAILS"
 	}
-	return "FAILS"
+	return "UNVERIFIED (no usable answer)"
 }
 
-// KeyError is a key of a set that did not work, or a step of a workflow that
-// failed on one key. Err holds the cause (a *portal.Error for an answer: 401
-// invalid_client for a wrong client id or secret, 401 "gateway" for a wrong
-// subscription key); errors.As and errors.Is see through it.
+// KeyError is a key of a set that did not work or could not be verified, or
+// a step of a workflow that failed on one key. Its text says "does not work"
+// only when the token endpoint refused the key (400/401/403); no answer (a DNS
+// or TLS failure, a timeout) or a server error reads "could not be verified".
+// Err holds the cause (a *portal.Error for an answer: 401 invalid_client for a
+// wrong client id or secret, 401 "gateway" for a wrong subscription key);
+// errors.As and errors.Is see through it.
 type KeyError struct {
 	MSN  string
 	Name Name
@@ -151,7 +158,11 @@ type KeyError struct {
 }
 
 func (e *KeyError) Error() string {
-	return fmt.Sprintf("keys: %s of sales unit %s does not work: %v", e.Name, e.MSN, e.Err)
+	if rejected(e.Err) {
+		return fmt.Sprintf("keys: %s of sales unit %s does not work: the token endpoint refused it: %v", e.Name, e.MSN, e.Err)
+	}
+	// No answer (DNS, TLS, a timeout) or a server error says nothing about the key.
+	return fmt.Sprintf("keys: %s of sales unit %s could not be verified (no usable answer from the token endpoint; the key may still work): %v", e.Name, e.MSN, e.Err)
 }
 
 // Unwrap returns the cause.

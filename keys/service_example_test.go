@@ -106,14 +106,14 @@ func ExampleService_Rotate() {
 	// token subscriptionKeyPrimary
 	// regenerate subscriptionKeySecondary
 	// verify subscriptionKeySecondary
-	// store subscriptionKeySecondary
+	// store new subscriptionKeySecondary (subscriptionKeySecondary in use)
 	// regenerate subscriptionKeyPrimary
 	// verify subscriptionKeyPrimary
-	// store subscriptionKeySecondary
+	// store new subscriptionKeyPrimary (subscriptionKeySecondary in use)
 	// token subscriptionKeySecondary
 	// regenerate clientSecret
 	// verify clientSecret
-	// store subscriptionKeySecondary
+	// store new clientSecret (subscriptionKeySecondary in use)
 	// sales unit 123456: rotated subscriptionKeySecondary, subscriptionKeyPrimary, clientSecret in 12 steps; in use: subscriptionKeySecondary
 	// store: 123456 subscriptionKeySecondary
 }
