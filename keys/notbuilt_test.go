@@ -23,7 +23,7 @@ func TestServiceNotBuiltByNewFailsClearly(t *testing.T) {
 		calls := map[string]func(context.Context) error{
 			"Get":        func(ctx context.Context) error { _, err := s.Get(ctx, "123456"); return err },
 			"Regenerate": func(ctx context.Context) error { _, err := s.Regenerate(ctx, "123456", keys.ClientSecret); return err },
-			"Verify":     func(ctx context.Context) error { _, err := s.Verify(ctx, &set); return err },
+			"Verify":     func(ctx context.Context) error { _, err := s.Verify(ctx, set); return err },
 			"Rotate": func(ctx context.Context) error {
 				_, err := s.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Current: &set, Store: store})
 				return err

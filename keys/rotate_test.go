@@ -226,7 +226,7 @@ func TestRotateFailingStoreLosesNothing(t *testing.T) {
 		// The error carries the set in force, and it works.
 		assert.Equal(t, simSet(t, s, portaltest.ProductionMSN), se.Set)
 		assert.Equal(t, keys.SubscriptionKeySecondary, se.InUse)
-		v, err2 := c.Keys.Verify(ctx, &se.Set)
+		v, err2 := c.Keys.Verify(ctx, se.Set)
 		require.NoError(t, err2)
 		assert.True(t, v.OK())
 		got, ok := keys.UnsavedSet(err)

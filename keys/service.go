@@ -176,14 +176,14 @@ func (e *KeyError) Unwrap() error { return e.Err }
 // The *Verification says which keys work. When either does not, the error is
 // not nil: it joins one *KeyError per failing key, each wrapping the
 // *portal.Error (errors.Is(err, portal.ErrUnauthorized) for a rejected key).
-func (s *Service) Verify(ctx context.Context, set *Set) (*Verification, error) {
-	if err := checkSet("set", set); err != nil {
+func (s *Service) Verify(ctx context.Context, set Set) (*Verification, error) {
+	if err := checkSet("set", &set); err != nil {
 		return nil, err
 	}
 	if s.client() == nil {
 		return nil, core.NotBuilt("Keys.Verify")
 	}
-	return s.verify(ctx, *set)
+	return s.verify(ctx, set)
 }
 
 func (s *Service) verify(ctx context.Context, set Set) (*Verification, error) {

@@ -62,11 +62,11 @@ func ExampleService_Verify() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	v, err := c.Keys.Verify(ctx, set)
+	v, err := c.Keys.Verify(ctx, *set)
 	fmt.Println(v, err)
 
 	set.SubscriptionKeySecondary = "00000000000000000000000000000000"
-	v, err = c.Keys.Verify(ctx, set)
+	v, err = c.Keys.Verify(ctx, *set)
 	fmt.Println(v)
 	fmt.Println(errors.Is(err, portal.ErrUnauthorized))
 	// Output:

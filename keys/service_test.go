@@ -111,7 +111,7 @@ func TestVerifyWire(t *testing.T) {
 	})
 	set := &keys.Set{MSN: "123456", Environment: "production", ClientID: "set-client", ClientSecret: "set-secret",
 		SubscriptionKeyPrimary: "primary-key", SubscriptionKeySecondary: "secondary-key"}
-	v, err := c.Keys.Verify(context.Background(), set)
+	v, err := c.Keys.Verify(context.Background(), *set)
 	require.Error(t, err)
 	assert.Equal(t, []string{"primary-key", "secondary-key"}, seen, "one token request per subscription key, none from the cache")
 	assert.True(t, v.PrimaryOK)
@@ -126,7 +126,7 @@ func TestVerifyWire(t *testing.T) {
 
 	// Twice again: still one request each (outside the cache).
 	seen = nil
-	_, _ = c.Keys.Verify(context.Background(), set)
+	_, _ = c.Keys.Verify(context.Background(), *set)
 	assert.Len(t, seen, 2)
 }
 
@@ -140,7 +140,7 @@ func TestVerifyUsesTheEnvironmentsTokenEndpoint(t *testing.T) {
 	mock.RegisterResponder(http.MethodPost, "https://apitest.vipps.no/accesstoken/get", tok)
 	set := &keys.Set{MSN: "223344", Environment: "test", ClientID: "c", ClientSecret: "s",
 		SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
-	v, err := c.Keys.Verify(context.Background(), set)
+	v, err := c.Keys.Verify(context.Background(), *set)
 	require.NoError(t, err)
 	assert.True(t, v.OK())
 	assert.Equal(t, "https://apitest.vipps.no/accesstoken/get", v.TokenURL, "a production client verifies a test set at the test token endpoint")
@@ -155,7 +155,7 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 	good := keys.Set{MSN: "123456", Environment: "production", ClientID: "c", ClientSecret: "s",
 		SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
 	store := func(context.Context, keys.Set, keys.Name) error { return nil }
-	with := func(f func(*keys.Set)) *keys.Set { s := good; f(&s); return &s }
+	with := func(f func(*keys.Set)) keys.Set { s := good; f(&s); return s }
 
 	cases := []struct {
 		name  string
@@ -167,7 +167,6 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		{"regenerate msn", func() error { _, err := c.Keys.Regenerate(ctx, "", keys.ClientSecret); return err }, "msn"},
 		{"regenerate unknown name", func() error { _, err := c.Keys.Regenerate(ctx, "123456", "password"); return err }, "name"},
 		{"regenerate empty name", func() error { _, err := c.Keys.Regenerate(ctx, "123456", ""); return err }, "name"},
-		{"verify nil", func() error { _, err := c.Keys.Verify(ctx, nil); return err }, "set"},
 		{"verify msn", func() error { _, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.MSN = "1" })); return err }, "set.MSN"},
 		{"verify environment", func() error {
 			_, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.Environment = "staging" }))
@@ -216,7 +215,7 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		}, "RotateOptions.Current.MSN"},
 		{"rotate current incomplete", func() error {
 			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Store: store,
-				Current: with(func(s *keys.Set) { s.ClientSecret = "" })})
+				Current: new(with(func(s *keys.Set) { s.ClientSecret = "" }))})
 			return err
 		}, "RotateOptions.Current.ClientSecret"},
 	}
@@ -331,7 +330,7 @@ func TestRegenerateSimulator(t *testing.T) {
 			assert.NotEqual(t, prev.ClientID, set.ClientID)
 			assert.Equal(t, prev.ClientSecret, set.ClientSecret, "regenerating clientId keeps the secret")
 		}
-		v, err := c.Keys.Verify(ctx, set)
+		v, err := c.Keys.Verify(ctx, *set)
 		require.NoError(t, err, "the new set works")
 		assert.True(t, v.OK())
 	}
@@ -391,7 +390,7 @@ func TestKeysNotReady(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "test", set.Environment)
 	assert.Equal(t, msn, set.MSN)
-	_, err = c.Keys.Verify(ctx, set)
+	_, err = c.Keys.Verify(ctx, *set)
 	require.NoError(t, err)
 }
 
@@ -402,7 +401,7 @@ func TestVerifySimulator(t *testing.T) {
 	set := simSet(t, s, portaltest.ProductionMSN)
 
 	s.ResetRequests()
-	v, err := c.Keys.Verify(ctx, &set)
+	v, err := c.Keys.Verify(ctx, set)
 	require.NoError(t, err)
 	assert.True(t, v.PrimaryOK && v.SecondaryOK && v.OK())
 	assert.Equal(t, s.URL+"/accesstoken/get", v.TokenURL)
@@ -418,7 +417,7 @@ func TestVerifySimulator(t *testing.T) {
 	// A wrong secret: 401 invalid_client for both keys.
 	wrong := set
 	wrong.ClientSecret = "not-the-secret"
-	v, err = c.Keys.Verify(ctx, &wrong)
+	v, err = c.Keys.Verify(ctx, wrong)
 	require.Error(t, err)
 	assert.False(t, v.PrimaryOK || v.SecondaryOK)
 	assert.False(t, v.Works(keys.ClientSecret))
@@ -431,7 +430,7 @@ func TestVerifySimulator(t *testing.T) {
 	// A wrong secondary key: the gateway refuses it; the primary still works.
 	wrong = set
 	wrong.SubscriptionKeySecondary = "0000000000000000000000000000dead"
-	v, err = c.Keys.Verify(ctx, &wrong)
+	v, err = c.Keys.Verify(ctx, wrong)
 	require.Error(t, err)
 	assert.True(t, v.PrimaryOK)
 	assert.False(t, v.SecondaryOK)
@@ -472,7 +471,7 @@ func TestRegenerateLostResponse(t *testing.T) {
 
 	// The secret the caller holds gets a token.
 	require.NoError(t, tokenFor(t, s, credsOf(*set, keys.SubscriptionKeyPrimary)))
-	_, err = c.Keys.Verify(ctx, set)
+	_, err = c.Keys.Verify(ctx, *set)
 	require.NoError(t, err)
 }
 

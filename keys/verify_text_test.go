@@ -26,7 +26,7 @@ func TestVerifyDNSFailureIsNotARefusedKey(t *testing.T) {
 	mock.RegisterResponder(http.MethodPost, sdktest.BaseURL+"/accesstoken/get",
 		httpmock.NewErrorResponder(&net.DNSError{Err: "no such host", Name: "vipps.test", IsNotFound: true}))
 	set := verifiedSet()
-	v, err := c.Keys.Verify(t.Context(), &set)
+	v, err := c.Keys.Verify(t.Context(), set)
 	require.Error(t, err)
 	require.NotNil(t, v)
 	assert.False(t, v.OK())
@@ -47,7 +47,7 @@ func TestVerifyRefusedKeyDoesNotWork(t *testing.T) {
 		return sdktest.Answer(http.StatusUnauthorized, "application/json", `{"statusCode":401,"message":"Access denied due to invalid subscription key."}`), nil
 	})
 	set := verifiedSet()
-	v, err := c.Keys.Verify(t.Context(), &set)
+	v, err := c.Keys.Verify(t.Context(), set)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "subscriptionKeyPrimary of sales unit 123456 does not work: the token endpoint refused it")
 	assert.ErrorIs(t, err, portal.ErrUnauthorized)
