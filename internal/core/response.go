@@ -41,7 +41,10 @@ func startResponse(ctx context.Context, operation string) {
 	}
 }
 
-// observeResponse records an HTTP answer in the caller's holder, if any.
+// observeResponse records an HTTP answer in the caller's holder, if any. It
+// runs on the caller's goroutine: send is synchronous, and the token cache
+// fetches on the goroutine of the call that needs the token. (A fetch moved to
+// a goroutine of its own must not carry the caller's holder.)
 // secrets are the values the request carried; a header value containing one
 // is redacted (a server echoing a credential must not hand it to a log).
 func observeResponse(ctx context.Context, operation string, resp *http.Response, secrets ...secret.Secret) {
@@ -82,8 +85,11 @@ func finishResponse(ctx context.Context, operation string, res *Response, err er
 		}
 	case *Error:
 		meta.Attempts = e.Attempts
-		if e.StatusCode == 0 { // no answer: nothing of an earlier attempt stands for it
+		switch {
+		case e.StatusCode == 0: // no answer: nothing of an earlier attempt stands for it
 			meta.Operation, meta.StatusCode, meta.Header, meta.RequestID = operation, 0, nil, ""
+		case meta.StatusCode == 0: // an answer send did not see (a token another call fetched)
+			meta.Operation, meta.StatusCode = e.Operation, e.StatusCode
 		}
 	}
 }
