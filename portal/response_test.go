@@ -169,3 +169,21 @@ func TestWithResponseConcurrentHoldersDoNotMix(t *testing.T) {
 		assert.Equal(t, 1, metas[i].Attempts)
 	}
 }
+
+// When getting a token is what failed, the holder shows the token endpoint's answer.
+func TestWithResponseAfterRefusedToken(t *testing.T) {
+	s := portaltest.NewServer()
+	t.Cleanup(s.Close)
+	creds := s.UserCredentials(portaltest.AdminUserID)
+	creds.ClientSecret = "wrong-secret-value"
+	c, err := s.Client(creds, quickRetry)
+	require.NoError(t, err)
+
+	var meta portal.Response
+	_, err = c.Users.Me(portal.WithResponse(t.Context(), &meta))
+	require.ErrorIs(t, err, portal.ErrUnauthorized)
+	assert.Equal(t, "fetchAuthorizationTokenUsingPost", meta.Operation)
+	assert.Equal(t, http.StatusUnauthorized, meta.StatusCode)
+	assert.NotNil(t, meta.Header)
+	assert.Equal(t, 1, meta.Attempts)
+}
