@@ -4,11 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
+	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/keys"
-	"github.com/vippsportal/sdk/portal"
 )
 
 // A Keys service that portal.New did not build (a zero value, a nil pointer)
@@ -34,14 +31,7 @@ func TestServiceNotBuiltByNewFailsClearly(t *testing.T) {
 			},
 		}
 		for op, call := range calls {
-			t.Run(name+" "+op, func(t *testing.T) {
-				var err error
-				require.NotPanics(t, func() { err = call(t.Context()) })
-				var ue *portal.UnsupportedError
-				require.ErrorAs(t, err, &ue)
-				assert.ErrorIs(t, err, portal.ErrUnsupported)
-				assert.Contains(t, err.Error(), "use the services of a client from portal.New")
-			})
+			t.Run(name+" "+op, func(t *testing.T) { sdktest.RequireNotBuilt(t, call) })
 		}
 	}
 }

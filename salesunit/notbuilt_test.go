@@ -4,10 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
-	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/salesunit"
 )
 
@@ -15,7 +12,6 @@ import (
 // every call with an *portal.UnsupportedError that says to use portal.New,
 // before any request and without a panic.
 func TestServicesNotBuiltByNewFailClearly(t *testing.T) {
-	ctx := t.Context()
 	bid := salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}
 	const orderID = "8a11afb7-c223-48ed-8ca6-4722b97261aa"
 	var (
@@ -63,13 +59,6 @@ func TestServicesNotBuiltByNewFailClearly(t *testing.T) {
 		}
 	}
 	for name, call := range calls {
-		t.Run(name, func(t *testing.T) {
-			var err error
-			require.NotPanics(t, func() { err = call(ctx) })
-			var ue *portal.UnsupportedError
-			require.ErrorAs(t, err, &ue)
-			assert.ErrorIs(t, err, portal.ErrUnsupported)
-			assert.Contains(t, err.Error(), "use the services of a client from portal.New")
-		})
+		t.Run(name, func(t *testing.T) { sdktest.RequireNotBuilt(t, call) })
 	}
 }

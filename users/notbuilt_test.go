@@ -4,10 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
-	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/users"
 )
 
@@ -39,14 +36,7 @@ func TestServiceNotBuiltByNewFailsClearly(t *testing.T) {
 			},
 		}
 		for op, call := range calls {
-			t.Run(name+" "+op, func(t *testing.T) {
-				var err error
-				require.NotPanics(t, func() { err = call(t.Context()) })
-				var ue *portal.UnsupportedError
-				require.ErrorAs(t, err, &ue)
-				assert.ErrorIs(t, err, portal.ErrUnsupported)
-				assert.Contains(t, err.Error(), "use the services of a client from portal.New")
-			})
+			t.Run(name+" "+op, func(t *testing.T) { sdktest.RequireNotBuilt(t, call) })
 		}
 	}
 }

@@ -27,11 +27,11 @@ const (
 // Service manages portal users: invite, list, grant, revoke, remove.
 type Service struct{ c *core.Client }
 
-// portal.New builds the service through internal/wiring, so that no exported
-// constructor takes an internal type. client() makes a zero-value or nil
-// service fail with a clear error (core.NotBuilt) instead of panicking.
+// Built by portal.New through internal/wiring (see salesunit's services.go).
 func init() { wiring.Register(func(c *core.Client) *Service { return &Service{c: c} }) }
 
+// client is nil for a zero-value or nil Service: core.Client.Do then answers
+// core.NotBuilt instead of panicking.
 func (s *Service) client() *core.Client {
 	if s == nil {
 		return nil

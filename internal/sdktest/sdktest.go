@@ -12,6 +12,7 @@
 package sdktest
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -138,4 +139,17 @@ func RequireInvalid(t testing.TB, err error, field string) {
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, field, ve.Field)
 	assert.ErrorIs(t, err, portal.ErrInvalidInput)
+}
+
+// RequireNotBuilt runs call (a method of a service that portal.New did not
+// build: a zero value or a nil pointer) and asserts it fails, without a
+// panic, with the *portal.UnsupportedError that says to use portal.New.
+func RequireNotBuilt(t *testing.T, call func(ctx context.Context) error) {
+	t.Helper()
+	var err error
+	require.NotPanics(t, func() { err = call(t.Context()) })
+	var ue *portal.UnsupportedError
+	require.ErrorAs(t, err, &ue)
+	assert.ErrorIs(t, err, portal.ErrUnsupported)
+	assert.Contains(t, err.Error(), "use the services of a client from portal.New")
 }
