@@ -242,6 +242,9 @@ func (c *Client) credentials(ctx context.Context) Credentials { return c.cfg.Cre
 // Environment returns Production, Test, or "" for a custom base URL.
 func (c *Client) Environment() Environment { return c.cfg.Environment }
 
+// Logger returns the configured logger, or nil.
+func (c *Client) Logger() *slog.Logger { return c.logger }
+
 // TokenURL is the token endpoint for key sets of the given environment
 // ("production" or "test"): the client's own base URL when it is custom,
 // Vipps' host of that environment otherwise.
