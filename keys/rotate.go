@@ -68,28 +68,21 @@ const (
 // RotationStep is one step of a rotation. It names keys, never values.
 type RotationStep struct {
 	Action Action
-	// Key is the key concerned: the one replaced (regenerate, verify, and
-	// store: the key that is new in the stored set), the one the token was
-	// obtained with (token), or the key switched to (switch).
-	Key Name
-	// InUse is, for store and switch, the subscription key the integration
-	// uses with that set.
-	InUse     Name      `json:",omitempty"`
+	// Key is the key concerned: the one replaced (regenerate, verify; store:
+	// the key new in the stored set), the one the token was obtained with
+	// (token), or the key in use (switch).
+	Key       Name
 	At        time.Time // when the step finished
 	UpdatedAt time.Time `json:",omitzero"` // the set's updatedAt after a regeneration
 }
 
-// String names the action and the key, without the times:
-// "regenerate subscriptionKeySecondary", "store new subscriptionKeyPrimary
-// (subscriptionKeySecondary in use)", "switch to subscriptionKeySecondary".
+// String names the action and the key ("regenerate subscriptionKeySecondary"), without the times.
 func (s RotationStep) String() string {
-	switch {
-	case s.Key == "":
+	if s.Key == "" {
 		return string(s.Action)
-	case s.Action == ActionStore && s.InUse != "":
-		return "store new " + string(s.Key) + " (" + string(s.InUse) + " in use)"
-	case s.Action == ActionSwitch:
-		return "switch to " + string(s.Key)
+	}
+	if s.Action == ActionStore {
+		return "store new " + string(s.Key)
 	}
 	return string(s.Action) + " " + string(s.Key)
 }
@@ -255,14 +248,7 @@ type rotation struct {
 }
 
 func (r *rotation) step(a Action, key Name, updatedAt time.Time) {
-	r.add(RotationStep{Action: a, Key: key, At: time.Now(), UpdatedAt: updatedAt})
-}
-
-func (r *rotation) stepInUse(a Action, key, inUse Name) {
-	r.add(RotationStep{Action: a, Key: key, InUse: inUse, At: time.Now()})
-}
-
-func (r *rotation) add(st RotationStep) {
+	st := RotationStep{Action: a, Key: key, At: time.Now(), UpdatedAt: updatedAt}
 	r.rep.Steps = append(r.rep.Steps, st)
 	if r.o.OnStep != nil {
 		r.o.OnStep(st)
@@ -371,15 +357,12 @@ func (r *rotation) store(ctx context.Context, set Set, inUse Name, switching boo
 		return &StoreError{MSN: r.msn, Action: ActionStore, Set: set, InUse: inUse, Err: err}
 	}
 	r.rep.UpdatedAt = set.UpdatedAt
-	// Label the store by the key that is new in the set (the last replaced),
-	// not by the key in use: "store subscriptionKeySecondary" right after
-	// regenerating the primary read as if the wrong key had changed.
-	r.stepInUse(ActionStore, r.rep.Rotated[len(r.rep.Rotated)-1], inUse)
+	r.step(ActionStore, r.rep.Rotated[len(r.rep.Rotated)-1], time.Time{}) // the key new in set, not the one in use
 	if switching && r.o.Switch != nil {
 		if err := r.o.Switch(ctx, set, inUse); err != nil {
 			return &StoreError{MSN: r.msn, Action: ActionSwitch, Set: set, InUse: inUse, Err: err}
 		}
-		r.stepInUse(ActionSwitch, inUse, inUse)
+		r.step(ActionSwitch, inUse, time.Time{})
 	}
 	return nil
 }

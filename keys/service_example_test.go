@@ -106,14 +106,14 @@ func ExampleService_Rotate() {
 	// token subscriptionKeyPrimary
 	// regenerate subscriptionKeySecondary
 	// verify subscriptionKeySecondary
-	// store new subscriptionKeySecondary (subscriptionKeySecondary in use)
+	// store new subscriptionKeySecondary
 	// regenerate subscriptionKeyPrimary
 	// verify subscriptionKeyPrimary
-	// store new subscriptionKeyPrimary (subscriptionKeySecondary in use)
+	// store new subscriptionKeyPrimary
 	// token subscriptionKeySecondary
 	// regenerate clientSecret
 	// verify clientSecret
-	// store new clientSecret (subscriptionKeySecondary in use)
+	// store new clientSecret
 	// sales unit 123456: rotated subscriptionKeySecondary, subscriptionKeyPrimary, clientSecret in 12 steps; in use: subscriptionKeySecondary
 	// store: 123456 subscriptionKeySecondary
 }

@@ -155,7 +155,7 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 	good := keys.Set{MSN: "123456", Environment: "production", ClientID: "c", ClientSecret: "s",
 		SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
 	store := func(context.Context, keys.Set, keys.Name) error { return nil }
-	with := func(f func(*keys.Set)) keys.Set { s := good; f(&s); return s }
+	with := func(f func(*keys.Set)) *keys.Set { s := good; f(&s); return &s }
 
 	cases := []struct {
 		name  string
@@ -167,22 +167,22 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		{"regenerate msn", func() error { _, err := c.Keys.Regenerate(ctx, "", keys.ClientSecret); return err }, "msn"},
 		{"regenerate unknown name", func() error { _, err := c.Keys.Regenerate(ctx, "123456", "password"); return err }, "name"},
 		{"regenerate empty name", func() error { _, err := c.Keys.Regenerate(ctx, "123456", ""); return err }, "name"},
-		{"verify msn", func() error { _, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.MSN = "1" })); return err }, "set.MSN"},
+		{"verify msn", func() error { _, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.MSN = "1" })); return err }, "set.MSN"},
 		{"verify environment", func() error {
-			_, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.Environment = "staging" }))
+			_, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.Environment = "staging" }))
 			return err
 		}, "set.Environment"},
-		{"verify client id", func() error { _, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.ClientID = "" })); return err }, "set.ClientID"},
+		{"verify client id", func() error { _, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.ClientID = "" })); return err }, "set.ClientID"},
 		{"verify client secret", func() error {
-			_, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.ClientSecret = "" }))
+			_, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.ClientSecret = "" }))
 			return err
 		}, "set.ClientSecret"},
 		{"verify primary", func() error {
-			_, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.SubscriptionKeyPrimary = "" }))
+			_, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.SubscriptionKeyPrimary = "" }))
 			return err
 		}, "set.SubscriptionKeyPrimary"},
 		{"verify secondary", func() error {
-			_, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.SubscriptionKeySecondary = "" }))
+			_, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.SubscriptionKeySecondary = "" }))
 			return err
 		}, "set.SubscriptionKeySecondary"},
 		{"rotate msn", func() error {
@@ -215,7 +215,7 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		}, "RotateOptions.Current.MSN"},
 		{"rotate current incomplete", func() error {
 			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Store: store,
-				Current: new(with(func(s *keys.Set) { s.ClientSecret = "" }))})
+				Current: with(func(s *keys.Set) { s.ClientSecret = "" })})
 			return err
 		}, "RotateOptions.Current.ClientSecret"},
 	}
