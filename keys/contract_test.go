@@ -36,7 +36,7 @@ func TestRequestsFollowTheContract(t *testing.T) {
 		set, err = c.Keys.Regenerate(ctx, portaltest.ProductionMSN, n)
 		require.NoError(t, err)
 	}
-	_, err = c.Keys.Verify(ctx, set)
+	_, err = c.Keys.Verify(ctx, *set)
 	require.NoError(t, err)
 	st := &memStore{}
 	_, err = c.Keys.Rotate(ctx, portaltest.TestMSN, keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, ClientSecret: true,
@@ -46,11 +46,11 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	// Error answers are checked as well.
 	wrong := *set
 	wrong.ClientSecret = "wrong"
-	_, err = c.Keys.Verify(ctx, &wrong)
+	_, err = c.Keys.Verify(ctx, wrong)
 	require.ErrorIs(t, err, portal.ErrUnauthorized)
 	wrong = *set
 	wrong.SubscriptionKeyPrimary = "00000000000000000000000000000000"
-	_, err = c.Keys.Verify(ctx, &wrong)
+	_, err = c.Keys.Verify(ctx, wrong)
 	require.ErrorIs(t, err, portal.ErrUnauthorized)
 	_, err = c.Keys.Get(ctx, portaltest.OtherMSN)
 	require.ErrorIs(t, err, portal.ErrNotFound)

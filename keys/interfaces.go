@@ -13,7 +13,7 @@ type Getter interface {
 
 // Verifier proves a key set against its token endpoint (Service.Verify).
 type Verifier interface {
-	Verify(ctx context.Context, set *Set) (*Verification, error)
+	Verify(ctx context.Context, set Set) (*Verification, error)
 }
 
 // Rotator runs the zero-downtime rotation (Service.Rotate).

@@ -4,12 +4,11 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
@@ -18,24 +17,15 @@ import (
 // TestMain fails the package's tests if any goroutine outlives them.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// newSim starts the simulator, closed when the test ends.
-func newSim(t *testing.T, opts ...portaltest.Option) *portaltest.Server {
-	t.Helper()
-	s := portaltest.NewServer(opts...)
-	t.Cleanup(s.Close)
-	return s
-}
-
-// fastRetry keeps the retries of the simulator tests quick.
-var fastRetry = portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
-
-// simClient is an SDK client aimed at the simulator with creds and quick retries.
-func simClient(t *testing.T, s *portaltest.Server, creds portaltest.Credentials, opts ...portal.Option) *portal.Client {
-	t.Helper()
-	c, err := s.Client(creds, append([]portal.Option{fastRetry}, opts...)...)
-	require.NoError(t, err)
-	return c
-}
+// The shared helpers live in internal/sdktest; these names keep this
+// package's tests short.
+var (
+	newSim          = sdktest.NewSim
+	simClient       = sdktest.SimClient
+	fastRetry       = sdktest.FastRetry()
+	requireAPIError = sdktest.RequireAPIError
+	requireInvalid  = sdktest.RequireInvalid
+)
 
 // credsOf are the credentials of set with subscription key n, as the simulator spells them.
 func credsOf(set keys.Set, n keys.Name) portaltest.Credentials {
@@ -61,28 +51,6 @@ func loggedRequests(t *testing.T, s *portaltest.Server, op string, n int) []port
 	reqs := s.RequestsOf(op)
 	require.GreaterOrEqual(t, len(reqs), n, "the simulator logged %d %s requests", n, op)
 	return reqs
-}
-
-// requireAPIError asserts err holds a *portal.Error with status and problem name, matching sentinel.
-func requireAPIError(t *testing.T, err error, status int, problemName string, sentinel error) *portal.Error {
-	t.Helper()
-	var apiErr *portal.Error
-	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, status, apiErr.StatusCode)
-	assert.Equal(t, problemName, apiErr.Problem)
-	if sentinel != nil {
-		assert.ErrorIs(t, err, sentinel)
-	}
-	return apiErr
-}
-
-// requireInvalid asserts err is a *portal.ValidationError naming field.
-func requireInvalid(t *testing.T, err error, field string) {
-	t.Helper()
-	var ve *portal.ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, field, ve.Field)
-	assert.ErrorIs(t, err, portal.ErrInvalidInput)
 }
 
 // integration is a merchant backend calling the Management API with the

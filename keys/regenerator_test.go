@@ -183,7 +183,7 @@ func TestManualRegeneratorClientID(t *testing.T) {
 	var out bytes.Buffer
 	m := &keys.ManualRegenerator{In: op, Out: &out}
 	set, err := m.Regenerate(context.Background(), keys.Regeneration{Current: current, Name: keys.ClientID,
-		Verify: func(ctx context.Context, cand keys.Set) (*keys.Verification, error) { return c.Keys.Verify(ctx, &cand) }})
+		Verify: func(ctx context.Context, cand keys.Set) (*keys.Verification, error) { return c.Keys.Verify(ctx, cand) }})
 	require.NoError(t, err)
 	assert.Equal(t, simSet(t, s, portaltest.ProductionMSN).ClientID, set.ClientID)
 	assert.Equal(t, current.ClientSecret, set.ClientSecret)
@@ -265,7 +265,7 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		m := &keys.ManualRegenerator{In: strings.NewReader(v), Out: io.Discard}
 		c := s.AdminClient(fastRetry)
 		set, err := m.Regenerate(ctx, keys.Regeneration{Current: current, Name: keys.SubscriptionKeySecondary,
-			Verify: func(ctx context.Context, cand keys.Set) (*keys.Verification, error) { return c.Keys.Verify(ctx, &cand) }})
+			Verify: func(ctx context.Context, cand keys.Set) (*keys.Verification, error) { return c.Keys.Verify(ctx, cand) }})
 		require.NoError(t, err)
 		assert.Equal(t, keys.Secret(v), set.SubscriptionKeySecondary)
 	})

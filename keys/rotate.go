@@ -105,8 +105,9 @@ const DefaultDrain = 10 * time.Second
 // RotationStep is one step of a rotation. It names keys, never values.
 type RotationStep struct {
 	Action Action
-	// Key is the key concerned: the one replaced (regenerate, verify), the one
-	// the token was obtained with (token), or the key in use (store, switch).
+	// Key is the key concerned: the one replaced (regenerate, verify; store:
+	// the key new in the stored set), the one the token was obtained with
+	// (token), or the key in use (switch).
 	Key       Name
 	At        time.Time     // when the step finished
 	UpdatedAt time.Time     `json:",omitzero"` // the set's updatedAt after a regeneration
@@ -117,6 +118,9 @@ type RotationStep struct {
 func (s RotationStep) String() string {
 	if s.Key == "" {
 		return string(s.Action)
+	}
+	if s.Action == ActionStore {
+		return "store new " + string(s.Key)
 	}
 	return string(s.Action) + " " + string(s.Key)
 }
@@ -133,7 +137,7 @@ func (r *RotationReport) Drains() []RotationStep {
 }
 
 // RotationReport is what a rotation did and when. It names keys and times,
-// never values: printing it or json.Marshal of it shows no secret.
+// never values: printing it or json.Marshal of it shows no secret value.
 type RotationReport struct {
 	MSN         string
 	Environment string
@@ -251,6 +255,9 @@ func (s *Service) Rotate(ctx context.Context, msn string, o RotateOptions) (*Rot
 	inUse, err := checkRotateOptions(msn, &o)
 	if err != nil {
 		return nil, err
+	}
+	if s.client() == nil {
+		return nil, core.NotBuilt("Keys.Rotate")
 	}
 	r := &rotation{s: s, o: o, regen: o.Regenerator, msn: msn,
 		rep: &RotationReport{MSN: msn, Started: time.Now(), InUse: inUse}}
@@ -515,7 +522,7 @@ func (r *rotation) store(ctx context.Context, set Set, inUse Name, switching boo
 	}
 	r.rep.UpdatedAt = set.UpdatedAt
 	r.stored = true
-	r.step(ActionStore, inUse, time.Time{})
+	r.step(ActionStore, r.rep.Rotated[len(r.rep.Rotated)-1], time.Time{}) // the key new in set, not the one in use
 	if switching && r.o.Switch != nil {
 		if err := r.o.Switch(ctx, set, inUse); err != nil {
 			return &StoreError{MSN: r.msn, Action: ActionSwitch, Set: set, InUse: inUse, Err: err}

@@ -111,11 +111,14 @@ func TestRotateSubscriptionKeysWithoutDowntime(t *testing.T) {
 			assert.Equal(t, portaltest.ProductionMSN, rep.MSN)
 			assert.Equal(t, "production", rep.Environment)
 			want := []string{"fetch", "token subscriptionKeyPrimary",
-				"regenerate subscriptionKeySecondary", "verify subscriptionKeySecondary", "store subscriptionKeySecondary"}
+				"regenerate subscriptionKeySecondary", "verify subscriptionKeySecondary",
+				"store new subscriptionKeySecondary"}
 			if opts.Switch != nil {
 				want = append(want, "switch subscriptionKeySecondary")
 			}
-			want = append(want, "regenerate subscriptionKeyPrimary", "verify subscriptionKeyPrimary", "store subscriptionKeySecondary")
+			// The label names the key that changed (the primary), not the one in use.
+			want = append(want, "regenerate subscriptionKeyPrimary", "verify subscriptionKeyPrimary",
+				"store new subscriptionKeyPrimary")
 			assert.Equal(t, want, actions(rep))
 			for i := 1; i < len(rep.Steps); i++ {
 				assert.False(t, rep.Steps[i].At.Before(rep.Steps[i-1].At))
@@ -158,7 +161,7 @@ func TestRotateClientSecret(t *testing.T) {
 	assert.Equal(t, keys.SubscriptionKeyPrimary, lastInUse, "with only ClientSecret, InUse defaults to the primary")
 	assert.Equal(t, []keys.Name{keys.ClientSecret}, rep.Rotated)
 	assert.Equal(t, []string{"token subscriptionKeyPrimary", "regenerate clientSecret", "verify clientSecret",
-		"store subscriptionKeyPrimary"}, actions(rep))
+		"store new clientSecret"}, actions(rep))
 
 	// The old secret gets no token; the new one does.
 	err = tokenFor(t, s, credsOf(before, keys.SubscriptionKeyPrimary))
@@ -227,7 +230,7 @@ func TestRotateFailingStoreLosesNothing(t *testing.T) {
 		// The error carries the set in force, and it works.
 		assert.Equal(t, simSet(t, s, portaltest.ProductionMSN), se.Set)
 		assert.Equal(t, keys.SubscriptionKeySecondary, se.InUse)
-		v, err2 := c.Keys.Verify(ctx, &se.Set)
+		v, err2 := c.Keys.Verify(ctx, se.Set)
 		require.NoError(t, err2)
 		assert.True(t, v.OK())
 		got, ok := keys.UnsavedSet(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/internal/wiring"
 )
 
 // Service reads, regenerates, verifies and rotates the API keys of sales units.
@@ -15,8 +16,17 @@ import (
 // Verify calls only Vipps' token endpoint, so it works against Vipps today.
 type Service struct{ c *core.Client }
 
-// NewService is called by portal.New.
-func NewService(c *core.Client) *Service { return &Service{c: c} }
+// Built by portal.New through internal/wiring (see salesunit's services.go).
+func init() { wiring.Register(func(c *core.Client) *Service { return &Service{c: c} }) }
+
+// client is nil for a zero-value or nil Service: core.Client.Do then answers
+// core.NotBuilt instead of panicking.
+func (s *Service) client() *core.Client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
 
 // Get fetches the key set of a test or production sales unit:
 // GET /portal/v1/sales-units/{msn}/keys.
@@ -29,7 +39,7 @@ func (s *Service) Get(ctx context.Context, msn string) (*Set, error) {
 		return nil, err
 	}
 	var set Set
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getKeys",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getKeys",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/sales-units/%s/keys", msn)}, &set)
 	if err != nil {
 		return nil, err
@@ -58,7 +68,7 @@ func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, 
 		return nil, core.Invalid("name", "must be clientId, clientSecret, subscriptionKeyPrimary or subscriptionKeySecondary, got %q", string(name))
 	}
 	var set Set
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "regenerateKey",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "regenerateKey",
 		Method: http.MethodPost, Path: core.Path("/portal/v1/sales-units/%s/keys/regenerate", msn),
 		Body: regenerateBody{Key: name}, Idempotent: true}, &set)
 	if err != nil {
@@ -68,11 +78,11 @@ func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, 
 }
 
 // Verification is the outcome of Verify: which subscription keys of a set got
-// a token with the set's client id and secret. It holds no secret.
+// a token with the set's client id and secret. It holds no key value.
 type Verification struct {
 	MSN          string
 	Environment  string
-	TokenURL     string // the token endpoint asked: the environment's, or the client's custom base URL
+	TokenURL     string // the token endpoint asked (.../accesstoken/get): the environment's host, or the client's custom base URL
 	PrimaryOK    bool   // a token was issued with the primary subscription key
 	SecondaryOK  bool   // a token was issued with the secondary subscription key
 	PrimaryErr   error  // why not, when PrimaryOK is false (a *portal.Error inside)
@@ -120,20 +130,27 @@ func (v *Verification) String() string {
 		return "<nil>"
 	}
 	return fmt.Sprintf("sales unit %s (%s): subscriptionKeyPrimary %s, subscriptionKeySecondary %s",
-		v.MSN, v.Environment, okText(v.PrimaryOK), okText(v.SecondaryOK))
+		v.MSN, v.Environment, okText(v.PrimaryOK, v.PrimaryErr), okText(v.SecondaryOK, v.SecondaryErr))
 }
 
-func okText(ok bool) string {
-	if ok {
+// okText tells a refused key (FAILS) from one the endpoint could not judge.
+func okText(ok bool, err error) string {
+	switch {
+	case ok:
 		return "works"
+	case err == nil || rejected(err):
+		return "FAILS"
 	}
-	return "FAILS"
+	return "UNVERIFIED (no usable answer)"
 }
 
-// KeyError is a key of a set that did not work, or a step of a workflow that
-// failed on one key. Err holds the cause (a *portal.Error for an answer: 401
-// invalid_client for a wrong client id or secret, 401 "gateway" for a wrong
-// subscription key); errors.As and errors.Is see through it.
+// KeyError is a key of a set that did not work or could not be verified, or
+// a step of a workflow that failed on one key. Its text says "does not work"
+// only when the token endpoint refused the key (400/401/403); no answer (a DNS
+// or TLS failure, a timeout) or a server error reads "could not be verified".
+// Err holds the cause (a *portal.Error for an answer: 401 invalid_client for a
+// wrong client id or secret, 401 "gateway" for a wrong subscription key);
+// errors.As and errors.Is see through it.
 type KeyError struct {
 	MSN  string
 	Name Name
@@ -141,7 +158,11 @@ type KeyError struct {
 }
 
 func (e *KeyError) Error() string {
-	return fmt.Sprintf("keys: %s of sales unit %s does not work: %v", e.Name, e.MSN, e.Err)
+	if rejected(e.Err) {
+		return fmt.Sprintf("keys: %s of sales unit %s does not work: the token endpoint refused it: %v", e.Name, e.MSN, e.Err)
+	}
+	// No answer (DNS, TLS, a timeout) or a server error says nothing about the key.
+	return fmt.Sprintf("keys: %s of sales unit %s could not be verified (no usable answer from the token endpoint; the key may still work): %v", e.Name, e.MSN, e.Err)
 }
 
 // Unwrap returns the cause.
@@ -155,16 +176,19 @@ func (e *KeyError) Unwrap() error { return e.Err }
 // The *Verification says which keys work. When either does not, the error is
 // not nil: it joins one *KeyError per failing key, each wrapping the
 // *portal.Error (errors.Is(err, portal.ErrUnauthorized) for a rejected key).
-func (s *Service) Verify(ctx context.Context, set *Set) (*Verification, error) {
-	if err := checkSet("set", set); err != nil {
+func (s *Service) Verify(ctx context.Context, set Set) (*Verification, error) {
+	if err := checkSet("set", &set); err != nil {
 		return nil, err
 	}
-	return s.verify(ctx, *set)
+	if s.client() == nil {
+		return nil, core.NotBuilt("Keys.Verify")
+	}
+	return s.verify(ctx, set)
 }
 
 func (s *Service) verify(ctx context.Context, set Set) (*Verification, error) {
 	url := s.c.TokenURL(set.Environment)
-	v := &Verification{MSN: set.MSN, Environment: set.Environment, TokenURL: url}
+	v := &Verification{MSN: set.MSN, Environment: set.Environment, TokenURL: core.StandardTokenEndpoint(url)}
 	var errs []error
 	for _, n := range []Name{SubscriptionKeyPrimary, SubscriptionKeySecondary} {
 		_, err := s.c.FetchToken(ctx, s.credentials(set, n), url)

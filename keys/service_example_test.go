@@ -62,11 +62,11 @@ func ExampleService_Verify() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	v, err := c.Keys.Verify(ctx, set)
+	v, err := c.Keys.Verify(ctx, *set)
 	fmt.Println(v, err)
 
 	set.SubscriptionKeySecondary = "00000000000000000000000000000000"
-	v, err = c.Keys.Verify(ctx, set)
+	v, err = c.Keys.Verify(ctx, *set)
 	fmt.Println(v)
 	fmt.Println(errors.Is(err, portal.ErrUnauthorized))
 	// Output:
@@ -118,16 +118,16 @@ func ExampleService_Rotate() {
 	// token subscriptionKeyPrimary
 	// regenerate subscriptionKeySecondary
 	// verify subscriptionKeySecondary
-	// store subscriptionKeySecondary
+	// store new subscriptionKeySecondary
 	// drain subscriptionKeyPrimary
 	// regenerate subscriptionKeyPrimary
 	// verify subscriptionKeyPrimary
-	// store subscriptionKeySecondary
+	// store new subscriptionKeyPrimary
 	// token subscriptionKeySecondary
 	// drain clientSecret
 	// regenerate clientSecret
 	// verify clientSecret
-	// store subscriptionKeySecondary
+	// store new clientSecret
 	// sales unit 123456: rotated subscriptionKeySecondary, subscriptionKeyPrimary, clientSecret in 13 steps; in use: subscriptionKeySecondary
 	// live: 123456 subscriptionKeySecondary
 }

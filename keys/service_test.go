@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
@@ -21,43 +22,23 @@ import (
 // ---- wire: exact requests against a mock transport ----
 
 const (
-	base       = "https://vipps.test"
-	testToken  = "tok-0123456789"
-	testSubKey = "sub-0123456789abcdef"
+	base       = sdktest.BaseURL
+	testToken  = sdktest.Token
+	testSubKey = sdktest.SubKey
 	keySetBody = `{"msn":"123456","environment":"production","clientId":"2f1c6b4e-0000-4000-8000-000000000001",
 		"clientSecret":"s3cr3t-value-xyz","subscriptionKeyPrimary":"0123456789abcdef0123456789abcdef",
 		"subscriptionKeySecondary":"fedcba9876543210fedcba9876543210","updatedAt":"2026-01-02T03:04:05Z"}`
 )
 
-func newMock(t *testing.T) (*portal.Client, *httpmock.MockTransport) {
-	t.Helper()
-	mock := httpmock.NewMockTransport()
-	mock.RegisterResponder(http.MethodPost, base+"/accesstoken/get", httpmock.NewStringResponder(http.StatusOK,
-		`{"token_type":"Bearer","expires_in":"3600","ext_expires_in":"0","expires_on":"0","not_before":"0","resource":"x","access_token":"`+testToken+`"}`))
-	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: "client-1", ClientSecret: keys.Secret("secret-1"), SubscriptionKey: keys.Secret(testSubKey)}),
-		portal.WithBaseURL(base), portal.WithPortalURL(base),
-		portal.WithSystem("acme-backend", "2.1.0", "", ""),
-		portal.WithHTTPClient(&http.Client{Transport: mock}),
-		portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}),
-	)
-	require.NoError(t, err)
-	return c, mock
-}
+var newMock = sdktest.NewMock
 
 func assertCommonHeaders(t *testing.T, r *http.Request) {
 	t.Helper()
-	assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
-	assert.Equal(t, testSubKey, r.Header.Get("Ocp-Apim-Subscription-Key"))
-	assert.Equal(t, "vippsportal-sdk-go/"+portal.Version, r.Header.Get("User-Agent"))
-	assert.Equal(t, "acme-backend", r.Header.Get("Vipps-System-Name"))
-	assert.Equal(t, "2.1.0", r.Header.Get("Vipps-System-Version"))
+	sdktest.AssertCommonHeaders(t, r.Header)
 }
 
 func jsonAnswer(status int, ctype, body string) *http.Response {
-	resp := httpmock.NewStringResponse(status, body)
-	resp.Header.Set("Content-Type", ctype)
-	return resp
+	return sdktest.Answer(status, ctype, body)
 }
 
 func TestGetWire(t *testing.T) {
@@ -130,13 +111,13 @@ func TestVerifyWire(t *testing.T) {
 	})
 	set := &keys.Set{MSN: "123456", Environment: "production", ClientID: "set-client", ClientSecret: "set-secret",
 		SubscriptionKeyPrimary: "primary-key", SubscriptionKeySecondary: "secondary-key"}
-	v, err := c.Keys.Verify(context.Background(), set)
+	v, err := c.Keys.Verify(context.Background(), *set)
 	require.Error(t, err)
 	assert.Equal(t, []string{"primary-key", "secondary-key"}, seen, "one token request per subscription key, none from the cache")
 	assert.True(t, v.PrimaryOK)
 	assert.False(t, v.SecondaryOK)
 	assert.False(t, v.OK())
-	assert.Equal(t, base, v.TokenURL, "a custom base URL serves the token endpoint of every environment")
+	assert.Equal(t, base+"/accesstoken/get", v.TokenURL, "a custom base URL serves the token endpoint of every environment")
 	var ke *keys.KeyError
 	require.ErrorAs(t, err, &ke)
 	assert.Equal(t, keys.SubscriptionKeySecondary, ke.Name)
@@ -145,7 +126,7 @@ func TestVerifyWire(t *testing.T) {
 
 	// Twice again: still one request each (outside the cache).
 	seen = nil
-	_, _ = c.Keys.Verify(context.Background(), set)
+	_, _ = c.Keys.Verify(context.Background(), *set)
 	assert.Len(t, seen, 2)
 }
 
@@ -159,10 +140,10 @@ func TestVerifyUsesTheEnvironmentsTokenEndpoint(t *testing.T) {
 	mock.RegisterResponder(http.MethodPost, "https://apitest.vipps.no/accesstoken/get", tok)
 	set := &keys.Set{MSN: "223344", Environment: "test", ClientID: "c", ClientSecret: "s",
 		SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
-	v, err := c.Keys.Verify(context.Background(), set)
+	v, err := c.Keys.Verify(context.Background(), *set)
 	require.NoError(t, err)
 	assert.True(t, v.OK())
-	assert.Equal(t, "https://apitest.vipps.no", v.TokenURL, "a production client verifies a test set at the test token endpoint")
+	assert.Equal(t, "https://apitest.vipps.no/accesstoken/get", v.TokenURL, "a production client verifies a test set at the test token endpoint")
 	assert.Equal(t, 2, mock.GetCallCountInfo()["POST https://apitest.vipps.no/accesstoken/get"])
 }
 
@@ -186,23 +167,22 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		{"regenerate msn", func() error { _, err := c.Keys.Regenerate(ctx, "", keys.ClientSecret); return err }, "msn"},
 		{"regenerate unknown name", func() error { _, err := c.Keys.Regenerate(ctx, "123456", "password"); return err }, "name"},
 		{"regenerate empty name", func() error { _, err := c.Keys.Regenerate(ctx, "123456", ""); return err }, "name"},
-		{"verify nil", func() error { _, err := c.Keys.Verify(ctx, nil); return err }, "set"},
-		{"verify msn", func() error { _, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.MSN = "1" })); return err }, "set.MSN"},
+		{"verify msn", func() error { _, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.MSN = "1" })); return err }, "set.MSN"},
 		{"verify environment", func() error {
-			_, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.Environment = "staging" }))
+			_, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.Environment = "staging" }))
 			return err
 		}, "set.Environment"},
-		{"verify client id", func() error { _, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.ClientID = "" })); return err }, "set.ClientID"},
+		{"verify client id", func() error { _, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.ClientID = "" })); return err }, "set.ClientID"},
 		{"verify client secret", func() error {
-			_, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.ClientSecret = "" }))
+			_, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.ClientSecret = "" }))
 			return err
 		}, "set.ClientSecret"},
 		{"verify primary", func() error {
-			_, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.SubscriptionKeyPrimary = "" }))
+			_, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.SubscriptionKeyPrimary = "" }))
 			return err
 		}, "set.SubscriptionKeyPrimary"},
 		{"verify secondary", func() error {
-			_, err := c.Keys.Verify(ctx, with(func(s *keys.Set) { s.SubscriptionKeySecondary = "" }))
+			_, err := c.Keys.Verify(ctx, *with(func(s *keys.Set) { s.SubscriptionKeySecondary = "" }))
 			return err
 		}, "set.SubscriptionKeySecondary"},
 		{"rotate msn", func() error {
@@ -350,7 +330,7 @@ func TestRegenerateSimulator(t *testing.T) {
 			assert.NotEqual(t, prev.ClientID, set.ClientID)
 			assert.Equal(t, prev.ClientSecret, set.ClientSecret, "regenerating clientId keeps the secret")
 		}
-		v, err := c.Keys.Verify(ctx, set)
+		v, err := c.Keys.Verify(ctx, *set)
 		require.NoError(t, err, "the new set works")
 		assert.True(t, v.OK())
 	}
@@ -410,7 +390,7 @@ func TestKeysNotReady(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "test", set.Environment)
 	assert.Equal(t, msn, set.MSN)
-	_, err = c.Keys.Verify(ctx, set)
+	_, err = c.Keys.Verify(ctx, *set)
 	require.NoError(t, err)
 }
 
@@ -421,10 +401,10 @@ func TestVerifySimulator(t *testing.T) {
 	set := simSet(t, s, portaltest.ProductionMSN)
 
 	s.ResetRequests()
-	v, err := c.Keys.Verify(ctx, &set)
+	v, err := c.Keys.Verify(ctx, set)
 	require.NoError(t, err)
 	assert.True(t, v.PrimaryOK && v.SecondaryOK && v.OK())
-	assert.Equal(t, s.URL, v.TokenURL)
+	assert.Equal(t, s.URL+"/accesstoken/get", v.TokenURL)
 	reqs := loggedRequests(t, s, "fetchAuthorizationTokenUsingPost", 2)
 	require.Len(t, reqs, 2, "one token request per subscription key")
 	for _, r := range reqs {
@@ -437,7 +417,7 @@ func TestVerifySimulator(t *testing.T) {
 	// A wrong secret: 401 invalid_client for both keys.
 	wrong := set
 	wrong.ClientSecret = "not-the-secret"
-	v, err = c.Keys.Verify(ctx, &wrong)
+	v, err = c.Keys.Verify(ctx, wrong)
 	require.Error(t, err)
 	assert.False(t, v.PrimaryOK || v.SecondaryOK)
 	assert.False(t, v.Works(keys.ClientSecret))
@@ -450,7 +430,7 @@ func TestVerifySimulator(t *testing.T) {
 	// A wrong secondary key: the gateway refuses it; the primary still works.
 	wrong = set
 	wrong.SubscriptionKeySecondary = "0000000000000000000000000000dead"
-	v, err = c.Keys.Verify(ctx, &wrong)
+	v, err = c.Keys.Verify(ctx, wrong)
 	require.Error(t, err)
 	assert.True(t, v.PrimaryOK)
 	assert.False(t, v.SecondaryOK)
@@ -491,7 +471,7 @@ func TestRegenerateLostResponse(t *testing.T) {
 
 	// The secret the caller holds gets a token.
 	require.NoError(t, tokenFor(t, s, credsOf(*set, keys.SubscriptionKeyPrimary)))
-	_, err = c.Keys.Verify(ctx, set)
+	_, err = c.Keys.Verify(ctx, *set)
 	require.NoError(t, err)
 }
 

@@ -144,7 +144,7 @@ func TestNothingPrintsASecret(t *testing.T) {
 	// A verification that fails on both keys, with the live values in the request.
 	wrong := after
 	wrong.ClientSecret = "Wr0ng-Secret-Not-Live"
-	ver, verifyErr := c.Keys.Verify(ctx, &wrong)
+	ver, verifyErr := c.Keys.Verify(ctx, wrong)
 	require.Error(t, verifyErr)
 
 	// A rotation error carrying an unsaved set.

@@ -4,12 +4,14 @@
 package portal
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/internal/wiring"
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal/vipps"
 	"github.com/vippsportal/sdk/salesunit"
@@ -17,7 +19,7 @@ import (
 )
 
 // Version is the SDK's version, sent in the User-Agent header.
-const Version = core.Version
+const Version = vipps.Version
 
 // Credentials are the key set the client authenticates with (see vipps.Credentials).
 type Credentials = vipps.Credentials
@@ -150,15 +152,21 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{
-		SalesUnits:    salesunit.NewSalesUnitsService(cc),
-		Merchants:     salesunit.NewMerchantsService(cc),
-		ProductOrders: salesunit.NewProductOrdersService(cc),
-		TestUnits:     salesunit.NewTestUnitsService(cc),
-		Keys:          keys.NewService(cc),
-		Users:         users.NewService(cc),
-		core:          cc,
-	}, nil
+	// Each domain package registered its services' constructors with
+	// internal/wiring, so none exports a constructor taking an internal type.
+	c := &Client{core: cc}
+	if err := errors.Join(fill(cc, &c.SalesUnits), fill(cc, &c.Merchants), fill(cc, &c.ProductOrders),
+		fill(cc, &c.TestUnits), fill(cc, &c.Keys), fill(cc, &c.Users)); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// fill builds *dst with the constructor registered for its type.
+func fill[T any](cc *core.Client, dst **T) error {
+	v, err := wiring.New[T](cc)
+	*dst = v
+	return err
 }
 
 // Close releases the idle connections of the transport the SDK built for this
@@ -234,7 +242,3 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	}
 	return New(append(base, opts...)...)
 }
-
-// EnvConfigured reports whether VIPPS_CLIENT_ID is set: examples use it to choose
-// between real credentials and the embedded simulator.
-func EnvConfigured() bool { return os.Getenv(EnvClientID) != "" }

@@ -25,7 +25,20 @@ type SalesUnitGetter interface {
 	Get(ctx context.Context, msn string) (*SalesUnit, error)
 }
 
+// MerchantGetter reads one merchant by its business identifier (MerchantsService.Get).
+type MerchantGetter interface {
+	Get(ctx context.Context, bid BusinessIdentifier) (*Merchant, error)
+}
+
+// ProductOrderWaiter waits until a product order is completed
+// (ProductOrdersService.WaitUntilCompleted).
+type ProductOrderWaiter interface {
+	WaitUntilCompleted(ctx context.Context, productOrderID string, opts *WaitOptions) (*ProductOrder, error)
+}
+
 var (
+	_ MerchantGetter        = (*MerchantsService)(nil)
+	_ ProductOrderWaiter    = (*ProductOrdersService)(nil)
 	_ TestUnitCreator       = (*TestUnitsService)(nil)
 	_ TestUnitWaiter        = (*TestUnitsService)(nil)
 	_ ProductOrderPrefiller = (*ProductOrdersService)(nil)

@@ -6,33 +6,40 @@ import (
 	"io"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// base is where the mocked API lives; nothing resolves it: every request goes
-// through the test's own httpmock transport.
-const base = "https://vipps.test"
-
+// The shared helpers live in internal/sdktest; these names keep this
+// package's tests short.
 const (
-	testToken  = "tok-0123456789"
-	testSubKey = "sub-0123456789abcdef"
+	base       = sdktest.BaseURL
+	testToken  = sdktest.Token
+	testSubKey = sdktest.SubKey
 	mgmtJSON   = "application/json;charset=UTF-8"
 	portalJSON = "application/json"
 )
 
+var (
+	newSim          = sdktest.NewSim
+	simClient       = sdktest.SimClient
+	fastRetry       = sdktest.FastRetry()
+	requireAPIError = sdktest.RequireAPIError
+	requireInvalid  = sdktest.RequireInvalid
+	problem         = sdktest.Problem
+)
+
 // mockAPI is a client wired to an httpmock transport that answers the token
-// endpoint; tests register the operation under test with expect.
+// endpoint (sdktest.NewMock); tests register the operation under test with expect.
 type mockAPI struct {
 	t      *testing.T
 	mock   *httpmock.MockTransport
@@ -41,18 +48,7 @@ type mockAPI struct {
 
 func newMockAPI(t *testing.T, opts ...portal.Option) *mockAPI {
 	t.Helper()
-	mock := httpmock.NewMockTransport()
-	mock.RegisterResponder(http.MethodPost, base+"/accesstoken/get", httpmock.NewStringResponder(http.StatusOK,
-		`{"token_type":"Bearer","expires_in":"3600","ext_expires_in":"0","expires_on":"0","not_before":"0","resource":"x","access_token":"`+testToken+`"}`))
-	all := append([]portal.Option{
-		portal.WithCredentials(portal.Credentials{ClientID: "client-1", ClientSecret: keys.Secret("secret-1"), SubscriptionKey: keys.Secret(testSubKey)}),
-		portal.WithBaseURL(base), portal.WithPortalURL(base),
-		portal.WithSystem("acme-backend", "2.1.0", "", ""),
-		portal.WithHTTPClient(&http.Client{Transport: mock}),
-		portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}),
-	}, opts...)
-	c, err := portal.New(all...)
-	require.NoError(t, err)
+	c, mock := sdktest.NewMock(t, opts...)
 	return &mockAPI{t: t, mock: mock, client: c}
 }
 
@@ -71,11 +67,7 @@ func (m *mockAPI) expect(method, path string, w want, status int, contentType, b
 	m.mock.RegisterResponder(method, base+path, func(r *http.Request) (*http.Response, error) {
 		n++
 		t := m.t
-		assert.Equal(t, "Bearer "+testToken, r.Header.Get("Authorization"))
-		assert.Equal(t, testSubKey, r.Header.Get("Ocp-Apim-Subscription-Key"))
-		assert.Equal(t, "vippsportal-sdk-go/"+portal.Version, r.Header.Get("User-Agent"))
-		assert.Equal(t, "acme-backend", r.Header.Get("Vipps-System-Name"))
-		assert.Equal(t, "2.1.0", r.Header.Get("Vipps-System-Version"))
+		sdktest.AssertCommonHeaders(t, r.Header)
 		assert.Equal(t, w.query, r.URL.RawQuery)
 		if w.idempotent {
 			assert.Regexp(t, `^[a-zA-Z0-9-]{1,50}$`, r.Header.Get("Idempotency-Key"))
@@ -92,85 +84,24 @@ func (m *mockAPI) expect(method, path string, w want, status int, contentType, b
 			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 			assert.JSONEq(t, w.body, string(got))
 		}
-		resp := httpmock.NewStringResponse(status, body)
-		if contentType != "" {
-			resp.Header.Set("Content-Type", contentType)
-		}
-		for i := 0; i+1 < len(header); i += 2 {
-			resp.Header.Set(header[i], header[i+1])
-		}
-		return resp, nil
+		return sdktest.Answer(status, contentType, body, header...), nil
 	})
 	return func() int { return n }
-}
-
-// problem is a contract Problem body.
-func problem(status int, name, detail string) string {
-	b, _ := json.Marshal(map[string]any{"type": "https://portal-sdk.invalid/problems/" + name,
-		"title": name, "status": status, "detail": detail, "instance": "/x"})
-	return string(b)
 }
 
 // problemResponder answers a Problem, with extra headers (Retry-After ...).
 func problemResponder(status int, name string, header ...string) httpmock.Responder {
 	return func(*http.Request) (*http.Response, error) {
-		resp := httpmock.NewStringResponse(status, problem(status, name, "simulated "+name))
-		resp.Header.Set("Content-Type", "application/problem+json")
-		for i := 0; i+1 < len(header); i += 2 {
-			resp.Header.Set(header[i], header[i+1])
-		}
-		return resp, nil
+		return sdktest.Answer(status, "application/problem+json", problem(status, name, "simulated "+name), header...), nil
 	}
 }
 
 // jsonResponder answers v as JSON.
 func jsonResponder(status int, v any) httpmock.Responder {
 	return func(*http.Request) (*http.Response, error) {
-		resp, err := httpmock.NewJsonResponse(status, v)
-		if err == nil {
-			resp.Header.Set("Content-Type", portalJSON)
-		}
-		return resp, err
+		b, err := json.Marshal(v)
+		return sdktest.Answer(status, portalJSON, string(b)), err
 	}
-}
-
-// requireAPIError asserts err is a *portal.Error with the status and problem name.
-func requireAPIError(t *testing.T, err error, status int, problemName string, sentinel error) *portal.Error {
-	t.Helper()
-	var apiErr *portal.Error
-	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, status, apiErr.StatusCode)
-	assert.Equal(t, problemName, apiErr.Problem)
-	assert.ErrorIs(t, err, sentinel)
-	return apiErr
-}
-
-// requireInvalid asserts err is a *portal.ValidationError naming field.
-func requireInvalid(t *testing.T, err error, field string) {
-	t.Helper()
-	var ve *portal.ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, field, ve.Field)
-	assert.ErrorIs(t, err, portal.ErrInvalidInput)
-}
-
-// newSim starts the simulator with opts, closed when the test ends.
-func newSim(t *testing.T, opts ...portaltest.Option) *portaltest.Server {
-	t.Helper()
-	s := portaltest.NewServer(opts...)
-	t.Cleanup(s.Close)
-	return s
-}
-
-// fastRetry keeps the retries of the simulator tests quick.
-var fastRetry = portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
-
-// simClient is an SDK client aimed at the simulator with creds and quick retries.
-func simClient(t *testing.T, s *portaltest.Server, creds portaltest.Credentials, opts ...portal.Option) *portal.Client {
-	t.Helper()
-	c, err := s.Client(creds, append([]portal.Option{fastRetry}, opts...)...)
-	require.NoError(t, err)
-	return c
 }
 
 func asError(err error, target any) bool { return errors.As(err, target) }
@@ -178,9 +109,7 @@ func asError(err error, target any) bool { return errors.As(err, target) }
 // stringResponder answers body as application/json with 200.
 func stringResponder(body string) httpmock.Responder {
 	return func(*http.Request) (*http.Response, error) {
-		resp := httpmock.NewStringResponse(http.StatusOK, body)
-		resp.Header.Set("Content-Type", portalJSON)
-		return resp, nil
+		return sdktest.Answer(http.StatusOK, portalJSON, body), nil
 	}
 }
 

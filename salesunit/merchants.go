@@ -44,7 +44,7 @@ func (s *MerchantsService) Get(ctx context.Context, bid BusinessIdentifier) (*Me
 		return nil, err
 	}
 	var m Merchant
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMerchantByBusinessIdentifier",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMerchantByBusinessIdentifier",
 		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s", bid.Scheme, bid.ID)}, &m)
 	if err != nil {
 		return nil, err
@@ -60,7 +60,7 @@ func (s *MerchantsService) SalesUnits(ctx context.Context, bid BusinessIdentifie
 		return nil, err
 	}
 	var units []MsnInfo
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getSalesUnitsByBusinessIdentifier",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getSalesUnitsByBusinessIdentifier",
 		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s/sales-units", bid.Scheme, bid.ID)}, &units)
 	if err != nil {
 		return nil, err

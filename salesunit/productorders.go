@@ -247,7 +247,7 @@ func (s *ProductOrdersService) Prefill(ctx context.Context, req *ProductOrderReq
 			TestWebsiteUsername: w.TestWebsiteUsername, TestWebsitePassword: w.TestWebsitePassword.Reveal()}
 	}
 	var o PrefilledOrder
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "orderProduct",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "orderProduct",
 		Method: http.MethodPost, Path: "/management/v1/product-orders", Body: body, Idempotent: true}, &o)
 	if err != nil {
 		return nil, err
@@ -261,7 +261,7 @@ func (s *ProductOrdersService) Get(ctx context.Context, productOrderID string) (
 		return nil, err
 	}
 	var o ProductOrder
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getProductOrderDetails",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getProductOrderDetails",
 		Method: http.MethodGet, Path: core.Path("/management/v2/product-orders/%s/details", productOrderID)}, &o)
 	if err != nil {
 		return nil, err
@@ -273,7 +273,7 @@ func (s *ProductOrdersService) Get(ctx context.Context, productOrderID string) (
 // The answer is the whole list.
 func (s *ProductOrdersService) List(ctx context.Context) ([]ProductOrder, error) {
 	var orders []ProductOrder
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getProductOrders",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getProductOrders",
 		Method: http.MethodGet, Path: "/management/v2/product-orders"}, &orders)
 	if err != nil {
 		return nil, err
@@ -288,7 +288,7 @@ func (s *ProductOrdersService) Delete(ctx context.Context, productOrderID string
 	if err := checkUUID("productOrderID", productOrderID); err != nil {
 		return err
 	}
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "deleteProductOrder",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "deleteProductOrder",
 		Method: http.MethodDelete, Path: core.Path("/management/v1/product-orders/%s", productOrderID)}, nil)
 	return err
 }
@@ -297,7 +297,7 @@ func (s *ProductOrdersService) Delete(ctx context.Context, productOrderID string
 // GET /management/v1/partners/price-packages.
 func (s *ProductOrdersService) PricePackages(ctx context.Context) ([]PricePackage, error) {
 	var pkgs []PricePackage
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getPartnerPricePackages",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getPartnerPricePackages",
 		Method: http.MethodGet, Path: "/management/v1/partners/price-packages"}, &pkgs)
 	if err != nil {
 		return nil, err

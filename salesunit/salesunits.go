@@ -2,6 +2,8 @@ package salesunit
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/vippsportal/sdk/internal/core"
@@ -19,7 +21,7 @@ type SalesUnit struct {
 // The Management API does not page: the answer is the whole list.
 func (s *SalesUnitsService) List(ctx context.Context) ([]MsnInfo, error) {
 	var units []MsnInfo
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
 		Method: http.MethodGet, Path: "/management/v1/sales-units"}, &units)
 	if err != nil {
 		return nil, err
@@ -28,14 +30,21 @@ func (s *SalesUnitsService) List(ctx context.Context) ([]MsnInfo, error) {
 }
 
 // Get fetches one production sales unit: GET /management/v1/sales-units/{msn}.
-// An unknown, inactive or unreachable unit (a test unit included) is portal.ErrNotFound.
+// An unknown, inactive or unreachable unit (a test unit included) is
+// portal.ErrNotFound; its text suggests TestUnits.Get for a test unit, and
+// errors.As still finds the *portal.Error with its status.
 func (s *SalesUnitsService) Get(ctx context.Context, msn string) (*SalesUnit, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
 	}
 	var u SalesUnit
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMsn",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMsn",
 		Method: http.MethodGet, Path: core.Path("/management/v1/sales-units/%s", msn)}, &u)
+	if errors.Is(err, core.ErrNotFound) {
+		// The Management API serves production units only; the bare 404 leaves
+		// a caller holding a test unit's MSN guessing. The *portal.Error stays inside.
+		return nil, fmt.Errorf("%w (if %s is a test sales unit, read it with TestUnits.Get: the Management API serves production units only)", err, msn)
+	}
 	if err != nil {
 		return nil, err
 	}

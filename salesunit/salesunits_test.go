@@ -160,3 +160,19 @@ func isStatus(err error, status int) bool {
 	var apiErr *portal.Error
 	return asError(err, &apiErr) && apiErr.StatusCode == status
 }
+
+// A Management Get of a test unit's MSN is a 404 whose text points at
+// TestUnits.Get; the *portal.Error and its status are still there.
+func TestGetOfATestUnitHintsAtTestUnits(t *testing.T) {
+	s := newSim(t)
+	c := s.AdminClient(fastRetry)
+	_, err := c.SalesUnits.Get(t.Context(), portaltest.TestMSN)
+	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	assert.Contains(t, err.Error(), "if "+portaltest.TestMSN+" is a test sales unit, read it with TestUnits.Get")
+	assert.Contains(t, err.Error(), "404", "the status stays in the text")
+
+	// The unit is there: TestUnits.Get reads it.
+	unit, err := c.TestUnits.Get(t.Context(), portaltest.TestMSN)
+	require.NoError(t, err)
+	assert.Equal(t, portaltest.TestMSN, unit.MSN)
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/internal/wiring"
 	"github.com/vippsportal/sdk/portal/vipps"
 )
 
@@ -31,19 +32,43 @@ type ProductOrdersService struct{ c *core.Client }
 // To get other options or another name, Create a new unit.
 type TestUnitsService struct{ c *core.Client }
 
-// NewSalesUnitsService is called by portal.New.
-func NewSalesUnitsService(c *core.Client) *SalesUnitsService { return &SalesUnitsService{c: c} }
-
-// NewMerchantsService is called by portal.New.
-func NewMerchantsService(c *core.Client) *MerchantsService { return &MerchantsService{c: c} }
-
-// NewProductOrdersService is called by portal.New.
-func NewProductOrdersService(c *core.Client) *ProductOrdersService {
-	return &ProductOrdersService{c: c}
+// portal.New builds the services through internal/wiring, so that no exported
+// constructor takes an internal type. client() makes a zero-value or nil
+// service fail with a clear error (core.NotBuilt) instead of panicking.
+func init() {
+	wiring.Register(func(c *core.Client) *SalesUnitsService { return &SalesUnitsService{c: c} })
+	wiring.Register(func(c *core.Client) *MerchantsService { return &MerchantsService{c: c} })
+	wiring.Register(func(c *core.Client) *ProductOrdersService { return &ProductOrdersService{c: c} })
+	wiring.Register(func(c *core.Client) *TestUnitsService { return &TestUnitsService{c: c} })
 }
 
-// NewTestUnitsService is called by portal.New.
-func NewTestUnitsService(c *core.Client) *TestUnitsService { return &TestUnitsService{c: c} }
+func (s *SalesUnitsService) client() *core.Client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
+
+func (s *MerchantsService) client() *core.Client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
+
+func (s *ProductOrdersService) client() *core.Client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
+
+func (s *TestUnitsService) client() *core.Client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
 
 // BusinessIdentifier names a merchant: Scheme such as "business:NO:ORG"
 // (10-30 characters) and ID such as "987654325" (4-50 digits or '-').

@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -66,10 +65,7 @@ type Problem struct {
 }
 
 // Name is the problem's name: the last path segment of Type, such as "provisioning-failed".
-func (p *Problem) Name() string {
-	t := strings.TrimRight(p.Type, "/")
-	return t[strings.LastIndexByte(t, '/')+1:]
-}
+func (p *Problem) Name() string { return core.ProblemName(p.Type) }
 
 // Creation is the record of one test unit order. MSN and CompletedAt are set
 // if and only if Status is COMPLETED; Failure if and only if it is FAILED.
@@ -118,16 +114,10 @@ func (o *ListOptions) query() (url.Values, error) {
 }
 
 // TestUnitPage is one page of test units; NextPageToken is "" on the last page.
-type TestUnitPage struct {
-	Items         []TestUnit `json:"items"`
-	NextPageToken string     `json:"nextPageToken,omitempty"`
-}
+type TestUnitPage = vipps.Page[TestUnit]
 
 // CreationPage is one page of creation records; NextPageToken is "" on the last page.
-type CreationPage struct {
-	Items         []Creation `json:"items"`
-	NextPageToken string     `json:"nextPageToken,omitempty"`
-}
+type CreationPage = vipps.Page[Creation]
 
 // ErrCreationFailed matches a *CreationFailedError: errors.Is(err, salesunit.ErrCreationFailed).
 var ErrCreationFailed = errors.New("vipps: test sales unit creation failed")
@@ -165,7 +155,7 @@ func (s *TestUnitsService) Create(ctx context.Context, req TestUnitRequest) (*Cr
 		return nil, err
 	}
 	var cr Creation
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
 		Method: http.MethodPost, Path: "/portal/v1/test-sales-units", Body: req, Idempotent: true}, &cr)
 	if err != nil {
 		return nil, err
@@ -179,7 +169,7 @@ func (s *TestUnitsService) Get(ctx context.Context, msn string) (*TestUnit, erro
 		return nil, err
 	}
 	var u TestUnit
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/%s", msn)}, &u)
 	if err != nil {
 		return nil, err
@@ -196,7 +186,7 @@ func (s *TestUnitsService) List(ctx context.Context, opts *ListOptions) (*TestUn
 		return nil, err
 	}
 	var p TestUnitPage
-	_, err = s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
+	_, err = s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
 		Method: http.MethodGet, Path: "/portal/v1/test-sales-units", Query: q}, &p)
 	if err != nil {
 		return nil, err
@@ -209,12 +199,12 @@ func (s *TestUnitsService) List(ctx context.Context, opts *ListOptions) (*TestUn
 // as the last pair.
 func (s *TestUnitsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[TestUnit, error] {
 	o := copyOptions(opts)
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (core.Page[TestUnit], error) {
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (TestUnitPage, error) {
 		p, err := s.List(ctx, &ListOptions{PageSize: o.PageSize, PageToken: token})
 		if err != nil {
-			return core.Page[TestUnit]{}, err
+			return TestUnitPage{}, err
 		}
-		return core.Page[TestUnit]{Items: p.Items, NextPageToken: p.NextPageToken}, nil
+		return *p, nil
 	})
 }
 
@@ -224,7 +214,7 @@ func (s *TestUnitsService) Creation(ctx context.Context, creationID string) (*Cr
 		return nil, err
 	}
 	var cr Creation
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/creations/%s", creationID)}, &cr)
 	if err != nil {
 		return nil, err
@@ -252,7 +242,7 @@ func (s *TestUnitsService) Creations(ctx context.Context, status CreationStatus,
 		q.Set("status", string(status))
 	}
 	var p CreationPage
-	_, err = s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
+	_, err = s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
 		Method: http.MethodGet, Path: "/portal/v1/test-sales-units/creations", Query: q}, &p)
 	if err != nil {
 		return nil, err
@@ -264,12 +254,12 @@ func (s *TestUnitsService) Creations(ctx context.Context, status CreationStatus,
 // with the given status ("" for all) lazily (opts is copied; nil is allowed).
 func (s *TestUnitsService) AllCreations(ctx context.Context, status CreationStatus, opts *ListOptions) iter.Seq2[Creation, error] {
 	o := copyOptions(opts)
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (core.Page[Creation], error) {
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (CreationPage, error) {
 		p, err := s.Creations(ctx, status, &ListOptions{PageSize: o.PageSize, PageToken: token})
 		if err != nil {
-			return core.Page[Creation]{}, err
+			return CreationPage{}, err
 		}
-		return core.Page[Creation]{Items: p.Items, NextPageToken: p.NextPageToken}, nil
+		return *p, nil
 	})
 }
 

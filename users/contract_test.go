@@ -27,9 +27,9 @@ func TestRequestsFollowTheContract(t *testing.T) {
 
 	_, err = c.Users.Me(ctx)
 	require.NoError(t, err)
-	u, err := c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Ny", Email: "nora@example.com", Role: users.RoleAssistant})
+	u, err := c.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Ny", Email: "nora@example.com", Role: users.RoleAssistant})
 	require.NoError(t, err)
-	_, err = c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4798765433", Name: "Nils Ny", Role: users.RoleAdministrator})
+	_, err = c.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4798765433", Name: "Nils Ny", Role: users.RoleAdministrator})
 	require.NoError(t, err)
 	_, err = c.Users.Get(ctx, u.UserID)
 	require.NoError(t, err)
@@ -43,7 +43,7 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	// Error answers are checked as well.
 	_, err = c.Users.Get(ctx, u.UserID)
 	require.ErrorIs(t, err, portal.ErrNotFound)
-	_, err = c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4791234567", Name: "Ada Again", Role: users.RoleAssistant})
+	_, err = c.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4791234567", Name: "Ada Again", Role: users.RoleAssistant})
 	require.ErrorIs(t, err, portal.ErrConflict)
 
 	for _, op := range []string{"fetchAuthorizationTokenUsingPost", "getMe", "inviteUser", "getUser", "listUsers", "grantAccess", "revokeAccess", "removeUser"} {

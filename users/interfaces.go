@@ -1,13 +1,16 @@
 package users
 
-import "context"
+import (
+	"context"
+	"iter"
+)
 
 // Small single-operation interfaces, so code that needs one call can take it
 // as a parameter and a test can fake just that call. Service satisfies them.
 
 // Inviter adds a portal user (Service.Invite).
 type Inviter interface {
-	Invite(ctx context.Context, req *InviteRequest) (*User, error)
+	Invite(ctx context.Context, req InviteRequest) (*User, error)
 }
 
 // Granter sets a user's permissions on a sales unit (Service.Grant).
@@ -15,7 +18,13 @@ type Granter interface {
 	Grant(ctx context.Context, userID, msn string, perms ...Permission) (*SalesUnitAccess, error)
 }
 
+// Lister walks every portal user of the merchant (Service.All).
+type Lister interface {
+	All(ctx context.Context, opts *ListOptions) iter.Seq2[User, error]
+}
+
 var (
+	_ Lister  = (*Service)(nil)
 	_ Inviter = (*Service)(nil)
 	_ Granter = (*Service)(nil)
 )

@@ -8,6 +8,4 @@ import (
 
 // TestMain fails the package's tests if any goroutine outlives them (a server
 // not closed, an iterator left running, a connection left open).
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

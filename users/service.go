@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/internal/wiring"
 )
 
 // Limits of the contract.
@@ -26,13 +27,22 @@ const (
 // Service manages portal users: invite, list, grant, revoke, remove.
 type Service struct{ c *core.Client }
 
-// NewService is called by portal.New.
-func NewService(c *core.Client) *Service { return &Service{c: c} }
+// Built by portal.New through internal/wiring (see salesunit's services.go).
+func init() { wiring.Register(func(c *core.Client) *Service { return &Service{c: c} }) }
+
+// client is nil for a zero-value or nil Service: core.Client.Do then answers
+// core.NotBuilt instead of panicking.
+func (s *Service) client() *core.Client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
 
 // Me reads the portal user the client's credentials act as: GET /portal/v1/me.
 func (s *Service) Me(ctx context.Context) (*Me, error) {
 	var me Me
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getMe",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getMe",
 		Method: http.MethodGet, Path: "/portal/v1/me"}, &me)
 	if err != nil {
 		return nil, err
@@ -46,12 +56,12 @@ func (s *Service) Me(ctx context.Context) (*Me, error) {
 // number that is already a user of the merchant is a 409 user-exists
 // (errors.Is(err, ErrConflict), Problem "user-exists"). The call carries an
 // Idempotency-Key, so a retry after a lost answer invites the person once.
-func (s *Service) Invite(ctx context.Context, req *InviteRequest) (*User, error) {
-	if err := checkInvite(req); err != nil {
+func (s *Service) Invite(ctx context.Context, req InviteRequest) (*User, error) {
+	if err := checkInvite(&req); err != nil {
 		return nil, err
 	}
 	var u User
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "inviteUser",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "inviteUser",
 		Method: http.MethodPost, Path: "/portal/v1/users", Body: req, Idempotent: true}, &u)
 	if err != nil {
 		return nil, err
@@ -67,7 +77,7 @@ func (s *Service) Get(ctx context.Context, userID string) (*User, error) {
 		return nil, err
 	}
 	var u User
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getUser",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getUser",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/users/%s", userID)}, &u)
 	if err != nil {
 		return nil, err
@@ -90,12 +100,12 @@ func (s *Service) List(ctx context.Context, opts *ListOptions) (*UserPage, error
 	if err != nil {
 		return nil, err
 	}
-	return &UserPage{Items: p.Items, NextPageToken: p.NextPageToken}, nil
+	return &p, nil
 }
 
-func (s *Service) list(ctx context.Context, pageSize int, token string) (core.Page[User], error) {
-	var p core.Page[User]
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listUsers",
+func (s *Service) list(ctx context.Context, pageSize int, token string) (UserPage, error) {
+	var p UserPage
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listUsers",
 		Method: http.MethodGet, Path: "/portal/v1/users", Query: core.PageQuery(pageSize, token)}, &p)
 	return p, err
 }
@@ -113,7 +123,7 @@ func (s *Service) All(ctx context.Context, opts *ListOptions) iter.Seq2[User, er
 	if err := core.CheckPageSize("ListOptions.PageSize", o.PageSize); err != nil {
 		return func(yield func(User, error) bool) { yield(User{}, err) }
 	}
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (core.Page[User], error) {
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (UserPage, error) {
 		return s.list(ctx, o.PageSize, token)
 	})
 }
@@ -138,7 +148,7 @@ func (s *Service) Grant(ctx context.Context, userID, msn string, perms ...Permis
 		Permissions []Permission `json:"permissions"`
 	}{perms}
 	var a SalesUnitAccess
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "grantAccess",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "grantAccess",
 		Method: http.MethodPut, Path: core.Path("/portal/v1/users/%s/sales-units/%s", userID, msn), Body: body}, &a)
 	if err != nil {
 		return nil, err
@@ -157,7 +167,7 @@ func (s *Service) Revoke(ctx context.Context, userID, msn string) error {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return err
 	}
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "revokeAccess",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "revokeAccess",
 		Method: http.MethodDelete, Path: core.Path("/portal/v1/users/%s/sales-units/%s", userID, msn)}, nil)
 	return err
 }
@@ -171,7 +181,7 @@ func (s *Service) Remove(ctx context.Context, userID string) error {
 	if err := checkUserID(userID); err != nil {
 		return err
 	}
-	_, err := s.c.Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "removeUser",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "removeUser",
 		Method: http.MethodDelete, Path: core.Path("/portal/v1/users/%s", userID)}, nil)
 	return err
 }
@@ -187,9 +197,6 @@ func checkUserID(userID string) error {
 }
 
 func checkInvite(req *InviteRequest) error {
-	if req == nil {
-		return core.Invalid("InviteRequest", "must not be nil")
-	}
 	if err := core.CheckPhone("InviteRequest.PhoneNumber", req.PhoneNumber); err != nil {
 		return err
 	}

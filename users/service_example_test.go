@@ -32,7 +32,7 @@ func ExampleService_Invite() {
 	defer sim.Close()
 	c := sim.AdminClient()
 
-	u, err := c.Users.Invite(context.Background(), &users.InviteRequest{
+	u, err := c.Users.Invite(context.Background(), users.InviteRequest{
 		PhoneNumber: "+4798765432", Name: "Nora Ny", Email: "nora@example.com", Role: users.RoleSalesUnitManager,
 	})
 	if err != nil {
@@ -49,7 +49,7 @@ func ExampleService_Invite_userExists() {
 	defer sim.Close()
 	c := sim.AdminClient()
 
-	_, err := c.Users.Invite(context.Background(), &users.InviteRequest{
+	_, err := c.Users.Invite(context.Background(), users.InviteRequest{
 		PhoneNumber: "+4792345678", Name: "Dev Again", Role: users.RoleAssistant,
 	})
 	var pe *portal.Error
@@ -65,7 +65,7 @@ func ExampleService_Invite_validation() {
 	defer sim.Close()
 	c := sim.AdminClient()
 
-	_, err := c.Users.Invite(context.Background(), &users.InviteRequest{
+	_, err := c.Users.Invite(context.Background(), users.InviteRequest{
 		PhoneNumber: "98765432", Name: "Nora Ny", Role: users.RoleAssistant,
 	})
 	var ve *portal.ValidationError

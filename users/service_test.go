@@ -9,36 +9,26 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/users"
 )
 
-// sim starts a simulator with the default seed, closed when the test ends.
-func sim(t *testing.T, opts ...portaltest.Option) *portaltest.Server {
-	t.Helper()
-	s := portaltest.NewServer(opts...)
-	t.Cleanup(s.Close)
-	return s
-}
+// The shared helpers live in internal/sdktest.
+var sim = sdktest.NewSim
 
 // as returns a client acting with the given credentials of s.
 func as(t *testing.T, s *portaltest.Server, c portaltest.Credentials) *portal.Client {
 	t.Helper()
-	pc, err := s.Client(c)
-	require.NoError(t, err)
-	return pc
+	return sdktest.SimClient(t, s, c)
 }
 
-// requireProblem asserts err is a *portal.Error with the status sentinel and problem name.
+// requireProblem asserts err is a *portal.Error with the status sentinel and
+// problem name, and that it was a Problem (they always carry a detail).
 func requireProblem(t *testing.T, err error, sentinel error, status int, problem string) *portal.Error {
 	t.Helper()
-	require.Error(t, err)
-	require.ErrorIs(t, err, sentinel)
-	var pe *portal.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, status, pe.StatusCode)
-	assert.Equal(t, problem, pe.Problem)
+	pe := sdktest.RequireAPIError(t, err, status, problem, sentinel)
 	assert.NotEmpty(t, pe.Detail, "the contract's Problems always carry a detail")
 	return pe
 }
@@ -81,7 +71,7 @@ func TestNotAPortalUser(t *testing.T) {
 			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
 			_, err = c.Users.Get(ctx, portaltest.AdminUserID)
 			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
-			_, err = c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4799000001", Name: "X", Role: users.RoleAssistant})
+			_, err = c.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4799000001", Name: "X", Role: users.RoleAssistant})
 			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
 			_, err = c.Users.Grant(ctx, portaltest.AssistantUserID, portaltest.ProductionMSN, users.PermissionDeveloper)
 			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
@@ -108,7 +98,7 @@ func TestAdministratorRequired(t *testing.T) {
 	for _, err := range dev.Users.All(ctx, nil) {
 		requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemAdministratorRequired)
 	}
-	_, err = dev.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4799000001", Name: "X", Role: users.RoleAssistant})
+	_, err = dev.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4799000001", Name: "X", Role: users.RoleAssistant})
 	requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemAdministratorRequired)
 	_, err = dev.Users.Grant(ctx, portaltest.DeveloperUserID, portaltest.SecondProductionMSN, users.PermissionDeveloper)
 	requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemAdministratorRequired)
@@ -134,7 +124,7 @@ func TestInviteGetListAll(t *testing.T) {
 	admin := s.AdminClient()
 	ctx := t.Context()
 
-	u, err := admin.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Ny", Email: "nora@example.com", Role: users.RoleSalesUnitManager})
+	u, err := admin.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Ny", Email: "nora@example.com", Role: users.RoleSalesUnitManager})
 	require.NoError(t, err)
 	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, u.UserID, "invited users get a UUID")
 	assert.Equal(t, users.StatusInvited, u.Status)
@@ -203,7 +193,7 @@ func TestInviteUserExists(t *testing.T) {
 	s := sim(t)
 	admin := s.AdminClient()
 	before := s.State().Users
-	_, err := admin.Users.Invite(t.Context(), &users.InviteRequest{PhoneNumber: "+4792345678", Name: "Dev Again", Role: users.RoleAssistant})
+	_, err := admin.Users.Invite(t.Context(), users.InviteRequest{PhoneNumber: "+4792345678", Name: "Dev Again", Role: users.RoleAssistant})
 	pe := requireProblem(t, err, portal.ErrConflict, 409, portal.ProblemUserExists)
 	assert.Equal(t, "POST", pe.Method)
 	assert.Equal(t, "/portal/v1/users", pe.Path)
@@ -211,7 +201,7 @@ func TestInviteUserExists(t *testing.T) {
 	assert.Equal(t, before, s.State().Users)
 
 	// Another merchant's user's number is free here.
-	_, err = admin.Users.Invite(t.Context(), &users.InviteRequest{PhoneNumber: "+4794567890", Name: "Otto Here Too", Role: users.RoleAssistant})
+	_, err = admin.Users.Invite(t.Context(), users.InviteRequest{PhoneNumber: "+4794567890", Name: "Otto Here Too", Role: users.RoleAssistant})
 	require.NoError(t, err)
 }
 
@@ -290,7 +280,7 @@ func TestRemove(t *testing.T) {
 	s := sim(t)
 	admin := s.AdminClient()
 	ctx := t.Context()
-	u, err := admin.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Short Stay", Role: users.RoleAssistant})
+	u, err := admin.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4798765432", Name: "Short Stay", Role: users.RoleAssistant})
 	require.NoError(t, err)
 
 	require.NoError(t, admin.Users.Remove(ctx, u.UserID))
@@ -307,7 +297,7 @@ func TestRemove(t *testing.T) {
 	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
 
 	// The removed user's phone number may be invited again.
-	_, err = admin.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Back Again", Role: users.RoleAssistant})
+	_, err = admin.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4798765432", Name: "Back Again", Role: users.RoleAssistant})
 	require.NoError(t, err)
 }
 
@@ -323,19 +313,8 @@ func TestRemoveRevokesAPIClient(t *testing.T) {
 	require.NoError(t, admin.Users.Remove(t.Context(), portaltest.DeveloperUserID))
 	// Its subscription key is refused by the gateway, which is not retried.
 	_, err = dev.Users.Me(t.Context())
-	pe := requireProblemName(t, err, portal.ErrUnauthorized, 401, portal.ProblemGateway)
+	pe := sdktest.RequireAPIError(t, err, 401, portal.ProblemGateway, portal.ErrUnauthorized)
 	assert.Equal(t, 1, pe.Attempts)
-}
-
-// requireProblemName is requireProblem for answers that are no Problem (no detail).
-func requireProblemName(t *testing.T, err error, sentinel error, status int, problem string) *portal.Error {
-	t.Helper()
-	require.ErrorIs(t, err, sentinel)
-	var pe *portal.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, status, pe.StatusCode)
-	assert.Equal(t, problem, pe.Problem)
-	return pe
 }
 
 // TestInviteCallerIdempotencyKey: a caller repeating a whole Invite with its
@@ -344,7 +323,7 @@ func TestInviteCallerIdempotencyKey(t *testing.T) {
 	s := sim(t)
 	admin := s.AdminClient()
 	ctx := portal.WithIdempotencyKey(t.Context(), "invite-nora-1")
-	req := &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Ny", Role: users.RoleAssistant}
+	req := users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Ny", Role: users.RoleAssistant}
 
 	first, err := admin.Users.Invite(ctx, req)
 	require.NoError(t, err)
@@ -357,7 +336,7 @@ func TestInviteCallerIdempotencyKey(t *testing.T) {
 	assert.Equal(t, "invite-nora-1", inv[1].IdempotencyKey)
 	assert.True(t, inv[1].Replayed)
 
-	_, err = admin.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Other", Role: users.RoleAssistant})
+	_, err = admin.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Other", Role: users.RoleAssistant})
 	requireProblem(t, err, portal.ErrConflict, 409, portal.ProblemIdempotencyKeyReused)
 	assert.Equal(t, 1, s.Effects("inviteUser"))
 
@@ -379,7 +358,7 @@ func TestRemoveLastAdministrator(t *testing.T) {
 	require.NoError(t, err, "the administrator is still there")
 
 	// With a second ACTIVE administrator, removing yourself is allowed.
-	second, err := admin.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Second Admin", Role: users.RoleAdministrator})
+	second, err := admin.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4798765432", Name: "Second Admin", Role: users.RoleAdministrator})
 	require.NoError(t, err)
 	err = admin.Users.Remove(ctx, portaltest.AdminUserID)
 	requireProblem(t, err, portal.ErrConflict, 409, portal.ProblemLastAdministrator) // an INVITED admin does not count
@@ -395,7 +374,7 @@ func TestInviteLostAnswer(t *testing.T) {
 	admin := s.AdminClient()
 	s.InjectFault(portaltest.Fault{Operation: "inviteUser", DropAfterWork: true})
 
-	u, err := admin.Users.Invite(t.Context(), &users.InviteRequest{PhoneNumber: "+4798765432", Name: "Once Only", Role: users.RoleAssistant})
+	u, err := admin.Users.Invite(t.Context(), users.InviteRequest{PhoneNumber: "+4798765432", Name: "Once Only", Role: users.RoleAssistant})
 	require.NoError(t, err)
 	assert.Equal(t, "Once Only", u.Name)
 	assert.Equal(t, 1, s.FaultsInjected())
@@ -441,7 +420,7 @@ func TestRemoveLostAnswer(t *testing.T) {
 func TestValidationAgainstSimulator(t *testing.T) {
 	s := sim(t)
 	admin := s.AdminClient()
-	_, err := admin.Users.Invite(t.Context(), &users.InviteRequest{PhoneNumber: "004791234567", Name: "X", Role: users.RoleAssistant})
+	_, err := admin.Users.Invite(t.Context(), users.InviteRequest{PhoneNumber: "004791234567", Name: "X", Role: users.RoleAssistant})
 	require.ErrorIs(t, err, portal.ErrInvalidInput)
 	_, err = admin.Users.Grant(t.Context(), portaltest.AssistantUserID, portaltest.TestMSN)
 	require.ErrorIs(t, err, portal.ErrInvalidInput)

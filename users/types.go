@@ -130,7 +130,4 @@ type ListOptions struct {
 }
 
 // UserPage is one page of users, oldest first. NextPageToken is "" on the last page.
-type UserPage struct {
-	Items         []User `json:"items"`
-	NextPageToken string `json:"nextPageToken,omitempty"`
-}
+type UserPage = vipps.Page[User]

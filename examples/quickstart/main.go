@@ -121,7 +121,7 @@ func walk(ctx context.Context, c *portal.Client, out io.Writer) error {
 	say("clientId %s, clientSecret %v, subscriptionKeyPrimary %v", set.ClientID, set.ClientSecret, set.SubscriptionKeyPrimary)
 
 	step("Verify them (one token request per subscription key)")
-	v, err := c.Keys.Verify(ctx, set)
+	v, err := c.Keys.Verify(ctx, *set)
 	if err != nil {
 		return fmt.Errorf("verifying keys: %w", err)
 	}
@@ -142,18 +142,18 @@ func walk(ctx context.Context, c *portal.Client, out io.Writer) error {
 
 	step("The old secret is refused, the new one works")
 	var apiErr *portal.Error
-	if _, err := c.Keys.Verify(ctx, set); !errors.As(err, &apiErr) || !errors.Is(err, portal.ErrUnauthorized) {
+	if _, err := c.Keys.Verify(ctx, *set); !errors.As(err, &apiErr) || !errors.Is(err, portal.ErrUnauthorized) {
 		return fmt.Errorf("the old client secret should be refused, got %v", err)
 	}
 	say("old set: %d %s", apiErr.StatusCode, apiErr.Problem)
-	if v, err = c.Keys.Verify(ctx, rotated); err != nil {
+	if v, err = c.Keys.Verify(ctx, *rotated); err != nil {
 		return fmt.Errorf("verifying the rotated key set: %w", err)
 	}
 	say("new set: %s", v)
 
 	step("Invite a user and give them DEVELOPER on the new unit")
 	phone := fmt.Sprintf("+479%07d", rand.IntN(10_000_000)) // a fresh Norwegian mobile number
-	u, err := c.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: phone, Name: "Quinn Quickstart", Role: users.RoleSalesUnitManager})
+	u, err := c.Users.Invite(ctx, users.InviteRequest{PhoneNumber: phone, Name: "Quinn Quickstart", Role: users.RoleSalesUnitManager})
 	if err != nil {
 		return fmt.Errorf("inviting a user: %w", err)
 	}

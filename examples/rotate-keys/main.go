@@ -102,7 +102,7 @@ type env struct {
 }
 
 func newEnv(stdout io.Writer) (*env, error) {
-	if portal.EnvConfigured() {
+	if os.Getenv(portal.EnvClientID) != "" { // real settings; else the embedded simulator
 		c, err := portal.NewFromEnv(portal.WithSystem("rotate-keys", portal.Version, "", ""))
 		if err != nil {
 			return nil, err

@@ -375,12 +375,12 @@ func (w *worker) step(ctx context.Context, n int64) {
 		}
 	case k < 39 && own != nil && own.set != nil: // verify an own unit's last known set
 		u := own
-		w.call(ctx, "Keys.Verify", func(ctx context.Context) error { _, err := a.Keys.Verify(ctx, u.set); return err })
+		w.call(ctx, "Keys.Verify", func(ctx context.Context) error { _, err := a.Keys.Verify(ctx, *u.set); return err })
 	case k < 44: // invite
 		phone := fmt.Sprintf("+474%07d", w.seq.Add(1))
 		var usr *users.User
 		if w.call(ctx, "Users.Invite", func(ctx context.Context) (err error) {
-			usr, err = a.Users.Invite(ctx, &users.InviteRequest{PhoneNumber: phone, Name: "Soak user " + phone[4:], Role: users.RoleSalesUnitManager})
+			usr, err = a.Users.Invite(ctx, users.InviteRequest{PhoneNumber: phone, Name: "Soak user " + phone[4:], Role: users.RoleSalesUnitManager})
 			return err
 		}) {
 			w.invited[usr.UserID] = phone

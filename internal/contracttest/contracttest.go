@@ -6,8 +6,10 @@ package contracttest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -26,19 +28,55 @@ func SpecPath() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "portal", "openapi.yaml")
 }
 
-// Router loads the contract once and routes on paths only: test servers listen
-// on random ports, so the document's servers are ignored.
-var Router = sync.OnceValues(func() (routers.Router, error) {
+// Contract is the loaded, validated document, a router over it and the
+// validation options: the one contract validator of the module, used by the
+// SDK's tests (Checker) and open to the simulator's conformance harness.
+type Contract struct {
+	Doc     *openapi3.T
+	Router  routers.Router
+	Options *openapi3filter.Options
+}
+
+// Load parses portal/openapi.yaml once per test binary; the result is never
+// written to afterwards. Routing is on paths only: test servers listen on
+// random ports, so the document's servers are ignored. String formats are
+// checked (uuid, uri), not skipped.
+var Load = sync.OnceValues(func() (*Contract, error) {
 	doc, err := openapi3.NewLoader().LoadFromFile(SpecPath())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load %s: %w", SpecPath(), err)
 	}
 	if err := doc.Validate(context.Background()); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("validate %s: %w", SpecPath(), err)
 	}
 	doc.Servers = nil
-	return gorillamux.NewRouter(doc)
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("router over %s: %w", SpecPath(), err)
+	}
+	return &Contract{Doc: doc, Router: router, Options: &openapi3filter.Options{
+		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+		SkipSettingDefaults:     true, // never rewrite what is validated
+		IncludeResponseStatus:   true, // every status must be documented (or covered by default)
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(formats)},
+	}}, nil
 })
+
+// formats are the string formats the contract uses; kin-openapi checks no
+// format unless told how.
+var formats = map[string]openapi3.StringFormatValidator{
+	"uuid": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
+	"uri": openapi3.NewCallbackValidator(func(s string) error {
+		u, err := url.Parse(s)
+		if err != nil {
+			return err
+		}
+		if u.Scheme == "" || u.Host == "" {
+			return fmt.Errorf("%q is not an absolute URI", s)
+		}
+		return nil
+	}),
+}
 
 // Checker is an http.RoundTripper that fails the test for every request the
 // client sends and every answer it gets that the contract does not allow, and
@@ -56,15 +94,13 @@ type Checker struct {
 // New returns a Checker sending through a fresh transport that is closed when the test ends.
 func New(t testing.TB) *Checker {
 	t.Helper()
-	router, err := Router()
+	ct, err := Load()
 	if err != nil {
-		t.Fatalf("loading %s: %v", SpecPath(), err)
+		t.Fatalf("loading the contract: %v", err)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	t.Cleanup(tr.CloseIdleConnections)
-	return &Checker{t: t, router: router, inner: tr, seen: map[string]int{},
-		opts: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-			SkipSettingDefaults: true, IncludeResponseStatus: true}}
+	return &Checker{t: t, router: ct.Router, inner: tr, seen: map[string]int{}, opts: ct.Options}
 }
 
 // HTTPClient is an *http.Client sending through the checker.

@@ -59,3 +59,25 @@ func TestCheckerFlagsWhatTheContractForbids(t *testing.T) {
 	assert.Equal(t, 1, c.Seen("getMe"))
 	assert.Equal(t, 1, c.Seen("getTestSalesUnit"))
 }
+
+// The one validator checks string formats: a creation id that is not a UUID
+// breaks the contract (the SDK-side checker used to skip formats).
+func TestCheckerChecksFormats(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	rec := &recorder{TB: t}
+	c := contracttest.New(rec)
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/portal/v1/test-sales-units/creations/not-a-uuid", nil)
+	require.NoError(t, err)
+	resp, err := c.HTTPClient().Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Contains(t, fmt.Sprint(rec.errs), "request GET /portal/v1/test-sales-units/creations/not-a-uuid breaks the contract")
+
+	ct, err := contracttest.Load()
+	require.NoError(t, err)
+	assert.NotEmpty(t, ct.Options.SchemaValidationOptions, "format validators are configured")
+}

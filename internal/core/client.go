@@ -25,8 +25,9 @@ import (
 	"github.com/vippsportal/sdk/portal/vipps"
 )
 
-// Version is the SDK's version, sent in User-Agent.
-const Version = "0.1.0"
+// Version is the SDK's version, sent in User-Agent (defined in vipps so that
+// portal's documentation shows its value).
+const Version = vipps.Version
 
 // PluginName is the SDK's name: in User-Agent, and in Vipps-System-Plugin-Name
 // when the caller names no plugin of its own.
@@ -456,10 +457,15 @@ type Response struct {
 
 // Do sends r and decodes a 2xx JSON body into out (when out is not nil). Every
 // failure is an *Error, a *ValidationError or an *UnsupportedError.
-func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error) {
+func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Response, err error) {
+	if c == nil { // a service not built by portal.New
+		return nil, NotBuilt(r.Operation)
+	}
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
+	startResponse(ctx, r.Operation) // portal.WithResponse: see response.go
+	defer func() { finishResponse(ctx, r.Operation, res, err) }()
 	creds, done, err := c.acquire(ctx)
 	defer func() { done() }()
 	if err != nil {
@@ -672,6 +678,7 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 		// A transport error can quote what the server sent (an unparsable Location, say).
 		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: RedactError(err, st.redact())}
 	}
+	observeResponse(ctx, r.Operation, resp, o.creds.ClientSecret, o.creds.SubscriptionKey, o.auth)
 	return resp, st, nil
 }
 

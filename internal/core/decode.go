@@ -52,7 +52,7 @@ func DecodeError(status int, header http.Header, body []byte, redact func(string
 				if json.Unmarshal(trimmed, &p) == nil {
 					if p.Type != nil {
 						e.Type = redact(*p.Type)
-						e.Problem = problemName(e.Type)
+						e.Problem = ProblemName(e.Type)
 					}
 					e.Title, e.Detail, e.Instance = redact(p.Title), redact(p.Detail), redact(p.Instance)
 					for _, d := range p.ExtraDetails {
@@ -80,8 +80,10 @@ func DecodeError(status int, header http.Header, body []byte, redact func(string
 	return e
 }
 
-// problemName is the last path segment of a Problem type URI.
-func problemName(typ string) string {
+// ProblemName is the last path segment of a Problem type URI (such as
+// "provisioning-failed"): the one parser of problem names, used by the error
+// decoder and by records that embed a Problem (salesunit.Problem.Name).
+func ProblemName(typ string) string {
 	typ = strings.TrimRight(typ, "/")
 	if i := strings.LastIndexByte(typ, '/'); i >= 0 {
 		return typ[i+1:]

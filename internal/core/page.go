@@ -5,13 +5,13 @@ import (
 	"iter"
 	"net/url"
 	"strconv"
+
+	"github.com/vippsportal/sdk/portal/vipps"
 )
 
-// Page is one page of a portal listing.
-type Page[T any] struct {
-	Items         []T    `json:"items"`
-	NextPageToken string `json:"nextPageToken,omitempty"`
-}
+// Page is one page of a portal listing: vipps.Page, so that every listing
+// returns the one public page type.
+type Page[T any] = vipps.Page[T]
 
 // PageQuery encodes pageSize and pageToken; zero values are left out.
 func PageQuery(pageSize int, pageToken string) url.Values {

@@ -13,22 +13,19 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vippsportal/sdk/internal/contracttest"
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
@@ -37,7 +34,6 @@ const (
 	ctProblem       = "application/problem+json"
 	ctJSON          = "application/json"
 	ctManagementOK  = "application/json;charset=UTF-8"
-	contractPath    = "../openapi.yaml"
 	maxBody         = 1 << 20
 	tokenLifetime   = 3600 * time.Second
 	orderExpiryTime = 14 * 24 * time.Hour
@@ -50,45 +46,16 @@ type contract struct {
 	opts   *openapi3filter.Options
 }
 
-// loadContract parses portal/openapi.yaml once per test binary; the result is
-// never written to after loading.
-var loadContract = sync.OnceValues(func() (*contract, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(contractPath)
+// loadContract is the module's one contract validator (internal/contracttest:
+// the document, a path-only router, and options that check string formats),
+// shared with the SDK's own tests.
+func loadContract() (*contract, error) {
+	ct, err := contracttest.Load()
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", contractPath, err)
+		return nil, err
 	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("validate %s: %w", contractPath, err)
-	}
-	// The simulator listens on a random loopback port: route on paths only.
-	doc.Servers = nil
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("router: %w", err)
-	}
-	formats := map[string]openapi3.StringFormatValidator{
-		"uuid": openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562),
-		"uri": openapi3.NewCallbackValidator(func(s string) error {
-			u, err := url.Parse(s)
-			if err != nil {
-				return err
-			}
-			if u.Scheme == "" || u.Host == "" {
-				return fmt.Errorf("%q is not an absolute URI", s)
-			}
-			return nil
-		}),
-	}
-	opts := &openapi3filter.Options{
-		AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
-		SkipSettingDefaults:     true, // never rewrite what the test sends
-		IncludeResponseStatus:   true, // every status must be documented (or covered by default)
-		MultiError:              false,
-		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidators(formats)},
-	}
-	return &contract{doc: doc, router: router, opts: opts}, nil
-})
+	return &contract{doc: ct.Doc, router: ct.Router, opts: ct.Options}, nil
+}
 
 func mustContract(t testing.TB) *contract {
 	t.Helper()

@@ -302,7 +302,7 @@ func checkHeaders(h http.Header) *apiError {
 	return nil
 }
 
-// checkBody applies the size limit and decodes the body strictly into v.
+// decodeBody applies the size limit and decodes the body strictly into v.
 func (rq *request) decodeBody(v any) *apiError {
 	if rq.tooBig {
 		return newProblem(http.StatusRequestEntityTooLarge, pBodyTooLarge, "the request body is over 1 MiB")
@@ -320,7 +320,7 @@ func (rq *request) decodeBody(v any) *apiError {
 	return nil
 }
 
-// bodyCheck refuses an oversize body on operations without a request body.
+// bodyLimit refuses an oversize body on operations without a request body.
 func (rq *request) bodyLimit() *apiError {
 	if rq.tooBig {
 		return newProblem(http.StatusRequestEntityTooLarge, pBodyTooLarge, "the request body is over 1 MiB")

@@ -298,7 +298,7 @@ func (st *store) merchantOf(p principal) (bizID, bool) {
 	return bizID{}, false
 }
 
-// completedUnit returns a unit that exists (test units only once completed).
+// unitOf returns merchant m's unit msn if it exists (test units only once completed).
 func (st *store) unitOf(m bizID, msn string) *unit {
 	u := st.units[msn]
 	if u == nil || u.merchant != m {
