@@ -79,7 +79,7 @@ func ExampleProductOrdersService_Prefill() {
 		log.Fatal(err)
 	}
 
-	o, err := partner.ProductOrders.Prefill(context.Background(), &salesunit.ProductOrderRequest{
+	o, err := partner.ProductOrders.Prefill(context.Background(), salesunit.ProductOrderRequest{
 		BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
 		ProductType:        salesunit.ProductCheckout,
 		SalesUnitName:      "ACME Shop",
@@ -89,7 +89,7 @@ func ExampleProductOrdersService_Prefill() {
 		log.Fatal(err)
 	}
 	// Send the merchant to o.PrefillURL to review and submit the order.
-	fmt.Println(o.PrefilledOrderID != "", o.PrefillURL != "")
+	fmt.Println(o.ProductOrderID != "", o.PrefillURL != "")
 	// Output: true true
 }
 
@@ -102,14 +102,14 @@ func ExampleProductOrdersService_WaitUntilCompleted() {
 	}
 	ctx := context.Background()
 
-	o, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{
+	o, err := partner.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{
 		BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
 		ProductType:        salesunit.ProductPaymentIntegration,
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	done, err := partner.ProductOrders.WaitUntilCompleted(ctx, o.PrefilledOrderID,
+	done, err := partner.ProductOrders.WaitUntilCompleted(ctx, o.ProductOrderID,
 		&salesunit.WaitOptions{MinDelay: 100 * time.Millisecond, MaxDelay: 200 * time.Millisecond, Timeout: time.Minute})
 	if errors.Is(err, salesunit.ErrOrderClosed) {
 		log.Fatal("the merchant rejected the order, or it expired")

@@ -2,6 +2,7 @@ package salesunit_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -83,9 +84,9 @@ func (p *provisioning) register(m *mockAPI) {
 func oneAttempt() portal.Option { return portal.WithRetry(portal.RetryPolicy{MaxAttempts: 1}) }
 
 // events collects OnPoll events.
-type events struct{ list []portal.PollEvent }
+type events struct{ list []salesunit.PollEvent }
 
-func (e *events) on(ev portal.PollEvent) { e.list = append(e.list, ev) }
+func (e *events) on(ev salesunit.PollEvent) { e.list = append(e.list, ev) }
 
 func (e *events) totalDelay() time.Duration {
 	var d time.Duration
@@ -115,7 +116,11 @@ func TestWaitUntilReadyAfterManyPolls(t *testing.T) {
 		require.Equal(t, p.creationGets+p.gets-1, len(ev.list))
 		final := ev.list[len(ev.list)-1]
 		assert.Zero(t, final.NextDelay, "the last event ends the wait")
-		assert.True(t, final.State.(*salesunit.TestUnit).KeysReady)
+		require.NotNil(t, final.Unit)
+		assert.True(t, final.Unit.KeysReady)
+		assert.True(t, final.Done)
+		assert.Equal(t, "test unit", final.Kind)
+		assert.Equal(t, unitMSN, final.ID)
 		polls := ev.list[:len(ev.list)-1]
 		assert.Greater(t, p.creationGets, 3)
 		assert.Greater(t, p.gets, 1)
@@ -126,16 +131,21 @@ func TestWaitUntilReadyAfterManyPolls(t *testing.T) {
 			assert.NoError(t, e.Err)
 			assert.GreaterOrEqual(t, e.NextDelay, 2*time.Second*8/10, "MinDelay less 20% jitter")
 			assert.LessOrEqual(t, e.NextDelay, 20*time.Second*12/10, "MaxDelay plus 20% jitter")
-			switch s := e.State.(type) {
-			case *salesunit.Creation:
+			assert.False(t, e.Estimated, "no Retry-After: the own schedule")
+			switch {
+			case e.Creation != nil && e.Unit == nil:
 				assert.False(t, sawUnit, "creations come first")
-				assert.Equal(t, salesunit.CreationPending, s.Status)
+				assert.Equal(t, salesunit.CreationPending, e.Creation.Status)
+				assert.Equal(t, "PENDING", e.Status)
+				assert.Equal(t, "creation", e.Kind)
+				assert.Equal(t, creationID, e.ID)
 				sawCreation = true
-			case *salesunit.TestUnit:
-				assert.False(t, s.KeysReady)
+			case e.Unit != nil && e.Creation == nil:
+				assert.False(t, e.Unit.KeysReady)
+				assert.Equal(t, "without keys", e.Status)
 				sawUnit = true
 			default:
-				t.Fatalf("event %d has state %T", i, e.State)
+				t.Fatalf("event %d has no single record: %+v", i, e)
 			}
 		}
 		assert.True(t, sawCreation && sawUnit)
@@ -250,7 +260,7 @@ func TestWaitUntilReadyKeepsPollingOnTransientErrors(t *testing.T) {
 		assert.ErrorIs(t, ev.list[4].Err, portal.ErrKeysNotReady)
 		assert.Equal(t, 30*time.Second, ev.list[4].NextDelay, "keys-not-ready's Retry-After honoured, above MaxDelay too")
 		for _, e := range ev.list[:5] {
-			assert.Nil(t, e.State, "an error poll has no state")
+			assert.True(t, e.Creation == nil && e.Unit == nil && e.Status == "", "an error poll has no state")
 		}
 		assert.Equal(t, ev.totalDelay(), time.Since(start))
 		assert.Equal(t, 5, p.creationGets)
@@ -268,11 +278,12 @@ func TestWaitUntilReadyTimeout(t *testing.T) {
 		require.ErrorIs(t, err, portal.ErrWaitTimeout)
 		var wt *portal.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
-		cr, ok := wt.Last.(*salesunit.Creation)
-		require.True(t, ok, "Last is the creation, got %T", wt.Last)
-		assert.Equal(t, salesunit.CreationPending, cr.Status)
-		assert.Equal(t, 30*time.Second, wt.Elapsed, "the last poll is at the bound")
-		assert.Equal(t, 30*time.Second, time.Since(start))
+		assert.Equal(t, "creation", wt.Kind)
+		assert.Equal(t, creationID, wt.ID)
+		assert.Equal(t, "PENDING", wt.LastStatus)
+		assert.Equal(t, fmt.Sprintf("vipps: creation %s still PENDING after 29s (%d polls)", creationID, wt.Attempts), err.Error())
+		assert.Equal(t, 29*time.Second, wt.Elapsed, "the last poll is a second before the bound, to be answered within it")
+		assert.Equal(t, 29*time.Second, time.Since(start))
 		assert.Equal(t, p.creationGets, wt.Attempts)
 
 		// Waiting for keys that never come: Last is the unit.
@@ -281,9 +292,10 @@ func TestWaitUntilReadyTimeout(t *testing.T) {
 		p2.register(m2)
 		_, err = m2.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{Timeout: time.Minute, WaitForKeys: true})
 		require.ErrorAs(t, err, &wt)
-		u, ok := wt.Last.(*salesunit.TestUnit)
-		require.True(t, ok, "Last is the unit, got %T", wt.Last)
-		assert.False(t, u.KeysReady)
+		assert.Equal(t, "test unit", wt.Kind, "the wait was for the unit's keys")
+		assert.Equal(t, unitMSN, wt.ID)
+		assert.Equal(t, "without keys", wt.LastStatus)
+		assert.Contains(t, err.Error(), "test unit "+unitMSN+" still without keys after ")
 
 		// A timeout whose last poll failed keeps that error.
 		p3 := &provisioning{start: time.Now(), readyAfter: time.Hour}
@@ -294,8 +306,9 @@ func TestWaitUntilReadyTimeout(t *testing.T) {
 		p3.register(m3)
 		_, err = m3.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{Timeout: 10 * time.Second})
 		require.ErrorAs(t, err, &wt)
-		assert.Nil(t, wt.Last)
+		assert.Empty(t, wt.LastStatus)
 		assert.ErrorIs(t, err, portal.ErrServer)
+		assert.Contains(t, err.Error(), "creation "+creationID+" not seen after ")
 	})
 }
 
@@ -370,11 +383,15 @@ func TestWaitUntilCompleted(t *testing.T) {
 		o, err := m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, &salesunit.WaitOptions{OnPoll: ev.on})
 		require.NoError(t, err)
 		assert.Equal(t, salesunit.OrderCompleted, o.Status)
-		assert.Equal(t, &salesunit.MsnInfo{MSN: "345678", Name: "ACME Shop"}, o.SalesUnit)
+		assert.Equal(t, &salesunit.MSNInfo{MSN: "345678", Name: "ACME Shop"}, o.SalesUnit)
 		assert.Equal(t, 6, *n)
 		require.Len(t, ev.list, 6)
-		assert.Equal(t, salesunit.OrderCompleted, ev.list[5].State.(*salesunit.ProductOrder).Status)
-		assert.Equal(t, salesunit.OrderMerchantViewed, ev.list[1].State.(*salesunit.ProductOrder).Status)
+		assert.Equal(t, salesunit.OrderCompleted, ev.list[5].Order.Status)
+		assert.Equal(t, salesunit.OrderMerchantViewed, ev.list[1].Order.Status)
+		assert.Equal(t, "MERCHANT_VIEWED", ev.list[1].Status)
+		assert.Nil(t, ev.list[2].Order)
+		assert.Equal(t, "product order", ev.list[0].Kind)
+		assert.Equal(t, orderID, ev.list[0].ID)
 		assert.ErrorIs(t, ev.list[2].Err, portal.ErrServer)
 		assert.Equal(t, ev.totalDelay(), time.Since(start))
 	})
@@ -406,18 +423,58 @@ func TestWaitUntilCompletedErrorsAndTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m := newMockAPI(t, oneAttempt())
 		m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders/"+orderID+"/details", problemResponder(http.StatusNotFound, "not-found"))
+		m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders", stringResponder(`[]`))
 		start := time.Now()
 		_, err := m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, nil)
 		requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
 		assert.Zero(t, time.Since(start))
+		assert.Equal(t, 1, m.mock.GetCallCountInfo()["GET "+base+"/management/v2/product-orders"], "the list was asked once: an order in neither is the 404")
 
 		orderSteps(m, "MERCHANT_VIEWED")
 		_, err = m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, &salesunit.WaitOptions{Timeout: 5 * time.Minute})
 		require.ErrorIs(t, err, portal.ErrWaitTimeout)
 		var wt *portal.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
-		assert.Equal(t, salesunit.OrderMerchantViewed, wt.Last.(*salesunit.ProductOrder).Status)
-		assert.Equal(t, 5*time.Minute, time.Since(start))
+		assert.Equal(t, "MERCHANT_VIEWED", wt.LastStatus)
+		assert.Contains(t, err.Error(), "product order "+orderID+" still MERCHANT_VIEWED after 4m59s")
+		assert.Equal(t, 5*time.Minute-time.Second, time.Since(start))
+	})
+}
+
+// Vipps marks getProductOrderDetails as coming: while it answers 404, the
+// waiter follows the order in the v2 list (getProductOrders), and keeps to it.
+func TestWaitUntilCompletedFallsBackToList(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		details := 0
+		m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders/"+orderID+"/details", func(r *http.Request) (*http.Response, error) {
+			details++
+			return problemResponder(http.StatusNotFound, "not-found")(r)
+		})
+		steps := []string{"RECEIVED", "MERCHANT_VIEWED", "503", "ORDER_SUBMITTED", "COMPLETED"}
+		lists := 0
+		m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders", func(r *http.Request) (*http.Response, error) {
+			st := steps[min(lists, len(steps)-1)]
+			lists++
+			if st == "503" {
+				return problemResponder(http.StatusServiceUnavailable, "unavailable")(r)
+			}
+			other := orderJSON("RECEIVED", false)
+			other["productOrderId"] = "00000000-0000-4000-8000-000000000000"
+			return jsonResponder(http.StatusOK, []any{other, orderJSON(st, st == "COMPLETED")})(r)
+		})
+		var ev events
+		o, err := m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, &salesunit.WaitOptions{OnPoll: ev.on})
+		require.NoError(t, err)
+		assert.Equal(t, salesunit.OrderCompleted, o.Status)
+		assert.Equal(t, orderID, o.ProductOrderID)
+		require.NotNil(t, o.SalesUnit)
+		assert.Equal(t, "345678", o.SalesUnit.MSN)
+		assert.Equal(t, 1, details, "after the first 404 the details operation is not asked again")
+		assert.Equal(t, 5, lists)
+		require.Len(t, ev.list, 5)
+		assert.Equal(t, salesunit.OrderMerchantViewed, ev.list[1].Order.Status)
+		assert.ErrorIs(t, ev.list[2].Err, portal.ErrServer)
 	})
 }
 
@@ -432,15 +489,15 @@ func TestWaitUntilReadyAgainstSimulator(t *testing.T) {
 
 	var msn string
 	fast := &salesunit.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, WaitForKeys: true}
-	fast.OnPoll = func(ev portal.PollEvent) {
+	fast.OnPoll = func(ev salesunit.PollEvent) {
 		switch ev.Attempt {
 		case 3:
-			require.IsType(t, &salesunit.Creation{}, ev.State)
+			require.NotNil(t, ev.Creation)
 			msn, err = s.CompleteCreation(cr.CreationID)
 			require.NoError(t, err)
 		case 5:
-			u, ok := ev.State.(*salesunit.TestUnit)
-			require.True(t, ok, "got %T", ev.State)
+			u := ev.Unit
+			require.NotNil(t, u)
 			assert.False(t, u.KeysReady)
 			require.NoError(t, s.IssueKeys(u.MSN))
 		}
@@ -476,15 +533,15 @@ func TestWaitUntilCompletedAgainstSimulator(t *testing.T) {
 	s := newSim(t)
 	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID))
 	ctx := t.Context()
-	o, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout, SalesUnitName: "ACME Shop"})
+	o, err := partner.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout, SalesUnitName: "ACME Shop"})
 	require.NoError(t, err)
 	steps := []string{"MERCHANT_VIEWED", "ORDER_SUBMITTED", "COMPLETED"}
-	opts := &salesunit.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, OnPoll: func(ev portal.PollEvent) {
+	opts := &salesunit.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, OnPoll: func(ev salesunit.PollEvent) {
 		if ev.Attempt <= len(steps) {
-			require.NoError(t, s.SetOrderStatus(o.PrefilledOrderID, steps[ev.Attempt-1]))
+			require.NoError(t, s.SetOrderStatus(o.ProductOrderID, steps[ev.Attempt-1]))
 		}
 	}}
-	done, err := partner.ProductOrders.WaitUntilCompleted(ctx, o.PrefilledOrderID, opts)
+	done, err := partner.ProductOrders.WaitUntilCompleted(ctx, o.ProductOrderID, opts)
 	require.NoError(t, err)
 	assert.Equal(t, salesunit.OrderCompleted, done.Status)
 	require.NotNil(t, done.SalesUnit)
@@ -492,10 +549,10 @@ func TestWaitUntilCompletedAgainstSimulator(t *testing.T) {
 	require.NoError(t, err, "the new production unit is connected to the partner")
 	assert.Equal(t, acme, unit.BusinessIdentifier)
 
-	o2, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
+	o2, err := partner.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
 	require.NoError(t, err)
-	require.NoError(t, s.SetOrderStatus(o2.PrefilledOrderID, "REJECTED"))
-	_, err = partner.ProductOrders.WaitUntilCompleted(ctx, o2.PrefilledOrderID, opts)
+	require.NoError(t, s.SetOrderStatus(o2.ProductOrderID, "REJECTED"))
+	_, err = partner.ProductOrders.WaitUntilCompleted(ctx, o2.ProductOrderID, opts)
 	assert.ErrorIs(t, err, salesunit.ErrOrderClosed)
 	assert.Len(t, s.RequestsOf("getProductOrderDetails"), 4+1)
 }

@@ -47,27 +47,27 @@ func run(ctx context.Context, bid salesunit.BusinessIdentifier, product salesuni
 	}
 	defer closeFn()
 	wait.Timeout = timeout
-	wait.OnPoll = func(ev portal.PollEvent) {
-		if o, ok := ev.State.(*salesunit.ProductOrder); ok {
+	wait.OnPoll = func(ev salesunit.PollEvent) {
+		if o := ev.Order; o != nil {
 			log.Printf("  order is %s (poll %d, next in %s)", o.Status, ev.Attempt, ev.NextDelay.Round(time.Millisecond))
 		} else if ev.Err != nil {
 			log.Printf("  poll %d failed, retrying: %v", ev.Attempt, ev.Err)
 		}
 	}
 
-	o, err := c.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: bid, ProductType: product, SalesUnitName: name})
+	o, err := c.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: bid, ProductType: product, SalesUnitName: name})
 	if err != nil {
 		return fmt.Errorf("prefilling the order: %w", err)
 	}
-	log.Printf("prefilled order %s; the merchant reviews and submits it at\n  %s", o.PrefilledOrderID, o.PrefillURL)
+	log.Printf("prefilled order %s; the merchant reviews and submits it at\n  %s", o.ProductOrderID, o.PrefillURL)
 
-	done, err := c.ProductOrders.WaitUntilCompleted(ctx, o.PrefilledOrderID, wait)
+	done, err := c.ProductOrders.WaitUntilCompleted(ctx, o.ProductOrderID, wait)
 	var closed *salesunit.OrderClosedError
 	switch {
 	case errors.As(err, &closed):
 		return fmt.Errorf("the order ended %s", closed.Order.Status)
 	case errors.Is(err, portal.ErrWaitTimeout):
-		return fmt.Errorf("the merchant has not completed the order yet (still %v); run again later: %w", lastStatus(err), err)
+		return fmt.Errorf("the merchant has not completed the order yet (still %s); run again later: %w", lastStatus(err), err)
 	case err != nil:
 		return err
 	}
@@ -78,12 +78,10 @@ func run(ctx context.Context, bid salesunit.BusinessIdentifier, product salesuni
 	return nil
 }
 
-func lastStatus(err error) any {
+func lastStatus(err error) string {
 	var wt *portal.WaitTimeoutError
-	if errors.As(err, &wt) {
-		if o, ok := wt.Last.(*salesunit.ProductOrder); ok {
-			return o.Status
-		}
+	if errors.As(err, &wt) && wt.LastStatus != "" {
+		return wt.LastStatus
 	}
 	return "unknown"
 }

@@ -275,10 +275,11 @@ func (s *memoryStore) get() (keys.Set, bool) {
 
 // pollState describes what a poll of WaitUntilReady saw.
 func pollState(ev salesunit.PollEvent) string {
-	switch st := ev.State.(type) {
-	case *salesunit.Creation:
-		return "creation " + string(st.Status)
-	case *salesunit.TestUnit:
+	switch {
+	case ev.Creation != nil:
+		return "creation " + string(ev.Creation.Status)
+	case ev.Unit != nil:
+		st := ev.Unit
 		if st.KeysReady {
 			return "unit " + st.MSN + " exists, keys issued"
 		}

@@ -67,12 +67,12 @@ func orderOne(ctx context.Context, c *portal.Client, name string, opts salesunit
 	log.Printf("%s: ordered (creation %s)", name, cr.CreationID)
 	u, err := c.TestUnits.WaitUntilReady(ctx, cr.CreationID, &salesunit.WaitOptions{
 		Timeout: timeout, WaitForKeys: true,
-		OnPoll: func(ev portal.PollEvent) {
-			switch s := ev.State.(type) {
-			case *salesunit.Creation:
-				log.Printf("%s: %s (poll %d, next in %s)", name, s.Status, ev.Attempt, ev.NextDelay.Round(time.Millisecond))
-			case *salesunit.TestUnit:
-				log.Printf("%s: unit %s exists, keys not issued yet (poll %d)", name, s.MSN, ev.Attempt)
+		OnPoll: func(ev salesunit.PollEvent) {
+			switch {
+			case ev.Creation != nil:
+				log.Printf("%s: %s (poll %d, next in %s)", name, ev.Creation.Status, ev.Attempt, ev.NextDelay.Round(time.Millisecond))
+			case ev.Unit != nil:
+				log.Printf("%s: unit %s exists, keys not issued yet (poll %d)", name, ev.Unit.MSN, ev.Attempt)
 			default:
 				log.Printf("%s: poll %d failed, retrying: %v", name, ev.Attempt, ev.Err)
 			}
