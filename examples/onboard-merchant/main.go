@@ -1,104 +1,123 @@
-// Command onboard-merchant is a partner onboarding a merchant: it prefills a
-// product order, prints the URL where the merchant reviews and submits it, and
-// waits until the order is COMPLETED with a new sales unit.
-//
-// With VIPPS_* settings (a partner's keys, see portal.NewFromEnv) it talks to
-// Vipps; without them it starts the SDK's simulator in-process, where the
-// order moves one status every -order-step.
+// Command onboard-merchant is a partner onboarding a merchant: it picks one of
+// its price packages, prefills a product order, prints the URL where the
+// merchant reviews and submits it, and waits until the order is COMPLETED with
+// a new sales unit. It uses the Management API only.
 //
 //	go run ./examples/onboard-merchant -id 987654325 -product CHECKOUT
+//
+// With no VIPPS_* variable set it starts the SDK's simulator in this process,
+// acting as its partner, where the order moves one status every -order-step.
+// Otherwise it connects with portal.NewFromEnv: a partner's keys.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"log"
+	"io"
 	"os"
 	"os/signal"
 	"time"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
 )
 
+const name = "onboard-merchant"
+
 func main() {
-	log.SetFlags(0)
-	scheme := flag.String("scheme", "business:NO:ORG", "the merchant's business identifier scheme")
-	id := flag.String("id", portaltest.DefaultMerchantID, "the merchant's organisation number")
-	product := flag.String("product", string(salesunit.ProductCheckout), "product type to order")
-	name := flag.String("name", "ACME Shop", "name of the new sales unit")
-	timeout := flag.Duration("timeout", 10*time.Minute, "how long to wait for the merchant")
-	step := flag.Duration("order-step", 300*time.Millisecond, "simulator only: how fast the order moves")
-	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, salesunit.BusinessIdentifier{Scheme: *scheme, ID: *id}, salesunit.ProductType(*product), *name, *timeout, *step); err != nil {
-		log.Fatalf("onboard-merchant: %v", err)
-	}
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, portaltest.NewServer)
+	stop()
+	os.Exit(code)
 }
 
-func run(ctx context.Context, bid salesunit.BusinessIdentifier, product salesunit.ProductType, name string, timeout, step time.Duration) error {
-	c, wait, closeFn, err := client(step)
-	if err != nil {
-		return err
+// run is the whole program; it returns the exit code. newServer starts the
+// embedded simulator (tests pass theirs).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer func(...portaltest.Option) *portaltest.Server) int {
+	fs := exampleenv.Flags(name, "onboard-merchant prefills a product order for a merchant and waits until the merchant has completed it.")
+	var req salesunit.ProductOrderRequest
+	fs.StringVar(&req.BusinessIdentifier.Scheme, "scheme", "business:NO:ORG", "the merchant's business identifier scheme")
+	fs.StringVar(&req.BusinessIdentifier.ID, "id", portaltest.DefaultMerchantID, "the merchant's organisation number")
+	product := fs.String("product", string(salesunit.ProductCheckout), "product type to order")
+	fs.StringVar(&req.SalesUnitName, "name", "ACME Shop", "name of the new sales unit")
+	fs.StringVar(&req.PricePackageID, "price-package", "", "price package id (default: the first of yours for the product, if any)")
+	timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the merchant")
+	step := fs.Duration("order-step", 300*time.Millisecond, "simulator only: how often the order moves one status (0: never)")
+	if err := exampleenv.Parse(fs, args, stdout, stderr); err != nil {
+		return exampleenv.Exit(name, err, stderr)
 	}
-	defer closeFn()
-	wait.Timeout = timeout
-	wait.OnPoll = func(ev salesunit.PollEvent) {
-		if o := ev.Order; o != nil {
-			log.Printf("  order is %s (poll %d, next in %s)", o.Status, ev.Attempt, ev.NextDelay.Round(time.Millisecond))
-		} else if ev.Err != nil {
-			log.Printf("  poll %d failed, retrying: %v", ev.Attempt, ev.Err)
+	req.ProductType = salesunit.ProductType(*product)
+
+	c, err := exampleenv.Setup{
+		Name:       name,
+		NewServer:  newServer,
+		SimOptions: []portaltest.Option{portaltest.WithOrderStep(*step)},
+		SimClient: func(s *portaltest.Server, o ...portal.Option) (*portal.Client, error) {
+			return s.Client(s.PartnerCredentials(portaltest.PartnerID), o...)
+		},
+		Out: stdout,
+	}.Connect()
+	if err != nil {
+		return exampleenv.Exit(name, err, stderr)
+	}
+	defer c.Close()
+	// On the simulator, poll about as often as the order moves; against Vipps the defaults suit a person's pace.
+	wait := &salesunit.WaitOptions{Timeout: *timeout}
+	if c.Sim != nil && *step > 0 {
+		wait.MinDelay, wait.MaxDelay = *step/2, *step
+	}
+	return exampleenv.Exit(name, onboard(ctx, c.Client, &req, wait, stdout), stderr)
+}
+
+// onboard orders the product for the merchant and waits for the merchant.
+func onboard(ctx context.Context, c *portal.Client, req *salesunit.ProductOrderRequest, wait *salesunit.WaitOptions, out io.Writer) error {
+	pkgs, err := c.ProductOrders.PricePackages(ctx)
+	if err != nil {
+		return fmt.Errorf("listing price packages: %w", err)
+	}
+	for _, p := range pkgs {
+		fmt.Fprintf(out, "price package %s %q (%s)\n", p.PricePackageID, p.Name, p.ProductType)
+		if req.PricePackageID == "" && (p.ProductType == "" || p.ProductType == req.ProductType) {
+			req.PricePackageID = p.PricePackageID
 		}
 	}
+	if req.PricePackageID == "" {
+		fmt.Fprintf(out, "no price package of yours is for %s: the order goes without one (Vipps' standard prices)\n", req.ProductType)
+	}
 
-	o, err := c.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: bid, ProductType: product, SalesUnitName: name})
+	o, err := c.ProductOrders.Prefill(ctx, *req)
 	if err != nil {
 		return fmt.Errorf("prefilling the order: %w", err)
 	}
-	log.Printf("prefilled order %s; the merchant reviews and submits it at\n  %s", o.ProductOrderID, o.PrefillURL)
+	fmt.Fprintf(out, "prefilled order %s; the merchant reviews and submits it at\n  %s\n", o.ProductOrderID, o.PrefillURL)
 
+	wait.OnPoll = func(ev salesunit.PollEvent) {
+		if po := ev.Order; po != nil {
+			fmt.Fprintf(out, "  poll %d: order %s\n", ev.Attempt, po.Status)
+		} else if ev.Err != nil {
+			fmt.Fprintf(out, "  poll %d failed, retrying: %v\n", ev.Attempt, ev.Err)
+		}
+	}
 	done, err := c.ProductOrders.WaitUntilCompleted(ctx, o.ProductOrderID, wait)
 	var closed *salesunit.OrderClosedError
+	var timeout *portal.WaitTimeoutError
 	switch {
 	case errors.As(err, &closed):
-		return fmt.Errorf("the order ended %s", closed.Order.Status)
-	case errors.Is(err, portal.ErrWaitTimeout):
-		return fmt.Errorf("the merchant has not completed the order yet (still %s); run again later: %w", lastStatus(err), err)
+		return fmt.Errorf("order %s ended %s", o.ProductOrderID, closed.Order.Status)
+	case errors.As(err, &timeout):
+		last := "no answer"
+		if timeout.LastStatus != "" {
+			last = timeout.LastStatus
+		}
+		return fmt.Errorf("the merchant has not completed order %s yet (still %s); run again later: %w", o.ProductOrderID, last, err)
 	case err != nil:
-		return err
+		return fmt.Errorf("waiting for order %s: %w", o.ProductOrderID, err)
+	case done.SalesUnit == nil:
+		return fmt.Errorf("order %s completed without a sales unit", o.ProductOrderID)
 	}
-	if done.SalesUnit == nil {
-		return errors.New("the order completed without a sales unit")
-	}
-	log.Printf("order COMPLETED: new sales unit %s %q", done.SalesUnit.MSN, done.SalesUnit.Name)
+	fmt.Fprintf(out, "order COMPLETED: new sales unit %s %q\n", done.SalesUnit.MSN, done.SalesUnit.Name)
 	return nil
-}
-
-func lastStatus(err error) string {
-	var wt *portal.WaitTimeoutError
-	if errors.As(err, &wt) && wt.LastStatus != "" {
-		return wt.LastStatus
-	}
-	return "unknown"
-}
-
-// client uses the VIPPS_* settings when present, else an in-process simulator
-// acting as its seeded partner, with quick polling.
-func client(step time.Duration) (*portal.Client, *salesunit.WaitOptions, func(), error) {
-	if portal.EnvConfigured() {
-		c, err := portal.NewFromEnv()
-		return c, &salesunit.WaitOptions{}, func() {}, err
-	}
-	s := portaltest.NewServer(portaltest.WithOrderStep(step))
-	log.Printf("no VIPPS_* settings: using the simulator at %s", s.URL)
-	c, err := s.Client(s.PartnerCredentials(portaltest.PartnerID))
-	if err != nil {
-		s.Close()
-		return nil, nil, nil, err
-	}
-	return c, &salesunit.WaitOptions{MinDelay: step / 2, MaxDelay: step}, s.Close, nil
 }

@@ -127,7 +127,7 @@ func TestRunLogsNoSecret(t *testing.T) {
 				s.InjectFault(f)
 			}
 
-			runErr := run(t.Context(), c, lw)
+			runErr := walk(t.Context(), c, lw)
 			if tc.wantErr {
 				require.Error(t, runErr)
 				fmt.Fprintf(lw, "%+v\n%v\n%#v\n", runErr, runErr, runErr)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
@@ -19,45 +20,56 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// noDelays runs the simulator with no provisioning delays: the program's own
+// options come first, these win.
+func noDelays() *exampleenv.Recorder {
+	return &exampleenv.Recorder{Extra: []portaltest.Option{portaltest.WithProvisioningDelay(0), portaltest.WithKeysDelay(0)}}
+}
+
 var (
-	unitLine = regexp.MustCompile(`(?m)^   test unit:    (\d{6}) "Quickstart shop", ready after (\d+) polls?$`)
-	keysLine = regexp.MustCompile(`(?m)^   keys rotated: clientSecret \(old secret refused, new one verified\)$`)
-	userLine = regexp.MustCompile(`(?m)^   user invited: Quinn Quickstart \((\+479\d{7})\), DEVELOPER on (\d{6})$`)
+	readyLine = regexp.MustCompile(`(?m)^   test unit (\d{6}) "Quickstart shop" is ready: \{SkipLandingPage:true Recurring:true DirectCapture:true\}$`)
+	userLine  = regexp.MustCompile(`(?m)^   invited Quinn Quickstart \((\+479\d{7})\) as SALES_UNIT_MANAGER: user (\S+), INVITED$`)
 )
 
-// TestRun walks the whole quickstart against the simulator (no delays) and
-// checks both what it printed and what it did.
+// TestRun runs the program as `go run ./examples/quickstart` does with no
+// VIPPS_* variable set: on the embedded simulator. It checks the exit code,
+// what it printed and what it did.
 func TestRun(t *testing.T) {
-	s := portaltest.NewServer()
-	defer s.Close()
-	c, err := simClient(s)
-	require.NoError(t, err)
-
-	var out bytes.Buffer
-	require.NoError(t, run(t.Context(), c, &out))
-	text := out.String()
+	exampleenv.Clear(t)
+	sim := noDelays()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
+	text := stdout.String()
 	t.Log("\n" + text)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Empty(t, stderr.String())
+	require.Equal(t, 1, sim.Started)
+	s := sim.Server
 
-	assert.Contains(t, text, "1. Who am I\n   Ada Admin (ADMINISTRATOR), +4791234567, at ACME Fantastic Fitness (business:NO:ORG 987654325)")
-	assert.Contains(t, text, "old set: 401 invalid_client (as it should be)")
-	assert.Contains(t, text, "10. Summary\n")
-
-	m := unitLine.FindStringSubmatch(text)
-	require.NotNil(t, m, "summary names the unit")
+	assert.Contains(t, text, "using the embedded simulator at "+s.URL)
+	assert.Contains(t, text, "1. Who am I\n   Ada Admin (ADMINISTRATOR) at ACME Fantastic Fitness (business:NO:ORG 987654325)")
+	assert.Contains(t, text, "   poll 1: unit ", "with no provisioning delay the first poll finds the unit")
+	assert.NotContains(t, text, "poll 2:")
+	m := readyLine.FindStringSubmatch(text)
+	require.NotNil(t, m, "the ready unit is named with its three options")
 	msn := m[1]
-	assert.Equal(t, "1", m[2], "with no provisioning delay the first poll finds it ready")
-	assert.Regexp(t, keysLine, text)
+	assert.Regexp(t, `(?m)^   `+msn+` "Quickstart shop"$`, text, "the new unit is listed")
+	assert.Regexp(t, `(?m)^   `+portaltest.TestMSN+` "ACME Test"$`, text, "the seeded test unit is listed too")
+	assert.Contains(t, text, "   regenerate clientSecret\n")
+	assert.Contains(t, text, "   old set: 401 invalid_client\n")
+	assert.Contains(t, text, "   new set: sales unit "+msn+" (test): subscriptionKeyPrimary works, subscriptionKeySecondary works\n")
 	um := userLine.FindStringSubmatch(text)
-	require.NotNil(t, um, "summary names the user")
-	assert.Equal(t, msn, um[2])
-	assert.Regexp(t, `(?m)^   `+msn+` +"Quickstart shop" +options: skipLandingPage, recurring, directCapture   <- new$`, text)
-	assert.Regexp(t, `(?m)^   `+portaltest.TestMSN+` +"ACME Test"`, text, "the seeded test unit is listed too")
+	require.NotNil(t, um, "the invited user is named")
+	assert.Contains(t, text, "   granted [DEVELOPER] on "+msn+"\n")
 
 	// What it did: one unit with all three options, one secret regenerated, one user with DEVELOPER on it.
 	assert.Equal(t, 1, s.Effects("createTestSalesUnit"))
 	assert.Equal(t, 1, s.Effects("regenerateKey"))
 	assert.Equal(t, 1, s.Effects("inviteUser"))
 	assert.Equal(t, 1, s.Effects("grantAccess"))
+	for _, r := range s.RequestsOf("getMe") {
+		assert.Equal(t, "quickstart", r.Header.Get("Vipps-System-Name"))
+	}
 	st := s.State()
 	var found bool
 	for _, u := range st.SalesUnits {
@@ -70,9 +82,9 @@ func TestRun(t *testing.T) {
 	assert.True(t, found, "the unit exists")
 	found = false
 	for _, u := range st.Users {
-		if u.PhoneNumber == um[1] {
+		if u.UserID == um[2] {
 			found = true
-			assert.Equal(t, "INVITED", u.Status)
+			assert.Equal(t, um[1], u.PhoneNumber)
 			require.Len(t, u.Grants, 1)
 			assert.Equal(t, msn, u.Grants[0].MSN)
 			assert.Equal(t, []string{"DEVELOPER"}, u.Grants[0].Permissions)
@@ -88,48 +100,75 @@ func TestRun(t *testing.T) {
 		require.NotEmpty(t, secret)
 		assert.NotContains(t, text, secret)
 	}
-	assert.Contains(t, text, "clientId:                 "+ks.ClientID, "the client id is no secret")
-	assert.Equal(t, 3, strings.Count(text, keys.Secret("x").String()), "the three secrets of step 5 print redacted, and nothing else does")
+	assert.Contains(t, text, "clientId "+ks.ClientID, "the client id is no secret")
+	assert.Equal(t, 2, strings.Count(text, keys.Secret("x").String()), "the two secrets of the keys step print redacted, and nothing else does")
 }
 
-// TestRunFails: a failure stops the walk with an error naming the step.
-func TestRunFails(t *testing.T) {
-	s := portaltest.NewServer()
-	defer s.Close()
-	c, err := s.Client(s.PartnerCredentials(portaltest.PartnerID))
-	require.NoError(t, err)
-
-	var out bytes.Buffer
-	err = run(t.Context(), c, &out)
-	require.ErrorIs(t, err, portal.ErrForbidden)
-	assert.Contains(t, err.Error(), "who am I")
-	assert.Contains(t, err.Error(), portal.ProblemNotAPortalUser)
-	assert.Zero(t, s.Effects("createTestSalesUnit"), "nothing after the failing step ran")
+// TestHelp: -h and -help print the usage under the program's own name and
+// exit 0 without running anything.
+func TestHelp(t *testing.T) {
+	for _, h := range []string{"-h", "-help"} {
+		t.Run(h, func(t *testing.T) {
+			var sim exampleenv.Recorder
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), []string{h}, &stdout, &stderr, sim.NewServer)
+			assert.Equal(t, 0, code)
+			assert.True(t, strings.HasPrefix(stdout.String(), "usage: quickstart [flags]\n"), stdout.String())
+			assert.Contains(t, stdout.String(), "VIPPS_CLIENT_ID")
+			assert.Empty(t, stderr.String())
+			assert.Zero(t, sim.Started, "nothing ran")
+		})
+	}
 }
 
-// TestNewClientFromEnv: with VIPPS_* settings the quickstart uses them (here
-// aimed at a simulator it did not start) instead of starting its own.
-func TestNewClientFromEnv(t *testing.T) {
+// TestBadArgument: a stray argument is refused with exit code 2.
+func TestBadArgument(t *testing.T) {
+	var sim exampleenv.Recorder
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 2, run(t.Context(), []string{"now"}, &stdout, &stderr, sim.NewServer))
+	assert.Zero(t, sim.Started)
+	assert.Contains(t, stderr.String(), `quickstart: unexpected argument "now"`)
+	assert.Empty(t, stdout.String())
+}
+
+// TestRefusesHalfConfigured: URLs without credentials are refused, naming the
+// missing variables, instead of running on the simulator.
+func TestRefusesHalfConfigured(t *testing.T) {
+	exampleenv.Clear(t)
+	t.Setenv(portal.EnvBaseURL, "http://127.0.0.1:8080")
+	t.Setenv(portal.EnvPortalURL, "http://127.0.0.1:8080")
+	var sim exampleenv.Recorder
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
+	assert.Equal(t, 2, code)
+	assert.Zero(t, sim.Started, "no simulator in its place")
+	assert.Contains(t, stderr.String(), "quickstart: VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY not set")
+	assert.Empty(t, stdout.String())
+}
+
+// TestRunFromEnv: with VIPPS_* variables the program uses them (here aimed at
+// a simulator it did not start, with a partner's keys, which are no portal
+// user): it fails at the first step, exits 1 and names the step.
+func TestRunFromEnv(t *testing.T) {
 	s := portaltest.NewServer()
 	defer s.Close()
-	admin := s.UserCredentials(portaltest.AdminUserID)
-	t.Setenv(portal.EnvClientID, admin.ClientID)
-	t.Setenv(portal.EnvClientSecret, admin.ClientSecret)
-	t.Setenv(portal.EnvSubscriptionKey, admin.SubscriptionKey)
-	t.Setenv(portal.EnvMSN, "")
-	t.Setenv(portal.EnvEnvironment, "")
+	partner := s.PartnerCredentials(portaltest.PartnerID)
+	exampleenv.Clear(t)
+	t.Setenv(portal.EnvClientID, partner.ClientID)
+	t.Setenv(portal.EnvClientSecret, partner.ClientSecret)
+	t.Setenv(portal.EnvSubscriptionKey, partner.SubscriptionKey)
 	t.Setenv(portal.EnvBaseURL, s.URL)
 	t.Setenv(portal.EnvPortalURL, s.URL)
 
-	c, closeSim, err := newClient()
-	require.NoError(t, err)
-	defer closeSim()
-	me, err := c.Users.Me(t.Context())
-	require.NoError(t, err)
-	assert.Equal(t, portaltest.AdminUserID, me.UserID)
-	reqs := s.RequestsOf("getMe")
-	assert.NotEmpty(t, reqs, "the call reached the configured server")
-	for _, r := range reqs {
-		assert.Equal(t, "quickstart", r.Header.Get("Vipps-System-Name"))
-	}
+	var sim exampleenv.Recorder
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
+	assert.Equal(t, 1, code)
+	assert.Zero(t, sim.Started, "the configured server is used, no simulator")
+	assert.Contains(t, stderr.String(), "quickstart: who am I: ")
+	assert.Contains(t, stderr.String(), portal.ProblemNotAPortalUser)
+	assert.NotContains(t, stdout.String(), "simulator")
+	assert.Len(t, s.RequestsOf("getMe"), 1, "the call reached the configured server")
+	assert.Zero(t, s.Effects("createTestSalesUnit"), "nothing after the failing step ran")
+	assert.NotContains(t, stderr.String(), partner.ClientSecret)
 }

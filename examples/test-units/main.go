@@ -1,103 +1,119 @@
-// Command test-units orders several test sales units at once and waits until
-// every one exists and has its API keys, printing progress as it goes.
+// Command test-units orders several test sales units at once, with the
+// portal's three options, and waits until every one exists and has its API
+// keys, printing progress as it goes.
 //
-// With VIPPS_* settings (a portal user's API client and VIPPS_PORTAL_URL, see
-// portal.NewFromEnv) it talks to that portal; without them it starts the SDK's
-// simulator in-process.
+//	go run ./examples/test-units -n 3 -name "Dev shop" -skip-landing-page -recurring -direct-capture
 //
-//	go run ./examples/test-units -n 3 -name "Dev shop"
+// With no VIPPS_* variable set it starts the SDK's simulator in this process
+// and acts as its administrator. Otherwise it connects with portal.NewFromEnv
+// (a portal user's API client, and VIPPS_PORTAL_URL).
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"log"
+	"io"
 	"os"
 	"os/signal"
 	"sync"
 	"time"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
 )
 
+const name = "test-units"
+
 func main() {
-	log.SetFlags(0)
-	n := flag.Int("n", 3, "how many test units to order")
-	name := flag.String("name", "Dev shop", "name prefix of the units")
-	recurring := flag.Bool("recurring", true, "allow recurring payments")
-	direct := flag.Bool("direct-capture", false, "capture directly instead of reserving")
-	timeout := flag.Duration("timeout", 10*time.Minute, "how long to wait for the units")
-	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	opts := salesunit.TestUnitOptions{Recurring: *recurring, DirectCapture: *direct, SkipLandingPage: true}
-	if err := run(ctx, *n, *name, opts, *timeout); err != nil {
-		log.Fatalf("test-units: %v", err)
-	}
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, portaltest.NewServer)
+	stop()
+	os.Exit(code)
 }
 
-func run(ctx context.Context, n int, name string, opts salesunit.TestUnitOptions, timeout time.Duration) error {
-	c, closeFn, err := client()
-	if err != nil {
-		return err
+// run is the whole program; it returns the exit code. newServer starts the
+// embedded simulator (tests pass theirs).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer func(...portaltest.Option) *portaltest.Server) int {
+	fs := exampleenv.Flags(name, "test-units orders several test sales units at once and waits until each exists and has its keys.")
+	n := fs.Int("n", 3, "how many test units to order")
+	prefix := fs.String("name", "Dev shop", "name of the units (numbered: \"Dev shop 1\" ...)")
+	partner := fs.String("partner", "", "optional free text stored with each unit (at most 50 characters)")
+	var opts salesunit.TestUnitOptions
+	fs.BoolVar(&opts.SkipLandingPage, "skip-landing-page", false, "allow skipping the landing page")
+	fs.BoolVar(&opts.Recurring, "recurring", false, "allow recurring payments")
+	fs.BoolVar(&opts.DirectCapture, "direct-capture", false, "capture directly instead of reserving")
+	timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the units")
+	if err := exampleenv.Parse(fs, args, stdout, stderr); err != nil {
+		return exampleenv.Exit(name, err, stderr)
 	}
-	defer closeFn()
+	if *n < 1 {
+		return exampleenv.Exit(name, exampleenv.Usagef("-n must be at least 1, got %d", *n), stderr)
+	}
 
+	c, err := exampleenv.Setup{
+		Name:      name,
+		NewServer: newServer,
+		// Provisioning takes a few seconds on the simulator, as at Vipps (where it can take minutes).
+		SimOptions: []portaltest.Option{portaltest.WithProvisioningDelay(3 * time.Second), portaltest.WithKeysDelay(2 * time.Second)},
+		SimClient: func(s *portaltest.Server, o ...portal.Option) (*portal.Client, error) {
+			return s.Client(s.UserCredentials(portaltest.AdminUserID), o...)
+		},
+		Out: stdout,
+	}.Connect()
+	if err != nil {
+		return exampleenv.Exit(name, err, stderr)
+	}
+	defer c.Close()
+
+	out := &lockedWriter{w: stdout} // the units report concurrently
 	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			errs[i] = orderOne(ctx, c, fmt.Sprintf("%s %d", name, i+1), opts, timeout)
-		})
+	errs := make([]error, *n)
+	for i := range *n {
+		req := salesunit.TestUnitRequest{Name: fmt.Sprintf("%s %d", *prefix, i+1), Partner: *partner, Options: opts}
+		wg.Go(func() { errs[i] = orderOne(ctx, c.Client, req, *timeout, out) })
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return exampleenv.Exit(name, errors.Join(errs...), stderr)
 }
 
 // orderOne orders a unit and waits for it and its keys.
-func orderOne(ctx context.Context, c *portal.Client, name string, opts salesunit.TestUnitOptions, timeout time.Duration) error {
-	cr, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: name, Options: opts})
+func orderOne(ctx context.Context, c *portal.Client, req salesunit.TestUnitRequest, timeout time.Duration, out io.Writer) error {
+	cr, err := c.TestUnits.Create(ctx, req)
 	if err != nil {
-		return fmt.Errorf("%s: ordering: %w", name, err)
+		return fmt.Errorf("%s: ordering: %w", req.Name, err)
 	}
-	log.Printf("%s: ordered (creation %s)", name, cr.CreationID)
+	fmt.Fprintf(out, "%s: ordered (creation %s)\n", req.Name, cr.CreationID)
 	u, err := c.TestUnits.WaitUntilReady(ctx, cr.CreationID, &salesunit.WaitOptions{
 		Timeout: timeout, WaitForKeys: true,
 		OnPoll: func(ev salesunit.PollEvent) {
-			switch {
+			switch s := ev.Unit; {
 			case ev.Creation != nil:
-				log.Printf("%s: %s (poll %d, next in %s)", name, ev.Creation.Status, ev.Attempt, ev.NextDelay.Round(time.Millisecond))
-			case ev.Unit != nil:
-				log.Printf("%s: unit %s exists, keys not issued yet (poll %d)", name, ev.Unit.MSN, ev.Attempt)
+				fmt.Fprintf(out, "%s: poll %d: creation %s\n", req.Name, ev.Attempt, ev.Creation.Status)
+			case s != nil:
+				fmt.Fprintf(out, "%s: poll %d: unit %s exists, keys issued: %t\n", req.Name, ev.Attempt, s.MSN, s.KeysReady)
 			default:
-				log.Printf("%s: poll %d failed, retrying: %v", name, ev.Attempt, ev.Err)
+				fmt.Fprintf(out, "%s: poll %d failed, retrying: %v\n", req.Name, ev.Attempt, ev.Err)
 			}
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", req.Name, err)
 	}
-	log.Printf("%s: READY as MSN %s (capture %s, keys issued)", name, u.MSN, u.Configuration.CaptureType)
+	fmt.Fprintf(out, "%s: READY as MSN %s with %+v\n", req.Name, u.MSN, u.Options)
 	return nil
 }
 
-// client uses the VIPPS_* settings when present, else an in-process simulator
-// acting as its seeded administrator, where provisioning takes a few seconds.
-func client() (*portal.Client, func(), error) {
-	if portal.EnvConfigured() {
-		c, err := portal.NewFromEnv()
-		return c, func() {}, err
-	}
-	s := portaltest.NewServer(portaltest.WithProvisioningDelay(3*time.Second), portaltest.WithKeysDelay(2*time.Second))
-	log.Printf("no VIPPS_* settings: using the simulator at %s", s.URL)
-	c, err := s.Client(s.UserCredentials(portaltest.AdminUserID))
-	if err != nil {
-		s.Close()
-		return nil, nil, err
-	}
-	return c, s.Close, nil
+// lockedWriter serialises writes: each Fprintf is one line.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
+	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/portal/portaltest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var prefilledLine = regexp.MustCompile(`prefilled order (\S+); `)
+
+// merchant is the program's stdout, and the merchant reading it: when the
+// program prints the order it prefilled, the merchant moves that order to
+// status on the simulator, before the program's first poll. So the tests
+// drive the order on demand instead of waiting for it.
+type merchant struct {
+	sim    *exampleenv.Recorder
+	status string // "" leaves the order as it is
+	order  string
+	bytes.Buffer
+}
+
+func (m *merchant) Write(p []byte) (int, error) {
+	if g := prefilledLine.FindSubmatch(p); g != nil && m.status != "" {
+		m.order = string(g[1])
+		if err := m.sim.Server.SetOrderStatus(m.order, m.status); err != nil {
+			return 0, err
+		}
+	}
+	return m.Buffer.Write(p)
+}
+
+// onSim runs the program with no VIPPS_* variable set and orders that do not
+// move by themselves (-order-step 0); the merchant moves it to status.
+func onSim(t *testing.T, status string, args ...string) (code int, out *merchant, stderr string, sim *exampleenv.Recorder) {
+	exampleenv.Clear(t)
+	sim = &exampleenv.Recorder{}
+	out = &merchant{sim: sim, status: status}
+	var errBuf bytes.Buffer
+	code = run(t.Context(), append([]string{"-order-step", "0"}, args...), out, &errBuf, sim.NewServer)
+	t.Log("\n" + out.String() + errBuf.String())
+	return code, out, errBuf.String(), sim
+}
+
+// TestRun: the merchant completes the order; the program picks the partner's
+// price package for the product, exits 0 and names the new sales unit, which
+// the simulator holds, connected to the partner.
+func TestRun(t *testing.T) {
+	code, out, stderr, sim := onSim(t, "COMPLETED", "-product", "PAYMENT_INTEGRATION", "-name", "Onboarded shop")
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stderr)
+	text := out.String()
+	assert.Contains(t, text, "price package "+portaltest.PricePackageID+` "POS standard" (PAYMENT_INTEGRATION)`)
+	assert.NotContains(t, text, "no price package")
+	assert.Contains(t, text, "  poll 1: order COMPLETED\n")
+	m := regexp.MustCompile(`(?m)^order COMPLETED: new sales unit (\d+) "Onboarded shop"$`).FindStringSubmatch(text)
+	require.NotNil(t, m, text)
+
+	s := sim.Server
+	assert.Equal(t, 1, s.Effects("orderProduct"))
+	st := s.State()
+	require.Len(t, st.ProductOrders, 1)
+	o := st.ProductOrders[0]
+	assert.Equal(t, out.order, o.ProductOrderID)
+	assert.Equal(t, portaltest.DefaultMerchantID, o.MerchantID)
+	assert.Equal(t, "PAYMENT_INTEGRATION", o.ProductType)
+	assert.Equal(t, m[1], o.MSN)
+	for _, p := range st.Partners {
+		if p.PartnerID == portaltest.PartnerID {
+			assert.Contains(t, p.ConnectedSalesUnits, m[1], "the new unit is the partner's")
+		}
+	}
+	for _, r := range s.Requests() {
+		assert.NotContains(t, r.Path, "/portal/", "Management operations only")
+	}
+	for _, r := range s.RequestsOf("orderProduct") {
+		assert.Equal(t, "onboard-merchant", r.Header.Get("Vipps-System-Name"))
+	}
+}
+
+// TestNoPricePackageForTheProduct: with no price package for the product the
+// order goes without one, and says so.
+func TestNoPricePackageForTheProduct(t *testing.T) {
+	code, out, stderr, _ := onSim(t, "COMPLETED", "-product", "CHECKOUT")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out.String(), "no price package of yours is for CHECKOUT")
+	assert.Contains(t, out.String(), "order COMPLETED: new sales unit ")
+}
+
+// TestRejected: a merchant who rejects the order makes the program exit 1
+// saying so.
+func TestRejected(t *testing.T) {
+	code, out, stderr, _ := onSim(t, "REJECTED")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "onboard-merchant: order "+out.order+" ended REJECTED\n", stderr)
+	assert.NotContains(t, out.String(), "order COMPLETED")
+}
+
+// TestTimeout: a merchant who does nothing within -timeout makes the program
+// exit 1 naming the order and its last status. (The bound covers the poll in
+// flight, so it must leave the first poll time to be answered.)
+func TestTimeout(t *testing.T) {
+	code, out, stderr, sim := onSim(t, "", "-timeout", "200ms")
+	assert.Equal(t, 1, code)
+	require.Len(t, sim.Server.State().ProductOrders, 1)
+	id := sim.Server.State().ProductOrders[0].ProductOrderID
+	assert.Contains(t, stderr, "onboard-merchant: the merchant has not completed order "+id+" yet (still RECEIVED); run again later: ")
+	assert.Contains(t, out.String(), "  poll 1: order RECEIVED\n")
+}
+
+// TestHelp: -h and -help print the usage under the program's own name and
+// exit 0 without running anything.
+func TestHelp(t *testing.T) {
+	for _, h := range []string{"-h", "-help"} {
+		t.Run(h, func(t *testing.T) {
+			var sim exampleenv.Recorder
+			var stdout, stderr bytes.Buffer
+			assert.Equal(t, 0, run(t.Context(), []string{h}, &stdout, &stderr, sim.NewServer))
+			out := stdout.String()
+			assert.True(t, strings.HasPrefix(out, "usage: onboard-merchant [flags]\n"), out)
+			for _, f := range []string{"-id string", "-product string", "-price-package string", "-order-step duration"} {
+				assert.Contains(t, out, "  "+f)
+			}
+			assert.Empty(t, stderr.String())
+			assert.Zero(t, sim.Started)
+		})
+	}
+}
+
+// TestRefusesHalfConfigured: a base URL and a client id alone are refused,
+// naming what is missing, and no simulator runs in their place.
+func TestRefusesHalfConfigured(t *testing.T) {
+	exampleenv.Clear(t)
+	t.Setenv(portal.EnvClientID, "partner-client")
+	t.Setenv(portal.EnvBaseURL, "http://127.0.0.1:8080")
+	var sim exampleenv.Recorder
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 2, run(t.Context(), nil, &stdout, &stderr, sim.NewServer))
+	assert.Zero(t, sim.Started)
+	assert.Contains(t, stderr.String(), "onboard-merchant: VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY not set")
+	assert.Empty(t, stdout.String())
+}
+
+// TestRunFromEnv: with a partner's keys in the VIPPS_* variables it talks to
+// the server they name (a simulator the test started) and starts none.
+func TestRunFromEnv(t *testing.T) {
+	s := portaltest.NewServer()
+	defer s.Close()
+	p := s.PartnerCredentials(portaltest.PartnerID)
+	exampleenv.Clear(t)
+	t.Setenv(portal.EnvClientID, p.ClientID)
+	t.Setenv(portal.EnvClientSecret, p.ClientSecret)
+	t.Setenv(portal.EnvSubscriptionKey, p.SubscriptionKey)
+	t.Setenv(portal.EnvBaseURL, s.URL)
+	var sim exampleenv.Recorder
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), []string{"-timeout", "200ms"}, &stdout, &stderr, sim.NewServer)
+	assert.Zero(t, sim.Started)
+	assert.Equal(t, 1, code, "nobody completes the order on that server")
+	assert.Contains(t, stderr.String(), "(still RECEIVED)")
+	assert.Equal(t, 1, s.Effects("orderProduct"), "the order was placed on the configured server")
+	assert.NotContains(t, stdout.String()+stderr.String(), p.ClientSecret)
+}

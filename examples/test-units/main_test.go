@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
+	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/portal/portaltest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// noDelays: a creation is COMPLETED at its first read and keys are issued at once.
+func noDelays() *exampleenv.Recorder {
+	return &exampleenv.Recorder{Extra: []portaltest.Option{portaltest.WithProvisioningDelay(0), portaltest.WithKeysDelay(0)}}
+}
+
+var readyLine = regexp.MustCompile(`(?m)^CI shop (\d): READY as MSN (\d{6}) with \{SkipLandingPage:true Recurring:true DirectCapture:true\}$`)
+
+// TestRun orders two units with all three options and a partner text on the
+// embedded simulator: exit 0, each unit reported READY, and the simulator
+// holds two units with exactly those options.
+func TestRun(t *testing.T) {
+	exampleenv.Clear(t)
+	sim := noDelays()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), []string{"-n", "2", "-name", "CI shop", "-partner", "Acme Partner",
+		"-skip-landing-page", "-recurring", "-direct-capture"}, &stdout, &stderr, sim.NewServer)
+	text := stdout.String()
+	t.Log("\n" + text)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Empty(t, stderr.String())
+	require.Equal(t, 1, sim.Started)
+	s := sim.Server
+
+	ready := readyLine.FindAllStringSubmatch(text, -1)
+	require.Len(t, ready, 2, "both units reported ready")
+	assert.ElementsMatch(t, []string{"1", "2"}, []string{ready[0][1], ready[1][1]})
+	assert.Equal(t, 2, s.Effects("createTestSalesUnit"))
+	for _, m := range ready {
+		found := false
+		for _, u := range s.State().SalesUnits {
+			if u.MSN == m[2] {
+				found = true
+				assert.Equal(t, "CI shop "+m[1], u.Name)
+				assert.Equal(t, "test", u.Environment)
+				assert.True(t, u.SkipLandingPage, "skip landing page")
+				assert.True(t, u.Recurring, "recurring")
+				assert.True(t, u.DirectCapture, "direct capture")
+				assert.Equal(t, "Acme Partner", u.Partner)
+			}
+		}
+		assert.True(t, found, "unit %s exists", m[2])
+	}
+	for _, r := range s.RequestsOf("createTestSalesUnit") {
+		assert.Equal(t, "test-units", r.Header.Get("Vipps-System-Name"))
+	}
+}
+
+// TestRunDefaults: without option flags the units have none of the three.
+func TestRunDefaults(t *testing.T) {
+	exampleenv.Clear(t)
+	sim := noDelays()
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run(t.Context(), nil, &stdout, &stderr, sim.NewServer), stderr.String())
+	assert.Equal(t, 3, strings.Count(stdout.String(), "with {SkipLandingPage:false Recurring:false DirectCapture:false}\n"), stdout.String())
+	n := 0
+	for _, u := range sim.Server.State().SalesUnits {
+		if strings.HasPrefix(u.Name, "Dev shop ") {
+			n++
+			assert.False(t, u.SkipLandingPage || u.Recurring || u.DirectCapture, u.Name)
+		}
+	}
+	assert.Equal(t, 3, n)
+}
+
+// TestCreationFails: a unit whose provisioning fails makes the program exit 1
+// naming that unit and the failure, while the other unit still completes.
+func TestCreationFails(t *testing.T) {
+	exampleenv.Clear(t)
+	sim := noDelays()
+	newServer := func(opts ...portaltest.Option) *portaltest.Server {
+		s := sim.NewServer(opts...)
+		s.FailNextCreation("no capacity in the test environment")
+		return s
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), []string{"-n", "2", "-name", "Doomed"}, &stdout, &stderr, newServer)
+	t.Log("\n" + stdout.String() + stderr.String())
+	assert.Equal(t, 1, code)
+	assert.Regexp(t, `^test-units: Doomed \d: .*no capacity in the test environment\n$`, stderr.String())
+	assert.Equal(t, 1, strings.Count(stdout.String(), ": READY as MSN "), "the other unit completed")
+	assert.Equal(t, 2, sim.Server.Effects("createTestSalesUnit"))
+}
+
+// TestHelp: -h and -help print the usage under the program's own name, with
+// every option flag, and exit 0 without running anything.
+func TestHelp(t *testing.T) {
+	for _, h := range []string{"-h", "-help"} {
+		t.Run(h, func(t *testing.T) {
+			var sim exampleenv.Recorder
+			var stdout, stderr bytes.Buffer
+			assert.Equal(t, 0, run(t.Context(), []string{h}, &stdout, &stderr, sim.NewServer))
+			out := stdout.String()
+			assert.True(t, strings.HasPrefix(out, "usage: test-units [flags]\n"), out)
+			for _, f := range []string{"-n int", "-name string", "-partner string", "-skip-landing-page", "-recurring", "-direct-capture", "-timeout duration"} {
+				assert.Contains(t, out, "  "+f)
+			}
+			assert.Empty(t, stderr.String())
+			assert.Zero(t, sim.Started)
+		})
+	}
+}
+
+// TestBadFlags: a flag that does not parse, a stray argument and -n 0 exit 2
+// before anything is started.
+func TestBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-n", "many"}, `test-units: invalid value "many" for flag -n`},
+		{[]string{"-recurring", "yes"}, `test-units: unexpected argument "yes"`},
+		{[]string{"-n", "0"}, "test-units: -n must be at least 1, got 0\n"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			exampleenv.Clear(t)
+			var sim exampleenv.Recorder
+			var stdout, stderr bytes.Buffer
+			assert.Equal(t, 2, run(t.Context(), tc.args, &stdout, &stderr, sim.NewServer))
+			assert.Contains(t, stderr.String(), tc.want)
+			assert.Zero(t, sim.Started)
+		})
+	}
+}
+
+// TestRefusesHalfConfigured: a client id and secret without a subscription
+// key are refused, naming VIPPS_SUBSCRIPTION_KEY, instead of running on the
+// simulator.
+func TestRefusesHalfConfigured(t *testing.T) {
+	exampleenv.Clear(t)
+	t.Setenv(portal.EnvClientID, "my-client")
+	t.Setenv(portal.EnvClientSecret, "my-secret")
+	var sim exampleenv.Recorder
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 2, run(t.Context(), nil, &stdout, &stderr, sim.NewServer))
+	assert.Zero(t, sim.Started)
+	assert.Contains(t, stderr.String(), "test-units: VIPPS_SUBSCRIPTION_KEY not set")
+	assert.NotContains(t, stderr.String(), "my-secret")
+	assert.Empty(t, stdout.String())
+}
+
+// TestRunFromEnv: with a complete environment it orders on the server the
+// variables name (a simulator the test started) and starts none of its own.
+func TestRunFromEnv(t *testing.T) {
+	s := portaltest.NewServer()
+	defer s.Close()
+	admin := s.UserCredentials(portaltest.AdminUserID)
+	exampleenv.Clear(t)
+	t.Setenv(portal.EnvClientID, admin.ClientID)
+	t.Setenv(portal.EnvClientSecret, admin.ClientSecret)
+	t.Setenv(portal.EnvSubscriptionKey, admin.SubscriptionKey)
+	t.Setenv(portal.EnvBaseURL, s.URL)
+	t.Setenv(portal.EnvPortalURL, s.URL)
+	var sim exampleenv.Recorder
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run(t.Context(), []string{"-n", "1", "-recurring"}, &stdout, &stderr, sim.NewServer), stderr.String())
+	assert.Zero(t, sim.Started)
+	assert.Equal(t, 1, s.Effects("createTestSalesUnit"))
+	assert.Contains(t, stdout.String(), "Dev shop 1: READY as MSN ")
+}
