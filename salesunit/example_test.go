@@ -135,3 +135,38 @@ func ExampleSalesUnitsService_Get() {
 	}
 	// Output: ACME Web recurring allowed: true
 }
+
+// In your own tests, a wait needs no tuned delays: start the simulator with
+// on-demand provisioning, complete the creation (and issue its keys) before
+// waiting, and WaitUntilReady returns on its first poll. To watch a unit go
+// through PENDING instead, run the wait inside testing/synctest with the
+// simulator's Handler behind an in-memory transport, so its delays (and the
+// server's Retry-After estimates) pass on the fake clock.
+func ExampleTestUnitsService_WaitUntilReady_inTests() {
+	sim := portaltest.NewServer(portaltest.WithManualProvisioning())
+	defer sim.Close()
+	c := sim.AdminClient()
+	ctx := context.Background()
+
+	cr, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	msn, err := sim.CompleteCreation(cr.CreationID) // the unit exists now
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := sim.IssueKeys(msn); err != nil {
+		log.Fatal(err)
+	}
+	polls := 0
+	u, err := c.TestUnits.WaitUntilReady(ctx, cr.CreationID, &salesunit.WaitOptions{
+		WaitForKeys: true,
+		OnPoll:      func(salesunit.PollEvent) { polls++ },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(u.MSN == msn, u.KeysReady, polls)
+	// Output: true true 1
+}

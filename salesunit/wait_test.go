@@ -3,7 +3,13 @@ package salesunit_test
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -38,6 +44,9 @@ type provisioning struct {
 	creationGets, gets int
 	creationFaults     []httpmock.Responder // answered first, one per GET, before the state
 	unitFaults         []httpmock.Responder
+	// estimate: a PENDING creation carries Retry-After, the whole seconds
+	// (rounded up, at least 1) until it is ready, as contract 1.1 gives it.
+	estimate bool
 }
 
 func (p *provisioning) register(m *mockAPI) {
@@ -61,7 +70,12 @@ func (p *provisioning) register(m *mockAPI) {
 		case p.failAfter == 0 && age >= p.readyAfter:
 			c["status"], c["msn"], c["completedAt"] = "COMPLETED", unitMSN, p.start.Add(p.readyAfter)
 		}
-		return jsonResponder(http.StatusOK, c)(r)
+		resp, err := jsonResponder(http.StatusOK, c)(r)
+		if err == nil && p.estimate && c["status"] == "PENDING" {
+			secs := max(1, int64(math.Ceil((p.readyAfter - age).Seconds())))
+			resp.Header.Set("Retry-After", strconv.FormatInt(secs, 10))
+		}
+		return resp, err
 	})
 	m.mock.RegisterResponder(http.MethodGet, base+"/portal/v1/test-sales-units/"+unitMSN, func(r *http.Request) (*http.Response, error) {
 		p.mu.Lock()
@@ -349,6 +363,138 @@ func TestWaitUntilReadyPollCost(t *testing.T) {
 	assert.Less(t, def*8, fixed, "the default costs far fewer polls")
 }
 
+// waitFigures are what many waits for a unit ready 120 s (plus a random
+// fraction of a second) after it was ordered cost: creation polls, and how late
+// the waiter saw the unit.
+type waitFigures struct{ polls, late []time.Duration }
+
+func (f *waitFigures) pct(xs []time.Duration, p float64) time.Duration {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(p*float64(len(s))))]
+}
+
+func measureWaits(t *testing.T, trials int, estimate bool) *waitFigures {
+	f := &waitFigures{}
+	for range trials {
+		synctest.Test(t, func(t *testing.T) {
+			m := newMockAPI(t, oneAttempt())
+			ready := 120*time.Second + time.Duration(rand.Int64N(int64(time.Second)))
+			p := &provisioning{start: time.Now(), readyAfter: ready, estimate: estimate}
+			p.register(m)
+			_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, nil)
+			require.NoError(t, err)
+			f.polls = append(f.polls, time.Duration(p.creationGets))
+			f.late = append(f.late, time.Since(p.start)-ready)
+		})
+	}
+	return f
+}
+
+// The table of the notes: with the server's estimate (contract 1.1's
+// Retry-After on a pending creation) against the waiter's own schedule, over
+// 200 trials each on synctest's fake clock. Run with -v to see it.
+func TestWaitUntilReadyFollowsServerEstimate(t *testing.T) {
+	const trials = 200
+	with, without := measureWaits(t, trials, true), measureWaits(t, trials, false)
+	t.Logf("unit ready 120 s + U(0,1) s after the order, default WaitOptions, %d trials each:", trials)
+	t.Logf("%-22s %13s %10s %13s %10s %10s", "", "polls median", "polls p90", "late median", "late p90", "late max")
+	for _, r := range []struct {
+		name string
+		f    *waitFigures
+	}{{"with Retry-After", with}, {"without (own schedule)", without}} {
+		t.Logf("%-22s %13d %10d %13s %10s %10s", r.name, r.f.pct(r.f.polls, .5), r.f.pct(r.f.polls, .9),
+			r.f.pct(r.f.late, .5).Round(time.Millisecond), r.f.pct(r.f.late, .9).Round(time.Millisecond), r.f.pct(r.f.late, 1).Round(time.Millisecond))
+	}
+	assert.LessOrEqual(t, with.pct(with.polls, 1), time.Duration(5), "at most 5 creation polls in every trial")
+	assert.LessOrEqual(t, with.pct(with.late, .9), 2*time.Second, "seen within 2 s of being ready at the 90th percentile")
+	// Without an estimate, the schedule of before: a dozen polls, seconds late.
+	assert.GreaterOrEqual(t, without.pct(without.polls, .5), time.Duration(10))
+	assert.Greater(t, without.pct(without.late, .9), 10*time.Second)
+}
+
+// A test can see its unit at once: the simulator driven on demand, the
+// creation completed (and keys issued) before the wait, which then returns on
+// its first poll with no delay at all.
+func TestWaitUntilReadyOnDemandIsImmediate(t *testing.T) {
+	s := newSim(t, portaltest.WithManualProvisioning())
+	admin := s.AdminClient(fastRetry)
+	cr, err := admin.TestUnits.Create(t.Context(), salesunit.TestUnitRequest{Name: "Dev shop"})
+	require.NoError(t, err)
+	msn, err := s.CompleteCreation(cr.CreationID)
+	require.NoError(t, err)
+	require.NoError(t, s.IssueKeys(msn))
+	var ev events
+	u, err := admin.TestUnits.WaitUntilReady(t.Context(), cr.CreationID, &salesunit.WaitOptions{WaitForKeys: true, OnPoll: ev.on})
+	require.NoError(t, err)
+	assert.True(t, u.KeysReady)
+	require.Len(t, ev.list, 1, "one poll")
+	assert.True(t, ev.list[0].Done)
+	assert.Zero(t, ev.list[0].NextDelay)
+}
+
+// Issue 8: the bound covers the poll in flight. A server that stops answering
+// cannot hold the waiter past WaitOptions.Timeout, even under a context
+// without deadline.
+func TestWaitUntilReadyBoundCoversPollInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), readyAfter: time.Hour}
+		p.creationFaults = []httpmock.Responder{
+			func(r *http.Request) (*http.Response, error) {
+				return jsonResponder(http.StatusOK, map[string]any{"creationId": creationID, "status": "PENDING", "createdAt": p.start, "request": map[string]any{"name": "Dev shop", "options": map[string]bool{}}})(r)
+			},
+			func(r *http.Request) (*http.Response, error) { <-r.Context().Done(); return nil, r.Context().Err() }, // never answers
+		}
+		p.register(m)
+		_, err := m.client.TestUnits.WaitUntilReady(context.Background(), creationID, &salesunit.WaitOptions{Timeout: time.Minute})
+		var wt *portal.WaitTimeoutError
+		require.ErrorAs(t, err, &wt)
+		assert.Equal(t, time.Minute, time.Since(p.start), "cut at the bound")
+		assert.Equal(t, 2, wt.Attempts)
+		assert.Equal(t, "PENDING", wt.LastStatus)
+	})
+}
+
+// Issue 8: WaitOptions{MinDelay: 1} is raised to the 100 ms floor instead of
+// polling thousands of times a second.
+func TestWaitOptionsDelayFloor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), readyAfter: time.Hour}
+		p.register(m)
+		var ev events
+		_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{MinDelay: 1, MaxDelay: 1, Timeout: 10 * time.Second, OnPoll: ev.on})
+		require.ErrorIs(t, err, portal.ErrWaitTimeout)
+		assert.LessOrEqual(t, p.creationGets, 100, "at most ten polls a second")
+		for _, e := range ev.list[:len(ev.list)-1] {
+			assert.GreaterOrEqual(t, e.NextDelay, 100*time.Millisecond)
+		}
+	})
+}
+
+// PrintProgress writes one readable line per poll, and nothing secret.
+func TestPrintProgress(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), readyAfter: 90 * time.Second, keysAfter: 3 * time.Second, estimate: true}
+		p.creationFaults = []httpmock.Responder{problemResponder(http.StatusServiceUnavailable, "unavailable")}
+		p.register(m)
+		var out strings.Builder
+		_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{WaitForKeys: true, OnPoll: salesunit.PrintProgress(&out)})
+		require.NoError(t, err)
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		require.GreaterOrEqual(t, len(lines), 4)
+		assert.Regexp(t, `^creation `+creationID+`: poll failed \(vipps: GET .*503.*\) after 0s \(poll 1\); next poll in \d`, lines[0])
+		assert.Regexp(t, `^creation `+creationID+`: PENDING after [12](\.\d)?s \(poll 2\); next poll in 1m2\d(\.\d)?s \(server's estimate\)$`, lines[1])
+		assert.Regexp(t, `^test unit `+unitMSN+`: without keys after 1m30(\.\d)?s \(poll 3\); next poll in `, lines[2])
+		assert.Regexp(t, `^test unit `+unitMSN+`: ready after .* \(poll \d+\): ready$`, lines[len(lines)-1])
+		for _, secret := range []string{testToken, testSubKey, "secret-1"} {
+			assert.NotContains(t, out.String(), secret)
+		}
+	})
+}
+
 func orderJSON(status string, withUnit bool) map[string]any {
 	o := map[string]any{"productOrderType": "PREFILL", "productOrderId": orderID, "productType": "CHECKOUT", "status": status,
 		"businessIdentifier": map[string]string{"scheme": "business:NO:ORG", "id": "987654325"}}
@@ -555,4 +701,40 @@ func TestWaitUntilCompletedAgainstSimulator(t *testing.T) {
 	_, err = partner.ProductOrders.WaitUntilCompleted(ctx, o2.ProductOrderID, opts)
 	assert.ErrorIs(t, err, salesunit.ErrOrderClosed)
 	assert.Len(t, s.RequestsOf("getProductOrderDetails"), 4+1)
+}
+
+// handlerTransport serves requests with an http.Handler in memory: no network,
+// so a synctest bubble's fake clock can run the simulator's delays.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+// The simulator's delays on synctest's fake clock: a unit provisioned in two
+// minutes, keys ten seconds later, waited for with the default options in no
+// real time.
+func TestWaitUntilReadyOnSimulatorFakeClock(t *testing.T) {
+	s := portaltest.NewServer(portaltest.WithProvisioningDelay(2*time.Minute), portaltest.WithKeysDelay(10*time.Second))
+	// Shutdown, not Close: Close waits on a WaitGroup that the bubble's
+	// requests touched, which sync forbids outside the bubble.
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	synctest.Test(t, func(t *testing.T) {
+		c := s.AdminClient(fastRetry, portal.WithHTTPClient(&http.Client{Transport: handlerTransport{s.Handler()}}))
+		start := time.Now()
+		cr, err := c.TestUnits.Create(t.Context(), salesunit.TestUnitRequest{Name: "Dev shop"})
+		require.NoError(t, err)
+		var ev events
+		u, err := c.TestUnits.WaitUntilReady(t.Context(), cr.CreationID, &salesunit.WaitOptions{WaitForKeys: true, OnPoll: ev.on})
+		require.NoError(t, err)
+		assert.True(t, u.KeysReady)
+		assert.GreaterOrEqual(t, time.Since(start), 130*time.Second)
+		assert.Less(t, time.Since(start), 160*time.Second)
+		t.Logf("%d polls, ready after %s on the fake clock", len(ev.list), time.Since(start))
+	})
 }
