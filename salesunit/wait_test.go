@@ -627,14 +627,18 @@ func TestWaitUntilCompletedFallsBackToList(t *testing.T) {
 // The waiters against the simulator, driven on demand from OnPoll: no clock,
 // no sleep; the simulator moves when the waiter reports a poll.
 func TestWaitUntilReadyAgainstSimulator(t *testing.T) {
-	s := newSim(t, portaltest.WithManualProvisioning())
-	admin := s.AdminClient(fastRetry)
+	s := bubbleSim(t, portaltest.WithManualProvisioning())
+	synctest.Test(t, func(t *testing.T) { waitUntilReadyAgainstSimulator(t, s) })
+}
+
+func waitUntilReadyAgainstSimulator(t *testing.T, s *portaltest.Server) {
+	admin := s.AdminClient(fastRetry, inBubble(s))
 	ctx := t.Context()
 	cr, err := admin.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop", Options: salesunit.TestUnitOptions{Recurring: true}})
 	require.NoError(t, err)
 
 	var msn string
-	fast := &salesunit.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, WaitForKeys: true}
+	fast := &salesunit.WaitOptions{WaitForKeys: true} // the default delays, on the fake clock
 	fast.OnPoll = func(ev salesunit.PollEvent) {
 		switch ev.Attempt {
 		case 3:
@@ -676,13 +680,17 @@ func TestWaitUntilReadyAgainstSimulator(t *testing.T) {
 }
 
 func TestWaitUntilCompletedAgainstSimulator(t *testing.T) {
-	s := newSim(t)
-	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID))
+	s := bubbleSim(t)
+	synctest.Test(t, func(t *testing.T) { waitUntilCompletedAgainstSimulator(t, s) })
+}
+
+func waitUntilCompletedAgainstSimulator(t *testing.T, s *portaltest.Server) {
+	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID), inBubble(s))
 	ctx := t.Context()
 	o, err := partner.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout, SalesUnitName: "ACME Shop"})
 	require.NoError(t, err)
 	steps := []string{"MERCHANT_VIEWED", "ORDER_SUBMITTED", "COMPLETED"}
-	opts := &salesunit.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, OnPoll: func(ev salesunit.PollEvent) {
+	opts := &salesunit.WaitOptions{OnPoll: func(ev salesunit.PollEvent) {
 		if ev.Attempt <= len(steps) {
 			require.NoError(t, s.SetOrderStatus(o.ProductOrderID, steps[ev.Attempt-1]))
 		}
@@ -716,16 +724,28 @@ func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return rec.Result(), nil
 }
 
+// bubbleSim starts a simulator whose Handler a synctest bubble uses through
+// inBubble: its clock is then the bubble's, so waits take no real time.
+func bubbleSim(t *testing.T, opts ...portaltest.Option) *portaltest.Server {
+	s := portaltest.NewServer(opts...)
+	// Shutdown, not Close: Close waits on a WaitGroup that the bubble's
+	// requests touched, which sync forbids outside the bubble.
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	return s
+}
+
+// inBubble sends a client's requests to s's Handler in memory.
+func inBubble(s *portaltest.Server) portal.Option {
+	return portal.WithHTTPClient(&http.Client{Transport: handlerTransport{s.Handler()}})
+}
+
 // The simulator's delays on synctest's fake clock: a unit provisioned in two
 // minutes, keys ten seconds later, waited for with the default options in no
 // real time.
 func TestWaitUntilReadyOnSimulatorFakeClock(t *testing.T) {
-	s := portaltest.NewServer(portaltest.WithProvisioningDelay(2*time.Minute), portaltest.WithKeysDelay(10*time.Second))
-	// Shutdown, not Close: Close waits on a WaitGroup that the bubble's
-	// requests touched, which sync forbids outside the bubble.
-	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	s := bubbleSim(t, portaltest.WithProvisioningDelay(2*time.Minute), portaltest.WithKeysDelay(10*time.Second))
 	synctest.Test(t, func(t *testing.T) {
-		c := s.AdminClient(fastRetry, portal.WithHTTPClient(&http.Client{Transport: handlerTransport{s.Handler()}}))
+		c := s.AdminClient(fastRetry, inBubble(s))
 		start := time.Now()
 		cr, err := c.TestUnits.Create(t.Context(), salesunit.TestUnitRequest{Name: "Dev shop"})
 		require.NoError(t, err)
