@@ -22,11 +22,16 @@ type ValidationError = vipps.ValidationError
 // UnsupportedError is a call the client's configuration cannot make (no request was sent).
 type UnsupportedError = vipps.UnsupportedError
 
-// WaitTimeoutError is a wait that reached its bound, with the last state seen.
+// WaitTimeoutError is a wait that reached its bound; it names what was waited
+// for and the last state seen.
 type WaitTimeoutError = vipps.WaitTimeoutError
 
-// PollEvent reports one poll of a waiter to WaitOptions.OnPoll.
+// PollEvent is the part of a waiter's OnPoll event that every waiter shares
+// (salesunit.PollEvent embeds it and adds the typed record).
 type PollEvent = vipps.PollEvent
+
+// PagingError ends a walk whose server's page tokens would never end it.
+type PagingError = vipps.PagingError
 
 // RetryPolicy bounds the core's retries; MaxAttempts counts the first attempt.
 // Zero fields take the defaults: 4 attempts, 200 ms to 5 s backoff, Retry-After up to 30 s.
@@ -34,18 +39,19 @@ type RetryPolicy = vipps.RetryPolicy
 
 // Sentinels for errors.Is.
 var (
-	ErrBadRequest   = vipps.ErrBadRequest   // 400 or 413
-	ErrUnauthorized = vipps.ErrUnauthorized // 401: token, gateway or client credentials
-	ErrForbidden    = vipps.ErrForbidden    // 403
-	ErrNotFound     = vipps.ErrNotFound     // 404
-	ErrConflict     = vipps.ErrConflict     // 409
-	ErrRateLimited  = vipps.ErrRateLimited  // 429
-	ErrServer       = vipps.ErrServer       // 5xx
-	ErrTransport    = vipps.ErrTransport    // no answer at all
-	ErrKeysNotReady = vipps.ErrKeysNotReady // 409 keys-not-ready: a new test unit's keys are being issued
-	ErrInvalidInput = vipps.ErrInvalidInput // refused before sending (*ValidationError)
-	ErrUnsupported  = vipps.ErrUnsupported  // not possible with this configuration (*UnsupportedError)
-	ErrWaitTimeout  = vipps.ErrWaitTimeout  // a waiter reached its bound (*WaitTimeoutError)
+	ErrBadRequest    = vipps.ErrBadRequest    // 400 or 413
+	ErrUnauthorized  = vipps.ErrUnauthorized  // 401: token, gateway or client credentials
+	ErrForbidden     = vipps.ErrForbidden     // 403
+	ErrNotFound      = vipps.ErrNotFound      // 404
+	ErrConflict      = vipps.ErrConflict      // 409
+	ErrRateLimited   = vipps.ErrRateLimited   // 429
+	ErrServer        = vipps.ErrServer        // 5xx
+	ErrTransport     = vipps.ErrTransport     // no answer at all
+	ErrKeysNotReady  = vipps.ErrKeysNotReady  // 409 keys-not-ready: a new test unit's keys are being issued
+	ErrInvalidInput  = vipps.ErrInvalidInput  // refused before sending (*ValidationError)
+	ErrUnsupported   = vipps.ErrUnsupported   // not possible with this configuration (*UnsupportedError)
+	ErrWaitTimeout   = vipps.ErrWaitTimeout   // a waiter reached its bound (*WaitTimeoutError)
+	ErrRunawayPaging = vipps.ErrRunawayPaging // a listing's tokens would never end it (*PagingError)
 )
 
 // Problem names of the contract, as found in Error.Problem.

@@ -51,17 +51,16 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 			_, err := c.Merchants.SalesUnits(ctx, salesunit.BusinessIdentifier{Scheme: "business:NO:ORG"})
 			return err
 		}},
-		{"prefill nil request", "ProductOrderRequest", func(ctx context.Context) error { _, err := c.ProductOrders.Prefill(ctx, nil); return err }},
 		{"prefill without product type", "ProductType", func(ctx context.Context) error {
-			_, err := c.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: acme})
+			_, err := c.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: acme})
 			return err
 		}},
 		{"prefill unknown product type", "ProductType", func(ctx context.Context) error {
-			_, err := c.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: "TOASTER"})
+			_, err := c.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: "TOASTER"})
 			return err
 		}},
 		{"prefill without merchant", "BusinessIdentifier", func(ctx context.Context) error {
-			_, err := c.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{ProductType: salesunit.ProductPaymentIntegration})
+			_, err := c.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{ProductType: salesunit.ProductPaymentIntegration})
 			return err
 		}},
 		{"product order id not a UUID", "productOrderID", func(ctx context.Context) error { _, err := c.ProductOrders.Get(ctx, "order-1"); return err }},
@@ -197,7 +196,7 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 			return err
 		}},
 		{"prefill scheme with a slash", "Scheme", func(ctx context.Context) error {
-			_, err := c.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business/NO/ORG", ID: "987654325"}})
+			_, err := c.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business/NO/ORG", ID: "987654325"}})
 			return err
 		}},
 		{"users page size negative", "PageSize", func(ctx context.Context) error {

@@ -34,7 +34,7 @@ func TestRequestsMatchTheContract(t *testing.T) {
 	_, err = partner.ProductOrders.PricePackages(ctx)
 	require.NoError(t, err)
 	turnover, recurring := int64(250000), true
-	o, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{
+	o, err := partner.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{
 		BusinessIdentifier: acme, ProductType: salesunit.ProductPaymentIntegration,
 		SalesUnitName: "ACME Shop", SalesUnitLogo: []byte("\x89PNG\r\n\x1a\n"),
 		SettlementBankAccount: &salesunit.BankAccount{Scheme: "BBAN:NO", ID: "12345678903"},
@@ -46,11 +46,11 @@ func TestRequestsMatchTheContract(t *testing.T) {
 		HasRecurring: &recurring, MerchantCategoryCode: "7997",
 	})
 	require.NoError(t, err)
-	_, err = partner.ProductOrders.Get(ctx, o.PrefilledOrderID)
+	_, err = partner.ProductOrders.Get(ctx, o.ProductOrderID)
 	require.NoError(t, err)
 	_, err = partner.ProductOrders.List(ctx)
 	require.NoError(t, err)
-	require.NoError(t, partner.ProductOrders.Delete(ctx, o.PrefilledOrderID))
+	require.NoError(t, partner.ProductOrders.Delete(ctx, o.ProductOrderID))
 
 	cr, err := admin.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop", Partner: "shopify",
 		Options: salesunit.TestUnitOptions{SkipLandingPage: true}})

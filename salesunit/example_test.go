@@ -79,7 +79,7 @@ func ExampleProductOrdersService_Prefill() {
 		log.Fatal(err)
 	}
 
-	o, err := partner.ProductOrders.Prefill(context.Background(), &salesunit.ProductOrderRequest{
+	o, err := partner.ProductOrders.Prefill(context.Background(), salesunit.ProductOrderRequest{
 		BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
 		ProductType:        salesunit.ProductCheckout,
 		SalesUnitName:      "ACME Shop",
@@ -89,7 +89,7 @@ func ExampleProductOrdersService_Prefill() {
 		log.Fatal(err)
 	}
 	// Send the merchant to o.PrefillURL to review and submit the order.
-	fmt.Println(o.PrefilledOrderID != "", o.PrefillURL != "")
+	fmt.Println(o.ProductOrderID != "", o.PrefillURL != "")
 	// Output: true true
 }
 
@@ -102,14 +102,14 @@ func ExampleProductOrdersService_WaitUntilCompleted() {
 	}
 	ctx := context.Background()
 
-	o, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{
+	o, err := partner.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{
 		BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
 		ProductType:        salesunit.ProductPaymentIntegration,
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	done, err := partner.ProductOrders.WaitUntilCompleted(ctx, o.PrefilledOrderID,
+	done, err := partner.ProductOrders.WaitUntilCompleted(ctx, o.ProductOrderID,
 		&salesunit.WaitOptions{MinDelay: 100 * time.Millisecond, MaxDelay: 200 * time.Millisecond, Timeout: time.Minute})
 	if errors.Is(err, salesunit.ErrOrderClosed) {
 		log.Fatal("the merchant rejected the order, or it expired")
@@ -134,4 +134,39 @@ func ExampleSalesUnitsService_Get() {
 		fmt.Println(u.Name, "recurring allowed:", *r)
 	}
 	// Output: ACME Web recurring allowed: true
+}
+
+// In your own tests, a wait needs no tuned delays: start the simulator with
+// on-demand provisioning, complete the creation (and issue its keys) before
+// waiting, and WaitUntilReady returns on its first poll. To watch a unit go
+// through PENDING instead, run the wait inside testing/synctest with the
+// simulator's Handler behind an in-memory transport, so its delays (and the
+// server's Retry-After estimates) pass on the fake clock.
+func ExampleTestUnitsService_WaitUntilReady_inTests() {
+	sim := portaltest.NewServer(portaltest.WithManualProvisioning())
+	defer sim.Close()
+	c := sim.AdminClient()
+	ctx := context.Background()
+
+	cr, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	msn, err := sim.CompleteCreation(cr.CreationID) // the unit exists now
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := sim.IssueKeys(msn); err != nil {
+		log.Fatal(err)
+	}
+	polls := 0
+	u, err := c.TestUnits.WaitUntilReady(ctx, cr.CreationID, &salesunit.WaitOptions{
+		WaitForKeys: true,
+		OnPoll:      func(salesunit.PollEvent) { polls++ },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(u.MSN == msn, u.KeysReady, polls)
+	// Output: true true 1
 }

@@ -17,7 +17,7 @@ type TestUnitWaiter interface {
 
 // ProductOrderPrefiller prefills a product order (ProductOrdersService.Prefill).
 type ProductOrderPrefiller interface {
-	Prefill(ctx context.Context, req *ProductOrderRequest) (*PrefilledOrder, error)
+	Prefill(ctx context.Context, req ProductOrderRequest) (*PrefilledOrder, error)
 }
 
 // SalesUnitGetter reads one production sales unit (SalesUnitsService.Get).

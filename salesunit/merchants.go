@@ -3,7 +3,6 @@ package salesunit
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
 )
@@ -25,13 +24,15 @@ type Address struct {
 	CountryCode string   `json:"countryCode,omitempty"`
 }
 
-// Merchant is a company as the Management API describes it.
+// Merchant is a company as the Management API describes it. A date that does
+// not parse leaves its Timestamp's Time zero and keeps the text in Raw, so one
+// malformed date does not fail the call.
 type Merchant struct {
 	BusinessIdentifier  BusinessIdentifier `json:"businessIdentifier"`
 	Name                string             `json:"name"`
 	Status              MerchantStatus     `json:"status"`
-	CreatedAt           time.Time          `json:"createdAt"`
-	UpdatedAt           time.Time          `json:"updatedAt"`
+	CreatedAt           Timestamp          `json:"createdAt"`
+	UpdatedAt           Timestamp          `json:"updatedAt"`
 	CountryCode         string             `json:"countryCode"`
 	BusinessAddress     *Address           `json:"businessAddress,omitempty"`
 	BusinessPostAddress *Address           `json:"businessPostAddress,omitempty"`
@@ -55,11 +56,11 @@ func (s *MerchantsService) Get(ctx context.Context, bid BusinessIdentifier) (*Me
 // SalesUnits lists a merchant's production sales units (for a partner, those
 // connected to it): GET /management/v1/merchants/{scheme}/{id}/sales-units.
 // The answer is the whole list.
-func (s *MerchantsService) SalesUnits(ctx context.Context, bid BusinessIdentifier) ([]MsnInfo, error) {
+func (s *MerchantsService) SalesUnits(ctx context.Context, bid BusinessIdentifier) ([]MSNInfo, error) {
 	if err := bid.Check("BusinessIdentifier"); err != nil {
 		return nil, err
 	}
-	var units []MsnInfo
+	var units []MSNInfo
 	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getSalesUnitsByBusinessIdentifier",
 		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s/sales-units", bid.Scheme, bid.ID)}, &units)
 	if err != nil {

@@ -1,6 +1,7 @@
 package salesunit_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -25,11 +26,50 @@ func TestMerchantsGet(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ACME Fantastic Fitness", mer.Name)
 	assert.Equal(t, salesunit.MerchantActive, mer.Status)
-	assert.Equal(t, time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), mer.CreatedAt)
+	assert.Equal(t, time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), mer.CreatedAt.Time)
+	assert.Equal(t, "2025-01-02T03:04:05Z", mer.CreatedAt.Raw)
 	require.NotNil(t, mer.BusinessAddress)
 	assert.Equal(t, []string{"Storgata 1"}, mer.BusinessAddress.Lines)
 	assert.Equal(t, "Oslo", mer.BusinessAddress.City)
 	assert.Nil(t, mer.BusinessPostAddress)
+}
+
+// A date Vipps sends that does not parse (its own example is 2023-31-12T...)
+// leaves that field unset with its raw text, and the rest of the answer stands.
+func TestMerchantsGetKeepsAnswerWithBadDate(t *testing.T) {
+	m := newMockAPI(t)
+	m.expect(http.MethodGet, "/management/v1/merchants/business:NO:ORG/987654325", want{}, http.StatusOK, mgmtJSON,
+		`{"businessIdentifier":{"scheme":"business:NO:ORG","id":"987654325"},"name":"ACME Fantastic Fitness",
+		  "status":"ACTIVE","createdAt":"2023-31-12T10:00:00Z","updatedAt":17,"countryCode":"NO"}`)
+	mer, err := m.client.Merchants.Get(t.Context(), acme)
+	require.NoError(t, err)
+	assert.Equal(t, "ACME Fantastic Fitness", mer.Name)
+	assert.Equal(t, "NO", mer.CountryCode)
+	assert.False(t, mer.CreatedAt.Valid())
+	assert.True(t, mer.CreatedAt.Time.IsZero())
+	assert.Equal(t, "2023-31-12T10:00:00Z", mer.CreatedAt.Raw)
+	assert.Equal(t, "2023-31-12T10:00:00Z", mer.CreatedAt.String())
+	assert.Equal(t, "17", mer.UpdatedAt.Raw, "a number where a date belongs is kept too")
+
+	// It round-trips: the raw text is written back.
+	b, err := json.Marshal(mer)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"createdAt":"2023-31-12T10:00:00Z"`)
+}
+
+// Vipps' guide shows msn as a JSON number: a merchant's units decode either way.
+func TestMerchantsSalesUnitsNumericMSN(t *testing.T) {
+	m := newMockAPI(t)
+	m.expect(http.MethodGet, "/management/v1/merchants/business:NO:ORG/987654325/sales-units", want{}, http.StatusOK, mgmtJSON,
+		`[{"msn":123456,"name":"ACME Web"},{"msn":"123457","name":"ACME POS"}]`)
+	units, err := m.client.Merchants.SalesUnits(t.Context(), acme)
+	require.NoError(t, err)
+	assert.Equal(t, []salesunit.MSNInfo{{MSN: "123456", Name: "ACME Web"}, {MSN: "123457", Name: "ACME POS"}}, units)
+
+	m.expect(http.MethodGet, "/management/v1/merchants/business:NO:ORG/987654325/sales-units", want{}, http.StatusOK, mgmtJSON,
+		`[{"msn":12.5,"name":"ACME Web"}]`)
+	_, err = m.client.Merchants.SalesUnits(t.Context(), acme)
+	require.Error(t, err, "a fraction is no msn")
 }
 
 func TestMerchantsSalesUnits(t *testing.T) {
@@ -38,7 +78,7 @@ func TestMerchantsSalesUnits(t *testing.T) {
 		`[{"msn":"123456","name":"ACME Web"}]`)
 	units, err := m.client.Merchants.SalesUnits(t.Context(), acme)
 	require.NoError(t, err)
-	assert.Equal(t, []salesunit.MsnInfo{{MSN: "123456", Name: "ACME Web"}}, units)
+	assert.Equal(t, []salesunit.MSNInfo{{MSN: "123456", Name: "ACME Web"}}, units)
 }
 
 func TestMerchantsValidation(t *testing.T) {
@@ -85,7 +125,7 @@ func TestMerchantsAgainstSimulator(t *testing.T) {
 	assert.Equal(t, other, mer.BusinessIdentifier)
 	units, err = partner.Merchants.SalesUnits(ctx, acme)
 	require.NoError(t, err)
-	assert.Equal(t, []salesunit.MsnInfo{{MSN: portaltest.ProductionMSN, Name: "ACME Web"}}, units, "only the units connected to the partner")
+	assert.Equal(t, []salesunit.MSNInfo{{MSN: portaltest.ProductionMSN, Name: "ACME Web"}}, units, "only the units connected to the partner")
 
 	r := s.RequestsOf("getSalesUnitsByBusinessIdentifier")
 	require.NotEmpty(t, r)

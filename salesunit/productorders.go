@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/vippsportal/sdk/internal/core"
@@ -113,9 +116,6 @@ type ProductOrderRequest struct {
 
 func (r *ProductOrderRequest) check() error {
 	const f = "ProductOrderRequest"
-	if r == nil {
-		return core.Invalid(f, "is required (got a nil *ProductOrderRequest)")
-	}
 	if err := r.BusinessIdentifier.Check(f + ".BusinessIdentifier"); err != nil {
 		return err
 	}
@@ -127,6 +127,9 @@ func (r *ProductOrderRequest) check() error {
 	}
 	if n := utf8.RuneCountInString(r.SalesUnitName); n > 40 {
 		return core.Invalid(f+".SalesUnitName", "is %d characters; at most 40 are allowed", n)
+	}
+	if err := checkSalesUnitName(f+".SalesUnitName", r.SalesUnitName); err != nil {
+		return err
 	}
 	if a := r.SettlementBankAccount; a != nil {
 		if n := utf8.RuneCountInString(a.Scheme); n < 5 || n > 20 {
@@ -164,6 +167,11 @@ func (r *ProductOrderRequest) check() error {
 		if err := core.CheckRequired(f+".Website.TermsURL", w.TermsURL); err != nil {
 			return err
 		}
+		for _, u := range []struct{ field, v string }{{".Website.URL", w.URL}, {".Website.TermsURL", w.TermsURL}, {".Website.TestWebsiteURL", w.TestWebsiteURL}} {
+			if err := checkHTTPS(f+u.field, u.v); err != nil {
+				return err
+			}
+		}
 	}
 	if c := r.MerchantCategoryCode; c != "" && !matchAll(c, 4, 4, isDigit) {
 		return core.Invalid(f+".MerchantCategoryCode", "must be 4 digits, got %q", c)
@@ -172,6 +180,39 @@ func (r *ProductOrderRequest) check() error {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// checkSalesUnitName refuses what Vipps' schema refuses in a sales unit name:
+// anything but letters, marks, digits, spaces and \()-_+.` (so "Bob's Bikes &
+// Co" is refused here rather than by Vipps).
+func checkSalesUnitName(field, name string) error {
+	for i, r := range name {
+		switch {
+		case unicode.IsLetter(r), unicode.Is(unicode.M, r), unicode.IsDigit(r), r == ' ', strings.ContainsRune("\\()-_+.`", r):
+		default:
+			return core.Invalid(field, "must hold only letters, digits, spaces and \\()-_+.` (Vipps' rule), got %q at byte %d", r, i)
+		}
+	}
+	return nil
+}
+
+// checkHTTPS refuses a website address that is not an absolute https URL
+// (Vipps refuses them); "" is left to the required checks. The value is not
+// echoed: a test website's address may carry credentials.
+func checkHTTPS(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return core.Invalid(field, "is not a URL")
+	case !strings.EqualFold(u.Scheme, "https"):
+		return core.Invalid(field, "must be an https URL, got scheme %q", u.Scheme)
+	case u.Host == "":
+		return core.Invalid(field, "must be an absolute https URL with a host")
+	}
+	return nil
+}
 
 // productOrderBody is what Prefill sends: the request with the website's
 // password revealed (the public type never encodes it).
@@ -188,11 +229,12 @@ type websiteBody struct {
 	TestWebsitePassword string `json:"testWebsitePassword,omitempty"`
 }
 
-// PrefilledOrder is the answer to Prefill: the order's id and the URL where
-// the merchant reviews and submits it.
+// PrefilledOrder is the answer to Prefill: the order's id (Vipps' prefilledOrderId,
+// the id Get, Delete and WaitUntilCompleted take) and the URL where the
+// merchant reviews and submits it.
 type PrefilledOrder struct {
-	PrefilledOrderID string `json:"prefilledOrderId"`
-	PrefillURL       string `json:"prefillUrl"`
+	ProductOrderID string `json:"prefilledOrderId"`
+	PrefillURL     string `json:"prefillUrl"`
 }
 
 // ProductOrder is a product order and its progress. SalesUnit is set once the
@@ -204,7 +246,7 @@ type ProductOrder struct {
 	Status             ProductOrderStatus `json:"status"`
 	BusinessIdentifier BusinessIdentifier `json:"businessIdentifier"`
 	ProductOrderURL    string             `json:"productOrderUrl,omitempty"`
-	SalesUnit          *MsnInfo           `json:"salesUnit,omitempty"`
+	SalesUnit          *MSNInfo           `json:"salesUnit,omitempty"`
 }
 
 // PricePackage is one of a partner's price packages.
@@ -237,11 +279,11 @@ func (e *OrderClosedError) Is(target error) bool { return target == ErrOrderClos
 // Prefill prefills a product order for a merchant to review and submit:
 // POST /management/v1/product-orders. Partners only. A lost answer is retried
 // with the same Idempotency-Key, so the order is made once.
-func (s *ProductOrdersService) Prefill(ctx context.Context, req *ProductOrderRequest) (*PrefilledOrder, error) {
+func (s *ProductOrdersService) Prefill(ctx context.Context, req ProductOrderRequest) (*PrefilledOrder, error) {
 	if err := req.check(); err != nil {
 		return nil, err
 	}
-	body := productOrderBody{ProductOrderRequest: req}
+	body := productOrderBody{ProductOrderRequest: &req}
 	if w := req.Website; w != nil {
 		body.Website = &websiteBody{URL: w.URL, TermsURL: w.TermsURL, TestWebsiteURL: w.TestWebsiteURL,
 			TestWebsiteUsername: w.TestWebsiteUsername, TestWebsitePassword: w.TestWebsitePassword.Reveal()}
@@ -307,30 +349,60 @@ func (s *ProductOrdersService) PricePackages(ctx context.Context) ([]PricePackag
 
 // WaitUntilCompleted polls the order (GET /management/v2/product-orders/{productOrderId}/details)
 // until the merchant's order is COMPLETED, and returns it with its SalesUnit.
+// Vipps marks the details operation as coming: if it answers 404, the waiter
+// finds the order in the list (GET /management/v2/product-orders) instead, and
+// keeps doing so; an order in neither is the 404.
+//
 // A REJECTED or EXPIRED order stops the wait at once with an *OrderClosedError
 // (errors.Is ErrOrderClosed). Errors that may pass (no answer, 429, 5xx) keep it
 // going; 400, 401, 403 and 404 stop it. Past opts.Timeout it returns a
-// *portal.WaitTimeoutError (portal.ErrWaitTimeout) whose Last is the *ProductOrder.
+// *portal.WaitTimeoutError (portal.ErrWaitTimeout) naming the order and its
+// last status; OnPoll events carry the *ProductOrder (PollEvent.Order).
 func (s *ProductOrdersService) WaitUntilCompleted(ctx context.Context, productOrderID string, opts *WaitOptions) (*ProductOrder, error) {
 	if err := checkUUID("productOrderID", productOrderID); err != nil {
 		return nil, err
 	}
-	po, err := opts.pollOptions()
+	po, err := pollOptions(opts, "product order", productOrderID, func(e *PollEvent, o *ProductOrder) { e.Order = o })
 	if err != nil {
 		return nil, err
 	}
-	o, err := core.Poll(ctx, po, func(ctx context.Context) (*ProductOrder, bool, error) {
-		o, err := s.Get(ctx, productOrderID)
+	var notFound error // the details operation's 404: the order is read from the list
+	o, err := core.Poll(ctx, po, func(ctx context.Context) (core.Seen[*ProductOrder], error) {
+		var o *ProductOrder
+		var err error
+		if notFound == nil {
+			if o, err = s.Get(ctx, productOrderID); errors.Is(err, vipps.ErrNotFound) {
+				notFound = err
+			}
+		}
+		if notFound != nil {
+			o, err = s.findInList(ctx, productOrderID, notFound)
+		}
 		switch {
 		case err != nil:
-			return nil, false, err
+			return core.Seen[*ProductOrder]{}, err
 		case o.Status.Closed():
-			return o, false, &OrderClosedError{Order: o}
+			return core.Seen[*ProductOrder]{Value: o, Status: string(o.Status)}, &OrderClosedError{Order: o}
 		}
-		return o, o.Status == OrderCompleted, nil
+		return core.Seen[*ProductOrder]{Value: o, Status: string(o.Status), Done: o.Status == OrderCompleted}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return o, nil
+}
+
+// findInList finds an order in the v2 list; an order not there is notFound,
+// the details operation's 404.
+func (s *ProductOrdersService) findInList(ctx context.Context, productOrderID string, notFound error) (*ProductOrder, error) {
+	orders, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range orders {
+		if strings.EqualFold(orders[i].ProductOrderID, productOrderID) {
+			return &orders[i], nil
+		}
+	}
+	return nil, notFound
 }

@@ -28,9 +28,9 @@ func TestProductOrdersPrefill(t *testing.T) {
 	req := &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout,
 		SalesUnitName: "ACME Web", PricePackageID: portaltest.PricePackageID, AnnualTurnover: &turnover,
 		Website: &salesunit.Website{URL: "https://acme.example", TermsURL: "https://acme.example/terms", TestWebsitePassword: keys.Secret("hunter2-pw")}}
-	o, err := m.client.ProductOrders.Prefill(t.Context(), req)
+	o, err := m.client.ProductOrders.Prefill(t.Context(), *req)
 	require.NoError(t, err)
-	assert.Equal(t, orderID, o.PrefilledOrderID)
+	assert.Equal(t, orderID, o.ProductOrderID)
 	assert.Contains(t, o.PrefillURL, orderID)
 	assert.Equal(t, 1, calls())
 
@@ -41,28 +41,41 @@ func TestProductOrdersPrefill(t *testing.T) {
 	assert.NotContains(t, fmt.Sprintf("%+v %#v", *req.Website, *req.Website), "hunter2-pw")
 }
 
+// Names Vipps accepts pass: letters with marks, digits, spaces and \()-_+.`.
+func TestProductOrdersPrefillAcceptsVippsNames(t *testing.T) {
+	m := newMockAPI(t)
+	name := "Bakeri Øst (Ålesund) - kafé_1 + `x`. \\"
+	calls := m.expect(http.MethodPost, "/management/v1/product-orders", want{idempotent: true,
+		body: `{"businessIdentifier":{"scheme":"business:NO:ORG","id":"987654325"},"productType":"CHECKOUT","salesUnitName":` + strconvQuote(name) + `}`},
+		http.StatusCreated, portalJSON, `{"prefilledOrderId":"`+orderID+`","prefillUrl":"https://portal.vipps.no/register/prefill/`+orderID+`"}`)
+	_, err := m.client.ProductOrders.Prefill(t.Context(), salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout, SalesUnitName: name})
+	require.NoError(t, err)
+	assert.Equal(t, 1, calls())
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
 func TestProductOrdersPrefillErrors(t *testing.T) {
 	m := newMockAPI(t)
 	m.mock.RegisterResponder(http.MethodPost, base+"/management/v1/product-orders", problemResponder(http.StatusBadRequest, "invalid-request"))
-	_, err := m.client.ProductOrders.Prefill(t.Context(), &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
+	_, err := m.client.ProductOrders.Prefill(t.Context(), salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
 	requireAPIError(t, err, http.StatusBadRequest, portal.ProblemInvalidRequest, portal.ErrBadRequest)
 
 	m.mock.RegisterResponder(http.MethodPost, base+"/management/v1/product-orders", problemResponder(http.StatusForbidden, "forbidden"))
-	_, err = m.client.ProductOrders.Prefill(t.Context(), &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
+	_, err = m.client.ProductOrders.Prefill(t.Context(), salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
 	requireAPIError(t, err, http.StatusForbidden, portal.ProblemForbidden, portal.ErrForbidden)
 }
 
 func TestProductOrdersValidation(t *testing.T) {
 	m := newMockAPI(t)
 	ctx := t.Context()
-	ok := func(mut func(r *salesunit.ProductOrderRequest)) *salesunit.ProductOrderRequest {
-		r := &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout}
-		mut(r)
+	ok := func(mut func(r *salesunit.ProductOrderRequest)) salesunit.ProductOrderRequest {
+		r := salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout}
+		mut(&r)
 		return r
 	}
 	n := int64(-1)
-	cases := map[string]*salesunit.ProductOrderRequest{
-		"ProductOrderRequest":                           nil,
+	cases := map[string]salesunit.ProductOrderRequest{
 		"ProductOrderRequest.BusinessIdentifier":        ok(func(r *salesunit.ProductOrderRequest) { r.BusinessIdentifier = salesunit.BusinessIdentifier{} }),
 		"ProductOrderRequest.BusinessIdentifier.ID":     ok(func(r *salesunit.ProductOrderRequest) { r.BusinessIdentifier.ID = "" }),
 		"ProductOrderRequest.BusinessIdentifier.Scheme": ok(func(r *salesunit.ProductOrderRequest) { r.BusinessIdentifier.Scheme = "" }),
@@ -85,6 +98,27 @@ func TestProductOrdersValidation(t *testing.T) {
 	}
 	_, err := m.client.ProductOrders.Prefill(ctx, ok(func(r *salesunit.ProductOrderRequest) { r.ProductType = "PIZZA" }))
 	requireInvalid(t, err, "ProductOrderRequest.ProductType")
+
+	// Vipps' own rules: a sales unit name of letters, marks, digits, spaces and
+	// \()-_+.` only, and https website addresses.
+	for _, name := range []string{"Bob's Bikes & Co", "ACME/Web", "Tab\there", "Smile 😀"} {
+		_, err := m.client.ProductOrders.Prefill(ctx, ok(func(r *salesunit.ProductOrderRequest) { r.SalesUnitName = name }))
+		requireInvalid(t, err, "ProductOrderRequest.SalesUnitName")
+	}
+	site := func(url, terms, test string) func(r *salesunit.ProductOrderRequest) {
+		return func(r *salesunit.ProductOrderRequest) {
+			r.Website = &salesunit.Website{URL: url, TermsURL: terms, TestWebsiteURL: test}
+		}
+	}
+	for field, mut := range map[string]func(r *salesunit.ProductOrderRequest){
+		"ProductOrderRequest.Website.URL":            site("http://acme.example", "https://acme.example/terms", ""),
+		"ProductOrderRequest.Website.TermsURL":       site("https://acme.example", "acme.example/terms", ""),
+		"ProductOrderRequest.Website.TestWebsiteURL": site("https://acme.example", "https://acme.example/terms", "ftp://test.acme.example"),
+	} {
+		_, err := m.client.ProductOrders.Prefill(ctx, ok(mut))
+		requireInvalid(t, err, field)
+		assert.NotContains(t, err.Error(), "acme.example", "the address is not echoed")
+	}
 
 	for _, id := range []string{"", "not-a-uuid", "5b1f6c43-8f0e-4a8e-9a57-0d6f2b3c4d5", "5b1f6c43/8f0e-4a8e-9a57-0d6f2b3c4d5e"} {
 		_, err := m.client.ProductOrders.Get(ctx, id)
@@ -110,7 +144,7 @@ func TestProductOrdersGetListPricePackages(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, salesunit.OrderCompleted, o.Status)
 	assert.Equal(t, salesunit.OrderTypePrefill, o.ProductOrderType)
-	assert.Equal(t, &salesunit.MsnInfo{MSN: "345678", Name: "ACME Shop"}, o.SalesUnit)
+	assert.Equal(t, &salesunit.MSNInfo{MSN: "345678", Name: "ACME Shop"}, o.SalesUnit)
 
 	list, err := m.client.ProductOrders.List(ctx)
 	require.NoError(t, err)
@@ -149,9 +183,9 @@ func TestProductOrdersAgainstSimulator(t *testing.T) {
 
 	req := &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout,
 		SalesUnitName: "ACME Shop", PricePackageID: portaltest.PricePackageID}
-	o, err := partner.ProductOrders.Prefill(ctx, req)
+	o, err := partner.ProductOrders.Prefill(ctx, *req)
 	require.NoError(t, err)
-	require.NotEmpty(t, o.PrefilledOrderID)
+	require.NotEmpty(t, o.ProductOrderID)
 	assert.NotEmpty(t, o.PrefillURL)
 	r := s.RequestsOf("orderProduct")
 	require.Len(t, r, 1)
@@ -159,7 +193,7 @@ func TestProductOrdersAgainstSimulator(t *testing.T) {
 	assert.NotEmpty(t, r[0].IdempotencyKey)
 	assert.Equal(t, "/management/v1/product-orders", r[0].Path)
 
-	got, err := partner.ProductOrders.Get(ctx, o.PrefilledOrderID)
+	got, err := partner.ProductOrders.Get(ctx, o.ProductOrderID)
 	require.NoError(t, err)
 	assert.Equal(t, salesunit.OrderReceived, got.Status)
 	assert.Equal(t, acme, got.BusinessIdentifier)
@@ -168,30 +202,30 @@ func TestProductOrdersAgainstSimulator(t *testing.T) {
 	list, err := partner.ProductOrders.List(ctx)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
-	assert.Equal(t, o.PrefilledOrderID, list[0].ProductOrderID)
+	assert.Equal(t, o.ProductOrderID, list[0].ProductOrderID)
 
 	// Users and unit keys may not touch product orders.
 	admin := s.AdminClient(fastRetry)
-	_, err = admin.ProductOrders.Get(ctx, o.PrefilledOrderID)
+	_, err = admin.ProductOrders.Get(ctx, o.ProductOrderID)
 	requireAPIError(t, err, http.StatusForbidden, portal.ProblemForbidden, portal.ErrForbidden)
 
 	// A price package that is not the partner's is a 400.
 	bad := *req
 	bad.PricePackageID = "00000000-0000-4000-8000-000000000000"
-	_, err = partner.ProductOrders.Prefill(ctx, &bad)
+	_, err = partner.ProductOrders.Prefill(ctx, bad)
 	requireAPIError(t, err, http.StatusBadRequest, portal.ProblemInvalidRequest, portal.ErrBadRequest)
 
 	// Submitted orders cannot be deleted; unsubmitted ones can, once.
-	require.NoError(t, s.SetOrderStatus(o.PrefilledOrderID, string(salesunit.OrderSubmitted)))
-	err = partner.ProductOrders.Delete(ctx, o.PrefilledOrderID)
+	require.NoError(t, s.SetOrderStatus(o.ProductOrderID, string(salesunit.OrderSubmitted)))
+	err = partner.ProductOrders.Delete(ctx, o.ProductOrderID)
 	requireAPIError(t, err, http.StatusBadRequest, portal.ProblemOrderSubmitted, portal.ErrBadRequest)
 
-	o2, err := partner.ProductOrders.Prefill(ctx, req)
+	o2, err := partner.ProductOrders.Prefill(ctx, *req)
 	require.NoError(t, err)
-	require.NoError(t, partner.ProductOrders.Delete(ctx, o2.PrefilledOrderID))
-	_, err = partner.ProductOrders.Get(ctx, o2.PrefilledOrderID)
+	require.NoError(t, partner.ProductOrders.Delete(ctx, o2.ProductOrderID))
+	_, err = partner.ProductOrders.Get(ctx, o2.ProductOrderID)
 	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
-	err = partner.ProductOrders.Delete(ctx, o2.PrefilledOrderID)
+	err = partner.ProductOrders.Delete(ctx, o2.ProductOrderID)
 	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
 }
 
@@ -203,7 +237,7 @@ func TestProductOrdersPrefillLostResponse(t *testing.T) {
 	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID))
 	s.InjectFault(portaltest.Fault{Operation: "orderProduct", DropAfterWork: true})
 
-	o, err := partner.ProductOrders.Prefill(t.Context(), &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
+	o, err := partner.ProductOrders.Prefill(t.Context(), salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
 	require.NoError(t, err)
 	assert.Equal(t, 1, s.FaultsInjected())
 	assert.Equal(t, 1, s.Effects("orderProduct"), "exactly one order was made")
@@ -211,5 +245,5 @@ func TestProductOrdersPrefillLostResponse(t *testing.T) {
 	assertReplayedRetry(t, s, "orderProduct", http.StatusCreated)
 	orders := s.State().ProductOrders
 	require.Len(t, orders, 1)
-	assert.Equal(t, orders[0].ProductOrderID, o.PrefilledOrderID, "the caller holds the one order")
+	assert.Equal(t, orders[0].ProductOrderID, o.ProductOrderID, "the caller holds the one order")
 }

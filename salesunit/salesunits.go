@@ -2,6 +2,7 @@ package salesunit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 )
 
 // SalesUnit is one production sales unit as the Management API describes it.
+// Vipps sends msn as a JSON string or a number; both decode into MSN.
 type SalesUnit struct {
 	MSN                string             `json:"msn"`
 	Name               string             `json:"name"`
@@ -17,10 +19,24 @@ type SalesUnit struct {
 	Configuration      Configuration      `json:"configuration"`
 }
 
+// UnmarshalJSON accepts msn as a string or a number (Vipps sends both).
+func (u *SalesUnit) UnmarshalJSON(b []byte) error {
+	type plain SalesUnit
+	v := struct {
+		*plain
+		MSN lenientMSN `json:"msn"`
+	}{plain: (*plain)(u)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	u.MSN = string(v.MSN)
+	return nil
+}
+
 // List lists every production sales unit the caller can reach: GET /management/v1/sales-units.
 // The Management API does not page: the answer is the whole list.
-func (s *SalesUnitsService) List(ctx context.Context) ([]MsnInfo, error) {
-	var units []MsnInfo
+func (s *SalesUnitsService) List(ctx context.Context) ([]MSNInfo, error) {
+	var units []MSNInfo
 	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
 		Method: http.MethodGet, Path: "/management/v1/sales-units"}, &units)
 	if err != nil {

@@ -18,8 +18,33 @@ func TestSalesUnitsList(t *testing.T) {
 		`[{"msn":"123456","name":"ACME Web"},{"msn":"123457","name":"ACME POS"}]`)
 	units, err := m.client.SalesUnits.List(t.Context())
 	require.NoError(t, err)
-	assert.Equal(t, []salesunit.MsnInfo{{MSN: "123456", Name: "ACME Web"}, {MSN: "123457", Name: "ACME POS"}}, units)
+	assert.Equal(t, []salesunit.MSNInfo{{MSN: "123456", Name: "ACME Web"}, {MSN: "123457", Name: "ACME POS"}}, units)
 	assert.Equal(t, 1, calls())
+}
+
+// Vipps' API guide shows msn as a JSON number in sales unit lists: both forms
+// decode, in the list, in one unit and in a product order's unit.
+func TestSalesUnitsNumericMSN(t *testing.T) {
+	m := newMockAPI(t)
+	m.expect(http.MethodGet, "/management/v1/sales-units", want{}, http.StatusOK, mgmtJSON,
+		`[{"msn":123456,"name":"ACME Web"},{"msn":"123457","name":"ACME POS"}]`)
+	units, err := m.client.SalesUnits.List(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, []salesunit.MSNInfo{{MSN: "123456", Name: "ACME Web"}, {MSN: "123457", Name: "ACME POS"}}, units)
+
+	m.expect(http.MethodGet, "/management/v1/sales-units/123456", want{}, http.StatusOK, mgmtJSON,
+		`{"msn":123456,"name":"ACME Web","businessIdentifier":{"scheme":"business:NO:ORG","id":"987654325"},"configuration":{}}`)
+	u, err := m.client.SalesUnits.Get(t.Context(), "123456")
+	require.NoError(t, err)
+	assert.Equal(t, "123456", u.MSN)
+	assert.Equal(t, "ACME Web", u.Name)
+
+	m.expect(http.MethodGet, "/management/v2/product-orders", want{}, http.StatusOK, mgmtJSON,
+		`[{"productOrderId":"`+orderID+`","status":"COMPLETED","businessIdentifier":{"scheme":"business:NO:ORG","id":"987654325"},"salesUnit":{"msn":345678,"name":"ACME Shop"}}]`)
+	orders, err := m.client.ProductOrders.List(t.Context())
+	require.NoError(t, err)
+	require.Len(t, orders, 1)
+	assert.Equal(t, &salesunit.MSNInfo{MSN: "345678", Name: "ACME Shop"}, orders[0].SalesUnit)
 }
 
 func TestSalesUnitsGet(t *testing.T) {
@@ -78,7 +103,7 @@ func TestManagementRefusedOnTestEnvironment(t *testing.T) {
 			return err
 		},
 		"ProductOrders.Prefill": func() error {
-			_, err := c.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: bid, ProductType: salesunit.ProductCheckout})
+			_, err := c.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: bid, ProductType: salesunit.ProductCheckout})
 			return err
 		},
 		"ProductOrders.Get":    func() error { _, err := c.ProductOrders.Get(ctx, id); return err },

@@ -9,6 +9,9 @@
 package salesunit
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
@@ -74,10 +77,25 @@ func (s *TestUnitsService) client() *core.Client {
 // (10-30 characters) and ID such as "987654325" (4-50 digits or '-').
 type BusinessIdentifier = vipps.BusinessIdentifier
 
-// MsnInfo is a sales unit as the Management API lists it.
-type MsnInfo struct {
+// MSNInfo is a sales unit as the Management API lists it. Vipps sends msn as
+// a JSON string or a number; both decode into MSN.
+type MSNInfo struct {
 	MSN  string `json:"msn"`
 	Name string `json:"name"`
+}
+
+// UnmarshalJSON accepts msn as a string or a number.
+func (m *MSNInfo) UnmarshalJSON(b []byte) error {
+	type plain MSNInfo
+	v := struct {
+		*plain
+		MSN lenientMSN `json:"msn"`
+	}{plain: (*plain)(m)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	m.MSN = string(v.MSN)
+	return nil
 }
 
 // CaptureType is how a sales unit captures payments.
@@ -105,41 +123,100 @@ type Configuration struct {
 	CreditCardPaymentAllowed     *bool       `json:"creditCardPaymentAllowed,omitempty"`
 }
 
-// PollEvent reports one poll of a waiter to WaitOptions.OnPoll: the attempt,
-// the time since the wait began, the state seen (or the error the wait keeps
-// going on) and the delay until the next poll.
-type PollEvent = vipps.PollEvent
+// PollEvent reports one poll of a waiter to WaitOptions.OnPoll: the part every
+// waiter shares (attempt, elapsed time, what is waited for and its state in
+// words, the error the wait keeps going on, the delay until the next poll), and
+// the record the poll saw, typed. Exactly one record field is set on a poll
+// that succeeded; none on one that failed.
+type PollEvent struct {
+	vipps.PollEvent
+	Creation *Creation     // WaitUntilReady, until the creation has completed
+	Unit     *TestUnit     // WaitUntilReady, once the creation has completed
+	Order    *ProductOrder // WaitUntilCompleted
+}
 
 // WaitOptions shape a waiter (TestUnitsService.WaitUntilReady,
 // ProductOrdersService.WaitUntilCompleted). A nil *WaitOptions, or a zero
 // field, takes the default: polls start 2 s apart and grow by half each time
-// to 20 s (with jitter), and the wait gives up after 10 minutes with
-// portal.ErrWaitTimeout. A server's Retry-After is always honoured.
+// to 20 s (with jitter ±20%), and the wait gives up after 10 minutes with a
+// *portal.WaitTimeoutError (portal.ErrWaitTimeout).
+//
+// When a pending creation's answer carries the server's estimate of when it
+// will be done (Retry-After), the next poll is then instead (at least MinDelay
+// later, never past Timeout), so the unit is seen about when it is ready with a
+// handful of polls. A Retry-After on an error answer (429, 503, keys-not-ready)
+// is the least wait before the next poll.
+//
+// Timeout bounds the whole wait, the poll in flight included: the poll's
+// request ends at the bound. Delays below 100 ms are raised to 100 ms.
 type WaitOptions struct {
-	MinDelay time.Duration // first delay between polls; default 2 s
+	MinDelay time.Duration // first delay between polls; default 2 s, at least 100 ms
 	MaxDelay time.Duration // delays grow to this; default 20 s
 	Timeout  time.Duration // bound on the whole wait; default 10 min
 	// WaitForKeys makes WaitUntilReady also wait until the new unit's keys are
 	// issued (TestUnit.KeysReady), so that reading them cannot answer keys-not-ready.
 	// WaitUntilCompleted ignores it.
 	WaitForKeys bool
-	// OnPoll, when set, is called after every poll (for progress reports).
+	// OnPoll, when set, is called after every poll (for progress reports; see
+	// PrintProgress). It runs on the waiter's goroutine: keep it quick.
 	OnPoll func(PollEvent)
 }
 
-func (o *WaitOptions) pollOptions() (core.PollOptions, error) {
+// pollOptions turns o into the core's options for a waiter of kind/id whose
+// polls see T; event adds T's typed record to an event.
+func pollOptions[T any](o *WaitOptions, kind, id string, event func(*PollEvent, T)) (core.PollOptions[T], error) {
+	po := core.PollOptions[T]{Kind: kind, ID: id}
 	if o == nil {
-		return core.PollOptions{}, nil
+		return po, nil
 	}
 	for _, d := range []struct {
 		field string
 		v     time.Duration
 	}{{"WaitOptions.MinDelay", o.MinDelay}, {"WaitOptions.MaxDelay", o.MaxDelay}, {"WaitOptions.Timeout", o.Timeout}} {
 		if d.v < 0 {
-			return core.PollOptions{}, core.Invalid(d.field, "must not be negative (0 takes the default), got %s", d.v)
+			return po, core.Invalid(d.field, "must not be negative (0 takes the default), got %s", d.v)
 		}
 	}
-	return core.PollOptions{MinDelay: o.MinDelay, MaxDelay: o.MaxDelay, Timeout: o.Timeout, OnPoll: o.OnPoll}, nil
+	po.MinDelay, po.MaxDelay, po.Timeout = o.MinDelay, o.MaxDelay, o.Timeout
+	if on := o.OnPoll; on != nil {
+		po.OnPoll = func(ev vipps.PollEvent, v T) {
+			e := PollEvent{PollEvent: ev}
+			if ev.Err == nil {
+				event(&e, v)
+			}
+			on(e)
+		}
+	}
+	return po, nil
+}
+
+// PrintProgress returns an OnPoll callback that writes one line per poll to w,
+// such as
+//
+//	creation 8a11afb7-…: PENDING after 2s (poll 1); next poll in 2m1s (server's estimate)
+//	creation 8a11afb7-…: COMPLETED after 2m3s (poll 2): ready
+//
+// It writes ids, states, delays and error texts (which the SDK keeps free of
+// secrets), never a key. Write errors are ignored.
+func PrintProgress(w io.Writer) func(PollEvent) {
+	return func(ev PollEvent) {
+		state := ev.Status
+		if ev.Err != nil {
+			state = "poll failed (" + ev.Err.Error() + ")"
+		}
+		line := fmt.Sprintf("%s %s: %s after %s (poll %d)", ev.Kind, ev.ID, state, ev.Elapsed.Round(100*time.Millisecond), ev.Attempt)
+		switch {
+		case ev.Done:
+			line += ": ready"
+		case ev.NextDelay > 0 && ev.Estimated:
+			line += fmt.Sprintf("; next poll in %s (server's estimate)", ev.NextDelay.Round(100*time.Millisecond))
+		case ev.NextDelay > 0:
+			line += fmt.Sprintf("; next poll in %s", ev.NextDelay.Round(100*time.Millisecond))
+		default:
+			line += ": giving up"
+		}
+		_, _ = fmt.Fprintln(w, line)
+	}
 }
 
 // checkUUID refuses a value that is not a UUID in its 36-character text form.

@@ -213,13 +213,24 @@ func (s *TestUnitsService) Creation(ctx context.Context, creationID string) (*Cr
 	if err := checkUUID("creationID", creationID); err != nil {
 		return nil, err
 	}
+	cr, _, err := s.creation(ctx, creationID)
+	return cr, err
+}
+
+// creation fetches a creation record and the server's estimate (Retry-After,
+// sent while it is PENDING) of how long until it is done; 0 when none.
+func (s *TestUnitsService) creation(ctx context.Context, creationID string) (*Creation, time.Duration, error) {
 	var cr Creation
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
+	resp, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/creations/%s", creationID)}, &cr)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return &cr, nil
+	var estimate time.Duration
+	if cr.Status == CreationPending {
+		estimate = core.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return &cr, estimate, nil
 }
 
 // Creations fetches one page of the merchant's creation records, oldest first,
@@ -270,54 +281,74 @@ func copyOptions(opts *ListOptions) ListOptions {
 	return *opts
 }
 
+// readyState is what one poll of WaitUntilReady saw: the creation until it
+// completed, then the unit.
+type readyState struct {
+	creation *Creation
+	unit     *TestUnit
+}
+
 // WaitUntilReady waits for an ordered test unit and returns it. It polls the
 // creation (GET /portal/v1/test-sales-units/creations/{creationId}) until it is
 // COMPLETED, then fetches the unit (GET /portal/v1/test-sales-units/{msn}); with
-// opts.WaitForKeys it goes on polling the unit until KeysReady.
+// opts.WaitForKeys it goes on polling the unit until KeysReady. While the
+// creation is PENDING it polls when the server's Retry-After estimate says it
+// will be done (see WaitOptions).
 //
 // A FAILED creation stops the wait at once with a *CreationFailedError
 // (errors.Is ErrCreationFailed). Errors that may pass (no answer, 408, 429,
 // 5xx, keys-not-ready) keep it going, honouring the server's Retry-After;
 // 400, 401, 403 and 404 stop it at once. Past opts.Timeout (10 minutes by
-// default) it returns a *portal.WaitTimeoutError (portal.ErrWaitTimeout) whose
-// Last is the *Creation, or the *TestUnit when only its keys were missing;
-// OnPoll events carry the same State.
+// default) it returns a *portal.WaitTimeoutError (portal.ErrWaitTimeout) naming
+// the creation (or the unit, when only its keys were missing) and its last
+// state; OnPoll events carry the typed records (PollEvent.Creation, .Unit).
+//
+// In tests against portaltest, a wait needs no delays at all when the unit is
+// ready before it starts: with portaltest.WithManualProvisioning, call
+// CompleteCreation (and IssueKeys) first, and the first poll returns it.
 func (s *TestUnitsService) WaitUntilReady(ctx context.Context, creationID string, opts *WaitOptions) (*TestUnit, error) {
 	if err := checkUUID("creationID", creationID); err != nil {
 		return nil, err
 	}
-	po, err := opts.pollOptions()
+	po, err := pollOptions(opts, "creation", creationID, func(e *PollEvent, v readyState) {
+		e.Creation, e.Unit = v.creation, v.unit
+	})
 	if err != nil {
 		return nil, err
 	}
 	waitForKeys := opts != nil && opts.WaitForKeys
 	var msn string // known once the creation has completed
-	v, err := core.Poll(ctx, po, func(ctx context.Context) (any, bool, error) {
+	v, err := core.Poll(ctx, po, func(ctx context.Context) (core.Seen[readyState], error) {
 		if msn == "" {
-			cr, err := s.Creation(ctx, creationID)
+			cr, estimate, err := s.creation(ctx, creationID)
 			if err != nil {
-				return nil, false, err
+				return core.Seen[readyState]{}, err
 			}
+			seen := core.Seen[readyState]{Value: readyState{creation: cr}, Status: string(cr.Status), Estimate: estimate}
 			switch cr.Status {
 			case CreationFailed:
-				return cr, false, &CreationFailedError{Creation: cr}
+				return seen, &CreationFailedError{Creation: cr}
 			case CreationCompleted:
 				if cr.MSN == "" {
-					return cr, false, fmt.Errorf("vipps: creation %s is COMPLETED without an msn", creationID)
+					return seen, fmt.Errorf("vipps: creation %s is COMPLETED without an msn", creationID)
 				}
 				msn = cr.MSN
 			default:
-				return cr, false, nil
+				return seen, nil
 			}
 		}
 		u, err := s.Get(ctx, msn)
 		if err != nil {
-			return nil, false, err
+			return core.Seen[readyState]{}, err
 		}
-		return u, !waitForKeys || u.KeysReady, nil
+		seen := core.Seen[readyState]{Kind: "test unit", ID: msn, Value: readyState{unit: u}, Status: "ready", Done: !waitForKeys || u.KeysReady}
+		if !seen.Done {
+			seen.Status = "without keys"
+		}
+		return seen, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*TestUnit), nil
+	return v.unit, nil
 }

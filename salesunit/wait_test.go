@@ -2,7 +2,14 @@ package salesunit_test
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -37,6 +44,9 @@ type provisioning struct {
 	creationGets, gets int
 	creationFaults     []httpmock.Responder // answered first, one per GET, before the state
 	unitFaults         []httpmock.Responder
+	// estimate: a PENDING creation carries Retry-After, the whole seconds
+	// (rounded up, at least 1) until it is ready, as contract 1.1 gives it.
+	estimate bool
 }
 
 func (p *provisioning) register(m *mockAPI) {
@@ -60,7 +70,12 @@ func (p *provisioning) register(m *mockAPI) {
 		case p.failAfter == 0 && age >= p.readyAfter:
 			c["status"], c["msn"], c["completedAt"] = "COMPLETED", unitMSN, p.start.Add(p.readyAfter)
 		}
-		return jsonResponder(http.StatusOK, c)(r)
+		resp, err := jsonResponder(http.StatusOK, c)(r)
+		if err == nil && p.estimate && c["status"] == "PENDING" {
+			secs := max(1, int64(math.Ceil((p.readyAfter - age).Seconds())))
+			resp.Header.Set("Retry-After", strconv.FormatInt(secs, 10))
+		}
+		return resp, err
 	})
 	m.mock.RegisterResponder(http.MethodGet, base+"/portal/v1/test-sales-units/"+unitMSN, func(r *http.Request) (*http.Response, error) {
 		p.mu.Lock()
@@ -83,9 +98,9 @@ func (p *provisioning) register(m *mockAPI) {
 func oneAttempt() portal.Option { return portal.WithRetry(portal.RetryPolicy{MaxAttempts: 1}) }
 
 // events collects OnPoll events.
-type events struct{ list []portal.PollEvent }
+type events struct{ list []salesunit.PollEvent }
 
-func (e *events) on(ev portal.PollEvent) { e.list = append(e.list, ev) }
+func (e *events) on(ev salesunit.PollEvent) { e.list = append(e.list, ev) }
 
 func (e *events) totalDelay() time.Duration {
 	var d time.Duration
@@ -115,7 +130,11 @@ func TestWaitUntilReadyAfterManyPolls(t *testing.T) {
 		require.Equal(t, p.creationGets+p.gets-1, len(ev.list))
 		final := ev.list[len(ev.list)-1]
 		assert.Zero(t, final.NextDelay, "the last event ends the wait")
-		assert.True(t, final.State.(*salesunit.TestUnit).KeysReady)
+		require.NotNil(t, final.Unit)
+		assert.True(t, final.Unit.KeysReady)
+		assert.True(t, final.Done)
+		assert.Equal(t, "test unit", final.Kind)
+		assert.Equal(t, unitMSN, final.ID)
 		polls := ev.list[:len(ev.list)-1]
 		assert.Greater(t, p.creationGets, 3)
 		assert.Greater(t, p.gets, 1)
@@ -126,16 +145,21 @@ func TestWaitUntilReadyAfterManyPolls(t *testing.T) {
 			assert.NoError(t, e.Err)
 			assert.GreaterOrEqual(t, e.NextDelay, 2*time.Second*8/10, "MinDelay less 20% jitter")
 			assert.LessOrEqual(t, e.NextDelay, 20*time.Second*12/10, "MaxDelay plus 20% jitter")
-			switch s := e.State.(type) {
-			case *salesunit.Creation:
+			assert.False(t, e.Estimated, "no Retry-After: the own schedule")
+			switch {
+			case e.Creation != nil && e.Unit == nil:
 				assert.False(t, sawUnit, "creations come first")
-				assert.Equal(t, salesunit.CreationPending, s.Status)
+				assert.Equal(t, salesunit.CreationPending, e.Creation.Status)
+				assert.Equal(t, "PENDING", e.Status)
+				assert.Equal(t, "creation", e.Kind)
+				assert.Equal(t, creationID, e.ID)
 				sawCreation = true
-			case *salesunit.TestUnit:
-				assert.False(t, s.KeysReady)
+			case e.Unit != nil && e.Creation == nil:
+				assert.False(t, e.Unit.KeysReady)
+				assert.Equal(t, "without keys", e.Status)
 				sawUnit = true
 			default:
-				t.Fatalf("event %d has state %T", i, e.State)
+				t.Fatalf("event %d has no single record: %+v", i, e)
 			}
 		}
 		assert.True(t, sawCreation && sawUnit)
@@ -250,7 +274,7 @@ func TestWaitUntilReadyKeepsPollingOnTransientErrors(t *testing.T) {
 		assert.ErrorIs(t, ev.list[4].Err, portal.ErrKeysNotReady)
 		assert.Equal(t, 30*time.Second, ev.list[4].NextDelay, "keys-not-ready's Retry-After honoured, above MaxDelay too")
 		for _, e := range ev.list[:5] {
-			assert.Nil(t, e.State, "an error poll has no state")
+			assert.True(t, e.Creation == nil && e.Unit == nil && e.Status == "", "an error poll has no state")
 		}
 		assert.Equal(t, ev.totalDelay(), time.Since(start))
 		assert.Equal(t, 5, p.creationGets)
@@ -268,11 +292,12 @@ func TestWaitUntilReadyTimeout(t *testing.T) {
 		require.ErrorIs(t, err, portal.ErrWaitTimeout)
 		var wt *portal.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
-		cr, ok := wt.Last.(*salesunit.Creation)
-		require.True(t, ok, "Last is the creation, got %T", wt.Last)
-		assert.Equal(t, salesunit.CreationPending, cr.Status)
-		assert.Equal(t, 30*time.Second, wt.Elapsed, "the last poll is at the bound")
-		assert.Equal(t, 30*time.Second, time.Since(start))
+		assert.Equal(t, "creation", wt.Kind)
+		assert.Equal(t, creationID, wt.ID)
+		assert.Equal(t, "PENDING", wt.LastStatus)
+		assert.Equal(t, fmt.Sprintf("vipps: creation %s still PENDING after 29s (%d polls)", creationID, wt.Attempts), err.Error())
+		assert.Equal(t, 29*time.Second, wt.Elapsed, "the last poll is a second before the bound, to be answered within it")
+		assert.Equal(t, 29*time.Second, time.Since(start))
 		assert.Equal(t, p.creationGets, wt.Attempts)
 
 		// Waiting for keys that never come: Last is the unit.
@@ -281,9 +306,10 @@ func TestWaitUntilReadyTimeout(t *testing.T) {
 		p2.register(m2)
 		_, err = m2.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{Timeout: time.Minute, WaitForKeys: true})
 		require.ErrorAs(t, err, &wt)
-		u, ok := wt.Last.(*salesunit.TestUnit)
-		require.True(t, ok, "Last is the unit, got %T", wt.Last)
-		assert.False(t, u.KeysReady)
+		assert.Equal(t, "test unit", wt.Kind, "the wait was for the unit's keys")
+		assert.Equal(t, unitMSN, wt.ID)
+		assert.Equal(t, "without keys", wt.LastStatus)
+		assert.Contains(t, err.Error(), "test unit "+unitMSN+" still without keys after ")
 
 		// A timeout whose last poll failed keeps that error.
 		p3 := &provisioning{start: time.Now(), readyAfter: time.Hour}
@@ -294,8 +320,9 @@ func TestWaitUntilReadyTimeout(t *testing.T) {
 		p3.register(m3)
 		_, err = m3.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{Timeout: 10 * time.Second})
 		require.ErrorAs(t, err, &wt)
-		assert.Nil(t, wt.Last)
+		assert.Empty(t, wt.LastStatus)
 		assert.ErrorIs(t, err, portal.ErrServer)
+		assert.Contains(t, err.Error(), "creation "+creationID+" not seen after ")
 	})
 }
 
@@ -336,6 +363,140 @@ func TestWaitUntilReadyPollCost(t *testing.T) {
 	assert.Less(t, def*8, fixed, "the default costs far fewer polls")
 }
 
+// waitFigures are what many waits for a unit ready 120 s (plus a random
+// fraction of a second) after it was ordered cost: creation polls, and how late
+// the waiter saw the unit.
+type waitFigures struct{ polls, late []time.Duration }
+
+func (f *waitFigures) pct(xs []time.Duration, p float64) time.Duration {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(p*float64(len(s))))]
+}
+
+func measureWaits(t *testing.T, trials int, estimate bool) *waitFigures {
+	f := &waitFigures{}
+	for range trials {
+		synctest.Test(t, func(t *testing.T) {
+			m := newMockAPI(t, oneAttempt())
+			ready := 120*time.Second + time.Duration(rand.Int64N(int64(time.Second)))
+			p := &provisioning{start: time.Now(), readyAfter: ready, estimate: estimate}
+			p.register(m)
+			_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, nil)
+			require.NoError(t, err)
+			f.polls = append(f.polls, time.Duration(p.creationGets))
+			f.late = append(f.late, time.Since(p.start)-ready)
+		})
+	}
+	return f
+}
+
+// The table of the notes: with the server's estimate (contract 1.1's
+// Retry-After on a pending creation) against the waiter's own schedule, over
+// 200 trials each on synctest's fake clock. Run with -v to see it.
+func TestWaitUntilReadyFollowsServerEstimate(t *testing.T) {
+	const trials = 200
+	with, without := measureWaits(t, trials, true), measureWaits(t, trials, false)
+	t.Logf("unit ready 120 s + U(0,1) s after the order, default WaitOptions, %d trials each:", trials)
+	t.Logf("%-22s %13s %10s %13s %10s %10s", "", "polls median", "polls p90", "late median", "late p90", "late max")
+	for _, r := range []struct {
+		name string
+		f    *waitFigures
+	}{{"with Retry-After", with}, {"without (own schedule)", without}} {
+		t.Logf("%-22s %13d %10d %13s %10s %10s", r.name, r.f.pct(r.f.polls, .5), r.f.pct(r.f.polls, .9),
+			r.f.pct(r.f.late, .5).Round(time.Millisecond), r.f.pct(r.f.late, .9).Round(time.Millisecond), r.f.pct(r.f.late, 1).Round(time.Millisecond))
+	}
+	assert.LessOrEqual(t, with.pct(with.polls, 1), time.Duration(5), "at most 5 creation polls in every trial")
+	assert.LessOrEqual(t, with.pct(with.late, .9), 2*time.Second, "seen within 2 s of being ready at the 90th percentile")
+	// Without an estimate, the schedule of before: a dozen polls, seconds late.
+	assert.GreaterOrEqual(t, without.pct(without.polls, .5), time.Duration(10))
+	assert.Greater(t, without.pct(without.late, .9), 10*time.Second)
+}
+
+// A test can see its unit at once: the simulator driven on demand, the
+// creation completed (and keys issued) before the wait, which then returns on
+// its first poll with no delay at all.
+func TestWaitUntilReadyOnDemandIsImmediate(t *testing.T) {
+	s := newSim(t, portaltest.WithManualProvisioning())
+	admin := s.AdminClient(fastRetry)
+	cr, err := admin.TestUnits.Create(t.Context(), salesunit.TestUnitRequest{Name: "Dev shop"})
+	require.NoError(t, err)
+	msn, err := s.CompleteCreation(cr.CreationID)
+	require.NoError(t, err)
+	require.NoError(t, s.IssueKeys(msn))
+	var ev events
+	u, err := admin.TestUnits.WaitUntilReady(t.Context(), cr.CreationID, &salesunit.WaitOptions{WaitForKeys: true, OnPoll: ev.on})
+	require.NoError(t, err)
+	assert.True(t, u.KeysReady)
+	require.Len(t, ev.list, 1, "one poll")
+	assert.True(t, ev.list[0].Done)
+	assert.Zero(t, ev.list[0].NextDelay)
+}
+
+// Issue 8: the bound covers the poll in flight. A server that stops answering
+// cannot hold the waiter past WaitOptions.Timeout, even under a context
+// without deadline.
+func TestWaitUntilReadyBoundCoversPollInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// The attempt timeout (30 s by default) would cut the hanging poll first:
+		// lift it, so what ends the poll is the wait's own bound.
+		m := newMockAPI(t, portal.WithRetry(portal.RetryPolicy{MaxAttempts: 1, AttemptTimeout: time.Hour}))
+		p := &provisioning{start: time.Now(), readyAfter: time.Hour}
+		p.creationFaults = []httpmock.Responder{
+			func(r *http.Request) (*http.Response, error) {
+				return jsonResponder(http.StatusOK, map[string]any{"creationId": creationID, "status": "PENDING", "createdAt": p.start, "request": map[string]any{"name": "Dev shop", "options": map[string]bool{}}})(r)
+			},
+			func(r *http.Request) (*http.Response, error) { <-r.Context().Done(); return nil, r.Context().Err() }, // never answers
+		}
+		p.register(m)
+		_, err := m.client.TestUnits.WaitUntilReady(context.Background(), creationID, &salesunit.WaitOptions{Timeout: time.Minute})
+		var wt *portal.WaitTimeoutError
+		require.ErrorAs(t, err, &wt)
+		assert.Equal(t, time.Minute, time.Since(p.start), "cut at the bound")
+		assert.Equal(t, 2, wt.Attempts)
+		assert.Equal(t, "PENDING", wt.LastStatus)
+	})
+}
+
+// Issue 8: WaitOptions{MinDelay: 1} is raised to the 100 ms floor instead of
+// polling thousands of times a second.
+func TestWaitOptionsDelayFloor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), readyAfter: time.Hour}
+		p.register(m)
+		var ev events
+		_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{MinDelay: 1, MaxDelay: 1, Timeout: 10 * time.Second, OnPoll: ev.on})
+		require.ErrorIs(t, err, portal.ErrWaitTimeout)
+		assert.LessOrEqual(t, p.creationGets, 100, "at most ten polls a second")
+		for _, e := range ev.list[:len(ev.list)-1] {
+			assert.GreaterOrEqual(t, e.NextDelay, 100*time.Millisecond)
+		}
+	})
+}
+
+// PrintProgress writes one readable line per poll, and nothing secret.
+func TestPrintProgress(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		p := &provisioning{start: time.Now(), readyAfter: 90 * time.Second, keysAfter: 3 * time.Second, estimate: true}
+		p.creationFaults = []httpmock.Responder{problemResponder(http.StatusServiceUnavailable, "unavailable")}
+		p.register(m)
+		var out strings.Builder
+		_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{WaitForKeys: true, OnPoll: salesunit.PrintProgress(&out)})
+		require.NoError(t, err)
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		require.GreaterOrEqual(t, len(lines), 4)
+		assert.Regexp(t, `^creation `+creationID+`: poll failed \(vipps: GET .*503.*\) after 0s \(poll 1\); next poll in \d`, lines[0])
+		assert.Regexp(t, `^creation `+creationID+`: PENDING after [12](\.\d)?s \(poll 2\); next poll in 1m2\d(\.\d)?s \(server's estimate\)$`, lines[1])
+		assert.Regexp(t, `^test unit `+unitMSN+`: without keys after 1m30(\.\d)?s \(poll 3\); next poll in `, lines[2])
+		assert.Regexp(t, `^test unit `+unitMSN+`: ready after .* \(poll \d+\): ready$`, lines[len(lines)-1])
+		for _, secret := range []string{testToken, testSubKey, "secret-1"} {
+			assert.NotContains(t, out.String(), secret)
+		}
+	})
+}
+
 func orderJSON(status string, withUnit bool) map[string]any {
 	o := map[string]any{"productOrderType": "PREFILL", "productOrderId": orderID, "productType": "CHECKOUT", "status": status,
 		"businessIdentifier": map[string]string{"scheme": "business:NO:ORG", "id": "987654325"}}
@@ -370,11 +531,15 @@ func TestWaitUntilCompleted(t *testing.T) {
 		o, err := m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, &salesunit.WaitOptions{OnPoll: ev.on})
 		require.NoError(t, err)
 		assert.Equal(t, salesunit.OrderCompleted, o.Status)
-		assert.Equal(t, &salesunit.MsnInfo{MSN: "345678", Name: "ACME Shop"}, o.SalesUnit)
+		assert.Equal(t, &salesunit.MSNInfo{MSN: "345678", Name: "ACME Shop"}, o.SalesUnit)
 		assert.Equal(t, 6, *n)
 		require.Len(t, ev.list, 6)
-		assert.Equal(t, salesunit.OrderCompleted, ev.list[5].State.(*salesunit.ProductOrder).Status)
-		assert.Equal(t, salesunit.OrderMerchantViewed, ev.list[1].State.(*salesunit.ProductOrder).Status)
+		assert.Equal(t, salesunit.OrderCompleted, ev.list[5].Order.Status)
+		assert.Equal(t, salesunit.OrderMerchantViewed, ev.list[1].Order.Status)
+		assert.Equal(t, "MERCHANT_VIEWED", ev.list[1].Status)
+		assert.Nil(t, ev.list[2].Order)
+		assert.Equal(t, "product order", ev.list[0].Kind)
+		assert.Equal(t, orderID, ev.list[0].ID)
 		assert.ErrorIs(t, ev.list[2].Err, portal.ErrServer)
 		assert.Equal(t, ev.totalDelay(), time.Since(start))
 	})
@@ -406,41 +571,85 @@ func TestWaitUntilCompletedErrorsAndTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		m := newMockAPI(t, oneAttempt())
 		m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders/"+orderID+"/details", problemResponder(http.StatusNotFound, "not-found"))
+		m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders", stringResponder(`[]`))
 		start := time.Now()
 		_, err := m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, nil)
 		requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
 		assert.Zero(t, time.Since(start))
+		assert.Equal(t, 1, m.mock.GetCallCountInfo()["GET "+base+"/management/v2/product-orders"], "the list was asked once: an order in neither is the 404")
 
 		orderSteps(m, "MERCHANT_VIEWED")
 		_, err = m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, &salesunit.WaitOptions{Timeout: 5 * time.Minute})
 		require.ErrorIs(t, err, portal.ErrWaitTimeout)
 		var wt *portal.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
-		assert.Equal(t, salesunit.OrderMerchantViewed, wt.Last.(*salesunit.ProductOrder).Status)
-		assert.Equal(t, 5*time.Minute, time.Since(start))
+		assert.Equal(t, "MERCHANT_VIEWED", wt.LastStatus)
+		assert.Contains(t, err.Error(), "product order "+orderID+" still MERCHANT_VIEWED after 4m59s")
+		assert.Equal(t, 5*time.Minute-time.Second, time.Since(start))
+	})
+}
+
+// Vipps marks getProductOrderDetails as coming: while it answers 404, the
+// waiter follows the order in the v2 list (getProductOrders), and keeps to it.
+func TestWaitUntilCompletedFallsBackToList(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMockAPI(t, oneAttempt())
+		details := 0
+		m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders/"+orderID+"/details", func(r *http.Request) (*http.Response, error) {
+			details++
+			return problemResponder(http.StatusNotFound, "not-found")(r)
+		})
+		steps := []string{"RECEIVED", "MERCHANT_VIEWED", "503", "ORDER_SUBMITTED", "COMPLETED"}
+		lists := 0
+		m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders", func(r *http.Request) (*http.Response, error) {
+			st := steps[min(lists, len(steps)-1)]
+			lists++
+			if st == "503" {
+				return problemResponder(http.StatusServiceUnavailable, "unavailable")(r)
+			}
+			other := orderJSON("RECEIVED", false)
+			other["productOrderId"] = "00000000-0000-4000-8000-000000000000"
+			return jsonResponder(http.StatusOK, []any{other, orderJSON(st, st == "COMPLETED")})(r)
+		})
+		var ev events
+		o, err := m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, &salesunit.WaitOptions{OnPoll: ev.on})
+		require.NoError(t, err)
+		assert.Equal(t, salesunit.OrderCompleted, o.Status)
+		assert.Equal(t, orderID, o.ProductOrderID)
+		require.NotNil(t, o.SalesUnit)
+		assert.Equal(t, "345678", o.SalesUnit.MSN)
+		assert.Equal(t, 1, details, "after the first 404 the details operation is not asked again")
+		assert.Equal(t, 5, lists)
+		require.Len(t, ev.list, 5)
+		assert.Equal(t, salesunit.OrderMerchantViewed, ev.list[1].Order.Status)
+		assert.ErrorIs(t, ev.list[2].Err, portal.ErrServer)
 	})
 }
 
 // The waiters against the simulator, driven on demand from OnPoll: no clock,
 // no sleep; the simulator moves when the waiter reports a poll.
 func TestWaitUntilReadyAgainstSimulator(t *testing.T) {
-	s := newSim(t, portaltest.WithManualProvisioning())
-	admin := s.AdminClient(fastRetry)
+	s := bubbleSim(t, portaltest.WithManualProvisioning())
+	synctest.Test(t, func(t *testing.T) { waitUntilReadyAgainstSimulator(t, s) })
+}
+
+func waitUntilReadyAgainstSimulator(t *testing.T, s *portaltest.Server) {
+	admin := s.AdminClient(fastRetry, inBubble(s))
 	ctx := t.Context()
 	cr, err := admin.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Dev shop", Options: salesunit.TestUnitOptions{Recurring: true}})
 	require.NoError(t, err)
 
 	var msn string
-	fast := &salesunit.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, WaitForKeys: true}
-	fast.OnPoll = func(ev portal.PollEvent) {
+	fast := &salesunit.WaitOptions{WaitForKeys: true} // the default delays, on the fake clock
+	fast.OnPoll = func(ev salesunit.PollEvent) {
 		switch ev.Attempt {
 		case 3:
-			require.IsType(t, &salesunit.Creation{}, ev.State)
+			require.NotNil(t, ev.Creation)
 			msn, err = s.CompleteCreation(cr.CreationID)
 			require.NoError(t, err)
 		case 5:
-			u, ok := ev.State.(*salesunit.TestUnit)
-			require.True(t, ok, "got %T", ev.State)
+			u := ev.Unit
+			require.NotNil(t, u)
 			assert.False(t, u.KeysReady)
 			require.NoError(t, s.IssueKeys(u.MSN))
 		}
@@ -473,18 +682,22 @@ func TestWaitUntilReadyAgainstSimulator(t *testing.T) {
 }
 
 func TestWaitUntilCompletedAgainstSimulator(t *testing.T) {
-	s := newSim(t)
-	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID))
+	s := bubbleSim(t)
+	synctest.Test(t, func(t *testing.T) { waitUntilCompletedAgainstSimulator(t, s) })
+}
+
+func waitUntilCompletedAgainstSimulator(t *testing.T, s *portaltest.Server) {
+	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID), inBubble(s))
 	ctx := t.Context()
-	o, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout, SalesUnitName: "ACME Shop"})
+	o, err := partner.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout, SalesUnitName: "ACME Shop"})
 	require.NoError(t, err)
 	steps := []string{"MERCHANT_VIEWED", "ORDER_SUBMITTED", "COMPLETED"}
-	opts := &salesunit.WaitOptions{MinDelay: time.Millisecond, MaxDelay: time.Millisecond, OnPoll: func(ev portal.PollEvent) {
+	opts := &salesunit.WaitOptions{OnPoll: func(ev salesunit.PollEvent) {
 		if ev.Attempt <= len(steps) {
-			require.NoError(t, s.SetOrderStatus(o.PrefilledOrderID, steps[ev.Attempt-1]))
+			require.NoError(t, s.SetOrderStatus(o.ProductOrderID, steps[ev.Attempt-1]))
 		}
 	}}
-	done, err := partner.ProductOrders.WaitUntilCompleted(ctx, o.PrefilledOrderID, opts)
+	done, err := partner.ProductOrders.WaitUntilCompleted(ctx, o.ProductOrderID, opts)
 	require.NoError(t, err)
 	assert.Equal(t, salesunit.OrderCompleted, done.Status)
 	require.NotNil(t, done.SalesUnit)
@@ -492,10 +705,58 @@ func TestWaitUntilCompletedAgainstSimulator(t *testing.T) {
 	require.NoError(t, err, "the new production unit is connected to the partner")
 	assert.Equal(t, acme, unit.BusinessIdentifier)
 
-	o2, err := partner.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
+	o2, err := partner.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
 	require.NoError(t, err)
-	require.NoError(t, s.SetOrderStatus(o2.PrefilledOrderID, "REJECTED"))
-	_, err = partner.ProductOrders.WaitUntilCompleted(ctx, o2.PrefilledOrderID, opts)
+	require.NoError(t, s.SetOrderStatus(o2.ProductOrderID, "REJECTED"))
+	_, err = partner.ProductOrders.WaitUntilCompleted(ctx, o2.ProductOrderID, opts)
 	assert.ErrorIs(t, err, salesunit.ErrOrderClosed)
 	assert.Len(t, s.RequestsOf("getProductOrderDetails"), 4+1)
+}
+
+// handlerTransport serves requests with an http.Handler in memory: no network,
+// so a synctest bubble's fake clock can run the simulator's delays.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}
+
+// bubbleSim starts a simulator whose Handler a synctest bubble uses through
+// inBubble: its clock is then the bubble's, so waits take no real time.
+func bubbleSim(t *testing.T, opts ...portaltest.Option) *portaltest.Server {
+	s := portaltest.NewServer(opts...)
+	// Shutdown, not Close: Close waits on a WaitGroup that the bubble's
+	// requests touched, which sync forbids outside the bubble.
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	return s
+}
+
+// inBubble sends a client's requests to s's Handler in memory.
+func inBubble(s *portaltest.Server) portal.Option {
+	return portal.WithHTTPClient(&http.Client{Transport: handlerTransport{s.Handler()}})
+}
+
+// The simulator's delays on synctest's fake clock: a unit provisioned in two
+// minutes, keys ten seconds later, waited for with the default options in no
+// real time.
+func TestWaitUntilReadyOnSimulatorFakeClock(t *testing.T) {
+	s := bubbleSim(t, portaltest.WithProvisioningDelay(2*time.Minute), portaltest.WithKeysDelay(10*time.Second))
+	synctest.Test(t, func(t *testing.T) {
+		c := s.AdminClient(fastRetry, inBubble(s))
+		start := time.Now()
+		cr, err := c.TestUnits.Create(t.Context(), salesunit.TestUnitRequest{Name: "Dev shop"})
+		require.NoError(t, err)
+		var ev events
+		u, err := c.TestUnits.WaitUntilReady(t.Context(), cr.CreationID, &salesunit.WaitOptions{WaitForKeys: true, OnPoll: ev.on})
+		require.NoError(t, err)
+		assert.True(t, u.KeysReady)
+		assert.GreaterOrEqual(t, time.Since(start), 130*time.Second)
+		assert.Less(t, time.Since(start), 160*time.Second)
+		t.Logf("%d polls, ready after %s on the fake clock", len(ev.list), time.Since(start))
+	})
 }

@@ -88,35 +88,35 @@ func onboard(ctx context.Context, c *portal.Client, req *salesunit.ProductOrderR
 		fmt.Fprintf(out, "no price package of yours is for %s: the order goes without one (Vipps' standard prices)\n", req.ProductType)
 	}
 
-	o, err := c.ProductOrders.Prefill(ctx, req)
+	o, err := c.ProductOrders.Prefill(ctx, *req)
 	if err != nil {
 		return fmt.Errorf("prefilling the order: %w", err)
 	}
-	fmt.Fprintf(out, "prefilled order %s; the merchant reviews and submits it at\n  %s\n", o.PrefilledOrderID, o.PrefillURL)
+	fmt.Fprintf(out, "prefilled order %s; the merchant reviews and submits it at\n  %s\n", o.ProductOrderID, o.PrefillURL)
 
-	wait.OnPoll = func(ev portal.PollEvent) {
-		if po, ok := ev.State.(*salesunit.ProductOrder); ok {
+	wait.OnPoll = func(ev salesunit.PollEvent) {
+		if po := ev.Order; po != nil {
 			fmt.Fprintf(out, "  poll %d: order %s\n", ev.Attempt, po.Status)
 		} else if ev.Err != nil {
 			fmt.Fprintf(out, "  poll %d failed, retrying: %v\n", ev.Attempt, ev.Err)
 		}
 	}
-	done, err := c.ProductOrders.WaitUntilCompleted(ctx, o.PrefilledOrderID, wait)
+	done, err := c.ProductOrders.WaitUntilCompleted(ctx, o.ProductOrderID, wait)
 	var closed *salesunit.OrderClosedError
 	var timeout *portal.WaitTimeoutError
 	switch {
 	case errors.As(err, &closed):
-		return fmt.Errorf("order %s ended %s", o.PrefilledOrderID, closed.Order.Status)
+		return fmt.Errorf("order %s ended %s", o.ProductOrderID, closed.Order.Status)
 	case errors.As(err, &timeout):
 		last := "no answer"
-		if po, ok := timeout.Last.(*salesunit.ProductOrder); ok {
-			last = string(po.Status)
+		if timeout.LastStatus != "" {
+			last = timeout.LastStatus
 		}
-		return fmt.Errorf("the merchant has not completed order %s yet (still %s); run again later: %w", o.PrefilledOrderID, last, err)
+		return fmt.Errorf("the merchant has not completed order %s yet (still %s); run again later: %w", o.ProductOrderID, last, err)
 	case err != nil:
-		return fmt.Errorf("waiting for order %s: %w", o.PrefilledOrderID, err)
+		return fmt.Errorf("waiting for order %s: %w", o.ProductOrderID, err)
 	case done.SalesUnit == nil:
-		return fmt.Errorf("order %s completed without a sales unit", o.PrefilledOrderID)
+		return fmt.Errorf("order %s completed without a sales unit", o.ProductOrderID)
 	}
 	fmt.Fprintf(out, "order COMPLETED: new sales unit %s %q\n", done.SalesUnit.MSN, done.SalesUnit.Name)
 	return nil

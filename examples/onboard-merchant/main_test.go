@@ -107,9 +107,10 @@ func TestRejected(t *testing.T) {
 }
 
 // TestTimeout: a merchant who does nothing within -timeout makes the program
-// exit 1 naming the order and its last status.
+// exit 1 naming the order and its last status. (The bound covers the poll in
+// flight, so it must leave the first poll time to be answered.)
 func TestTimeout(t *testing.T) {
-	code, out, stderr, sim := onSim(t, "", "-timeout", "1ns")
+	code, out, stderr, sim := onSim(t, "", "-timeout", "200ms")
 	assert.Equal(t, 1, code)
 	require.Len(t, sim.Server.State().ProductOrders, 1)
 	id := sim.Server.State().ProductOrders[0].ProductOrderID
@@ -163,7 +164,7 @@ func TestRunFromEnv(t *testing.T) {
 	t.Setenv(portal.EnvBaseURL, s.URL)
 	var sim exampleenv.Recorder
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), []string{"-timeout", "1ns"}, &stdout, &stderr, sim.NewServer)
+	code := run(t.Context(), []string{"-timeout", "200ms"}, &stdout, &stderr, sim.NewServer)
 	assert.Zero(t, sim.Started)
 	assert.Equal(t, 1, code, "nobody completes the order on that server")
 	assert.Contains(t, stderr.String(), "(still RECEIVED)")

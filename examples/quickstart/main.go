@@ -90,10 +90,10 @@ func walk(ctx context.Context, c *portal.Client, out io.Writer) error {
 	unit, err := c.TestUnits.WaitUntilReady(ctx, cr.CreationID, &salesunit.WaitOptions{
 		MinDelay: 500 * time.Millisecond, MaxDelay: 2 * time.Second, Timeout: 5 * time.Minute, WaitForKeys: true,
 		OnPoll: func(ev salesunit.PollEvent) {
-			switch st := ev.State.(type) {
-			case *salesunit.Creation:
-				say("poll %d: creation %s", ev.Attempt, st.Status)
-			case *salesunit.TestUnit:
+			switch st := ev.Unit; {
+			case ev.Creation != nil:
+				say("poll %d: creation %s", ev.Attempt, ev.Creation.Status)
+			case st != nil:
 				say("poll %d: unit %s exists, keys issued: %t", ev.Attempt, st.MSN, st.KeysReady)
 			default:
 				say("poll %d: no answer yet (%v)", ev.Attempt, ev.Err)

@@ -447,14 +447,14 @@ func (w *worker) step(ctx context.Context, n int64) {
 		w.sent[bid] = true
 		var o *salesunit.PrefilledOrder
 		if w.call(ctx, "ProductOrders.Prefill", func(ctx context.Context) (err error) {
-			o, err = p.ProductOrders.Prefill(ctx, &salesunit.ProductOrderRequest{
+			o, err = p.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{
 				BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: bid},
 				ProductType:        salesunit.ProductPaymentIntegration, PricePackageID: portaltest.PricePackageID,
 				SalesUnitName: "Soak " + bid})
 			return err
 		}) {
-			w.prefilled[o.PrefilledOrderID] = bid
-			w.orders = append(w.orders, o.PrefilledOrderID)
+			w.prefilled[o.ProductOrderID] = bid
+			w.orders = append(w.orders, o.ProductOrderID)
 		}
 	case k < 89 && len(w.orders) > 0:
 		id := w.orders[w.rng.IntN(len(w.orders))]

@@ -88,11 +88,11 @@ func orderOne(ctx context.Context, c *portal.Client, req salesunit.TestUnitReque
 	fmt.Fprintf(out, "%s: ordered (creation %s)\n", req.Name, cr.CreationID)
 	u, err := c.TestUnits.WaitUntilReady(ctx, cr.CreationID, &salesunit.WaitOptions{
 		Timeout: timeout, WaitForKeys: true,
-		OnPoll: func(ev portal.PollEvent) {
-			switch s := ev.State.(type) {
-			case *salesunit.Creation:
-				fmt.Fprintf(out, "%s: poll %d: creation %s\n", req.Name, ev.Attempt, s.Status)
-			case *salesunit.TestUnit:
+		OnPoll: func(ev salesunit.PollEvent) {
+			switch s := ev.Unit; {
+			case ev.Creation != nil:
+				fmt.Fprintf(out, "%s: poll %d: creation %s\n", req.Name, ev.Attempt, ev.Creation.Status)
+			case s != nil:
 				fmt.Fprintf(out, "%s: poll %d: unit %s exists, keys issued: %t\n", req.Name, ev.Attempt, s.MSN, s.KeysReady)
 			default:
 				fmt.Fprintf(out, "%s: poll %d failed, retrying: %v\n", req.Name, ev.Attempt, ev.Err)

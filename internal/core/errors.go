@@ -17,22 +17,24 @@ type (
 	BusinessIdentifier = vipps.BusinessIdentifier
 	RetryPolicy        = vipps.RetryPolicy
 	PollEvent          = vipps.PollEvent
+	PagingError        = vipps.PagingError
 )
 
 // Sentinels: vipps' own values, so errors.Is matches across packages.
 var (
-	ErrBadRequest   = vipps.ErrBadRequest
-	ErrUnauthorized = vipps.ErrUnauthorized
-	ErrForbidden    = vipps.ErrForbidden
-	ErrNotFound     = vipps.ErrNotFound
-	ErrConflict     = vipps.ErrConflict
-	ErrRateLimited  = vipps.ErrRateLimited
-	ErrServer       = vipps.ErrServer
-	ErrTransport    = vipps.ErrTransport
-	ErrKeysNotReady = vipps.ErrKeysNotReady
-	ErrInvalidInput = vipps.ErrInvalidInput
-	ErrUnsupported  = vipps.ErrUnsupported
-	ErrWaitTimeout  = vipps.ErrWaitTimeout
+	ErrBadRequest    = vipps.ErrBadRequest
+	ErrUnauthorized  = vipps.ErrUnauthorized
+	ErrForbidden     = vipps.ErrForbidden
+	ErrNotFound      = vipps.ErrNotFound
+	ErrConflict      = vipps.ErrConflict
+	ErrRateLimited   = vipps.ErrRateLimited
+	ErrServer        = vipps.ErrServer
+	ErrTransport     = vipps.ErrTransport
+	ErrKeysNotReady  = vipps.ErrKeysNotReady
+	ErrInvalidInput  = vipps.ErrInvalidInput
+	ErrUnsupported   = vipps.ErrUnsupported
+	ErrWaitTimeout   = vipps.ErrWaitTimeout
+	ErrRunawayPaging = vipps.ErrRunawayPaging
 )
 
 // Problem names of the contract.

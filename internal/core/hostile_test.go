@@ -86,7 +86,9 @@ func TestTokenRedirectSendsNoSecretElsewhere(t *testing.T) {
 	t.Cleanup(target.Close)
 	s := newServer(t, nil)
 	s.tokenFor = func(int32) (int, string) { return 200, "" }
-	s.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, target.URL+"/accesstoken/get", http.StatusTemporaryRedirect) })
+	s.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/accesstoken/get", http.StatusTemporaryRedirect)
+	})
 	c := newClient(t, s.URL, httpClient(t))
 	_, err := c.Token(t.Context(), core.GroupManagement)
 	var e *core.Error
@@ -216,7 +218,9 @@ func TestUnknownOutcomesCarryTheIdempotencyKey(t *testing.T) {
 			_ = conn.Close()
 		}
 	}
-	redirect := func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "https://elsewhere.example/x", http.StatusFound) }
+	redirect := func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://elsewhere.example/x", http.StatusFound)
+	}
 	for name, h := range map[string]http.HandlerFunc{"cut 2xx": cut, "garbled 2xx": garbled, "no answer": noAnswer, "3xx": redirect} {
 		t.Run(name, func(t *testing.T) {
 			s := newServer(t, h)

@@ -25,9 +25,21 @@ func PageQuery(pageSize int, pageToken string) url.Values {
 	return q
 }
 
+// Walk's guards against a server whose tokens would never end a listing.
+const (
+	// MaxEmptyPages is how many empty pages in a row, each with a next token,
+	// end a walk with a *PagingError (the contract lets only the last page be empty).
+	MaxEmptyPages = 16
+	// recentTokens is how many of the last tokens Walk keeps, so a short loop
+	// is caught before any item is yielded twice; longer loops are caught by
+	// Brent's cycle detection. Memory stays the same whatever the page count.
+	recentTokens = 8
+)
+
 // Walk yields every item of a paged listing, fetching pages lazily from the
-// first token on. It stops after a page with no next token, or when the server
-// repeats a token (which would loop forever), and checks ctx between pages. An
+// first token on. It stops after a page with no next token, and checks ctx
+// between pages. A server that repeats a token (a loop) or hands out
+// MaxEmptyPages empty pages in a row ends the walk with a *PagingError. An
 // error is yielded once, as the last pair.
 func Walk[T any](ctx context.Context, first string, fetch func(ctx context.Context, token string) (Page[T], error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
@@ -36,8 +48,12 @@ func Walk[T any](ctx context.Context, first string, fetch func(ctx context.Conte
 			yield(zero, err)
 			return
 		}
-		seen := map[string]bool{}
+		var recent [recentTokens]string
+		// Brent: tortoise is the token at the last power of two; lam counts the
+		// tokens since. A loop of any length meets the tortoise within a few laps.
+		tortoise, power, lam := first, 1, 0
 		token := first
+		pages, empty := 0, 0
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(zero, err)
@@ -48,17 +64,36 @@ func Walk[T any](ctx context.Context, first string, fetch func(ctx context.Conte
 				yield(zero, err)
 				return
 			}
+			recent[pages%recentTokens] = token
+			pages++
 			for _, item := range page.Items {
 				if !yield(item, nil) {
 					return
 				}
 			}
-			if token != "" {
-				seen[token] = true
-			}
 			next := page.NextPageToken
-			if next == "" || seen[next] {
+			if next == "" {
 				return
+			}
+			if len(page.Items) == 0 {
+				empty++
+			} else {
+				empty = 0
+			}
+			repeated := next == tortoise
+			for i := 0; i < min(pages, recentTokens) && !repeated; i++ {
+				repeated = recent[i] == next
+			}
+			switch {
+			case repeated:
+				yield(zero, &PagingError{Pages: pages, Reason: "the server repeated a page token"})
+				return
+			case empty >= MaxEmptyPages:
+				yield(zero, &PagingError{Pages: pages, Reason: strconv.Itoa(empty) + " empty pages in a row, each with a next token"})
+				return
+			}
+			if lam++; lam == power {
+				tortoise, power, lam = next, power*2, 0
 			}
 			token = next
 		}

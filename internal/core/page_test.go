@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,14 +70,104 @@ func TestWalkStopsOnRepeatedToken(t *testing.T) {
 		"b": {Items: []int{3}, NextPageToken: "a"}, // loops back
 	}}
 	items, errs := collect(core.Walk(t.Context(), "", p.fetch))
-	assert.Equal(t, []int{1, 2, 3}, items)
-	assert.Empty(t, errs)
+	assert.Equal(t, []int{1, 2, 3}, items, "a short loop is caught before any item repeats")
+	requirePagingError(t, errs, 3)
 	assert.Equal(t, []string{"", "a", "b"}, p.fetches)
 
 	self := &pager{pages: map[string]core.Page[int]{"x": {Items: []int{7}, NextPageToken: "x"}}}
-	items, _ = collect(core.Walk(t.Context(), "x", self.fetch))
+	items, errs = collect(core.Walk(t.Context(), "x", self.fetch))
 	assert.Equal(t, []int{7}, items)
+	requirePagingError(t, errs, 1)
 	assert.Len(t, self.fetches, 1)
+}
+
+func requirePagingError(t *testing.T, errs []error, pages int) {
+	t.Helper()
+	require.Len(t, errs, 1)
+	var pe *core.PagingError
+	require.ErrorAs(t, errs[0], &pe)
+	assert.ErrorIs(t, errs[0], core.ErrRunawayPaging)
+	assert.Equal(t, pages, pe.Pages)
+}
+
+// A loop longer than the tokens Walk keeps is still caught (Brent's cycle
+// detection), within a few laps.
+func TestWalkStopsOnLongLoop(t *testing.T) {
+	const loop = 1000
+	pages := 0
+	fetch := func(_ context.Context, token string) (core.Page[int], error) {
+		pages++
+		i := 0
+		if token != "" {
+			i, _ = strconv.Atoi(token)
+		}
+		return core.Page[int]{Items: []int{i}, NextPageToken: strconv.Itoa(1 + i%loop)}, nil // 1 .. loop, then 1 again
+	}
+	_, errs := collect(core.Walk(t.Context(), "", fetch))
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], core.ErrRunawayPaging)
+	assert.Less(t, pages, 3*loop, "caught within a few laps")
+}
+
+// Issue 8: a server that hands out a fresh token with every empty page ends
+// the walk with a typed error (the caller's loop never runs, so it could not).
+func TestWalkStopsOnRunawayEmptyPages(t *testing.T) {
+	pages := 0
+	fetch := func(_ context.Context, token string) (core.Page[int], error) {
+		pages++
+		return core.Page[int]{NextPageToken: "fresh-" + strconv.Itoa(pages)}, nil
+	}
+	items, errs := collect(core.Walk(t.Context(), "", fetch))
+	assert.Empty(t, items)
+	requirePagingError(t, errs, core.MaxEmptyPages)
+	assert.Contains(t, errs[0].Error(), "16 empty pages in a row")
+	assert.Equal(t, core.MaxEmptyPages, pages)
+
+	// Empty pages between full ones are allowed: the count is of pages in a row.
+	pages = 0
+	mixed := func(_ context.Context, token string) (core.Page[int], error) {
+		pages++
+		if pages == 100 {
+			return core.Page[int]{Items: []int{pages}}, nil
+		}
+		p := core.Page[int]{NextPageToken: "t" + strconv.Itoa(pages)}
+		if pages%10 == 0 {
+			p.Items = []int{pages}
+		}
+		return p, nil
+	}
+	items, errs = collect(core.Walk(t.Context(), "", mixed))
+	assert.Empty(t, errs)
+	assert.Len(t, items, 10)
+}
+
+// Issue 8: the guard's memory does not grow with the page count (it kept every
+// token: about 250 B a page).
+func TestWalkMemoryDoesNotGrowWithPages(t *testing.T) {
+	var ms runtime.MemStats
+	fetch := func(_ context.Context, token string) (core.Page[int], error) {
+		n, _ := strconv.Atoi(strings.TrimPrefix(token, "page-token-0123456789abcdef0123456789abcdef0123456789-"))
+		return core.Page[int]{Items: []int{n}, NextPageToken: "page-token-0123456789abcdef0123456789abcdef0123456789-" + strconv.Itoa(n+1)}, nil
+	}
+	var at10k uint64
+	for v, err := range core.Walk(t.Context(), "", fetch) {
+		require.NoError(t, err)
+		switch v {
+		case 10_000:
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			at10k = ms.HeapAlloc
+		case 200_000:
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			grown := int64(ms.HeapAlloc) - int64(at10k)
+			t.Logf("live heap grew %d B over 190,000 pages", grown)
+			assert.Less(t, grown, int64(256<<10), "a map of every token would hold some 20 MB here")
+		}
+		if v == 200_000 {
+			break
+		}
+	}
 }
 
 func TestWalkConsumerBreaks(t *testing.T) {

@@ -4,16 +4,28 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"reflect"
 	"time"
 )
 
-// PollOptions shape a wait. Zero fields take the defaults.
-type PollOptions struct {
-	MinDelay time.Duration // first delay; default 2 s
+// PollOptions shape a wait. Zero fields take the defaults. Kind and ID name
+// what is waited for in events and in the timeout error.
+type PollOptions[T any] struct {
+	MinDelay time.Duration // first delay; default 2 s, never below PollFloor
 	MaxDelay time.Duration // delays grow to this; default 20 s
-	Timeout  time.Duration // upper bound on the whole wait; default 10 min
-	OnPoll   func(PollEvent)
+	Timeout  time.Duration // upper bound on the whole wait, the poll in flight included; default 10 min
+	Kind, ID string
+	OnPoll   func(PollEvent, T) // T is the record the poll saw (its zero value when the poll failed)
+}
+
+// Seen is what one poll saw. Status is the record's state in words (for events
+// and the timeout error); Estimate is the server's Retry-After on a successful
+// answer: its estimate of when the work will be done (0 for none).
+type Seen[T any] struct {
+	Kind, ID string // when set, what is waited for from this poll on (a creation becomes a unit)
+	Value    T
+	Status   string
+	Done     bool
+	Estimate time.Duration
 }
 
 // Poll defaults. The delay grows by half each poll, so a wait of two minutes
@@ -22,14 +34,21 @@ const (
 	DefaultMinDelay    = 2 * time.Second
 	DefaultMaxDelay    = 20 * time.Second
 	DefaultWaitTimeout = 10 * time.Minute
-	delayGrowth        = 1.5
-	delayJitter        = 0.2 // ±20%: many waiters started together do not poll in lockstep
+	// PollFloor is the least delay between polls: a smaller MinDelay is raised
+	// to it, so WaitOptions{MinDelay: 1} cannot poll thousands of times a second.
+	PollFloor   = 100 * time.Millisecond
+	delayGrowth = 1.5
+	delayJitter = 0.2 // ±20%: many waiters started together do not poll in lockstep
+	// lastPollReserve is the time the last poll is given to be answered before
+	// the bound: a poll started at the bound could only be cut.
+	lastPollReserve = time.Second
 )
 
-func (o PollOptions) withDefaults() PollOptions {
+func (o PollOptions[T]) withDefaults() PollOptions[T] {
 	if o.MinDelay <= 0 {
 		o.MinDelay = DefaultMinDelay
 	}
+	o.MinDelay = max(o.MinDelay, PollFloor)
 	if o.MaxDelay <= 0 {
 		o.MaxDelay = DefaultMaxDelay
 	}
@@ -47,7 +66,13 @@ func (o PollOptions) withDefaults() PollOptions {
 // is Temporary (no answer, 408, 429, 5xx, keys-not-ready) keeps the wait going;
 // any other *Error (400, 401, 403, 404 ...) and any other error (such as a
 // typed FAILED/REJECTED record) stop it at once.
-func Poll[T any](ctx context.Context, o PollOptions, check func(ctx context.Context) (T, bool, error)) (T, error) {
+//
+// Between polls it waits on its own schedule (MinDelay growing by half to
+// MaxDelay, jittered), or, when the last answer carried the server's estimate,
+// until then (at least MinDelay); an error's Retry-After is a least wait. Every
+// wait is cut to the time left, and check's context ends at the bound, so the
+// poll in flight is bounded too. Past the bound it returns a *WaitTimeoutError.
+func Poll[T any](ctx context.Context, o PollOptions[T], check func(ctx context.Context) (Seen[T], error)) (T, error) {
 	if err := CheckContext(ctx); err != nil {
 		var zero T
 		return zero, err
@@ -55,69 +80,81 @@ func Poll[T any](ctx context.Context, o PollOptions, check func(ctx context.Cont
 	o = o.withDefaults()
 	start := time.Now()
 	deadline := start.Add(o.Timeout)
+	pctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	reserve := min(lastPollReserve, o.Timeout/10)
 	delay := o.MinDelay
-	var last T
-	var lastErr error
+	var (
+		zero    T
+		last    Seen[T]
+		lastErr error
+	)
+	timeout := func(attempt int, now time.Time) error {
+		return &WaitTimeoutError{Kind: o.Kind, ID: o.ID, LastStatus: last.Status, LastErr: lastErr,
+			Attempts: attempt, Elapsed: now.Sub(start)}
+	}
 	for attempt := 1; ; attempt++ {
-		v, done, err := check(ctx)
-		if done && err == nil {
-			report(o, attempt, time.Since(start), v, nil, 0)
-			return v, nil
+		seen, err := check(pctx)
+		now := time.Now()
+		if err == nil && seen.Kind != "" {
+			o.Kind, o.ID = seen.Kind, seen.ID
 		}
+		ev := PollEvent{Attempt: attempt, Elapsed: now.Sub(start), Kind: o.Kind, ID: o.ID}
+		if err == nil && seen.Done {
+			ev.Status, ev.Done = seen.Status, true
+			report(o, ev, seen.Value)
+			return seen.Value, nil
+		}
+		var apiErr *Error
 		if err != nil {
 			if ctx.Err() != nil {
-				return v, err
+				return seen.Value, err
 			}
-			var apiErr *Error
+			if pctx.Err() != nil { // the bound cut the poll in flight
+				return zero, timeout(attempt, now)
+			}
 			if !errors.As(err, &apiErr) || !apiErr.Temporary() {
-				return v, err
+				return seen.Value, err
 			}
-			lastErr = err
+			lastErr, ev.Err = err, err
 		} else {
-			last, lastErr = v, nil
+			last, lastErr = seen, nil
+			ev.Status = seen.Status
 		}
-		now := time.Now()
-		left := deadline.Sub(now)
-		if left <= 0 {
-			report(o, attempt, now.Sub(start), v, err, 0)
-			return last, &WaitTimeoutError{Last: lastState(last), LastErr: lastErr, Attempts: attempt, Elapsed: now.Sub(start)}
+		room := deadline.Sub(now) - reserve // the latest a poll can start and still be answered
+		if room < PollFloor {
+			report(o, ev, seen.Value)
+			return zero, timeout(attempt, now)
 		}
-		wait := jittered(delay)
-		var apiErr *Error
-		if errors.As(err, &apiErr) && apiErr.RetryAfter > wait {
-			wait = apiErr.RetryAfter
+		var wait time.Duration
+		switch {
+		case err == nil && seen.Estimate > 0:
+			wait, ev.Estimated = max(seen.Estimate, o.MinDelay), true
+		case apiErr != nil && apiErr.RetryAfter > 0:
+			wait = max(jittered(delay), apiErr.RetryAfter)
+		default:
+			wait = jittered(delay)
 		}
-		wait = min(wait, left) // one last poll at the bound rather than none
-		report(o, attempt, now.Sub(start), v, err, wait)
+		wait = max(min(wait, room), PollFloor)
+		ev.NextDelay = wait
+		report(o, ev, seen.Value)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return last, ctx.Err()
+			return zero, ctx.Err()
 		case <-t.C:
 		}
-		delay = min(time.Duration(float64(delay)*delayGrowth), o.MaxDelay)
+		if !ev.Estimated {
+			delay = min(time.Duration(float64(delay)*delayGrowth), o.MaxDelay)
+		}
 	}
 }
 
-func report[T any](o PollOptions, attempt int, elapsed time.Duration, v T, err error, next time.Duration) {
-	if o.OnPoll == nil {
-		return
+func report[T any](o PollOptions[T], ev PollEvent, v T) {
+	if o.OnPoll != nil {
+		o.OnPoll(ev, v)
 	}
-	ev := PollEvent{Attempt: attempt, Elapsed: elapsed, Err: err, NextDelay: next}
-	if err == nil {
-		ev.State = lastState(v)
-	}
-	o.OnPoll(ev)
-}
-
-// lastState turns a nil pointer (no record seen yet) into a nil interface.
-func lastState[T any](v T) any {
-	rv := reflect.ValueOf(v)
-	if !rv.IsValid() || (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface) && rv.IsNil() {
-		return nil
-	}
-	return v
 }
 
 func jittered(d time.Duration) time.Duration {

@@ -15,15 +15,27 @@ import (
 
 type record struct{ Status string }
 
+// seen adapts a (value, done, err) check to Poll's Seen.
+func seen[T any](f func(context.Context) (T, bool, error)) func(context.Context) (core.Seen[T], error) {
+	return func(ctx context.Context) (core.Seen[T], error) {
+		v, done, err := f(ctx)
+		return core.Seen[T]{Value: v, Done: done, Status: "st"}, err
+	}
+}
+
 // pollTrace records when check ran (on the bubble's clock) and what OnPoll said.
 type pollTrace struct {
 	start  time.Time
 	checks []time.Duration
 	events []core.PollEvent
+	states []*record
 }
 
-func (p *pollTrace) opts(o core.PollOptions) core.PollOptions {
-	o.OnPoll = func(ev core.PollEvent) { p.events = append(p.events, ev) }
+func (p *pollTrace) opts(o core.PollOptions[*record]) core.PollOptions[*record] {
+	o.OnPoll = func(ev core.PollEvent, v *record) {
+		p.events = append(p.events, ev)
+		p.states = append(p.states, v)
+	}
 	return o
 }
 
@@ -33,26 +45,31 @@ func TestPollDelaysGrowWithJitter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tr := &pollTrace{start: time.Now()}
 		n := 0
-		got, err := core.Poll(t.Context(), tr.opts(core.PollOptions{MinDelay: time.Second, MaxDelay: 4 * time.Second, Timeout: time.Hour}),
-			func(context.Context) (*record, bool, error) {
+		got, err := core.Poll(t.Context(), tr.opts(core.PollOptions[*record]{MinDelay: time.Second, MaxDelay: 4 * time.Second, Timeout: time.Hour, Kind: "thing", ID: "t-1"}),
+			seen(func(context.Context) (*record, bool, error) {
 				tr.mark()
 				n++
 				if n == 8 {
 					return &record{"DONE"}, true, nil
 				}
 				return &record{"PENDING"}, false, nil
-			})
+			}))
 		require.NoError(t, err)
 		assert.Equal(t, "DONE", got.Status)
 		require.Len(t, tr.events, 8, "every poll is reported, the last one too")
 		last := tr.events[7]
 		assert.Equal(t, 8, last.Attempt)
-		assert.Equal(t, &record{"DONE"}, last.State)
+		assert.True(t, last.Done)
+		assert.Equal(t, &record{"DONE"}, tr.states[7])
 		assert.Zero(t, last.NextDelay, "the wait ends")
 		base := []float64{1, 1.5, 2.25, 3.375, 4, 4, 4}
 		for i, ev := range tr.events[:7] {
 			assert.Equal(t, i+1, ev.Attempt)
-			assert.Equal(t, &record{"PENDING"}, ev.State)
+			assert.Equal(t, "thing", ev.Kind)
+			assert.Equal(t, "t-1", ev.ID)
+			assert.False(t, ev.Done)
+			assert.False(t, ev.Estimated)
+			assert.Equal(t, &record{"PENDING"}, tr.states[i])
 			want := time.Duration(base[i] * float64(time.Second))
 			assert.InDelta(t, float64(want), float64(ev.NextDelay), 0.2*float64(want)+1, "delay %d", i)
 			assert.Equal(t, tr.checks[i+1]-tr.checks[i], ev.NextDelay, "waited exactly the reported delay")
@@ -65,45 +82,120 @@ func TestPollHonoursRetryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tr := &pollTrace{start: time.Now()}
 		n := 0
-		_, err := core.Poll(t.Context(), tr.opts(core.PollOptions{MinDelay: time.Second, Timeout: time.Hour}),
-			func(context.Context) (*record, bool, error) {
+		_, err := core.Poll(t.Context(), tr.opts(core.PollOptions[*record]{MinDelay: time.Second, Timeout: time.Hour}),
+			seen(func(context.Context) (*record, bool, error) {
 				tr.mark()
 				n++
 				if n == 1 {
 					return nil, false, &core.Error{StatusCode: 429, RetryAfter: 30 * time.Second}
 				}
 				return &record{"DONE"}, true, nil
-			})
+			}))
 		require.NoError(t, err)
 		require.Len(t, tr.checks, 2)
 		assert.Equal(t, 30*time.Second, tr.checks[1]-tr.checks[0])
 		require.Len(t, tr.events, 2)
 		assert.ErrorIs(t, tr.events[0].Err, core.ErrRateLimited)
-		assert.Nil(t, tr.events[0].State)
-		assert.Equal(t, &record{"DONE"}, tr.events[1].State)
+		assert.Nil(t, tr.states[0])
+		assert.Empty(t, tr.events[0].Status)
+		assert.Equal(t, &record{"DONE"}, tr.states[1])
 		assert.Zero(t, tr.events[1].NextDelay)
+	})
+}
+
+// A successful answer's estimate replaces the schedule: the next poll is then,
+// at least MinDelay later, at most the time left; it does not grow the schedule.
+func TestPollFollowsServerEstimate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := &pollTrace{start: time.Now()}
+		estimates := []time.Duration{47 * time.Second, 300 * time.Millisecond, 0, 0, time.Hour}
+		n := 0
+		_, err := core.Poll(t.Context(), tr.opts(core.PollOptions[*record]{MinDelay: time.Second, MaxDelay: 10 * time.Second, Timeout: 5 * time.Minute}),
+			func(context.Context) (core.Seen[*record], error) {
+				tr.mark()
+				n++
+				if n > len(estimates) {
+					return core.Seen[*record]{Value: &record{"DONE"}, Done: true}, nil
+				}
+				return core.Seen[*record]{Value: &record{"PENDING"}, Status: "PENDING", Estimate: estimates[n-1]}, nil
+			})
+		require.NoError(t, err)
+		require.Len(t, tr.events, 6)
+		assert.Equal(t, 47*time.Second, tr.events[0].NextDelay, "the server's estimate, above MaxDelay too")
+		assert.True(t, tr.events[0].Estimated)
+		assert.Equal(t, time.Second, tr.events[1].NextDelay, "an estimate below MinDelay is raised to it")
+		assert.True(t, tr.events[1].Estimated)
+		assert.False(t, tr.events[2].Estimated)
+		assert.InDelta(t, float64(time.Second), float64(tr.events[2].NextDelay), float64(200*time.Millisecond), "the own schedule did not grow while estimates ruled")
+		assert.InDelta(t, float64(1500*time.Millisecond), float64(tr.events[3].NextDelay), float64(300*time.Millisecond))
+		left := 5*time.Minute - tr.events[4].Elapsed
+		assert.Equal(t, left-time.Second, tr.events[4].NextDelay, "an estimate past the bound is cut to the time left (less the last poll's second)")
+		assert.Equal(t, tr.checks[5], 5*time.Minute-time.Second)
+	})
+}
+
+// MinDelay below the floor is raised to it: WaitOptions{MinDelay: 1} does not
+// poll thousands of times a second.
+func TestPollFloor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := &pollTrace{start: time.Now()}
+		_, err := core.Poll(t.Context(), tr.opts(core.PollOptions[*record]{MinDelay: 1, MaxDelay: 1, Timeout: 2 * time.Second}),
+			func(context.Context) (core.Seen[*record], error) {
+				tr.mark()
+				return core.Seen[*record]{Value: &record{"PENDING"}, Estimate: time.Nanosecond}, nil
+			})
+		require.ErrorIs(t, err, core.ErrWaitTimeout)
+		for _, ev := range tr.events[:len(tr.events)-1] {
+			assert.GreaterOrEqual(t, ev.NextDelay, core.PollFloor)
+		}
+		assert.LessOrEqual(t, len(tr.checks), 20, "at most one poll per 100 ms over 2 s")
+		assert.Greater(t, len(tr.checks), 10)
+	})
+}
+
+// The bound covers the poll in flight: a poll that never answers is cut at the
+// bound, and the timeout names what was waited for.
+func TestPollBoundCutsPollInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		n := 0
+		_, err := core.Poll(t.Context(), core.PollOptions[*record]{Timeout: 30 * time.Second, Kind: "creation", ID: "c-1"},
+			func(ctx context.Context) (core.Seen[*record], error) {
+				n++
+				if n == 1 {
+					return core.Seen[*record]{Value: &record{"PENDING"}, Status: "PENDING"}, nil
+				}
+				<-ctx.Done() // a server that never answers
+				return core.Seen[*record]{}, &core.Error{Err: ctx.Err()}
+			})
+		var wt *core.WaitTimeoutError
+		require.ErrorAs(t, err, &wt)
+		assert.Equal(t, 30*time.Second, time.Since(start), "returned at the bound, not after it")
+		assert.Equal(t, 2, wt.Attempts)
+		assert.Equal(t, "PENDING", wt.LastStatus)
+		assert.Equal(t, "vipps: creation c-1 still PENDING after 30s (2 polls)", err.Error())
 	})
 }
 
 func TestPollShrinksToTimeLeftAndTimesOut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tr := &pollTrace{start: time.Now()}
-		_, err := core.Poll(t.Context(), tr.opts(core.PollOptions{MinDelay: 4 * time.Second, MaxDelay: 4 * time.Second, Timeout: 10 * time.Second}),
-			func(context.Context) (*record, bool, error) {
+		_, err := core.Poll(t.Context(), tr.opts(core.PollOptions[*record]{MinDelay: 4 * time.Second, MaxDelay: 4 * time.Second, Timeout: 10 * time.Second}),
+			func(context.Context) (core.Seen[*record], error) {
 				tr.mark()
 				if len(tr.checks) == 2 {
-					return nil, false, &core.Error{StatusCode: 429, RetryAfter: time.Minute} // longer than the time left
+					return core.Seen[*record]{}, &core.Error{StatusCode: 429, RetryAfter: time.Minute} // longer than the time left
 				}
-				return &record{"PENDING"}, false, nil
+				return core.Seen[*record]{Value: &record{"PENDING"}, Status: "PENDING"}, nil
 			})
 		var wt *core.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
 		assert.ErrorIs(t, err, core.ErrWaitTimeout)
-		assert.Equal(t, 10*time.Second, tr.checks[len(tr.checks)-1], "one last poll exactly at the bound")
+		assert.Equal(t, 9*time.Second, tr.checks[len(tr.checks)-1], "one last poll a second before the bound")
 		assert.Equal(t, 3, len(tr.checks), "the minute-long Retry-After shrank to the time left")
 		assert.Equal(t, 3, wt.Attempts)
-		assert.Equal(t, 10*time.Second, wt.Elapsed)
-		assert.Equal(t, &record{"PENDING"}, wt.Last)
+		assert.Equal(t, 9*time.Second, wt.Elapsed)
+		assert.Equal(t, "PENDING", wt.LastStatus)
 		assert.NoError(t, wt.LastErr)
 		assert.Zero(t, tr.events[len(tr.events)-1].NextDelay, "the last event says the wait ends")
 	})
@@ -111,13 +203,14 @@ func TestPollShrinksToTimeLeftAndTimesOut(t *testing.T) {
 
 func TestPollTimeoutKeepsLastErr(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		_, err := core.Poll(t.Context(), core.PollOptions{MinDelay: time.Second, Timeout: 5 * time.Second},
-			func(context.Context) (*record, bool, error) {
+		_, err := core.Poll(t.Context(), core.PollOptions[*record]{MinDelay: time.Second, Timeout: 5 * time.Second},
+			seen(func(context.Context) (*record, bool, error) {
 				return nil, false, &core.Error{StatusCode: 409, Problem: core.ProblemKeysNotReady}
-			})
+			}))
 		var wt *core.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
-		assert.Nil(t, wt.Last, "no record seen: a nil interface, not a typed nil")
+		assert.Empty(t, wt.LastStatus, "no record seen")
+		assert.Contains(t, err.Error(), "wait not seen after")
 		assert.ErrorIs(t, err, core.ErrKeysNotReady, "the last error is reachable")
 		var apiErr *core.Error
 		require.ErrorAs(t, err, &apiErr)
@@ -129,9 +222,10 @@ func TestPollTimeoutKeepsLastErr(t *testing.T) {
 func TestPollDefaultBound(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
-		_, err := core.Poll(t.Context(), core.PollOptions{}, func(context.Context) (int, bool, error) { return 0, false, nil })
+		_, err := core.Poll(t.Context(), core.PollOptions[int]{}, seen(func(context.Context) (int, bool, error) { return 0, false, nil }))
 		assert.ErrorIs(t, err, core.ErrWaitTimeout)
-		assert.Equal(t, core.DefaultWaitTimeout, time.Since(start))
+		assert.LessOrEqual(t, time.Since(start), core.DefaultWaitTimeout)
+		assert.Greater(t, time.Since(start), core.DefaultWaitTimeout-2*time.Second)
 	})
 }
 
@@ -150,10 +244,10 @@ func TestPollStopsOnNonTemporary(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				start := time.Now()
 				n := 0
-				v, err := core.Poll(t.Context(), core.PollOptions{}, func(context.Context) (*record, bool, error) {
+				v, err := core.Poll(t.Context(), core.PollOptions[*record]{}, seen(func(context.Context) (*record, bool, error) {
 					n++
 					return &record{"FAILED"}, false, e
-				})
+				}))
 				assert.Same(t, e, err)
 				assert.Equal(t, &record{"FAILED"}, v, "the record that came with the error is returned")
 				assert.Equal(t, 1, n)
@@ -172,13 +266,13 @@ func TestPollKeepsGoingOnTemporary(t *testing.T) {
 			&core.Error{StatusCode: 408},
 		}
 		n := 0
-		got, err := core.Poll(t.Context(), core.PollOptions{MinDelay: time.Second}, func(context.Context) (string, bool, error) {
+		got, err := core.Poll(t.Context(), core.PollOptions[string]{MinDelay: time.Second}, seen(func(context.Context) (string, bool, error) {
 			n++
 			if n <= len(errs) {
 				return "", false, errs[n-1]
 			}
 			return "ACTIVE", true, nil
-		})
+		}))
 		require.NoError(t, err)
 		assert.Equal(t, "ACTIVE", got)
 		assert.Equal(t, 5, n)
@@ -191,7 +285,7 @@ func TestPollContextCancelledDuringWait(t *testing.T) {
 		defer cancel()
 		time.AfterFunc(3*time.Second, cancel)
 		start := time.Now()
-		_, err := core.Poll(ctx, core.PollOptions{MinDelay: 10 * time.Second}, func(context.Context) (int, bool, error) { return 1, false, nil })
+		_, err := core.Poll(ctx, core.PollOptions[int]{MinDelay: 10 * time.Second}, seen(func(context.Context) (int, bool, error) { return 1, false, nil }))
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.Equal(t, 3*time.Second, time.Since(start))
 	})

@@ -235,17 +235,33 @@ func (e *UnsupportedError) Error() string { return "vipps: " + e.Operation + ": 
 // Is matches ErrUnsupported.
 func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
-// WaitTimeoutError is a wait that reached its bound. Last is the last state seen
-// (the record the waiter polled, or nil), LastErr the last error polled, if any.
+// WaitTimeoutError is a wait that reached its bound (errors.Is ErrWaitTimeout).
+// It is one type for every waiter, so errors.As(err, &wt) with a
+// *WaitTimeoutError matches any of them. It names what was waited for and the
+// last state seen; the typed records are in the waiter's OnPoll events.
 type WaitTimeoutError struct {
-	Last     any
-	LastErr  error
-	Attempts int
-	Elapsed  time.Duration
+	Kind       string        // what was waited for: "creation", "test unit", "product order"
+	ID         string        // its id
+	LastStatus string        // the last state seen ("PENDING", "without keys" ...); "" when no poll succeeded
+	LastErr    error         // the last poll's error, if the last poll failed
+	Attempts   int           // polls made, the one cut by the bound included
+	Elapsed    time.Duration // since the wait began
 }
 
+// Error reads like "vipps: creation 3f2… still PENDING after 10m0s (12 polls)".
 func (e *WaitTimeoutError) Error() string {
-	s := fmt.Sprintf("vipps: wait timed out after %d polls in %s", e.Attempts, e.Elapsed.Round(time.Millisecond))
+	what := e.Kind
+	if what == "" {
+		what = "wait"
+	}
+	if e.ID != "" {
+		what += " " + e.ID
+	}
+	state := "not seen"
+	if e.LastStatus != "" {
+		state = "still " + e.LastStatus
+	}
+	s := fmt.Sprintf("vipps: %s %s after %s (%d polls)", what, state, e.Elapsed.Round(time.Millisecond), e.Attempts)
 	if e.LastErr != nil {
 		s += ": last error: " + e.LastErr.Error()
 	}

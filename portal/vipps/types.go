@@ -59,11 +59,20 @@ type RetryPolicy struct {
 	AttemptTimeout time.Duration
 }
 
-// PollEvent reports one poll of a waiter to its OnPoll callback.
+// PollEvent is what every waiter reports to its OnPoll callback about one poll,
+// in words that need no type assertion. The waiter's own event type embeds it
+// and adds the typed record the poll saw (salesunit.PollEvent).
 type PollEvent struct {
-	Attempt   int           // 1 for the first poll
-	Elapsed   time.Duration // since the wait began
-	State     any           // what the poll saw (the record), or nil
-	Err       error         // the poll's error when it is one the waiter keeps going on
-	NextDelay time.Duration // how long until the next poll; 0 when the wait ends
+	Attempt int           // 1 for the first poll
+	Elapsed time.Duration // since the wait began
+	Kind    string        // what is waited for: "creation", "test unit", "product order"
+	ID      string        // its id (creation id, msn, product order id)
+	Status  string        // the state this poll saw, such as "PENDING" or "without keys"; "" when the poll failed
+	Err     error         // the poll's error when it is one the waiter keeps going on
+	Done    bool          // this poll ended the wait: what was waited for is ready
+	// NextDelay is how long until the next poll; 0 when the wait ends.
+	NextDelay time.Duration
+	// Estimated reports that NextDelay follows the server's Retry-After estimate
+	// of when the work will be done, rather than the waiter's own schedule.
+	Estimated bool
 }
