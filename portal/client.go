@@ -11,6 +11,7 @@ import (
 
 	"github.com/vippsportal/sdk/internal/core"
 	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/portal/vipps"
 	"github.com/vippsportal/sdk/salesunit"
 	"github.com/vippsportal/sdk/users"
 )
@@ -18,39 +19,32 @@ import (
 // Version is the SDK's version, sent in the User-Agent header.
 const Version = core.Version
 
-// Credentials are the key set the client authenticates with: a sales unit's own
-// keys, a portal user's API client, or a partner's. Secrets print redacted.
-type Credentials struct {
-	ClientID        string
-	ClientSecret    keys.Secret
-	SubscriptionKey keys.Secret // Ocp-Apim-Subscription-Key
-	MSN             string      // sent as Merchant-Serial-Number when set (4-10 digits)
-}
+// Credentials are the key set the client authenticates with (see vipps.Credentials).
+type Credentials = vipps.Credentials
+
+// AuthFlow names a key set's token flow: StandardAuth (the default, also "") or SpecializedAuth.
+type AuthFlow = vipps.AuthFlow
+
+// The two token flows.
+const (
+	// StandardAuth: POST /accesstoken/get, keys in headers, every request carries the subscription key.
+	StandardAuth = vipps.StandardAuth
+	// SpecializedAuth: a partner's management keys. Tokens from POST /miami/v1/token
+	// (HTTP Basic, 15 minutes), no subscription key, the Management API only: a
+	// portal call is refused without a request (ErrUnsupported).
+	SpecializedAuth = vipps.SpecializedAuth
+)
 
 // Environment is one of Vipps' two environments.
-type Environment string
+type Environment = vipps.Environment
 
 const (
 	// Production is https://api.vipps.no: the Access Token API and the Management API.
-	Production Environment = "production"
+	Production = vipps.Production
 	// Test is https://apitest.vipps.no, where Vipps runs no Management API: a
 	// Management call there is refused without a request.
-	Test Environment = "test"
+	Test = vipps.Test
 )
-
-// String returns "production" or "test".
-func (e Environment) String() string { return string(e) }
-
-// BaseURL returns the environment's host root, or "" for an unknown environment.
-func (e Environment) BaseURL() string {
-	switch e {
-	case Production:
-		return core.ProductionURL
-	case Test:
-		return core.TestURL
-	}
-	return ""
-}
 
 // Client holds one service per group of operations. It is safe for concurrent use.
 type Client struct {
@@ -78,7 +72,7 @@ type settings struct {
 func WithCredentials(c Credentials) Option {
 	return func(s *settings) {
 		s.hasCreds = true
-		s.cfg.Credentials = core.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, SubscriptionKey: c.SubscriptionKey, MSN: c.MSN}
+		s.cfg.Credentials = c
 	}
 }
 
@@ -94,7 +88,10 @@ func WithBaseURL(u string) Option { return func(s *settings) { s.baseURL = u } }
 func WithPortalURL(u string) Option { return func(s *settings) { s.cfg.PortalURL = u } }
 
 // WithSystem fills the Vipps-System-Name, -Version, -Plugin-Name and
-// -Plugin-Version headers; each is at most 30 characters.
+// -Plugin-Version headers; each is at most 30 characters. Name and version are
+// your system's. When both plugin values are empty (with or without WithSystem),
+// the SDK names itself as the plugin: vippsportal-sdk-go and its Version, so
+// Vipps' support sees what called them; give your own plugin values to replace it.
 func WithSystem(name, version, pluginName, pluginVersion string) Option {
 	return func(s *settings) {
 		s.cfg.System = core.SystemInfo{Name: name, Version: version, PluginName: pluginName, PluginVersion: pluginVersion}
@@ -128,7 +125,7 @@ func New(opts ...Option) (*Client, error) {
 	if s.env.BaseURL() == "" {
 		return nil, core.Invalid("WithEnvironment", "must be portal.Production or portal.Test, got %q", string(s.env))
 	}
-	s.cfg.Environment = string(s.env)
+	s.cfg.Environment = s.env
 	s.cfg.BaseURL = s.env.BaseURL()
 	s.cfg.ManagementAvailable = s.env == Production
 	if s.baseURL != "" {
@@ -160,10 +157,10 @@ func checkCredentials(s *settings) error {
 	if c.ClientSecret.IsZero() {
 		return core.Invalid("Credentials.ClientSecret", "is required")
 	}
-	if c.SubscriptionKey.IsZero() {
-		return core.Invalid("Credentials.SubscriptionKey", "is required")
+	if c.SubscriptionKey.IsZero() && !c.Specialized() {
+		return core.Invalid("Credentials.SubscriptionKey", "is required (management keys have none: set Flow: portal.SpecializedAuth)")
 	}
-	return nil
+	return core.CheckFlow(c)
 }
 
 // Environment variables read by NewFromEnv.
@@ -175,6 +172,7 @@ const (
 	EnvEnvironment     = "VIPPS_ENVIRONMENT" // production (default) or test
 	EnvBaseURL         = "VIPPS_BASE_URL"    // overrides the environment
 	EnvPortalURL       = "VIPPS_PORTAL_URL"
+	EnvTokenFlow       = "VIPPS_TOKEN_FLOW" // standard (default) or specialized (management keys)
 )
 
 // NewFromEnv builds a Client from the VIPPS_* environment variables; opts are
@@ -188,8 +186,17 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	default:
 		return nil, core.Invalid(EnvEnvironment, "must be production or test, got %q", v)
 	}
+	flow := StandardAuth
+	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(EnvTokenFlow))); v {
+	case "", "standard":
+	case "specialized":
+		flow = SpecializedAuth
+	default:
+		return nil, core.Invalid(EnvTokenFlow, "must be standard or specialized, got %q", v)
+	}
 	base := []Option{
 		WithCredentials(Credentials{
+			Flow:            flow,
 			ClientID:        os.Getenv(EnvClientID),
 			ClientSecret:    keys.Secret(os.Getenv(EnvClientSecret)),
 			SubscriptionKey: keys.Secret(os.Getenv(EnvSubscriptionKey)),

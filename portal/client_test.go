@@ -178,7 +178,7 @@ func TestNewFromEnv(t *testing.T) {
 		assert.Equal(t, "654321", h.Get("Merchant-Serial-Number"))
 	}
 	assert.Equal(t, "env-client", portal.CoreOf(c).Credentials().ClientID)
-	assert.Equal(t, "", portal.CoreOf(c).Environment(), "a base URL makes the environment custom")
+	assert.Equal(t, portal.Environment(""), portal.CoreOf(c).Environment(), "a base URL makes the environment custom")
 
 	// Options after the environment win.
 	c, err = portal.NewFromEnv(portal.WithCredentials(creds()), portal.WithHTTPClient(hc(t)))
@@ -190,7 +190,7 @@ func TestNewFromEnv(t *testing.T) {
 	t.Setenv(portal.EnvEnvironment, " Test ")
 	c, err = portal.NewFromEnv()
 	require.NoError(t, err)
-	assert.Equal(t, "test", portal.CoreOf(c).Environment())
+	assert.Equal(t, portal.Test, portal.CoreOf(c).Environment())
 	_, err = portal.CoreOf(c).Do(t.Context(), mgmtGet(), nil)
 	assert.ErrorIs(t, err, portal.ErrUnsupported)
 

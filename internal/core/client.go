@@ -18,13 +18,18 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/vippsportal/sdk/internal/secret"
+	"github.com/vippsportal/sdk/portal/vipps"
 )
 
 // Version is the SDK's version, sent in User-Agent.
 const Version = "0.1.0"
 
+// PluginName is the SDK's name: in User-Agent, and in Vipps-System-Plugin-Name
+// when the caller names no plugin of its own.
+const PluginName = "vippsportal-sdk-go"
+
 // UserAgent is the User-Agent header every request carries.
-const UserAgent = "vippsportal-sdk-go/" + Version
+const UserAgent = PluginName + "/" + Version
 
 // Body size bounds: answers are read at most this far, so a broken or hostile
 // server cannot make the client buffer without limit.
@@ -38,18 +43,25 @@ const (
 type Group int
 
 const (
-	GroupToken      Group = iota // POST /accesstoken/get
+	GroupToken      Group = iota // POST /accesstoken/get or /miami/v1/token
 	GroupManagement              // /management/... on the base URL
 	GroupPortal                  // /portal/v1/... on the portal URL
 )
 
-// Credentials are one key set: what the token endpoint and the gateway need.
-type Credentials struct {
-	ClientID        string
-	ClientSecret    secret.Secret
-	SubscriptionKey secret.Secret
-	MSN             string // sent as Merchant-Serial-Number when set
-}
+// Credentials, AuthFlow and Environment are defined once, in vipps.
+type (
+	Credentials = vipps.Credentials
+	AuthFlow    = vipps.AuthFlow
+	Environment = vipps.Environment
+)
+
+// The token flows and environments.
+const (
+	StandardAuth    = vipps.StandardAuth
+	SpecializedAuth = vipps.SpecializedAuth
+	Production      = vipps.Production
+	Test            = vipps.Test
+)
 
 // SystemInfo fills the Vipps-System-* headers.
 type SystemInfo struct {
@@ -63,11 +75,11 @@ func DefaultRetryPolicy() RetryPolicy {
 
 // Config is everything a Client needs; portal.New builds it from options.
 type Config struct {
-	BaseURL             string // serves /accesstoken/get and /management
-	PortalURL           string // host root for /portal/v1; "" when not configured
-	ManagementAvailable bool   // false on the test environment, where Vipps runs no Management API
-	Environment         string // "production", "test", or "" for a custom base URL
-	AllowInsecureHTTP   bool   // permit http:// to a non-loopback host
+	BaseURL             string      // serves /accesstoken/get and /management
+	PortalURL           string      // host root for /portal/v1; "" when not configured
+	ManagementAvailable bool        // false on the test environment, where Vipps runs no Management API
+	Environment         Environment // Production, Test, or "" for a custom base URL
+	AllowInsecureHTTP   bool        // permit http:// to a non-loopback host
 	Credentials         Credentials
 	System              SystemInfo
 	HTTPClient          *http.Client
@@ -113,6 +125,9 @@ func New(cfg Config) (*Client, error) {
 			return nil, Invalid(h.field, "must not contain a line break")
 		}
 	}
+	if err := CheckFlow(cfg.Credentials); err != nil {
+		return nil, err
+	}
 	if cfg.Credentials.MSN != "" {
 		if err := CheckMSN("Credentials.MSN", cfg.Credentials.MSN); err != nil {
 			return nil, err
@@ -132,9 +147,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, base: base, portal: portalURL, logger: cfg.Logger, now: now, maxRetryA: cfg.Retry.MaxRetryAfter}
 	c.headers = http.Header{"User-Agent": {UserAgent}, "Accept": {"application/json"}}
+	sys := cfg.System
+	if sys.PluginName == "" && sys.PluginVersion == "" {
+		// Vipps asks every integration to name itself; the SDK is the plugin
+		// between the caller's system and Vipps unless the caller names another.
+		sys.PluginName, sys.PluginVersion = PluginName, Version
+	}
 	for name, v := range map[string]string{
-		"Vipps-System-Name": cfg.System.Name, "Vipps-System-Version": cfg.System.Version,
-		"Vipps-System-Plugin-Name": cfg.System.PluginName, "Vipps-System-Plugin-Version": cfg.System.PluginVersion,
+		"Vipps-System-Name": sys.Name, "Vipps-System-Version": sys.Version,
+		"Vipps-System-Plugin-Name": sys.PluginName, "Vipps-System-Plugin-Version": sys.PluginVersion,
 	} {
 		if v != "" {
 			c.headers[name] = []string{v}
@@ -213,8 +234,12 @@ func IsLoopback(host string) bool {
 // Credentials returns the client's key set.
 func (c *Client) Credentials() Credentials { return c.cfg.Credentials }
 
-// Environment returns "production", "test", or "" for a custom base URL.
-func (c *Client) Environment() string { return c.cfg.Environment }
+// credentials is the key set a call made with ctx uses: every request, token
+// requests included, takes its keys from here (the seam for live key sources).
+func (c *Client) credentials(ctx context.Context) Credentials { return c.cfg.Credentials }
+
+// Environment returns Production, Test, or "" for a custom base URL.
+func (c *Client) Environment() Environment { return c.cfg.Environment }
 
 // Logger returns the configured logger, or nil.
 func (c *Client) Logger() *slog.Logger { return c.logger }
@@ -226,10 +251,10 @@ func (c *Client) TokenURL(environment string) string {
 	if c.cfg.Environment == "" {
 		return c.base
 	}
-	switch environment {
-	case "test":
+	switch Environment(environment) {
+	case Test:
 		return TestURL
-	case "production":
+	case Production:
 		return ProductionURL
 	}
 	return c.base
@@ -237,8 +262,8 @@ func (c *Client) TokenURL(environment string) string {
 
 // Vipps' two hosts.
 const (
-	ProductionURL = "https://api.vipps.no"
-	TestURL       = "https://apitest.vipps.no"
+	ProductionURL = vipps.ProductionURL
+	TestURL       = vipps.TestURL
 )
 
 // Request is one logical call. Path is already escaped (see Path).
@@ -264,7 +289,11 @@ type Response struct {
 // Do sends r and decodes a 2xx JSON body into out (when out is not nil). Every
 // failure is an *Error, a *ValidationError or an *UnsupportedError.
 func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error) {
-	root, tokenRoot, err := c.roots(r)
+	if ctx == nil {
+		return nil, Invalid("ctx", "must not be nil (use context.Background())")
+	}
+	creds := c.credentials(ctx)
+	root, tokenRoot, err := c.roots(r, creds)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +303,6 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, Invalid("request body", "cannot be encoded: %v", err)
 		}
 	}
-	creds := c.cfg.Credentials
 	var idemKey string
 	if r.Method == http.MethodPost && r.Idempotent {
 		if idemKey = IdempotencyKeyFrom(ctx); idemKey == "" {
@@ -290,10 +318,8 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, withKey(err, idemKey)
 		}
 		tok := t.AccessToken
-		resp, st, err := c.send(ctx, r, root, body, creds, t.bearer, idemKey)
-		if st != nil {
-			st.attempts += prior
-		}
+		resp, st, err := c.send(ctx, &outgoing{r: r, root: root, body: body, creds: creds, auth: t.bearer, idemKey: idemKey})
+		st.attempts += prior
 		if err != nil {
 			if e, ok := err.(*Error); ok {
 				e.Attempts = st.attempts
@@ -301,7 +327,8 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (*Response, error)
 			return nil, withKey(err, idemKey)
 		}
 		if resp.StatusCode < 300 {
-			return c.finish(r, resp, st, out)
+			res, err := c.finish(r, resp, st, out)
+			return res, withKey(err, idemKey)
 		}
 		// A DELETE whose earlier attempt got no answer and whose retry finds nothing has done its work.
 		if r.Method == http.MethodDelete && resp.StatusCode == http.StatusNotFound && st.noAnswer {
@@ -330,7 +357,7 @@ func withKey(err error, key string) error {
 	return err
 }
 
-func (c *Client) roots(r *Request) (root, tokenRoot string, err error) {
+func (c *Client) roots(r *Request, creds Credentials) (root, tokenRoot string, err error) {
 	switch r.Group {
 	case GroupManagement:
 		if !c.cfg.ManagementAvailable {
@@ -338,6 +365,9 @@ func (c *Client) roots(r *Request) (root, tokenRoot string, err error) {
 		}
 		return c.base, c.base, nil
 	case GroupPortal:
+		if creds.Specialized() {
+			return "", "", &UnsupportedError{Operation: r.Operation, Reason: "management keys (the specialized token flow) reach only the Management API; portal operations need a portal user's or a partner's standard keys"}
+		}
 		if c.portal == "" {
 			return "", "", &UnsupportedError{Operation: r.Operation, Reason: "no portal URL is configured (Vipps publishes no API for portal operations; use portal.WithPortalURL)"}
 		}
@@ -360,43 +390,68 @@ type callState struct {
 
 type callStateKey struct{}
 
-func (c *Client) send(ctx context.Context, r *Request, root string, body []byte, creds Credentials, bearer secret.Secret, idemKey string) (*http.Response, *callState, error) {
+// outgoing is one attempt-independent request as the wire sees it: every call,
+// token requests included, is sent by send from one of these.
+type outgoing struct {
+	r       *Request
+	root    string
+	body    []byte        // nil for none
+	ctype   []string      // Content-Type of body; JSON when nil
+	creds   Credentials   // the key set whose headers the request carries
+	auth    secret.Secret // the Authorization value ("Bearer ..."), "" for none
+	idemKey string
+	token   bool // a standard-flow token request: the keys travel in client_id/client_secret headers
+}
+
+// send is the one request path: it builds the retryable request, sets every
+// header, sends it through the retry policy and closes the body of every answer
+// it does not return. The returned *callState is never nil.
+func (c *Client) send(ctx context.Context, o *outgoing) (*http.Response, *callState, error) {
+	r := o.r
 	st := &callState{
-		retryable: r.Method != http.MethodPost && r.Method != http.MethodPatch || idemKey != "",
+		retryable: r.Group == GroupToken || r.Method != http.MethodPost && r.Method != http.MethodPatch || o.idemKey != "",
 		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path,
 	}
-	u := root + r.Path
+	u := o.root + r.Path
 	if len(r.Query) > 0 {
 		u += "?" + r.Query.Encode()
 	}
 	var raw any
-	if body != nil {
-		raw = body
+	if o.body != nil {
+		raw = o.body
 	}
 	req, err := retryablehttp.NewRequestWithContext(context.WithValue(ctx, callStateKey{}, st), r.Method, u, raw)
 	if err != nil {
-		return nil, nil, &Error{Method: r.Method, Path: r.Path, Err: err}
+		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: err}
 	}
 	h := req.Header
 	for k, v := range c.headers {
 		h[k] = v
 	}
-	c.setCredentialHeaders(h, creds)
-	if bearer != "" {
-		h["Authorization"] = []string{bearer.Reveal()}
+	c.setCredentialHeaders(h, o.creds)
+	if o.token {
+		h["Client_id"] = []string{o.creds.ClientID}
+		h["Client_secret"] = []string{o.creds.ClientSecret.Reveal()}
 	}
-	if body != nil {
-		h["Content-Type"] = jsonContentType
+	if o.auth != "" {
+		h["Authorization"] = []string{o.auth.Reveal()}
 	}
-	if idemKey != "" {
-		h["Idempotency-Key"] = []string{idemKey}
+	if o.body != nil {
+		if o.ctype != nil {
+			h["Content-Type"] = o.ctype
+		} else {
+			h["Content-Type"] = jsonContentType
+		}
+	}
+	if o.idemKey != "" {
+		h["Idempotency-Key"] = []string{o.idemKey}
 	}
 	resp, err := c.retry.Do(req)
 	if err != nil {
 		if resp != nil {
 			drainClose(resp.Body)
 		}
-		return nil, st, &Error{Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
 	}
 	return resp, st, nil
 }
@@ -405,7 +460,7 @@ func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any)
 	defer drainClose(resp.Body)
 	if out != nil && resp.StatusCode != http.StatusNoContent {
 		if err := json.NewDecoder(io.LimitReader(resp.Body, MaxResponseBody)).Decode(out); err != nil {
-			return nil, &Error{StatusCode: resp.StatusCode, Method: r.Method, Path: r.Path, Attempts: st.attempts,
+			return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
 				Err: fmt.Errorf("decoding the answer: %w", err)}
 		}
 	}
@@ -416,7 +471,7 @@ func (c *Client) decodeFailure(r *Request, resp *http.Response, st *callState, c
 	defer drainClose(resp.Body)
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := DecodeError(resp.StatusCode, resp.Header, b, redactor(creds, tok))
-	e.Method, e.Path, e.Attempts = r.Method, r.Path, st.attempts
+	e.Operation, e.Method, e.Path, e.Attempts = r.Operation, r.Method, r.Path, st.attempts
 	return e
 }
 
@@ -440,9 +495,13 @@ func drainClose(body io.ReadCloser) {
 
 var jsonContentType = []string{"application/json"}
 
-// credentialHeaders are the headers a key set adds to every request.
+// credentialHeaders are the headers a key set adds to every request. Management
+// keys (the specialized flow) have no subscription key: none is sent.
 func credentialHeaders(creds Credentials) http.Header {
-	h := http.Header{"Ocp-Apim-Subscription-Key": {creds.SubscriptionKey.Reveal()}}
+	h := http.Header{}
+	if !creds.Specialized() {
+		h["Ocp-Apim-Subscription-Key"] = []string{creds.SubscriptionKey.Reveal()}
+	}
 	if creds.MSN != "" {
 		h["Merchant-Serial-Number"] = []string{creds.MSN}
 	}

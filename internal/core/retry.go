@@ -129,7 +129,3 @@ func (st *callState) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 		slog.String("path", st.path), slog.Int("attempt", st.attempts)}, attrs...)
 	st.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }
-
-func newRetryRequest(ctx context.Context, method, u string) (*retryablehttp.Request, error) {
-	return retryablehttp.NewRequestWithContext(ctx, method, u, nil)
-}

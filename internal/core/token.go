@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,24 +95,44 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 	return t, nil
 }
 
-// FetchToken asks root's token endpoint for a token for creds, outside the cache.
+// Token endpoints of the two flows.
+const (
+	standardTokenPath    = "/accesstoken/get"
+	specializedTokenPath = "/miami/v1/token"
+	// specializedTTL is the lifetime of a specialized-flow token when its answer
+	// gives none: Vipps issues them for 15 minutes.
+	specializedTTL = 15 * time.Minute
+)
+
+var (
+	standardTokenRequest  = &Request{Group: GroupToken, Operation: "fetchAuthorizationTokenUsingPost", Method: http.MethodPost, Path: standardTokenPath}
+	specialTokenRequest   = &Request{Group: GroupToken, Operation: "fetchToken", Method: http.MethodPost, Path: specializedTokenPath}
+	clientCredentialsBody = []byte("grant_type=client_credentials")
+	formContentType       = []string{"application/x-www-form-urlencoded"}
+)
+
+func tokenRequestOf(creds Credentials) *Request {
+	if creds.Specialized() {
+		return specialTokenRequest
+	}
+	return standardTokenRequest
+}
+
+// FetchToken asks root's token endpoint of creds' flow for a token, outside the cache.
 func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string) (*Token, error) {
-	r := &Request{Group: GroupToken, Operation: "fetchAuthorizationTokenUsingPost", Method: http.MethodPost, Path: "/accesstoken/get"}
-	st := &callState{retryable: true, logger: c.logger, operation: r.Operation, method: r.Method, path: r.Path}
-	req, err := newRetryRequest(context.WithValue(ctx, callStateKey{}, st), r.Method, root+r.Path)
-	if err != nil {
-		return nil, &Error{Method: r.Method, Path: r.Path, Err: err}
+	if ctx == nil {
+		return nil, Invalid("ctx", "must not be nil (use context.Background())")
 	}
-	h := req.Header
-	for k, v := range c.headers {
-		h[k] = v
+	o := &outgoing{r: tokenRequestOf(creds), root: root, creds: creds, token: true}
+	if creds.Specialized() {
+		basic := base64.StdEncoding.EncodeToString([]byte(creds.ClientID + ":" + creds.ClientSecret.Reveal()))
+		o = &outgoing{r: specialTokenRequest, root: root, creds: creds, body: clientCredentialsBody,
+			ctype: formContentType, auth: secret.Secret("Basic " + basic)}
 	}
-	h.Set("client_id", creds.ClientID)
-	h.Set("client_secret", creds.ClientSecret.Reveal())
-	c.setCredentialHeaders(h, creds)
-	resp, err := c.retry.Do(req)
+	r := o.r
+	resp, st, err := c.send(ctx, o)
 	if err != nil {
-		return nil, &Error{Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, c.decodeFailure(r, resp, st, creds, "")
@@ -119,11 +140,14 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 	defer drainClose(resp.Body)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if err != nil {
-		return nil, &Error{StatusCode: resp.StatusCode, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+		return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
 	}
 	tok, err := ParseToken(body, c.now())
 	if err != nil {
-		return nil, &Error{StatusCode: resp.StatusCode, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+		return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+	}
+	if tok.ExpiresIn == 0 && creds.Specialized() {
+		tok.ExpiresIn = specializedTTL
 	}
 	return tok, nil
 }
@@ -131,11 +155,15 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 // Token returns a cached or new token for the client's own credentials at the
 // token endpoint of group (the base URL for Management, the portal URL for portal calls).
 func (c *Client) Token(ctx context.Context, group Group) (*Token, error) {
-	_, root, err := c.roots(&Request{Group: group, Operation: "fetchAuthorizationTokenUsingPost"})
+	if ctx == nil {
+		return nil, Invalid("ctx", "must not be nil (use context.Background())")
+	}
+	creds := c.credentials(ctx)
+	_, root, err := c.roots(&Request{Group: group, Operation: "fetchAuthorizationTokenUsingPost"}, creds)
 	if err != nil {
 		return nil, err
 	}
-	return c.tokens.get(ctx, c.cfg.Credentials, root)
+	return c.tokens.get(ctx, creds, root)
 }
 
 // tokenCache holds one token per key set and token endpoint. Concurrent first
@@ -149,6 +177,7 @@ type tokenCache struct {
 
 type tokenKey struct {
 	root     string
+	flow     AuthFlow
 	clientID string
 	sum      [sha256.Size]byte // of the secrets: the map never holds them in the clear twice
 }
@@ -189,7 +218,10 @@ func keyOf(creds Credentials, root string) tokenKey {
 	_, _ = io.WriteString(h, creds.ClientSecret.Reveal())
 	_, _ = h.Write([]byte{0})
 	_, _ = io.WriteString(h, creds.SubscriptionKey.Reveal())
-	k := tokenKey{root: root, clientID: creds.ClientID}
+	k := tokenKey{root: root, flow: creds.Flow, clientID: creds.ClientID}
+	if k.flow == "" {
+		k.flow = StandardAuth
+	}
 	h.Sum(k.sum[:0])
 	return k
 }
@@ -235,7 +267,8 @@ func (tc *tokenCache) get(ctx context.Context, creds Credentials, root string) (
 			}
 			return nil, call.err
 		case <-ctx.Done():
-			return nil, &Error{Method: http.MethodPost, Path: "/accesstoken/get", Err: ctx.Err()}
+			r := tokenRequestOf(creds)
+			return nil, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: ctx.Err()}
 		}
 	}
 }

@@ -84,3 +84,18 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// CheckFlow refuses an unknown token flow, and a subscription key given with
+// the specialized flow (management keys have none; sending one would be wrong).
+func CheckFlow(c Credentials) error {
+	switch c.Flow {
+	case "", StandardAuth:
+	case SpecializedAuth:
+		if !c.SubscriptionKey.IsZero() {
+			return Invalid("Credentials.SubscriptionKey", "must be empty with the specialized flow: management keys have no subscription key")
+		}
+	default:
+		return Invalid("Credentials.Flow", "must be StandardAuth (or \"\") or SpecializedAuth, got %q", string(c.Flow))
+	}
+	return nil
+}

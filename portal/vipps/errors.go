@@ -72,6 +72,7 @@ type ExtraDetail struct {
 // by its shape, or no answer at all (StatusCode 0, Err set). Its text carries the
 // method and the path (never the query, a header or a secret).
 type Error struct {
+	Operation    string        // Vipps' operation id (getMsn, fetchAuthorizationTokenUsingPost ...), for support cases
 	StatusCode   int           // HTTP status; 0 when no answer came
 	Problem      string        // problem name (keys-hidden), OAuth error code (invalid_client), "gateway", or ""
 	Type         string        // the Problem's type URI, when it was a Problem
@@ -98,6 +99,11 @@ func (e *Error) Error() string {
 	b.WriteString(e.Method)
 	b.WriteByte(' ')
 	b.WriteString(e.Path)
+	if e.Operation != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Operation)
+		b.WriteByte(')')
+	}
 	b.WriteString(": ")
 	if e.StatusCode == 0 {
 		b.WriteString("no answer")

@@ -1,0 +1,166 @@
+package core_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/internal/secret"
+)
+
+func managementCreds() core.Credentials {
+	return core.Credentials{ClientID: testClientID, ClientSecret: secret.Secret(testClientSecret), Flow: core.SpecializedAuth}
+}
+
+// miamiServer serves the specialized flow's token endpoint (expires_in given by
+// expires) and a Management endpoint, recording every request.
+func miamiServer(t *testing.T, expires string) (*httptest.Server, func() []recorded, *atomic.Int32) {
+	var mu sync.Mutex
+	var reqs []recorded
+	var tokens atomic.Int32
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		reqs = append(reqs, recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: string(b)})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/miami/v1/token":
+			n := tokens.Add(1)
+			_, _ = fmt.Fprintf(w, `{"access_token":"%s-m%d","token_type":"Bearer","expires_in":%s}`, testAccessToken, n, expires)
+		case "/management/v1/sales-units/123456":
+			_, _ = io.WriteString(w, `{"msn":"123456"}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s, func() []recorded { mu.Lock(); defer mu.Unlock(); return append([]recorded(nil), reqs...) }, &tokens
+}
+
+func TestSpecializedFlowOnTheWire(t *testing.T) {
+	for name, expires := range map[string]string{"number": "900", "string": `"900"`} {
+		t.Run("expires_in as "+name, func(t *testing.T) {
+			srv, reqs, tokens := miamiServer(t, expires)
+			now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+			var clock atomic.Pointer[time.Time]
+			clock.Store(&now)
+			c := newClient(t, srv.URL, httpClient(t), func(cfg *core.Config) {
+				cfg.Credentials = managementCreds()
+				cfg.Now = func() time.Time { return *clock.Load() }
+			})
+			get := &core.Request{Group: core.GroupManagement, Operation: "getMsn", Method: http.MethodGet, Path: "/management/v1/sales-units/123456"}
+			for range 2 {
+				_, err := c.Do(t.Context(), get, nil)
+				require.NoError(t, err)
+			}
+			assert.EqualValues(t, 1, tokens.Load(), "one fetchToken for two calls")
+
+			// Portal calls are refused before any request.
+			before := len(reqs())
+			_, err := c.Do(t.Context(), &core.Request{Group: core.GroupPortal, Operation: "getMe", Method: http.MethodGet, Path: "/portal/v1/users/me"}, nil)
+			require.ErrorIs(t, err, core.ErrUnsupported)
+			assert.Contains(t, err.Error(), "management keys")
+			assert.Len(t, reqs(), before, "no request for a refused portal call")
+
+			// The token is refreshed once its 15 minutes are over.
+			later := now.Add(900 * time.Second)
+			clock.Store(&later)
+			_, err = c.Do(t.Context(), get, nil)
+			require.NoError(t, err)
+			assert.EqualValues(t, 2, tokens.Load(), "a new token after 900 s")
+
+			all := reqs()
+			require.Len(t, all, 5)
+			wantBasic := "Basic " + base64.StdEncoding.EncodeToString([]byte(testClientID+":"+testClientSecret))
+			for i, r := range all {
+				assert.Empty(t, r.Header.Values("Ocp-Apim-Subscription-Key"), "request %d carries no subscription key", i)
+				assert.Empty(t, r.Header.Values("Client_secret"), "request %d: the secret travels only in Basic", i)
+				if r.Path == "/miami/v1/token" {
+					assert.Equal(t, http.MethodPost, r.Method)
+					assert.Equal(t, wantBasic, r.Header.Get("Authorization"))
+					assert.Equal(t, "application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
+					assert.Equal(t, "grant_type=client_credentials", r.Body)
+					continue
+				}
+				assert.True(t, strings.HasPrefix(r.Header.Get("Authorization"), "Bearer "+testAccessToken+"-m"), r.Header.Get("Authorization"))
+			}
+			assert.Equal(t, "Bearer "+testAccessToken+"-m2", all[4].Header.Get("Authorization"))
+		})
+	}
+}
+
+func TestSpecializedFlowTokenErrorNamesFetchToken(t *testing.T) {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"error":"invalid_client","error_description":"bad"}`)
+	}))
+	t.Cleanup(s.Close)
+	c := newClient(t, s.URL, httpClient(t), func(cfg *core.Config) { cfg.Credentials = managementCreds() })
+	_, err := c.Token(t.Context(), core.GroupManagement)
+	var e *core.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "fetchToken", e.Operation)
+	assert.Equal(t, "/miami/v1/token", e.Path)
+	assert.Contains(t, e.Error(), "(fetchToken)")
+	assert.Equal(t, "invalid_client", e.Problem)
+}
+
+func TestNewRefusesFlowMistakes(t *testing.T) {
+	for field, creds := range map[string]core.Credentials{
+		"Credentials.SubscriptionKey": {ClientID: "id", ClientSecret: "s", SubscriptionKey: "k", Flow: core.SpecializedAuth},
+		"Credentials.Flow":            {ClientID: "id", ClientSecret: "s", SubscriptionKey: "k", Flow: "oauth"},
+	} {
+		_, err := core.New(core.Config{BaseURL: mockBase, Credentials: creds})
+		var ve *core.ValidationError
+		require.ErrorAs(t, err, &ve, field)
+		assert.Equal(t, field, ve.Field)
+	}
+}
+
+func TestErrorsNameTheOperation(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { writeProblem(w, 404, "not-found", "no such thing") })
+	c := newClient(t, s.URL, httpClient(t))
+	_, err := c.Do(t.Context(), getReq(), nil)
+	var e *core.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "getThing", e.Operation)
+	assert.Equal(t, "vipps: GET /management/v1/things/1 (getThing): 404 not-found: no such thing", e.Error())
+}
+
+func TestSystemHeadersNameTheSDKAsPlugin(t *testing.T) {
+	for name, tc := range map[string]struct {
+		sys                     core.SystemInfo
+		wantName, wantVersion   string
+		wantPlugin, wantPlugin2 string
+	}{
+		"none set":            {wantPlugin: "vippsportal-sdk-go", wantPlugin2: core.Version},
+		"system only":         {sys: core.SystemInfo{Name: "acme", Version: "2"}, wantName: "acme", wantVersion: "2", wantPlugin: "vippsportal-sdk-go", wantPlugin2: core.Version},
+		"caller's own plugin": {sys: core.SystemInfo{Name: "acme", Version: "2", PluginName: "acme-plugin", PluginVersion: "9"}, wantName: "acme", wantVersion: "2", wantPlugin: "acme-plugin", wantPlugin2: "9"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+			c := newClient(t, s.URL, httpClient(t), func(cfg *core.Config) { cfg.System = tc.sys })
+			_, err := c.Do(t.Context(), getReq(), nil)
+			require.NoError(t, err)
+			for _, r := range s.requests() {
+				assert.Equal(t, tc.wantName, r.Header.Get("Vipps-System-Name"))
+				assert.Equal(t, tc.wantVersion, r.Header.Get("Vipps-System-Version"))
+				assert.Equal(t, tc.wantPlugin, r.Header.Get("Vipps-System-Plugin-Name"))
+				assert.Equal(t, tc.wantPlugin2, r.Header.Get("Vipps-System-Plugin-Version"))
+			}
+		})
+	}
+}

@@ -1,0 +1,51 @@
+package portal_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/portal"
+)
+
+func TestNewFromEnvTokenFlow(t *testing.T) {
+	t.Setenv(portal.EnvClientID, "mgmt-client")
+	t.Setenv(portal.EnvClientSecret, "mgmt-secret-value")
+	t.Setenv(portal.EnvSubscriptionKey, "")
+	t.Setenv(portal.EnvMSN, "")
+	t.Setenv(portal.EnvEnvironment, "")
+	t.Setenv(portal.EnvBaseURL, "")
+	t.Setenv(portal.EnvPortalURL, "")
+
+	t.Setenv(portal.EnvTokenFlow, " Specialized ")
+	c, err := portal.NewFromEnv()
+	require.NoError(t, err, "management keys need no subscription key")
+	assert.Equal(t, portal.SpecializedAuth, portal.CoreOf(c).Credentials().Flow)
+
+	t.Setenv(portal.EnvTokenFlow, "oauth")
+	_, err = portal.NewFromEnv()
+	var ve *portal.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, portal.EnvTokenFlow, ve.Field)
+
+	t.Setenv(portal.EnvTokenFlow, "specialized")
+	t.Setenv(portal.EnvSubscriptionKey, "sub-key-value")
+	_, err = portal.NewFromEnv()
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "Credentials.SubscriptionKey", ve.Field)
+
+	t.Setenv(portal.EnvTokenFlow, "standard")
+	c, err = portal.NewFromEnv()
+	require.NoError(t, err)
+	assert.Equal(t, portal.StandardAuth, portal.CoreOf(c).Credentials().Flow)
+}
+
+func TestCredentialsAreOneType(t *testing.T) {
+	// portal.Credentials is the core's type itself (an alias), not a field-by-field copy.
+	c, err := portal.New(portal.WithCredentials(portal.Credentials{ClientID: "id", ClientSecret: keys.Secret("s"), Flow: portal.SpecializedAuth}))
+	require.NoError(t, err)
+	var got portal.Credentials = portal.CoreOf(c).Credentials()
+	assert.Equal(t, portal.Credentials{ClientID: "id", ClientSecret: "s", Flow: portal.SpecializedAuth}, got)
+}
