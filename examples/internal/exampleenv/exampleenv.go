@@ -20,14 +20,11 @@ import (
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
-// envTokenFlow chooses the token flow in portal.NewFromEnv.
-const envTokenFlow = "VIPPS_TOKEN_FLOW"
-
 // Vars are the connection variables of portal.NewFromEnv. Any of them set (to
 // a non-empty value) means the user meant to connect somewhere.
 var Vars = []string{
 	portal.EnvClientID, portal.EnvClientSecret, portal.EnvSubscriptionKey,
-	portal.EnvBaseURL, portal.EnvPortalURL, portal.EnvMSN, portal.EnvEnvironment, envTokenFlow,
+	portal.EnvBaseURL, portal.EnvPortalURL, portal.EnvMSN, portal.EnvEnvironment, portal.EnvTokenFlow,
 }
 
 // IncompleteError refuses an environment where some connection variables are
@@ -64,7 +61,7 @@ func UseSimulator(getenv func(string) string) (bool, error) {
 		return true, nil
 	}
 	need := []string{portal.EnvClientID, portal.EnvClientSecret}
-	if !strings.EqualFold(strings.TrimSpace(getenv(envTokenFlow)), "specialized") {
+	if !strings.EqualFold(strings.TrimSpace(getenv(portal.EnvTokenFlow)), "specialized") {
 		need = append(need, portal.EnvSubscriptionKey)
 	}
 	var missing []string

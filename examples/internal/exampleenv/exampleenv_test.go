@@ -41,11 +41,11 @@ func TestUseSimulator(t *testing.T) {
 			missing: []string{portal.EnvClientID, portal.EnvClientSecret, portal.EnvSubscriptionKey}},
 		{name: "environment alone", env: map[string]string{portal.EnvEnvironment: "test"},
 			missing: []string{portal.EnvClientID, portal.EnvClientSecret, portal.EnvSubscriptionKey}},
-		{name: "specialized flow needs no subscription key", env: map[string]string{envTokenFlow: "specialized", portal.EnvClientID: "id", portal.EnvClientSecret: "s"}},
-		{name: "specialized flow, any case", env: map[string]string{envTokenFlow: " Specialized ", portal.EnvClientID: "id", portal.EnvClientSecret: "s"}},
-		{name: "specialized flow without a secret", env: map[string]string{envTokenFlow: "specialized", portal.EnvClientID: "id"},
+		{name: "specialized flow needs no subscription key", env: map[string]string{portal.EnvTokenFlow: "specialized", portal.EnvClientID: "id", portal.EnvClientSecret: "s"}},
+		{name: "specialized flow, any case", env: map[string]string{portal.EnvTokenFlow: " Specialized ", portal.EnvClientID: "id", portal.EnvClientSecret: "s"}},
+		{name: "specialized flow without a secret", env: map[string]string{portal.EnvTokenFlow: "specialized", portal.EnvClientID: "id"},
 			missing: []string{portal.EnvClientSecret}},
-		{name: "standard flow named", env: map[string]string{envTokenFlow: "standard", portal.EnvClientID: "id", portal.EnvClientSecret: "s"},
+		{name: "standard flow named", env: map[string]string{portal.EnvTokenFlow: "standard", portal.EnvClientID: "id", portal.EnvClientSecret: "s"},
 			missing: []string{portal.EnvSubscriptionKey}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,7 +77,7 @@ func TestIncompleteErrorNamesNoValue(t *testing.T) {
 // connection variable, so none of them can be half set unnoticed.
 func TestVarsAreNewFromEnvs(t *testing.T) {
 	for _, v := range []string{portal.EnvClientID, portal.EnvClientSecret, portal.EnvSubscriptionKey, portal.EnvMSN,
-		portal.EnvEnvironment, portal.EnvBaseURL, portal.EnvPortalURL, "VIPPS_TOKEN_FLOW"} {
+		portal.EnvEnvironment, portal.EnvBaseURL, portal.EnvPortalURL, portal.EnvTokenFlow} {
 		assert.Contains(t, Vars, v)
 	}
 }
