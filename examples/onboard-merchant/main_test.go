@@ -3,14 +3,13 @@ package main
 import (
 	"bytes"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/vippsportal/sdk/examples/internal/exampleenv"
+	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
@@ -24,7 +23,7 @@ var prefilledLine = regexp.MustCompile(`prefilled order (\S+); `)
 // status on the simulator, before the program's first poll. So the tests
 // drive the order on demand instead of waiting for it.
 type merchant struct {
-	sim    *exampleenv.Recorder
+	sim    *exampletest.Recorder
 	status string // "" leaves the order as it is
 	order  string
 	bytes.Buffer
@@ -42,9 +41,9 @@ func (m *merchant) Write(p []byte) (int, error) {
 
 // onSim runs the program with no VIPPS_* variable set and orders that do not
 // move by themselves (-order-step 0); the merchant moves it to status.
-func onSim(t *testing.T, status string, args ...string) (code int, out *merchant, stderr string, sim *exampleenv.Recorder) {
-	exampleenv.Clear(t)
-	sim = &exampleenv.Recorder{}
+func onSim(t *testing.T, status string, args ...string) (code int, out *merchant, stderr string, sim *exampletest.Recorder) {
+	exampletest.Clear(t)
+	sim = &exampletest.Recorder{}
 	out = &merchant{sim: sim, status: status}
 	var errBuf bytes.Buffer
 	code = run(t.Context(), append([]string{"-order-step", "0"}, args...), out, &errBuf, sim.NewServer)
@@ -121,34 +120,16 @@ func TestTimeout(t *testing.T) {
 // TestHelp: -h and -help print the usage under the program's own name and
 // exit 0 without running anything.
 func TestHelp(t *testing.T) {
-	for _, h := range []string{"-h", "-help"} {
-		t.Run(h, func(t *testing.T) {
-			var sim exampleenv.Recorder
-			var stdout, stderr bytes.Buffer
-			assert.Equal(t, 0, run(t.Context(), []string{h}, &stdout, &stderr, sim.NewServer))
-			out := stdout.String()
-			assert.True(t, strings.HasPrefix(out, "usage: onboard-merchant [flags]\n"), out)
-			for _, f := range []string{"-id string", "-product string", "-price-package string", "-order-step duration"} {
-				assert.Contains(t, out, "  "+f)
-			}
-			assert.Empty(t, stderr.String())
-			assert.Zero(t, sim.Started)
-		})
-	}
+	exampletest.Help(t, run, "onboard-merchant", "-scheme string", "-id string", "-product string", "-name string",
+		"-price-package string", "-timeout duration", "-order-step duration")
 }
 
 // TestRefusesHalfConfigured: a base URL and a client id alone are refused,
 // naming what is missing, and no simulator runs in their place.
 func TestRefusesHalfConfigured(t *testing.T) {
-	exampleenv.Clear(t)
-	t.Setenv(portal.EnvClientID, "partner-client")
-	t.Setenv(portal.EnvBaseURL, "http://127.0.0.1:8080")
-	var sim exampleenv.Recorder
-	var stdout, stderr bytes.Buffer
-	assert.Equal(t, 2, run(t.Context(), nil, &stdout, &stderr, sim.NewServer))
-	assert.Zero(t, sim.Started)
-	assert.Contains(t, stderr.String(), "onboard-merchant: VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY not set")
-	assert.Empty(t, stdout.String())
+	exampletest.Refuses(t, run, "onboard-merchant",
+		map[string]string{portal.EnvClientID: "partner-client", portal.EnvBaseURL: "http://127.0.0.1:8080"},
+		"VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY not set")
 }
 
 // TestRunFromEnv: with a partner's keys in the VIPPS_* variables it talks to
@@ -157,12 +138,8 @@ func TestRunFromEnv(t *testing.T) {
 	s := portaltest.NewServer()
 	defer s.Close()
 	p := s.PartnerCredentials(portaltest.PartnerID)
-	exampleenv.Clear(t)
-	t.Setenv(portal.EnvClientID, p.ClientID)
-	t.Setenv(portal.EnvClientSecret, p.ClientSecret)
-	t.Setenv(portal.EnvSubscriptionKey, p.SubscriptionKey)
-	t.Setenv(portal.EnvBaseURL, s.URL)
-	var sim exampleenv.Recorder
+	exampletest.Use(t, s, p)
+	var sim exampletest.Recorder
 	var stdout, stderr bytes.Buffer
 	code := run(t.Context(), []string{"-timeout", "200ms"}, &stdout, &stderr, sim.NewServer)
 	assert.Zero(t, sim.Started)

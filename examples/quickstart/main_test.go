@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/vippsportal/sdk/examples/internal/exampleenv"
+	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
@@ -18,12 +18,6 @@ import (
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// noDelays runs the simulator with no provisioning delays: the program's own
-// options come first, these win.
-func noDelays() *exampleenv.Recorder {
-	return &exampleenv.Recorder{Extra: []portaltest.Option{portaltest.WithProvisioningDelay(0), portaltest.WithKeysDelay(0)}}
 }
 
 var (
@@ -35,8 +29,8 @@ var (
 // VIPPS_* variable set: on the embedded simulator. It checks the exit code,
 // what it printed and what it did.
 func TestRun(t *testing.T) {
-	exampleenv.Clear(t)
-	sim := noDelays()
+	exampletest.Clear(t)
+	sim := exampletest.NoDelays()
 	var stdout, stderr bytes.Buffer
 	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
 	text := stdout.String()
@@ -106,24 +100,11 @@ func TestRun(t *testing.T) {
 
 // TestHelp: -h and -help print the usage under the program's own name and
 // exit 0 without running anything.
-func TestHelp(t *testing.T) {
-	for _, h := range []string{"-h", "-help"} {
-		t.Run(h, func(t *testing.T) {
-			var sim exampleenv.Recorder
-			var stdout, stderr bytes.Buffer
-			code := run(t.Context(), []string{h}, &stdout, &stderr, sim.NewServer)
-			assert.Equal(t, 0, code)
-			assert.True(t, strings.HasPrefix(stdout.String(), "usage: quickstart [flags]\n"), stdout.String())
-			assert.Contains(t, stdout.String(), "VIPPS_CLIENT_ID")
-			assert.Empty(t, stderr.String())
-			assert.Zero(t, sim.Started, "nothing ran")
-		})
-	}
-}
+func TestHelp(t *testing.T) { exampletest.Help(t, run, "quickstart") }
 
 // TestBadArgument: a stray argument is refused with exit code 2.
 func TestBadArgument(t *testing.T) {
-	var sim exampleenv.Recorder
+	var sim exampletest.Recorder
 	var stdout, stderr bytes.Buffer
 	assert.Equal(t, 2, run(t.Context(), []string{"now"}, &stdout, &stderr, sim.NewServer))
 	assert.Zero(t, sim.Started)
@@ -134,16 +115,9 @@ func TestBadArgument(t *testing.T) {
 // TestRefusesHalfConfigured: URLs without credentials are refused, naming the
 // missing variables, instead of running on the simulator.
 func TestRefusesHalfConfigured(t *testing.T) {
-	exampleenv.Clear(t)
-	t.Setenv(portal.EnvBaseURL, "http://127.0.0.1:8080")
-	t.Setenv(portal.EnvPortalURL, "http://127.0.0.1:8080")
-	var sim exampleenv.Recorder
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
-	assert.Equal(t, 2, code)
-	assert.Zero(t, sim.Started, "no simulator in its place")
-	assert.Contains(t, stderr.String(), "quickstart: VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY not set")
-	assert.Empty(t, stdout.String())
+	exampletest.Refuses(t, run, "quickstart",
+		map[string]string{portal.EnvBaseURL: "http://127.0.0.1:8080", portal.EnvPortalURL: "http://127.0.0.1:8080"},
+		"VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY not set")
 }
 
 // TestRunFromEnv: with VIPPS_* variables the program uses them (here aimed at
@@ -153,14 +127,9 @@ func TestRunFromEnv(t *testing.T) {
 	s := portaltest.NewServer()
 	defer s.Close()
 	partner := s.PartnerCredentials(portaltest.PartnerID)
-	exampleenv.Clear(t)
-	t.Setenv(portal.EnvClientID, partner.ClientID)
-	t.Setenv(portal.EnvClientSecret, partner.ClientSecret)
-	t.Setenv(portal.EnvSubscriptionKey, partner.SubscriptionKey)
-	t.Setenv(portal.EnvBaseURL, s.URL)
-	t.Setenv(portal.EnvPortalURL, s.URL)
+	exampletest.Use(t, s, partner)
 
-	var sim exampleenv.Recorder
+	var sim exampletest.Recorder
 	var stdout, stderr bytes.Buffer
 	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
 	assert.Equal(t, 1, code)

@@ -10,17 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/vippsportal/sdk/examples/internal/exampleenv"
+	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// noDelays: a creation is COMPLETED at its first read and keys are issued at once.
-func noDelays() *exampleenv.Recorder {
-	return &exampleenv.Recorder{Extra: []portaltest.Option{portaltest.WithProvisioningDelay(0), portaltest.WithKeysDelay(0)}}
-}
 
 var readyLine = regexp.MustCompile(`(?m)^CI shop (\d): READY as MSN (\d{6}) with \{SkipLandingPage:true Recurring:true DirectCapture:true\}$`)
 
@@ -28,8 +23,8 @@ var readyLine = regexp.MustCompile(`(?m)^CI shop (\d): READY as MSN (\d{6}) with
 // embedded simulator: exit 0, each unit reported READY, and the simulator
 // holds two units with exactly those options.
 func TestRun(t *testing.T) {
-	exampleenv.Clear(t)
-	sim := noDelays()
+	exampletest.Clear(t)
+	sim := exampletest.NoDelays()
 	var stdout, stderr bytes.Buffer
 	code := run(t.Context(), []string{"-n", "2", "-name", "CI shop", "-partner", "Acme Partner",
 		"-skip-landing-page", "-recurring", "-direct-capture"}, &stdout, &stderr, sim.NewServer)
@@ -66,8 +61,8 @@ func TestRun(t *testing.T) {
 
 // TestRunDefaults: without option flags the units have none of the three.
 func TestRunDefaults(t *testing.T) {
-	exampleenv.Clear(t)
-	sim := noDelays()
+	exampletest.Clear(t)
+	sim := exampletest.NoDelays()
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, run(t.Context(), nil, &stdout, &stderr, sim.NewServer), stderr.String())
 	assert.Equal(t, 3, strings.Count(stdout.String(), "with {SkipLandingPage:false Recurring:false DirectCapture:false}\n"), stdout.String())
@@ -84,8 +79,8 @@ func TestRunDefaults(t *testing.T) {
 // TestCreationFails: a unit whose provisioning fails makes the program exit 1
 // naming that unit and the failure, while the other unit still completes.
 func TestCreationFails(t *testing.T) {
-	exampleenv.Clear(t)
-	sim := noDelays()
+	exampletest.Clear(t)
+	sim := exampletest.NoDelays()
 	newServer := func(opts ...portaltest.Option) *portaltest.Server {
 		s := sim.NewServer(opts...)
 		s.FailNextCreation("no capacity in the test environment")
@@ -103,20 +98,8 @@ func TestCreationFails(t *testing.T) {
 // TestHelp: -h and -help print the usage under the program's own name, with
 // every option flag, and exit 0 without running anything.
 func TestHelp(t *testing.T) {
-	for _, h := range []string{"-h", "-help"} {
-		t.Run(h, func(t *testing.T) {
-			var sim exampleenv.Recorder
-			var stdout, stderr bytes.Buffer
-			assert.Equal(t, 0, run(t.Context(), []string{h}, &stdout, &stderr, sim.NewServer))
-			out := stdout.String()
-			assert.True(t, strings.HasPrefix(out, "usage: test-units [flags]\n"), out)
-			for _, f := range []string{"-n int", "-name string", "-partner string", "-skip-landing-page", "-recurring", "-direct-capture", "-timeout duration"} {
-				assert.Contains(t, out, "  "+f)
-			}
-			assert.Empty(t, stderr.String())
-			assert.Zero(t, sim.Started)
-		})
-	}
+	exampletest.Help(t, run, "test-units", "-n int", "-name string", "-partner string",
+		"-skip-landing-page", "-recurring", "-direct-capture", "-timeout duration")
 }
 
 // TestBadFlags: a flag that does not parse, a stray argument and -n 0 exit 2
@@ -131,8 +114,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"-n", "0"}, "test-units: -n must be at least 1, got 0\n"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			exampleenv.Clear(t)
-			var sim exampleenv.Recorder
+			exampletest.Clear(t)
+			var sim exampletest.Recorder
 			var stdout, stderr bytes.Buffer
 			assert.Equal(t, 2, run(t.Context(), tc.args, &stdout, &stderr, sim.NewServer))
 			assert.Contains(t, stderr.String(), tc.want)
@@ -145,16 +128,9 @@ func TestBadFlags(t *testing.T) {
 // key are refused, naming VIPPS_SUBSCRIPTION_KEY, instead of running on the
 // simulator.
 func TestRefusesHalfConfigured(t *testing.T) {
-	exampleenv.Clear(t)
-	t.Setenv(portal.EnvClientID, "my-client")
-	t.Setenv(portal.EnvClientSecret, "my-secret")
-	var sim exampleenv.Recorder
-	var stdout, stderr bytes.Buffer
-	assert.Equal(t, 2, run(t.Context(), nil, &stdout, &stderr, sim.NewServer))
-	assert.Zero(t, sim.Started)
-	assert.Contains(t, stderr.String(), "test-units: VIPPS_SUBSCRIPTION_KEY not set")
-	assert.NotContains(t, stderr.String(), "my-secret")
-	assert.Empty(t, stdout.String())
+	exampletest.Refuses(t, run, "test-units",
+		map[string]string{portal.EnvClientID: "my-client", portal.EnvClientSecret: "my-secret"},
+		"VIPPS_SUBSCRIPTION_KEY not set")
 }
 
 // TestRunFromEnv: with a complete environment it orders on the server the
@@ -162,14 +138,8 @@ func TestRefusesHalfConfigured(t *testing.T) {
 func TestRunFromEnv(t *testing.T) {
 	s := portaltest.NewServer()
 	defer s.Close()
-	admin := s.UserCredentials(portaltest.AdminUserID)
-	exampleenv.Clear(t)
-	t.Setenv(portal.EnvClientID, admin.ClientID)
-	t.Setenv(portal.EnvClientSecret, admin.ClientSecret)
-	t.Setenv(portal.EnvSubscriptionKey, admin.SubscriptionKey)
-	t.Setenv(portal.EnvBaseURL, s.URL)
-	t.Setenv(portal.EnvPortalURL, s.URL)
-	var sim exampleenv.Recorder
+	exampletest.Use(t, s, s.UserCredentials(portaltest.AdminUserID))
+	var sim exampletest.Recorder
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, run(t.Context(), []string{"-n", "1", "-recurring"}, &stdout, &stderr, sim.NewServer), stderr.String())
 	assert.Zero(t, sim.Started)

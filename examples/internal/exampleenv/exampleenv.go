@@ -8,26 +8,23 @@
 package exampleenv
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
-// envTokenFlow chooses the token flow in portal.NewFromEnv.
-const envTokenFlow = "VIPPS_TOKEN_FLOW"
-
 // Vars are the connection variables of portal.NewFromEnv. Any of them set (to
 // a non-empty value) means the user meant to connect somewhere.
 var Vars = []string{
 	portal.EnvClientID, portal.EnvClientSecret, portal.EnvSubscriptionKey,
-	portal.EnvBaseURL, portal.EnvPortalURL, portal.EnvMSN, portal.EnvEnvironment, envTokenFlow,
+	portal.EnvBaseURL, portal.EnvPortalURL, portal.EnvMSN, portal.EnvEnvironment, portal.EnvTokenFlow,
 }
 
 // IncompleteError refuses an environment where some connection variables are
@@ -64,7 +61,7 @@ func UseSimulator(getenv func(string) string) (bool, error) {
 		return true, nil
 	}
 	need := []string{portal.EnvClientID, portal.EnvClientSecret}
-	if !strings.EqualFold(strings.TrimSpace(getenv(envTokenFlow)), "specialized") {
+	if !strings.EqualFold(strings.TrimSpace(getenv(portal.EnvTokenFlow)), "specialized") {
 		need = append(need, portal.EnvSubscriptionKey)
 	}
 	var missing []string
@@ -78,6 +75,12 @@ func UseSimulator(getenv func(string) string) (bool, error) {
 	}
 	return false, nil
 }
+
+// Run is every example's program: it parses args, connects (starting the
+// embedded simulator with newServer when no VIPPS_* variable is set), does
+// its work and returns the exit code. main passes portaltest.NewServer; tests
+// pass their own to keep the server and drive it.
+type Run func(ctx context.Context, args []string, stdout, stderr io.Writer, newServer func(...portaltest.Option) *portaltest.Server) int
 
 // Setup says how an example connects.
 type Setup struct {
@@ -219,29 +222,4 @@ func Exit(name string, err error, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "%s: %v\n", name, err)
 	return 1
-}
-
-// Clear sets every connection variable to "" for the test t, which restores
-// them afterwards: the examples then run on the simulator whatever the
-// machine's environment holds.
-func Clear(t interface{ Setenv(key, value string) }) {
-	for _, v := range Vars {
-		t.Setenv(v, "")
-	}
-}
-
-// Recorder is the examples' tests' NewServer: it starts the simulator with the
-// example's options followed by Extra (which win: no delays, say), and keeps
-// it so the test can drive and inspect it. Its zero value adds nothing.
-type Recorder struct {
-	Extra   []portaltest.Option
-	Server  *portaltest.Server // the last one started
-	Started int
-}
-
-// NewServer starts a simulator and records it.
-func (r *Recorder) NewServer(opts ...portaltest.Option) *portaltest.Server {
-	r.Started++
-	r.Server = portaltest.NewServer(append(slices.Clone(opts), r.Extra...)...)
-	return r.Server
 }

@@ -1,4 +1,4 @@
-package exampleenv
+package exampleenv_test
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
+	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
@@ -41,21 +43,21 @@ func TestUseSimulator(t *testing.T) {
 			missing: []string{portal.EnvClientID, portal.EnvClientSecret, portal.EnvSubscriptionKey}},
 		{name: "environment alone", env: map[string]string{portal.EnvEnvironment: "test"},
 			missing: []string{portal.EnvClientID, portal.EnvClientSecret, portal.EnvSubscriptionKey}},
-		{name: "specialized flow needs no subscription key", env: map[string]string{envTokenFlow: "specialized", portal.EnvClientID: "id", portal.EnvClientSecret: "s"}},
-		{name: "specialized flow, any case", env: map[string]string{envTokenFlow: " Specialized ", portal.EnvClientID: "id", portal.EnvClientSecret: "s"}},
-		{name: "specialized flow without a secret", env: map[string]string{envTokenFlow: "specialized", portal.EnvClientID: "id"},
+		{name: "specialized flow needs no subscription key", env: map[string]string{portal.EnvTokenFlow: "specialized", portal.EnvClientID: "id", portal.EnvClientSecret: "s"}},
+		{name: "specialized flow, any case", env: map[string]string{portal.EnvTokenFlow: " Specialized ", portal.EnvClientID: "id", portal.EnvClientSecret: "s"}},
+		{name: "specialized flow without a secret", env: map[string]string{portal.EnvTokenFlow: "specialized", portal.EnvClientID: "id"},
 			missing: []string{portal.EnvClientSecret}},
-		{name: "standard flow named", env: map[string]string{envTokenFlow: "standard", portal.EnvClientID: "id", portal.EnvClientSecret: "s"},
+		{name: "standard flow named", env: map[string]string{portal.EnvTokenFlow: "standard", portal.EnvClientID: "id", portal.EnvClientSecret: "s"},
 			missing: []string{portal.EnvSubscriptionKey}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sim, err := UseSimulator(env(tc.env))
+			sim, err := exampleenv.UseSimulator(env(tc.env))
 			assert.Equal(t, tc.sim, sim)
 			if tc.missing == nil {
 				require.NoError(t, err)
 				return
 			}
-			var inc *IncompleteError
+			var inc *exampleenv.IncompleteError
 			require.ErrorAs(t, err, &inc)
 			assert.Equal(t, tc.missing, inc.Missing)
 			for _, v := range tc.missing {
@@ -66,7 +68,7 @@ func TestUseSimulator(t *testing.T) {
 }
 
 func TestIncompleteErrorNamesNoValue(t *testing.T) {
-	_, err := UseSimulator(env(map[string]string{portal.EnvClientID: "my-client", portal.EnvSubscriptionKey: "sub-key-value"}))
+	_, err := exampleenv.UseSimulator(env(map[string]string{portal.EnvClientID: "my-client", portal.EnvSubscriptionKey: "sub-key-value"}))
 	require.Error(t, err)
 	assert.Equal(t, "VIPPS_CLIENT_SECRET not set (but VIPPS_CLIENT_ID, VIPPS_SUBSCRIPTION_KEY set): set it too, "+
 		"or unset every VIPPS_* variable to run on the embedded simulator", err.Error())
@@ -77,23 +79,23 @@ func TestIncompleteErrorNamesNoValue(t *testing.T) {
 // connection variable, so none of them can be half set unnoticed.
 func TestVarsAreNewFromEnvs(t *testing.T) {
 	for _, v := range []string{portal.EnvClientID, portal.EnvClientSecret, portal.EnvSubscriptionKey, portal.EnvMSN,
-		portal.EnvEnvironment, portal.EnvBaseURL, portal.EnvPortalURL, "VIPPS_TOKEN_FLOW"} {
-		assert.Contains(t, Vars, v)
+		portal.EnvEnvironment, portal.EnvBaseURL, portal.EnvPortalURL, portal.EnvTokenFlow} {
+		assert.Contains(t, exampleenv.Vars, v)
 	}
 }
 
 func TestParse(t *testing.T) {
 	newFlags := func() (*flag.FlagSet, *int) {
-		fs := Flags("demo", "Demo does a thing.")
+		fs := exampleenv.Flags("demo", "Demo does a thing.")
 		return fs, fs.Int("n", 3, "how many")
 	}
 	for _, h := range []string{"-h", "-help", "--help"} {
 		t.Run(h, func(t *testing.T) {
 			fs, _ := newFlags()
 			var stdout, stderr bytes.Buffer
-			err := Parse(fs, []string{h}, &stdout, &stderr)
+			err := exampleenv.Parse(fs, []string{h}, &stdout, &stderr)
 			require.ErrorIs(t, err, flag.ErrHelp)
-			assert.Equal(t, 0, Exit("demo", err, &stderr))
+			assert.Equal(t, 0, exampleenv.Exit("demo", err, &stderr))
 			assert.Empty(t, stderr.String())
 			out := stdout.String()
 			assert.True(t, strings.HasPrefix(out, "usage: demo [flags]\n\nDemo does a thing.\n\nflags:\n"), out)
@@ -105,7 +107,7 @@ func TestParse(t *testing.T) {
 	t.Run("flags parse", func(t *testing.T) {
 		fs, n := newFlags()
 		var stdout, stderr bytes.Buffer
-		require.NoError(t, Parse(fs, []string{"-n", "5"}, &stdout, &stderr))
+		require.NoError(t, exampleenv.Parse(fs, []string{"-n", "5"}, &stdout, &stderr))
 		assert.Equal(t, 5, *n)
 		assert.Empty(t, stdout.String()+stderr.String())
 	})
@@ -113,10 +115,10 @@ func TestParse(t *testing.T) {
 		t.Run("refused "+args[0], func(t *testing.T) {
 			fs, _ := newFlags()
 			var stdout, stderr bytes.Buffer
-			err := Parse(fs, args, &stdout, &stderr)
-			var usage *UsageError
+			err := exampleenv.Parse(fs, args, &stdout, &stderr)
+			var usage *exampleenv.UsageError
 			require.ErrorAs(t, err, &usage)
-			assert.Equal(t, 2, Exit("demo", err, &stderr))
+			assert.Equal(t, 2, exampleenv.Exit("demo", err, &stderr))
 			assert.Empty(t, stdout.String())
 			assert.Contains(t, stderr.String(), "demo: ")
 			assert.Contains(t, stderr.String(), "usage: demo [flags]")
@@ -126,14 +128,14 @@ func TestParse(t *testing.T) {
 
 func TestExit(t *testing.T) {
 	var stderr bytes.Buffer
-	assert.Equal(t, 0, Exit("demo", nil, &stderr))
-	assert.Equal(t, 1, Exit("demo", errors.New("boom"), &stderr))
+	assert.Equal(t, 0, exampleenv.Exit("demo", nil, &stderr))
+	assert.Equal(t, 1, exampleenv.Exit("demo", errors.New("boom"), &stderr))
 	assert.Equal(t, "demo: boom\n", stderr.String())
 	stderr.Reset()
-	assert.Equal(t, 2, Exit("demo", &IncompleteError{Missing: []string{"VIPPS_CLIENT_ID"}, Set: []string{"VIPPS_MSN"}}, &stderr))
+	assert.Equal(t, 2, exampleenv.Exit("demo", &exampleenv.IncompleteError{Missing: []string{"VIPPS_CLIENT_ID"}, Set: []string{"VIPPS_MSN"}}, &stderr))
 	assert.Contains(t, stderr.String(), "demo: VIPPS_CLIENT_ID not set")
 	stderr.Reset()
-	assert.Equal(t, 2, Exit("demo", Usagef("-n must be at least 1, got %d", 0), &stderr))
+	assert.Equal(t, 2, exampleenv.Exit("demo", exampleenv.Usagef("-n must be at least 1, got %d", 0), &stderr))
 	assert.Equal(t, "demo: -n must be at least 1, got 0\n", stderr.String())
 }
 
@@ -141,8 +143,8 @@ func TestExit(t *testing.T) {
 // NewServer, with the given options), refusal without starting one when the
 // environment is half set, and the environment when it is complete.
 func TestConnect(t *testing.T) {
-	rec := &Recorder{Extra: []portaltest.Option{portaltest.WithProvisioningDelay(0)}}
-	setup := Setup{
+	rec := &exampletest.Recorder{Extra: []portaltest.Option{portaltest.WithProvisioningDelay(0)}}
+	setup := exampleenv.Setup{
 		Name:       "demo",
 		NewServer:  rec.NewServer,
 		SimOptions: []portaltest.Option{portaltest.WithProvisioningDelay(time.Hour)},
@@ -152,7 +154,7 @@ func TestConnect(t *testing.T) {
 	}
 
 	t.Run("simulator", func(t *testing.T) {
-		Clear(t)
+		exampletest.Clear(t)
 		var out bytes.Buffer
 		s := setup
 		s.Out = &out
@@ -179,11 +181,11 @@ func TestConnect(t *testing.T) {
 	})
 
 	t.Run("half configured", func(t *testing.T) {
-		Clear(t)
+		exampletest.Clear(t)
 		rec.Started = 0
 		t.Setenv(portal.EnvBaseURL, "http://127.0.0.1:1")
 		_, err := setup.Connect()
-		var inc *IncompleteError
+		var inc *exampleenv.IncompleteError
 		require.ErrorAs(t, err, &inc)
 		assert.Zero(t, rec.Started, "no simulator is started in its place")
 	})
@@ -192,7 +194,7 @@ func TestConnect(t *testing.T) {
 		other := portaltest.NewServer()
 		defer other.Close()
 		admin := other.UserCredentials(portaltest.AdminUserID)
-		Clear(t)
+		exampletest.Clear(t)
 		t.Setenv(portal.EnvClientID, admin.ClientID)
 		t.Setenv(portal.EnvClientSecret, admin.ClientSecret)
 		t.Setenv(portal.EnvSubscriptionKey, admin.SubscriptionKey)

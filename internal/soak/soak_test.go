@@ -1,8 +1,9 @@
-package main
+package soak
 
 import (
 	"bytes"
 	"context"
+	"flag"
 	"log/slog"
 	"strings"
 	"sync"
@@ -34,30 +35,43 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// TestShortSoak is the soak in small: 4 workers, 600 operations, 15% of the
-// requests faulted. Nothing may be lost or done twice, every failure must be a
-// typed error, and no secret of the run may reach the debug log (text and JSON)
-// or the %+v of an error.
-func TestShortSoak(t *testing.T) {
+// The soak's size: the defaults are the short soak CI runs.
+var (
+	workers     = flag.Int("soak.workers", 4, "concurrent workers")
+	ops         = flag.Int("soak.ops", 600, "operations in all")
+	faultRate   = flag.Float64("soak.fault-rate", 0.15, "share of requests to fault (about)")
+	seed        = flag.Int64("soak.seed", 7, "seed of the workers' choices and of the simulator's fault probabilities")
+	callTimeout = flag.Duration("soak.call-timeout", 2*time.Second, "deadline of each SDK call")
+)
+
+// TestSoak runs the soak (by default the short one: 4 workers, 600
+// operations, 15% of the requests faulted). Nothing may be lost or done twice,
+// every failure must be a typed error, and no secret of the run may reach the
+// debug log (text and JSON) or the %+v of an error.
+func TestSoak(t *testing.T) {
 	buf := &lockedBuffer{}
 	opts := &slog.HandlerOptions{Level: slog.LevelDebug}
 	logger := slog.New(slog.NewMultiHandler(slog.NewTextHandler(buf, opts), slog.NewJSONHandler(buf, opts)))
 
-	res, err := Run(context.Background(), Config{Workers: 4, Ops: 600, FaultRate: 0.15, Seed: 7,
-		CallTimeout: 2 * time.Second, Logger: logger, ErrLog: buf})
+	cfg := Config{Workers: *workers, Ops: *ops, FaultRate: *faultRate, Seed: *seed,
+		CallTimeout: *callTimeout, Logger: logger, ErrLog: buf}
+	res, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Log(res.Line())
 	for _, f := range res.Findings {
 		t.Log(f)
 	}
+	t.Logf("orphaned=%d untyped=%d secrets=%d elapsed=%s", res.Orphaned, res.Untyped, len(res.Secrets), res.Elapsed.Round(time.Millisecond))
 
-	assert.Equal(t, 600, res.Ops)
+	assert.Equal(t, cfg.Ops, res.Ops)
 	assert.Equal(t, res.Ops, res.OK+res.Failed)
 	assert.Zero(t, res.Duplicates, "duplicates")
 	assert.Zero(t, res.Lost, "lost")
 	assert.Zero(t, res.Untyped, "untyped failures")
-	assert.GreaterOrEqual(t, res.FaultShare(), 0.10, "share of requests faulted")
-	assert.Greater(t, res.OK, 500, "the retries carry most calls through")
+	if cfg.FaultRate >= 0.10 {
+		assert.GreaterOrEqual(t, res.FaultShare(), cfg.FaultRate*2/3, "share of requests faulted")
+	}
+	assert.Greater(t, res.OK, cfg.Ops*5/6, "the retries carry most calls through")
 
 	logText := buf.String()
 	require.Contains(t, logText, `msg="vipps request"`, "the text handler logged")

@@ -1,0 +1,99 @@
+// Package exampletest holds what the examples' tests share: a simulator
+// starter that keeps the server, the VIPPS_* variables set or cleared for one
+// test, and the checks every example must pass (-h, a half-set environment).
+package exampletest
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
+	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/portal/portaltest"
+)
+
+// Recorder is the NewServer an example's test passes to run: it starts the
+// simulator with the example's options followed by Extra (which win: no
+// delays, say), and keeps it so the test can drive and inspect it.
+type Recorder struct {
+	Extra   []portaltest.Option
+	Server  *portaltest.Server // the last one started
+	Started int
+}
+
+// NewServer starts a simulator and records it.
+func (r *Recorder) NewServer(opts ...portaltest.Option) *portaltest.Server {
+	r.Started++
+	r.Server = portaltest.NewServer(append(slices.Clone(opts), r.Extra...)...)
+	return r.Server
+}
+
+// NoDelays is a Recorder whose simulator completes a creation at its first
+// read and issues keys at once.
+func NoDelays() *Recorder {
+	return &Recorder{Extra: []portaltest.Option{portaltest.WithProvisioningDelay(0), portaltest.WithKeysDelay(0)}}
+}
+
+// Clear sets every connection variable to "" for the test (restored after
+// it): the example then runs on the simulator whatever the machine holds.
+func Clear(t testing.TB) {
+	for _, v := range exampleenv.Vars {
+		t.Setenv(v, "")
+	}
+}
+
+// Use points the VIPPS_* variables at s with credentials c for the test:
+// client id, secret, subscription key (if any), and s as base and portal URL.
+func Use(t testing.TB, s *portaltest.Server, c portaltest.Credentials) {
+	Clear(t)
+	t.Setenv(portal.EnvClientID, c.ClientID)
+	t.Setenv(portal.EnvClientSecret, c.ClientSecret)
+	t.Setenv(portal.EnvSubscriptionKey, c.SubscriptionKey)
+	t.Setenv(portal.EnvBaseURL, s.URL)
+	t.Setenv(portal.EnvPortalURL, s.URL)
+}
+
+// Help checks that -h and -help print "usage: name [flags]" with each of
+// flags ("-n int") on stdout, exit 0, and start nothing.
+func Help(t *testing.T, run exampleenv.Run, name string, flags ...string) {
+	for _, h := range []string{"-h", "-help"} {
+		t.Run(h, func(t *testing.T) {
+			var sim Recorder
+			var stdout, stderr bytes.Buffer
+			assert.Equal(t, 0, run(t.Context(), []string{h}, &stdout, &stderr, sim.NewServer))
+			out := stdout.String()
+			assert.True(t, strings.HasPrefix(out, "usage: "+name+" [flags]\n"), out)
+			for _, f := range flags {
+				assert.Contains(t, out, "\n  "+f)
+			}
+			assert.Contains(t, out, portal.EnvClientID, "the usage says how to connect")
+			assert.Empty(t, stderr.String())
+			assert.Zero(t, sim.Started, "nothing ran")
+		})
+	}
+}
+
+// Refuses checks that with only env set, run exits 2 naming the missing
+// variables as want ("VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY not set"),
+// prints no value, and starts no simulator in their place.
+func Refuses(t *testing.T, run exampleenv.Run, name string, env map[string]string, want string) {
+	Clear(t)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	var sim Recorder
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 2, run(t.Context(), nil, &stdout, &stderr, sim.NewServer))
+	assert.Zero(t, sim.Started, "no simulator in their place")
+	assert.True(t, strings.HasPrefix(stderr.String(), name+": "+want), stderr.String())
+	for k, v := range env {
+		if k == portal.EnvClientSecret || k == portal.EnvSubscriptionKey {
+			assert.NotContains(t, stderr.String(), v, "no secret in the message")
+		}
+	}
+	assert.Empty(t, stdout.String())
+}
