@@ -93,20 +93,20 @@ func (tr tracked) Acquire(ctx context.Context) (func(), error) {
 	}, nil
 }
 
-// awaitWaiters watches the lock prefix until n rotators hold it or wait in line.
-func awaitWaiters(ctx context.Context, cli *clientv3.Client, n int) error {
-	resp, err := cli.Get(ctx, prefix+"lock/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+// awaitWaiters watches the lock of the fleet under pfx until n rotators hold it or wait in line.
+func awaitWaiters(ctx context.Context, cli *clientv3.Client, pfx string, n int) error {
+	resp, err := cli.Get(ctx, pfx+"lock/", clientv3.WithPrefix(), clientv3.WithCountOnly())
 	if err != nil {
 		return err
 	}
 	if int(resp.Count) >= n {
 		return nil
 	}
-	for wr := range cli.Watch(ctx, prefix+"lock/", clientv3.WithPrefix(), clientv3.WithRev(resp.Header.Revision+1)) {
+	for wr := range cli.Watch(ctx, pfx+"lock/", clientv3.WithPrefix(), clientv3.WithRev(resp.Header.Revision+1)) {
 		if err := wr.Err(); err != nil {
 			return err
 		}
-		resp, err := cli.Get(ctx, prefix+"lock/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+		resp, err := cli.Get(ctx, pfx+"lock/", clientv3.WithPrefix(), clientv3.WithCountOnly())
 		if err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func TestFleetRotatesWhileReplicaProcessesCall(t *testing.T) {
 				// Hold the first rotation until B waits in line, so the lease is contended.
 				var once sync.Once
 				o.OnStep = func(keys.RotationStep) {
-					once.Do(func() { errs <- awaitWaiters(ctx, watcher, 2) })
+					once.Do(func() { errs <- awaitWaiters(ctx, watcher, prefix, 2) })
 				}
 			}
 			_, err := admin.Keys.RotateFleet(ctx, msn, fa, o)

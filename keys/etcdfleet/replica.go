@@ -52,7 +52,9 @@ func (f *Fleet) Replica(name string, a Applier) (*Replica, error) {
 // replica may still use.
 func (r *Replica) Run(ctx context.Context) error {
 	f := r.f
-	s, err := concurrency.NewSession(f.cli, concurrency.WithTTL(f.ttl()), concurrency.WithContext(ctx))
+	// Not bound to ctx: Close must still revoke the lease after ctx ended, so
+	// the acknowledgement goes at once rather than after LeaseTTL.
+	s, err := concurrency.NewSession(f.cli, concurrency.WithTTL(f.ttl()))
 	if err != nil {
 		return fmt.Errorf("etcdfleet: replica %s: starting its lease: %w", r.name, err)
 	}
