@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,6 +147,7 @@ func TestFleetRotatesWhileReplicaProcessesCall(t *testing.T) {
 	ctx := bounded(t, 90*time.Second)
 
 	var wg sync.WaitGroup
+	var rotations atomic.Int64
 	errs := make(chan error, 8)
 	wg.Go(func() {
 		for i := range 2 {
@@ -158,12 +160,18 @@ func TestFleetRotatesWhileReplicaProcessesCall(t *testing.T) {
 				}
 			}
 			_, err := admin.Keys.RotateFleet(ctx, msn, fa, o)
+			if err == nil {
+				rotations.Add(1)
+			}
 			errs <- err
 		}
 	})
 	require.Equal(t, "A", <-log.held)
 	wg.Go(func() {
 		_, err := admin.Keys.RotateFleet(ctx, msn, fb, full)
+		if err == nil {
+			rotations.Add(1)
+		}
 		errs <- err
 	})
 	wg.Wait()
@@ -200,7 +208,8 @@ func TestFleetRotatesWhileReplicaProcessesCall(t *testing.T) {
 		assert.Positive(t, c, "replica %s called", r.name)
 		calls, failed = calls+c, failed+f
 	}
-	fmt.Printf("fleet: replicas=%d rotations=%d calls=%d failed=%d\n", len(reps), 3, calls, failed)
+	fmt.Printf("fleet: replicas=%d rotations=%d calls=%d failed=%d\n", len(reps), rotations.Load(), calls, failed)
+	assert.Equal(t, int64(3), rotations.Load())
 	assert.Zero(t, failed)
 	assert.Positive(t, calls)
 }

@@ -50,6 +50,11 @@ func (f *Fleet) Replica(name string, a Applier) (*Replica, error) {
 // cannot apply is logged and not acknowledged: the replica stays live and
 // behind, so a rotation waiting for it stops rather than regenerate a key the
 // replica may still use.
+//
+// Run returns an error when it can no longer follow the fleet (its lease was
+// lost, the watch broke, etcd refused). Its acknowledgement is then gone, so
+// the replica no longer holds a rotation back: call Run again at once (it
+// rejoins with the current set) or stop serving with these keys.
 func (r *Replica) Run(ctx context.Context) error {
 	f := r.f
 	// Not bound to ctx: Close must still revoke the lease after ctx ended, so
