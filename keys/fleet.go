@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -79,7 +80,7 @@ func (s *Service) RotateFleet(ctx context.Context, msn string, f Fleet, o Rotate
 		return fail(ActionCurrent, err)
 	}
 	if version == 0 {
-		return fail(ActionCurrent, fmt.Errorf("the fleet holds no key set yet: Publish the set the replicas use first"))
+		return fail(ActionCurrent, errors.New("the fleet holds no key set yet: Publish the set the replicas use first"))
 	}
 	if cur.MSN != msn {
 		return fail(ActionCurrent, fmt.Errorf("the fleet holds the key set of sales unit %s, not %s", cur.MSN, msn))
