@@ -47,6 +47,11 @@ type Config struct {
 	LeaseTTL time.Duration
 	// AckTimeout bounds AwaitSwitched. 0 means 30 seconds.
 	AckTimeout time.Duration
+	// MinReplicas makes AwaitSwitched also wait until at least this many live
+	// replicas acknowledged. A replica cut off from etcd loses its lease and
+	// stops counting while it may still serve: with a minimum, a fleet that
+	// all but vanished from etcd holds the rotation back. 0: no minimum.
+	MinReplicas int
 	// Logger, when set, gets a replica's failures to apply a version (no secret).
 	Logger *slog.Logger
 }
@@ -59,10 +64,16 @@ var ErrLeaseNotHeld = errors.New("etcdfleet: the rotation lease is not held")
 type NotSwitchedError struct {
 	Version  int64
 	Replicas []string // live replicas still on an older version, sorted
+	Switched int      // live replicas that acknowledged Version
+	Min      int      // Config.MinReplicas
 	Err      error    // why waiting stopped: context.DeadlineExceeded for the bound
 }
 
 func (e *NotSwitchedError) Error() string {
+	if len(e.Replicas) == 0 {
+		return fmt.Sprintf("etcdfleet: only %d live replica(s) acknowledged version %d, at least %d required: %v",
+			e.Switched, e.Version, e.Min, e.Err)
+	}
 	return fmt.Sprintf("etcdfleet: replica(s) %s did not acknowledge version %d: %v",
 		strings.Join(e.Replicas, ", "), e.Version, e.Err)
 }
@@ -93,8 +104,8 @@ func New(cli *clientv3.Client, cfg Config) (*Fleet, error) {
 	if cfg.Codec == nil {
 		return nil, errors.New("etcdfleet: Config.Codec is required: etcdfleet.Plaintext or a codec that encrypts")
 	}
-	if cfg.LeaseTTL < 0 || cfg.AckTimeout < 0 {
-		return nil, errors.New("etcdfleet: Config.LeaseTTL and Config.AckTimeout must not be negative")
+	if cfg.LeaseTTL < 0 || cfg.AckTimeout < 0 || cfg.MinReplicas < 0 {
+		return nil, errors.New("etcdfleet: Config.LeaseTTL, Config.AckTimeout and Config.MinReplicas must not be negative")
 	}
 	if cfg.LeaseTTL == 0 {
 		cfg.LeaseTTL = 10 * time.Second
@@ -243,7 +254,7 @@ func parseVersion(b []byte) int64 {
 }
 
 // AwaitSwitched returns when every live replica acknowledged version or a
-// later one: it reads the acknowledgements once, then follows them on a
+// later one, and at least MinReplicas did: it reads the acknowledgements once, then follows them on a
 // watch. A replica whose lease ends (it died) stops counting; one that joins
 // counts from then on. After AckTimeout, or when ctx ends, it returns a
 // *NotSwitchedError naming the replicas still behind.
@@ -258,17 +269,22 @@ func (f *Fleet) AwaitSwitched(ctx context.Context, version int64) error {
 	for _, kv := range resp.Kvs {
 		acks[string(kv.Key)] = parseVersion(kv.Value)
 	}
-	behind := func() []string {
-		var out []string
+	behind := func() (names []string, switched int) {
 		for k, v := range acks {
 			if v < version {
-				out = append(out, strings.TrimPrefix(k, f.ackKey()))
+				names = append(names, strings.TrimPrefix(k, f.ackKey()))
+			} else {
+				switched++
 			}
 		}
-		slices.Sort(out)
-		return out
+		slices.Sort(names)
+		return names, switched
 	}
-	if len(behind()) == 0 {
+	done := func() bool {
+		names, switched := behind()
+		return len(names) == 0 && switched >= f.cfg.MinReplicas
+	}
+	if done() {
 		return nil
 	}
 	wch := f.cli.Watch(clientv3.WithRequireLeader(ctx), f.ackKey(), clientv3.WithPrefix(), clientv3.WithRev(resp.Header.Revision+1))
@@ -282,7 +298,8 @@ func (f *Fleet) AwaitSwitched(ctx context.Context, version int64) error {
 			if err == nil {
 				err = errors.New("the watch ended")
 			}
-			return &NotSwitchedError{Version: version, Replicas: behind(), Err: err}
+			names, switched := behind()
+			return &NotSwitchedError{Version: version, Replicas: names, Switched: switched, Min: f.cfg.MinReplicas, Err: err}
 		}
 		for _, ev := range wr.Events {
 			switch ev.Type {
@@ -292,7 +309,7 @@ func (f *Fleet) AwaitSwitched(ctx context.Context, version int64) error {
 				delete(acks, string(ev.Kv.Key))
 			}
 		}
-		if len(behind()) == 0 {
+		if done() {
 			return nil
 		}
 	}

@@ -35,11 +35,11 @@ func simSet(t *testing.T, s *portaltest.Server) keys.Set {
 		UpdatedAt: k.UpdatedAt}.Set()
 }
 
-// newFleet is a fleet under prefix on its own etcd client.
+// newFleet is a fleet of three replicas under prefix on its own etcd client.
 func newFleet(t *testing.T, endpoint string, ackTimeout time.Duration) *etcdfleet.Fleet {
 	t.Helper()
 	f, err := etcdfleet.New(newClient(t, endpoint), etcdfleet.Config{Prefix: prefix, Codec: etcdfleet.Plaintext,
-		LeaseTTL: 5 * time.Second, AckTimeout: ackTimeout})
+		LeaseTTL: 5 * time.Second, AckTimeout: ackTimeout, MinReplicas: 3})
 	require.NoError(t, err)
 	return f
 }

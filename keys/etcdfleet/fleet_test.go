@@ -107,6 +107,7 @@ func TestNewRefusesAnIncompleteConfig(t *testing.T) {
 		{cli, etcdfleet.Config{Prefix: "/p", Codec: etcdfleet.Plaintext}, "Config.Prefix"},
 		{cli, etcdfleet.Config{Prefix: "/p/"}, "Config.Codec"},
 		{cli, etcdfleet.Config{Prefix: "/p/", Codec: etcdfleet.Plaintext, AckTimeout: -1}, "Config.AckTimeout"},
+		{cli, etcdfleet.Config{Prefix: "/p/", Codec: etcdfleet.Plaintext, MinReplicas: -1}, "Config.MinReplicas"},
 	} {
 		_, err := etcdfleet.New(tc.cli, tc.cfg)
 		require.Error(t, err)
@@ -271,6 +272,34 @@ func TestEtcdFleet(t *testing.T) {
 		live, err := f.Replicas(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, map[string]int64{"fast": v2}, live)
+	})
+
+	t.Run("AwaitSwitched holds back a fleet smaller than MinReplicas", func(t *testing.T) {
+		pfx := "/min/"
+		ctx := bounded(t, 60*time.Second)
+		f, err := etcdfleet.New(cli, etcdfleet.Config{Prefix: pfx, Codec: etcdfleet.Plaintext, AckTimeout: 30 * time.Second, MinReplicas: 2})
+		require.NoError(t, err)
+		short, err := etcdfleet.New(cli, etcdfleet.Config{Prefix: pfx, Codec: etcdfleet.Plaintext, AckTimeout: 300 * time.Millisecond, MinReplicas: 2})
+		require.NoError(t, err)
+		release, err := f.Acquire(ctx)
+		require.NoError(t, err)
+		defer release()
+		v, err := f.Publish(ctx, testSet("0"), keys.SubscriptionKeyPrimary)
+		require.NoError(t, err)
+		one, _ := runReplica(t, f, "one", &gate{done: make(chan keys.Set, 8)})
+		assert.Equal(t, v, recv(t, one, "one's join"))
+
+		err = short.AwaitSwitched(ctx, v)
+		var ns *etcdfleet.NotSwitchedError
+		require.ErrorAs(t, err, &ns)
+		assert.Empty(t, ns.Replicas)
+		assert.Equal(t, 1, ns.Switched)
+		assert.Contains(t, err.Error(), "only 1 live replica(s) acknowledged")
+
+		awaited := make(chan error, 1)
+		go func() { awaited <- f.AwaitSwitched(ctx, v) }()
+		runReplica(t, f, "two", &gate{done: make(chan keys.Set, 8)})
+		require.NoError(t, recv(t, awaited, "AwaitSwitched once two replicas are on v"))
 	})
 
 	t.Run("a replica name is one live replica", func(t *testing.T) {
