@@ -166,7 +166,7 @@ func TestFleetRotatesWhileReplicaProcessesCall(t *testing.T) {
 			errs <- err
 		}
 	})
-	require.Equal(t, "A", <-log.held)
+	require.Equal(t, "A", recv(t, log.held, "A holding the lease"))
 	wg.Go(func() {
 		_, err := admin.Keys.RotateFleet(ctx, msn, fb, full)
 		if err == nil {
