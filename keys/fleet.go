@@ -112,6 +112,11 @@ func (s *Service) RotateFleet(ctx context.Context, msn string, f Fleet, o Rotate
 	o.Switch = func(ctx context.Context, _ Set, _ Name) error {
 		return f.AwaitSwitched(ctx, published)
 	}
+	if o.Drain == 0 && o.Live == nil {
+		// Every live replica's acknowledgement is the drain: it acks once its
+		// old key's requests are done, so no fixed wait is added on top.
+		o.Drain = -1
+	}
 	return s.Rotate(ctx, msn, o)
 }
 

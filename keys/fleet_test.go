@@ -123,13 +123,13 @@ func TestRotateFleetPublishesEveryChangeAndWaitsForTheFleetBeforeRegenerating(t 
 		"acquire", "await v1", // the fleet is in step before anything changes
 		"step token " + string(p),
 		"step regenerate " + string(sec), "step verify " + string(sec),
-		"caller store " + string(sec), "publish v2 " + string(sec), "step store " + string(sec),
+		"caller store " + string(sec), "publish v2 " + string(sec), "step store new " + string(sec),
 		"await v2", "step switch " + string(sec), // every replica uses the fresh key ...
 		"step regenerate " + string(p), "step verify " + string(p), // ... before the old one goes
-		"caller store " + string(sec), "publish v3 " + string(sec), "step store " + string(sec),
+		"caller store " + string(sec), "publish v3 " + string(sec), "step store new " + string(p),
 		"step token " + string(sec),
 		"step regenerate clientSecret", "step verify clientSecret",
-		"caller store " + string(sec), "publish v4 " + string(sec), "step store " + string(sec),
+		"caller store " + string(sec), "publish v4 " + string(sec), "step store new clientSecret",
 		"await v4", "step switch " + string(sec),
 		"release",
 	}, f.Events())
