@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/vippsportal/sdk/portal/vipps"
 )
 
 // Errors of net/http that another attempt cannot cure: the same messages
@@ -24,16 +26,8 @@ var (
 	notTrustedErrorRe    = regexp.MustCompile(`certificate is not trusted`)
 )
 
-// retryableStatus reports the statuses worth another attempt. 501 says the
-// server will never do it; every other 4xx depends on the request.
-func retryableStatus(code int) bool {
-	switch code {
-	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
-		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}
+// retryableStatus is the one list of statuses worth another attempt.
+func retryableStatus(code int) bool { return vipps.RetryableStatus(code) }
 
 // checkRetry is retryablehttp's CheckRetry: the request travels in ctx.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {

@@ -201,11 +201,20 @@ func (e *Error) Temporary() bool {
 	switch e.StatusCode {
 	case 0:
 		return !errors.Is(e.Err, context.Canceled) && !errors.Is(e.Err, context.DeadlineExceeded)
+	case http.StatusConflict:
+		return e.Problem == ProblemKeysNotReady
+	}
+	return RetryableStatus(e.StatusCode)
+}
+
+// RetryableStatus reports the statuses the SDK retries: 408, 429, 500, 502,
+// 503 and 504. 501 says the server will never do it; every other 4xx depends
+// on the request.
+func RetryableStatus(code int) bool {
+	switch code {
 	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
 		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return true
-	case http.StatusConflict:
-		return e.Problem == ProblemKeysNotReady
 	}
 	return false
 }
