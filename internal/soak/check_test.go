@@ -87,8 +87,8 @@ func (r *soak) check(res *Result, workers []*worker, initial portaltest.State) {
 			}
 		}
 		for key, rg := range w.regens {
-			if rg.failedAfter {
-				continue // a later regenerate of this key failed, maybe after its work
+			if rg.failedAfter || rg.failedBefore {
+				continue // another regenerate of this key failed, and may have done its work after this one
 			}
 			msn, name, _ := strings.Cut(key, "/")
 			u, ok := units[msn]

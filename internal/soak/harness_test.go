@@ -203,6 +203,10 @@ type (
 	regen struct {
 		value       string // the value the caller was told
 		failedAfter bool   // a later regenerate of the same key failed (its work may be done)
+		// An earlier regenerate of the same key failed: its work may land after
+		// this one (a server may finish a request whose caller gave up, as the
+		// simulator does with a delayed POST it cannot see abandoned).
+		failedBefore bool
 	}
 )
 
@@ -226,6 +230,7 @@ type worker struct {
 	prefilled    map[string]string // order id -> business id, every Prefill that succeeded
 	deleted      map[string]bool   // orders deleted with success, or whose Delete failed
 	regens       map[string]*regen // msn/keyName -> what the last successful Regenerate said
+	regenFailed  map[string]bool   // msn/keyName -> a Regenerate of it failed
 	seen         []string          // every secret value of a key set this worker was given
 	sent         map[string]bool   // unit names and business ids this worker sent (for orphans)
 }
@@ -277,6 +282,7 @@ func (w *worker) init() {
 	}
 	w.creations, w.invited, w.removed, w.removeUnsure = map[string]string{}, map[string]string{}, map[string]bool{}, map[string]bool{}
 	w.prefilled, w.deleted, w.regens, w.sent = map[string]string{}, map[string]bool{}, map[string]*regen{}, map[string]bool{}
+	w.regenFailed = map[string]bool{}
 }
 
 var myBID = salesunit.BusinessIdentifier{Scheme: portaltest.DefaultMerchantScheme, ID: portaltest.DefaultMerchantID}
@@ -366,9 +372,10 @@ func (w *worker) step(ctx context.Context, n int64) {
 			v := set.Reveal()
 			value := map[keys.Name]string{keys.ClientID: v.ClientID, keys.ClientSecret: v.ClientSecret,
 				keys.SubscriptionKeyPrimary: v.SubscriptionKeyPrimary, keys.SubscriptionKeySecondary: v.SubscriptionKeySecondary}[name]
-			w.regens[key] = &regen{value: value}
+			w.regens[key] = &regen{value: value, failedBefore: w.regenFailed[key]}
 		} else {
 			u.set = nil
+			w.regenFailed[key] = true
 			if r := w.regens[key]; r != nil {
 				r.failedAfter = true
 			}
