@@ -208,12 +208,26 @@ type attemptGuard struct {
 }
 
 func (g *attemptGuard) RoundTrip(r *http.Request) (*http.Response, error) {
-	a := &attempt{Context: r.Context(), done: make(chan struct{}), timeout: g.timeout}
-	if pd := a.Context.Done(); pd != nil {
+	ctx := r.Context()
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= g.timeout {
+		return g.rt.RoundTrip(r) // the caller's deadline comes first: it bounds the attempt
+	}
+	// A call's first attempt is the context send gave its request: no copy of
+	// the request, no allocation. Every other attempt is a context of its own.
+	a, first := ctx.(*attempt)
+	if !first || !a.begin() {
+		a, first = &attempt{Context: ctx}, false
+		a.begin()
+	}
+	a.timeout = g.timeout
+	if a.Context.Done() != nil {
 		a.unhook = context.AfterFunc(a.Context, func() { a.end(a.Context.Err()) })
 	}
 	a.timer = time.AfterFunc(g.timeout, a.fire)
-	resp, err := g.rt.RoundTrip(r.WithContext(a))
+	if !first {
+		r = r.WithContext(a)
+	}
+	resp, err := g.rt.RoundTrip(r)
 	if err != nil {
 		a.stop()
 		if a.fired.Load() {
@@ -226,25 +240,60 @@ func (g *attemptGuard) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// attempt is one attempt's context (the caller's, ended early when the
+// attempt is one attempt's context (the call's, ended early when the
 // attempt's time is up) and the body of its answer: one allocation for both.
+// Until it begins it is the call's context unchanged.
 type attempt struct {
 	context.Context // the call's
-	done            chan struct{}
 	mu              sync.Mutex
-	err             error       // set once, when done closes
-	unhook          func() bool // stops following the call's context, when it has a Done
+	guarded         bool          // begun: from here on it has a done and an error of its own
+	done            chan struct{} // made on first use, or closedChan when the attempt ended first
+	err             error         // set once, when the attempt ends
+	unhook          func() bool   // stops following the call's context, when it has a Done
 	timer           *time.Timer
 	timeout         time.Duration
 	fired           atomic.Bool
 	body            io.ReadCloser
 }
 
-func (a *attempt) Done() <-chan struct{} { return a.done }
+// begin makes the attempt guarded; false if it already was (a retry).
+func (a *attempt) begin() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.guarded {
+		return false
+	}
+	a.guarded = true
+	return true
+}
+
+// closedChan is the Done of an attempt that ended before anyone asked for it.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Done is made on first use, as context's own cancelCtx does: a transport
+// that never waits on it costs no channel.
+func (a *attempt) Done() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.guarded {
+		return a.Context.Done()
+	}
+	if a.done == nil {
+		if a.err != nil {
+			a.done = closedChan
+		} else {
+			a.done = make(chan struct{})
+		}
+	}
+	return a.done
+}
 
 func (a *attempt) Err() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if !a.guarded {
+		return a.Context.Err()
+	}
 	return a.err
 }
 
@@ -255,7 +304,9 @@ func (a *attempt) end(err error) {
 	defer a.mu.Unlock()
 	if a.err == nil {
 		a.err = err
-		close(a.done)
+		if a.done != nil {
+			close(a.done)
+		}
 	}
 }
 
@@ -588,7 +639,11 @@ type callState struct {
 	operation       string
 	method          string
 	path            string
-	body            io.LimitedReader // caps the read of a successful answer
+	// first is the context of the request's first attempt, allocated with the
+	// state (see attemptGuard); a retry goes back to the state as its context
+	// (see retryFrom), so retryablehttp's wait between attempts follows the caller.
+	first attempt
+	req   *retryablehttp.Request
 }
 
 type callStateKey struct{}
@@ -603,8 +658,13 @@ func (st *callState) Value(key any) any {
 
 // stateOf finds the call's state in a request's context.
 func stateOf(ctx context.Context) *callState {
-	if st, ok := ctx.(*callState); ok {
-		return st
+	switch c := ctx.(type) {
+	case *callState:
+		return c
+	case *attempt:
+		if st, ok := c.Context.(*callState); ok {
+			return st
+		}
 	}
 	st, _ := ctx.Value(callStateKey{}).(*callState)
 	return st
@@ -641,11 +701,15 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 	if o.body != nil {
 		raw = o.body
 	}
-	req, err := retryablehttp.NewRequestWithContext(st, r.Method, u, raw)
+	st.first.Context = st
+	req, err := retryablehttp.NewRequestWithContext(&st.first, r.Method, u, raw)
 	if err != nil {
 		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: err}
 	}
-	h := req.Header
+	st.req = req
+	// A map made for every header at once: filling net/http's empty one grows it twice.
+	h := make(http.Header, len(c.headers)+len(c.ownKeys)+4)
+	req.Header = h
 	for k, v := range c.headers {
 		h[k] = v
 	}
@@ -685,8 +749,7 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any, creds Credentials, tok secret.Secret) (*Response, error) {
 	defer drainClose(resp.Body)
 	if out != nil && resp.StatusCode != http.StatusNoContent {
-		st.body = io.LimitedReader{R: resp.Body, N: MaxResponseBody}
-		if err := json.NewDecoder(&st.body).Decode(out); err != nil {
+		if err := decodeAnswer(resp.Body, out); err != nil {
 			// A parse error quotes the value it could not parse: a server may have put a secret there.
 			return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
 				Err: RedactError(fmt.Errorf("decoding the answer: %w", err), redactor(creds, tok))}
@@ -694,6 +757,42 @@ func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any,
 	}
 	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}, nil
 }
+
+// decodeAnswer reads a successful answer whole, at most MaxResponseBody, into
+// a pooled buffer and decodes it into out: no decoder or buffer per call, and
+// an answer with anything after its JSON value is refused as garbled.
+func decodeAnswer(body io.Reader, out any) error {
+	bp := answerBufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledAnswer { // a rare huge page is not kept alive
+			answerBufs.Put(bp)
+		}
+	}()
+	b := (*bp)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		*bp = b
+		if len(b) > MaxResponseBody {
+			return fmt.Errorf("the answer is larger than %d bytes", MaxResponseBody)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return json.Unmarshal(b, out)
+}
+
+// maxPooledAnswer is the largest answer buffer kept for reuse.
+const maxPooledAnswer = 256 << 10
+
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 func (c *Client) decodeFailure(r *Request, resp *http.Response, st *callState, creds Credentials, tok secret.Secret) *Error {
 	defer drainClose(resp.Body)

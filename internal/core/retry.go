@@ -31,13 +31,32 @@ func retryableStatus(code int) bool { return vipps.RetryableStatus(code) }
 
 // checkRetry is retryablehttp's CheckRetry: the request travels in ctx.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
-	}
 	st := stateOf(ctx)
 	if st == nil {
 		return false, err
 	}
+	// The caller's context, not the attempt's: an attempt that ran out of time
+	// is worth another one.
+	if ctxErr := st.Context.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	retry, err := c.shouldRetry(ctx, st, resp, err)
+	if retry {
+		st.retryFrom()
+	}
+	return retry, err
+}
+
+// retryFrom makes the call's state the request's context again before
+// retryablehttp waits for the next attempt: the wait then ends with the
+// caller's context, not with the attempt that just ended.
+func (st *callState) retryFrom() {
+	if st.req != nil && st.req.Context() != st {
+		st.req.Request = st.req.Request.WithContext(st)
+	}
+}
+
+func (c *Client) shouldRetry(ctx context.Context, st *callState, resp *http.Response, err error) (bool, error) {
 	if err != nil {
 		st.noAnswer = true
 		retry := st.retryable && retryableTransportError(err)

@@ -1,0 +1,196 @@
+package core_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vippsportal/sdk/internal/core"
+)
+
+// stallThenAnswer stalls its first `stalls` API requests until their context
+// ends, then answers body.
+type stallThenAnswer struct {
+	stalls int32
+	body   string
+	calls  atomic.Int32
+}
+
+func (s *stallThenAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == "/accesstoken/get" {
+		return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
+	}
+	if s.calls.Add(1) <= s.stalls {
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}
+	return jsonAnswer(r, 200, s.body), nil
+}
+
+func jsonAnswer(r *http.Request, code int, body string) *http.Response {
+	return &http.Response{StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
+		ContentLength: int64(len(body)), Body: io.NopCloser(strings.NewReader(body))}
+}
+
+// The first attempt runs on the request's own context (no copy of the
+// request); when it runs out of time, the next attempt still gets its full
+// time and its answer is the call's.
+func TestAttemptTimeoutThenAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := &stallThenAnswer{stalls: 1, body: `{"msn":"123456"}`}
+		c := newClient(t, mockBase, &http.Client{Transport: tr}, func(cfg *core.Config) { cfg.Retry.AttemptTimeout = 10 * time.Second })
+		start := time.Now()
+		var out struct{ MSN string }
+		res, err := c.Do(context.Background(), getReq(), &out)
+		require.NoError(t, err)
+		assert.Equal(t, "123456", out.MSN)
+		assert.Equal(t, 2, res.Attempts)
+		assert.EqualValues(t, 2, tr.calls.Load())
+		elapsed := time.Since(start)
+		assert.GreaterOrEqual(t, elapsed, 10*time.Second)
+		assert.Less(t, elapsed, 10*time.Second+fastRetry.MaxBackoff+time.Millisecond, "the wait between attempts is the backoff, not another timeout")
+	})
+}
+
+// A caller's deadline sooner than the attempt timeout bounds the attempt by
+// itself: the call ends at the caller's deadline with the caller's error.
+func TestCallersDeadlineBoundsTheAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := &stallThenAnswer{stalls: 100}
+		c := newClient(t, mockBase, &http.Client{Transport: tr})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := c.Do(ctx, getReq(), nil)
+		assert.Equal(t, 5*time.Second, time.Since(start))
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		var timeout *core.AttemptTimeoutError
+		assert.False(t, errors.As(err, &timeout), "the caller's deadline, not the attempt's: %v", err)
+		assert.EqualValues(t, 1, tr.calls.Load())
+	})
+}
+
+// A caller's cancellation (no deadline) ends the attempt in flight at once.
+func TestCallersCancelEndsTheAttemptInFlight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := &stallThenAnswer{stalls: 100}
+		c := newClient(t, mockBase, &http.Client{Transport: tr})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		time.AfterFunc(2*time.Second, cancel)
+		start := time.Now()
+		_, err := c.Do(ctx, getReq(), nil)
+		assert.Equal(t, 2*time.Second, time.Since(start))
+		require.ErrorIs(t, err, context.Canceled)
+		assert.EqualValues(t, 1, tr.calls.Load())
+	})
+}
+
+// oneByte hands out its body one byte per Read.
+type oneByte struct{ r io.Reader }
+
+func (o oneByte) Read(p []byte) (int, error) { return o.r.Read(p[:1]) }
+func (oneByte) Close() error                 { return nil }
+
+func TestAnswerDecoding(t *testing.T) {
+	big := `{"name":"` + strings.Repeat("x", 100<<10) + `"}`
+	for _, tc := range []struct {
+		name, body string
+		slow       bool
+		want       string // "" for success
+	}{
+		{name: "plain", body: `{"name":"a"}`},
+		{name: "trailing whitespace", body: "{\"name\":\"a\"}\n"},
+		{name: "read one byte at a time", body: `{"name":"a"}`, slow: true},
+		{name: "larger than the pooled buffer", body: big},
+		{name: "larger than the pooled buffer, slowly", body: big, slow: true},
+		{name: "anything after the value is garbled", body: `{"name":"a"}{"name":"b"}`, want: "after top-level value"},
+		{name: "not JSON", body: `<html>`, want: "decoding the answer"},
+		{name: "empty", body: ``, want: "decoding the answer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				if r.URL.Path == "/accesstoken/get" {
+					return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
+				}
+				resp := jsonAnswer(r, 200, tc.body)
+				if tc.slow {
+					resp.Body = oneByte{strings.NewReader(tc.body)}
+				}
+				return resp, nil
+			})})
+			var out struct{ Name string }
+			_, err := c.Do(context.Background(), getReq(), &out)
+			if tc.want != "" {
+				var e *core.Error
+				require.ErrorAs(t, err, &e)
+				assert.Equal(t, 200, e.StatusCode)
+				assert.Contains(t, err.Error(), tc.want)
+				return
+			}
+			require.NoError(t, err)
+			var want struct{ Name string }
+			require.NoError(t, json.Unmarshal([]byte(tc.body), &want))
+			assert.Equal(t, want.Name, out.Name)
+		})
+	}
+}
+
+// An answer over MaxResponseBody is refused, not cut and decoded.
+func TestAnswerOverTheLimitRefused(t *testing.T) {
+	body := `{"name":"` + strings.Repeat("x", core.MaxResponseBody) + `"}`
+	c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/accesstoken/get" {
+			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
+		}
+		return jsonAnswer(r, 200, body), nil
+	})})
+	var out struct{ Name string }
+	_, err := c.Do(context.Background(), getReq(), &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "larger than")
+	assert.Empty(t, out.Name)
+}
+
+// Answers are read into reused buffers: what one call decoded (raw JSON
+// included) must not change when the next call reuses the buffer.
+func TestDecodedAnswersDoNotShareBuffers(t *testing.T) {
+	var n atomic.Int32
+	c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/accesstoken/get" {
+			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
+		}
+		if n.Add(1) == 1 {
+			return jsonAnswer(r, 200, `{"raw":{"a":"first"},"name":"first"}`), nil
+		}
+		return jsonAnswer(r, 200, `{"raw":{"b":"SECOND"},"name":"SECOND"}`), nil
+	})})
+	type answer struct {
+		Raw  json.RawMessage
+		Name string
+	}
+	var first, second answer
+	_, err := c.Do(context.Background(), getReq(), &first)
+	require.NoError(t, err)
+	for range 10 {
+		_, err = c.Do(context.Background(), getReq(), &second)
+		require.NoError(t, err)
+	}
+	assert.JSONEq(t, `{"a":"first"}`, string(first.Raw))
+	assert.Equal(t, "first", first.Name)
+	assert.Equal(t, "SECOND", second.Name)
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
