@@ -6,7 +6,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -194,3 +197,100 @@ func TestDecodedAnswersDoNotShareBuffers(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The client's one attempt clock ends each of many overlapping attempts at
+// its own deadline, whichever others answered or ended in between.
+func TestAttemptClockEndsEachAttemptOnTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const calls = 24
+		c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Path == "/accesstoken/get" {
+				return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
+			}
+			if i := r.URL.Query().Get("i"); i[len(i)-1]%2 == 0 { // an even call never answers
+				<-r.Context().Done()
+				return nil, r.Context().Err()
+			}
+			time.Sleep(300 * time.Millisecond) // an odd one answers before its time is up
+			return jsonAnswer(r, 200, `{}`), nil
+		})}, func(cfg *core.Config) {
+			cfg.Retry.AttemptTimeout, cfg.Retry.MaxAttempts = time.Second, 1
+		})
+		core.UseAttemptClockInBubble(c)
+		_, err := c.Token(context.Background(), core.GroupManagement)
+		require.NoError(t, err)
+		type result struct {
+			elapsed time.Duration
+			err     error
+		}
+		results := make([]result, calls)
+		var wg sync.WaitGroup
+		for i := range calls {
+			time.Sleep(70 * time.Millisecond) // overlapping: a new call every 70 ms
+			wg.Go(func() {
+				start := time.Now()
+				req := getReq()
+				req.Query = url.Values{"i": {strconv.Itoa(i)}}
+				_, err := c.Do(context.Background(), req, nil)
+				results[i] = result{time.Since(start), err}
+			})
+		}
+		wg.Wait()
+		for i, r := range results {
+			if i%2 == 1 {
+				assert.NoError(t, r.err, "call %d", i)
+				assert.Equal(t, 300*time.Millisecond, r.elapsed, "call %d", i)
+				continue
+			}
+			var timeout *core.AttemptTimeoutError
+			assert.ErrorAs(t, r.err, &timeout, "call %d", i)
+			assert.Equal(t, time.Second, r.elapsed, "call %d ended at its own deadline", i)
+		}
+	})
+}
+
+// Headers are set as the first attempt leaves; a retry sends the same map and
+// writes nothing to it, so a transport still reading the last attempt's
+// headers (as net/http's write loop may) races with nothing (run with -race).
+func TestRetryLeavesHeadersAlone(t *testing.T) {
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	defer func() { close(stop); readers.Wait() }()
+	var calls atomic.Int32
+	var seen []http.Header
+	var mu sync.Mutex
+	c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/accesstoken/get" {
+			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
+		}
+		h := r.Header
+		readers.Go(func() { // reads the headers on after the answer
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					for k, v := range h {
+						_, _ = k, len(v)
+					}
+				}
+			}
+		})
+		mu.Lock()
+		seen = append(seen, r.Header.Clone())
+		mu.Unlock()
+		if calls.Add(1) < 3 {
+			return jsonAnswer(r, 503, `{"title":"busy","status":503}`), nil
+		}
+		return jsonAnswer(r, 201, `{}`), nil
+	})})
+	_, err := c.Do(context.Background(), postReq(), nil)
+	require.NoError(t, err)
+	require.Len(t, seen, 3)
+	for _, h := range seen {
+		assert.Equal(t, seen[0], h, "every attempt carries the same headers")
+	}
+	assert.Equal(t, "Bearer "+testAccessToken, seen[0].Get("Authorization"))
+	assert.Equal(t, testSubKey, seen[0].Get("Ocp-Apim-Subscription-Key"))
+	assert.NotEmpty(t, seen[0].Get("Idempotency-Key"))
+}

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -100,8 +99,8 @@ type Client struct {
 	cfg       Config
 	base      string
 	portal    string
-	headers   http.Header // the constant headers of every request
-	ownKeys   http.Header // subscription key and MSN headers of the client's own key set, built once
+	headers   []header // the constant headers of every request
+	ownKeys   []header // subscription key and MSN headers of the client's own key set, built once
 	retry     *retryablehttp.Client
 	tokens    *tokenCache
 	owned     *http.Transport // the transport the SDK built itself (no WithHTTPClient), closed by Close
@@ -150,19 +149,19 @@ func New(cfg Config) (*Client, error) {
 		hc = DefaultHTTPClient()
 		c.owned, _ = hc.Transport.(*http.Transport)
 	}
-	c.headers = http.Header{"User-Agent": {UserAgent}, "Accept": {"application/json"}}
+	c.headers = []header{{"User-Agent", []string{UserAgent}}, {"Accept", jsonContentType}}
 	sys := cfg.System
 	if sys.PluginName == "" && sys.PluginVersion == "" {
 		// Vipps asks every integration to name itself; the SDK is the plugin
 		// between the caller's system and Vipps unless the caller names another.
 		sys.PluginName, sys.PluginVersion = PluginName, Version
 	}
-	for name, v := range map[string]string{
-		"Vipps-System-Name": sys.Name, "Vipps-System-Version": sys.Version,
-		"Vipps-System-Plugin-Name": sys.PluginName, "Vipps-System-Plugin-Version": sys.PluginVersion,
+	for _, h := range []struct{ name, value string }{
+		{"Vipps-System-Name", sys.Name}, {"Vipps-System-Version", sys.Version},
+		{"Vipps-System-Plugin-Name", sys.PluginName}, {"Vipps-System-Plugin-Version", sys.PluginVersion},
 	} {
-		if v != "" {
-			c.headers[name] = []string{v}
+		if h.value != "" {
+			c.headers = append(c.headers, header{h.name, []string{h.value}})
 		}
 	}
 	c.ownKeys = credentialHeaders(cfg.Credentials)
@@ -192,158 +191,10 @@ func guarded(hc *http.Client, attempt time.Duration) *http.Client {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	own.Transport = &attemptGuard{rt: rt, timeout: attempt}
+	own.Transport = newAttemptGuard(rt, attempt)
 	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &own
 }
-
-// attemptGuard passes each attempt to its transport under its own deadline,
-// which covers the answer's body until it is read or closed (http.Client's
-// Timeout does the same at the cost of a goroutine per request). It has no
-// CloseIdleConnections, so http.Client.CloseIdleConnections on the SDK's copy
-// leaves the caller's pool alone.
-type attemptGuard struct {
-	rt      http.RoundTripper
-	timeout time.Duration
-}
-
-func (g *attemptGuard) RoundTrip(r *http.Request) (*http.Response, error) {
-	ctx := r.Context()
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= g.timeout {
-		return g.rt.RoundTrip(r) // the caller's deadline comes first: it bounds the attempt
-	}
-	// A call's first attempt is the context send gave its request: no copy of
-	// the request, no allocation. Every other attempt is a context of its own.
-	a, first := ctx.(*attempt)
-	if !first || !a.begin() {
-		a, first = &attempt{Context: ctx}, false
-		a.begin()
-	}
-	a.timeout = g.timeout
-	if a.Context.Done() != nil {
-		a.unhook = context.AfterFunc(a.Context, func() { a.end(a.Context.Err()) })
-	}
-	a.timer = time.AfterFunc(g.timeout, a.fire)
-	if !first {
-		r = r.WithContext(a)
-	}
-	resp, err := g.rt.RoundTrip(r)
-	if err != nil {
-		a.stop()
-		if a.fired.Load() {
-			err = &AttemptTimeoutError{Limit: g.timeout}
-		}
-		return nil, err
-	}
-	a.body = resp.Body
-	resp.Body = a
-	return resp, nil
-}
-
-// attempt is one attempt's context (the call's, ended early when the
-// attempt's time is up) and the body of its answer: one allocation for both.
-// Until it begins it is the call's context unchanged.
-type attempt struct {
-	context.Context // the call's
-	mu              sync.Mutex
-	guarded         bool          // begun: from here on it has a done and an error of its own
-	done            chan struct{} // made on first use, or closedChan when the attempt ended first
-	err             error         // set once, when the attempt ends
-	unhook          func() bool   // stops following the call's context, when it has a Done
-	timer           *time.Timer
-	timeout         time.Duration
-	fired           atomic.Bool
-	body            io.ReadCloser
-}
-
-// begin makes the attempt guarded; false if it already was (a retry).
-func (a *attempt) begin() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.guarded {
-		return false
-	}
-	a.guarded = true
-	return true
-}
-
-// closedChan is the Done of an attempt that ended before anyone asked for it.
-var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
-
-// Done is made on first use, as context's own cancelCtx does: a transport
-// that never waits on it costs no channel.
-func (a *attempt) Done() <-chan struct{} {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.guarded {
-		return a.Context.Done()
-	}
-	if a.done == nil {
-		if a.err != nil {
-			a.done = closedChan
-		} else {
-			a.done = make(chan struct{})
-		}
-	}
-	return a.done
-}
-
-func (a *attempt) Err() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.guarded {
-		return a.Context.Err()
-	}
-	return a.err
-}
-
-// end closes the attempt with err (the call's context error, or Canceled when
-// the attempt's time is up or its answer is done with).
-func (a *attempt) end(err error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.err == nil {
-		a.err = err
-		if a.done != nil {
-			close(a.done)
-		}
-	}
-}
-
-func (a *attempt) fire() { a.fired.Store(true); a.end(context.Canceled) }
-
-func (a *attempt) stop() {
-	a.timer.Stop()
-	if a.unhook != nil {
-		a.unhook()
-	}
-	a.end(context.Canceled)
-}
-
-func (a *attempt) Read(p []byte) (int, error) {
-	n, err := a.body.Read(p)
-	if err != nil && err != io.EOF && a.fired.Load() {
-		err = &AttemptTimeoutError{Limit: a.timeout}
-	}
-	return n, err
-}
-
-func (a *attempt) Close() error {
-	a.stop()
-	return a.body.Close()
-}
-
-// AttemptTimeoutError is an attempt that reached RetryPolicy.AttemptTimeout
-// before its answer was complete: no answer (a safe call is retried), or a body
-// that stopped coming.
-type AttemptTimeoutError struct{ Limit time.Duration }
-
-func (e *AttemptTimeoutError) Error() string {
-	return "no complete answer within the attempt timeout of " + e.Limit.String()
-}
-
-// Timeout reports true, as net.Error's timeouts do.
-func (e *AttemptTimeoutError) Timeout() bool { return true }
 
 // Close releases what the SDK itself owns: the idle connections of the
 // transport it built (none when the caller gave a client with WithHTTPClient:
@@ -631,6 +482,7 @@ func (c *Client) roots(r *Request, creds Credentials) (root, tokenRoot string, e
 // what it may retry (one allocation for both).
 type callState struct {
 	context.Context // the caller's
+	c               *Client
 	out             outgoing
 	retryable       bool
 	attempts        int
@@ -689,7 +541,7 @@ type outgoing struct {
 // it does not return. The returned *callState is never nil.
 func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callState, error) {
 	r := o.r
-	st := &callState{Context: ctx, out: o,
+	st := &callState{Context: ctx, c: c, out: o,
 		retryable: r.Group == GroupToken || r.Method != http.MethodPost && r.Method != http.MethodPatch || o.idemKey != "",
 		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path,
 	}
@@ -707,11 +559,33 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: err}
 	}
 	st.req = req
-	// A map made for every header at once: filling net/http's empty one grows it twice.
-	h := make(http.Header, len(c.headers)+len(c.ownKeys)+4)
-	req.Header = h
-	for k, v := range c.headers {
-		h[k] = v
+	// Empty until the attempt: see setHeaders.
+	req.Header = make(http.Header, len(c.headers)+len(c.ownKeys)+4)
+	resp, err := c.retry.Do(req)
+	if err != nil {
+		if resp != nil {
+			drainClose(resp.Body)
+		}
+		// A transport error can quote what the server sent (an unparsable Location, say).
+		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: RedactError(err, st.redact())}
+	}
+	observeResponse(ctx, r.Operation, resp, o.creds.ClientSecret, o.creds.SubscriptionKey, o.auth)
+	return resp, st, nil
+}
+
+// setHeaders fills an attempt's headers, once: the SDK's transport calls it
+// as the request leaves (attemptGuard), not before http.Client.Do, so the
+// credentials are never in http.Client's copy of the headers for redirects
+// (which it makes of every request, and which the SDK never follows), and that
+// copy costs nothing. A retry shares the filled map and leaves it alone: the
+// transport may still be reading it for the attempt before.
+func (st *callState) setHeaders(h http.Header) {
+	if _, filled := h["User-Agent"]; filled {
+		return
+	}
+	c, o := st.c, &st.out
+	for _, kv := range c.headers {
+		h[kv.name] = kv.value
 	}
 	c.setCredentialHeaders(h, o.creds)
 	if o.token {
@@ -734,22 +608,12 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 	if o.idemKey != "" {
 		h["Idempotency-Key"] = []string{o.idemKey}
 	}
-	resp, err := c.retry.Do(req)
-	if err != nil {
-		if resp != nil {
-			drainClose(resp.Body)
-		}
-		// A transport error can quote what the server sent (an unparsable Location, say).
-		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: RedactError(err, st.redact())}
-	}
-	observeResponse(ctx, r.Operation, resp, o.creds.ClientSecret, o.creds.SubscriptionKey, o.auth)
-	return resp, st, nil
 }
 
 func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any, creds Credentials, tok secret.Secret) (*Response, error) {
 	defer drainClose(resp.Body)
 	if out != nil && resp.StatusCode != http.StatusNoContent {
-		if err := decodeAnswer(resp.Body, out); err != nil {
+		if err := decodeAnswer(resp.Body, resp.ContentLength, out); err != nil {
 			// A parse error quotes the value it could not parse: a server may have put a secret there.
 			return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
 				Err: RedactError(fmt.Errorf("decoding the answer: %w", err), redactor(creds, tok))}
@@ -761,14 +625,17 @@ func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any,
 // decodeAnswer reads a successful answer whole, at most MaxResponseBody, into
 // a pooled buffer and decodes it into out: no decoder or buffer per call, and
 // an answer with anything after its JSON value is refused as garbled.
-func decodeAnswer(body io.Reader, out any) error {
+func decodeAnswer(body io.Reader, size int64, out any) error {
 	bp := answerBufs.Get().(*[]byte)
 	defer func() {
-		if cap(*bp) <= maxPooledAnswer { // a rare huge page is not kept alive
+		if cap(*bp) <= maxPooledAnswer { // a list page is read into a buffer of its own, not kept
 			answerBufs.Put(bp)
 		}
 	}()
 	b := (*bp)[:0]
+	if size > int64(cap(b)) && size <= maxPresized {
+		b = make([]byte, 0, size+512) // the announced size, and room to see the end
+	}
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -789,8 +656,14 @@ func decodeAnswer(body io.Reader, out any) error {
 	return json.Unmarshal(b, out)
 }
 
-// maxPooledAnswer is the largest answer buffer kept for reuse.
-const maxPooledAnswer = 256 << 10
+// maxPooledAnswer is the largest answer buffer kept for reuse: single answers
+// fit; pages of a listing do not, so a walk's memory stays one page.
+const maxPooledAnswer = 16 << 10
+
+// maxPresized bounds the buffer made for an answer's announced Content-Length:
+// past it, the buffer grows as the body actually comes (a server's claim costs
+// it nothing).
+const maxPresized = 1 << 20
 
 var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
@@ -842,15 +715,22 @@ var drainBufs = sync.Pool{New: func() any { b := make([]byte, 1<<10); return &b 
 
 var jsonContentType = []string{"application/json"}
 
+// header is one request header in canonical form. The SDK keeps its fixed
+// headers in slices: ranging over a slice is cheaper than over a map on every request.
+type header struct {
+	name  string
+	value []string
+}
+
 // credentialHeaders are the headers a key set adds to every request. Management
 // keys (the specialized flow) have no subscription key: none is sent.
-func credentialHeaders(creds Credentials) http.Header {
-	h := http.Header{}
+func credentialHeaders(creds Credentials) []header {
+	h := make([]header, 0, 2)
 	if !creds.Specialized() {
-		h["Ocp-Apim-Subscription-Key"] = []string{creds.SubscriptionKey.Reveal()}
+		h = append(h, header{"Ocp-Apim-Subscription-Key", []string{creds.SubscriptionKey.Reveal()}})
 	}
 	if creds.MSN != "" {
-		h["Merchant-Serial-Number"] = []string{creds.MSN}
+		h = append(h, header{"Merchant-Serial-Number", []string{creds.MSN}})
 	}
 	return h
 }
@@ -862,8 +742,8 @@ func (c *Client) setCredentialHeaders(h http.Header, creds Credentials) {
 	if creds != c.cfg.Credentials {
 		own = credentialHeaders(creds)
 	}
-	for k, v := range own {
-		h[k] = v
+	for _, kv := range own {
+		h[kv.name] = kv.value
 	}
 }
 

@@ -93,17 +93,17 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		h := out.Header
-		for k, v := range t.c.headers {
-			if _, set := h[k]; !set {
-				h[k] = v
+		for _, kv := range t.c.headers {
+			if _, set := h[kv.name]; !set {
+				h[kv.name] = kv.value
 			}
 		}
 		_, explicitMSN := msnFrom(ctx)
-		for k, v := range credentialHeaders(creds) {
-			if k == "Merchant-Serial-Number" && !explicitMSN && h.Get(k) != "" {
+		for _, kv := range credentialHeaders(creds) {
+			if kv.name == "Merchant-Serial-Number" && !explicitMSN && h.Get(kv.name) != "" {
 				continue // the caller's own header, when WithMSN does not say otherwise
 			}
-			h[k] = v
+			h[kv.name] = kv.value
 		}
 		h["Authorization"] = []string{tok.bearer.Reveal()}
 		resp, err := t.next.RoundTrip(out)

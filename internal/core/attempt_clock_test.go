@@ -1,0 +1,91 @@
+package core
+
+import (
+	"net/http"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// Outside a bubble every attempt goes on the client's clock; inside one each
+// has its own timer, unless a test asks for the clock.
+func TestAttemptClockOnlyOutsideBubbles(t *testing.T) {
+	g := newAttemptGuard(http.DefaultTransport, time.Second)
+	if !g.onClock(time.Now()) {
+		t.Error("outside a bubble: not on the clock")
+	}
+	synctest.Test(t, func(t *testing.T) {
+		if g.onClock(time.Now()) {
+			t.Error("inside a bubble: on the clock")
+		}
+		g.clockInBubble = true
+		if !g.onClock(time.Now()) {
+			t.Error("inside a bubble, asked for the clock: not on it")
+		}
+	})
+}
+
+// The list stays in deadline order when an attempt that began a moment
+// earlier takes the lock later, and removal from anywhere keeps it whole.
+func TestAttemptClockKeepsDeadlineOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		k := &attemptClock{timeout: time.Minute}
+		base := time.Now()
+		at := make([]*attempt, 6)
+		for i, off := range []int{0, 5, 3, 9, 1, 7} {
+			at[i] = &attempt{}
+			k.add(at[i], base.Add(time.Duration(off)*time.Millisecond))
+		}
+		order := func() (offs []int) {
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			var prev *attempt
+			for a := k.head; a != nil; a = a.next {
+				if a.prev != prev {
+					t.Fatal("a broken back link")
+				}
+				prev = a
+				offs = append(offs, int(a.deadline.Sub(base.Add(time.Minute))/time.Millisecond))
+			}
+			if k.tail != prev {
+				t.Fatal("the tail is not the last attempt")
+			}
+			return offs
+		}
+		if got, want := order(), []int{0, 1, 3, 5, 7, 9}; !equal(got, want) {
+			t.Fatalf("order %v, want %v", got, want)
+		}
+		k.remove(at[0]) // the head (0)
+		k.remove(at[3]) // the tail (9)
+		k.remove(at[2]) // the middle (3)
+		k.remove(at[2]) // twice: nothing
+		if got, want := order(), []int{1, 5, 7}; !equal(got, want) {
+			t.Fatalf("order %v, want %v", got, want)
+		}
+		time.Sleep(time.Minute + 5*time.Millisecond) // fake time: the clock ends 1 and 5
+		synctest.Wait()
+		if !at[4].fired.Load() || !at[1].fired.Load() || at[5].fired.Load() {
+			t.Fatalf("fired: 1=%v 5=%v 7=%v, want true true false", at[4].fired.Load(), at[1].fired.Load(), at[5].fired.Load())
+		}
+		time.Sleep(2 * time.Millisecond)
+		synctest.Wait()
+		k.mu.Lock()
+		head, armed := k.head, k.armed
+		k.mu.Unlock()
+		if !at[5].fired.Load() || head != nil || armed {
+			t.Fatalf("after the last deadline: fired=%v head=%v armed=%v", at[5].fired.Load(), head, armed)
+		}
+	})
+}
+
+func equal(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
