@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -85,6 +86,7 @@ type (
 type countingTransport struct {
 	http.RoundTripper
 	tokens atomic.Int64
+	dials  atomic.Int64 // connections dialled, when counted (newTransport)
 }
 
 func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -101,7 +103,13 @@ func newTransport(tb testing.TB) *countingTransport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = sdk.MaxIdleConns, sdk.MaxIdleConnsPerHost
 	tb.Cleanup(t.CloseIdleConnections)
-	return &countingTransport{RoundTripper: t}
+	ct := &countingTransport{RoundTripper: t}
+	dial := t.DialContext
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		ct.dials.Add(1)
+		return dial(ctx, network, addr)
+	}
+	return ct
 }
 
 // newSDK builds an SDK client on the fake server; portalPath chooses the
@@ -423,6 +431,7 @@ func BenchmarkTokenColdStart(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(ct.tokens.Load())/float64(b.N), "tokens/op")
+		b.ReportMetric(float64(ct.dials.Load())/float64(b.N), "dials/op")
 	})
 	b.Run("mutexcache", coldStartMutexCache)
 }

@@ -137,4 +137,5 @@ func coldStartMutexCache(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(ct.tokens.Load())/float64(b.N), "tokens/op")
+	b.ReportMetric(float64(ct.dials.Load())/float64(b.N), "dials/op")
 }
