@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"time"
+	"unicode/utf8"
 )
 
 // Vipps' Management answers are looser than its schema in places; decoding
@@ -18,6 +19,10 @@ func (m *lenientMSN) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
 	case bytes.Equal(b, []byte("null")):
+		return nil
+	case len(b) >= 2 && b[0] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b):
+		// The decoder has checked the JSON: with no escape and valid UTF-8, the text is the value.
+		*m = lenientMSN(b[1 : len(b)-1])
 		return nil
 	case len(b) > 0 && b[0] == '"':
 		var s string

@@ -21,17 +21,31 @@ type SalesUnit struct {
 
 // UnmarshalJSON accepts msn as a string or a number (Vipps sends both).
 func (u *SalesUnit) UnmarshalJSON(b []byte) error {
-	type plain SalesUnit
-	v := struct {
-		*plain
-		MSN lenientMSN `json:"msn"`
-	}{plain: (*plain)(u)}
-	if err := json.Unmarshal(b, &v); err != nil {
+	v := u.wire()
+	if err := json.Unmarshal(b, v); err != nil {
 		return err
 	}
-	u.MSN = string(v.MSN)
+	v.done()
 	return nil
 }
+
+// salesUnitPlain is SalesUnit without its UnmarshalJSON.
+type salesUnitPlain SalesUnit
+
+// salesUnitWire decodes into a SalesUnit in place, msn leniently. The service
+// decodes answers into it directly: in one pass, where UnmarshalJSON is a
+// second pass over what the decoder has already scanned once.
+type salesUnitWire struct {
+	*salesUnitPlain
+	MSN lenientMSN `json:"msn"`
+}
+
+func (u *SalesUnit) wire() *salesUnitWire {
+	return &salesUnitWire{salesUnitPlain: (*salesUnitPlain)(u)}
+}
+
+// done stores the decoded msn.
+func (w *salesUnitWire) done() { w.salesUnitPlain.MSN = string(w.MSN) }
 
 // List lists every production sales unit the caller can reach: GET /management/v1/sales-units.
 // The Management API does not page: the answer is the whole list.
@@ -54,8 +68,9 @@ func (s *SalesUnitsService) Get(ctx context.Context, msn string) (*SalesUnit, er
 		return nil, err
 	}
 	var u SalesUnit
+	w := u.wire()
 	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMsn",
-		Method: http.MethodGet, Path: core.Path("/management/v1/sales-units/%s", msn)}, &u)
+		Method: http.MethodGet, Path: core.Path("/management/v1/sales-units/%s", msn)}, w)
 	if errors.Is(err, core.ErrNotFound) {
 		// The Management API serves production units only; the bare 404 leaves
 		// a caller holding a test unit's MSN guessing. The *portal.Error stays inside.
@@ -64,5 +79,6 @@ func (s *SalesUnitsService) Get(ctx context.Context, msn string) (*SalesUnit, er
 	if err != nil {
 		return nil, err
 	}
+	w.done()
 	return &u, nil
 }

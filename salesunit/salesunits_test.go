@@ -1,6 +1,7 @@
 package salesunit_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -200,4 +201,30 @@ func TestGetOfATestUnitHintsAtTestUnits(t *testing.T) {
 	unit, err := c.TestUnits.Get(t.Context(), portaltest.TestMSN)
 	require.NoError(t, err)
 	assert.Equal(t, portaltest.TestMSN, unit.MSN)
+}
+
+// Every form of msn decodes alike, whether the service decodes the answer or
+// a caller decodes a SalesUnit with encoding/json.
+func TestSalesUnitMSNForms(t *testing.T) {
+	for raw, wantMSN := range map[string]string{
+		`"123456"`:                               "123456",
+		`123456`:                                 "123456",
+		`"\u0031\u0032\u0033\u0034\u0035\u0036"`: "123456",
+		`"12\"34"`:                               `12"34`,
+		`null`:                                   "",
+		"\"12\xff\"":                             "12\uFFFD",
+	} {
+		body := `{"msn":` + raw + `,"name":"ACME Web"}`
+		var u salesunit.SalesUnit
+		require.NoError(t, json.Unmarshal([]byte(body), &u), raw)
+		assert.Equal(t, wantMSN, u.MSN, "json.Unmarshal of %s", raw)
+		assert.Equal(t, "ACME Web", u.Name)
+
+		m := newMockAPI(t)
+		m.expect(http.MethodGet, "/management/v1/sales-units/123456", want{}, http.StatusOK, mgmtJSON, body)
+		got, err := m.client.SalesUnits.Get(t.Context(), "123456")
+		require.NoError(t, err, raw)
+		assert.Equal(t, wantMSN, got.MSN, "Get of %s", raw)
+		assert.Equal(t, "ACME Web", got.Name)
+	}
 }

@@ -90,6 +90,7 @@ type attempt struct {
 	timeout         time.Duration
 	fired           atomic.Bool
 	body            io.ReadCloser
+	after           []*afterFunc // contexts derived from the attempt, to cancel when it ends
 
 	// On the client's clock (guarded by the clock's lock).
 	clock      *attemptClock
@@ -143,13 +144,60 @@ func (a *attempt) Err() error {
 // the attempt's time is up or its answer is done with).
 func (a *attempt) end(err error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.err == nil {
-		a.err = err
-		if a.done != nil {
-			close(a.done)
+	if a.err != nil {
+		a.mu.Unlock()
+		return
+	}
+	a.err = err
+	if a.done != nil {
+		close(a.done)
+	}
+	after := a.after
+	a.after = nil
+	a.mu.Unlock()
+	for _, w := range after {
+		go w.f()
+	}
+}
+
+// AfterFunc is what package context looks for on a parent it does not know:
+// without it, every context derived from the attempt (net/http's Transport
+// derives one for each request) would cost a goroutine that waits for the
+// attempt to end. f runs in its own goroutine once the attempt ends, as with
+// context.AfterFunc; stop unregisters it.
+func (a *attempt) AfterFunc(f func()) (stop func() bool) {
+	a.mu.Lock()
+	if !a.guarded {
+		a.mu.Unlock()
+		return context.AfterFunc(a.Context, f)
+	}
+	if a.err != nil {
+		a.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	w := &afterFunc{a: a, f: f}
+	a.after = append(a.after, w)
+	a.mu.Unlock()
+	return w.stop
+}
+
+// afterFunc is one function registered with attempt.AfterFunc.
+type afterFunc struct {
+	a *attempt
+	f func()
+}
+
+func (w *afterFunc) stop() bool {
+	w.a.mu.Lock()
+	defer w.a.mu.Unlock()
+	for i, x := range w.a.after {
+		if x == w {
+			w.a.after = append(w.a.after[:i], w.a.after[i+1:]...)
+			return true
 		}
 	}
+	return false
 }
 
 func (a *attempt) fire() { a.fired.Store(true); a.end(context.Canceled) }

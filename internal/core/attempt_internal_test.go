@@ -1,6 +1,8 @@
 package core
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"testing/synctest"
@@ -88,4 +90,55 @@ func equal(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// A context derived from an attempt (net/http derives one per request) follows
+// it through AfterFunc, with no goroutine waiting, and leaves no trace once
+// it is done itself.
+func TestAttemptAfterFunc(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := &attempt{Context: context.Background()}
+		a.begin()
+		registered := func() int { a.mu.Lock(); defer a.mu.Unlock(); return len(a.after) }
+
+		child, cancel := context.WithCancel(a)
+		if registered() != 1 {
+			t.Fatalf("%d functions registered, want 1 (context used AfterFunc)", registered())
+		}
+		cancel()
+		if registered() != 0 {
+			t.Fatalf("%d functions registered after the child was canceled, want 0", registered())
+		}
+		if child.Err() == nil {
+			t.Fatal("child not canceled")
+		}
+
+		child, cancel = context.WithCancel(a)
+		defer cancel()
+		a.end(context.Canceled)
+		synctest.Wait()
+		if !errors.Is(child.Err(), context.Canceled) {
+			t.Fatalf("child after the attempt ended: %v, want Canceled", child.Err())
+		}
+
+		late, cancelLate := context.WithCancel(a) // derived after the end: canceled at once
+		defer cancelLate()
+		synctest.Wait()
+		if late.Err() == nil {
+			t.Fatal("a context derived from an ended attempt is not canceled")
+		}
+	})
+}
+
+// Before it begins, an attempt is its parent: derived contexts follow the parent.
+func TestUnbegunAttemptIsItsParent(t *testing.T) {
+	parent, cancelParent := context.WithCancel(context.Background())
+	a := &attempt{Context: parent}
+	child, cancel := context.WithCancel(a)
+	defer cancel()
+	cancelParent()
+	<-child.Done() // context registers the child with the parent itself: no wait on any clock
+	if a.Done() != parent.Done() || !errors.Is(a.Err(), context.Canceled) {
+		t.Fatal("an attempt not begun is not its parent")
+	}
 }
