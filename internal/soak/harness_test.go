@@ -108,7 +108,10 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg = cfg.withDefaults()
 	start := time.Now()
-	s, err := portaltest.Start("127.0.0.1:0", portaltest.WithRandSeed(cfg.Seed))
+	// The checks read the whole request log: it must keep every request of
+	// the run (a few per operation), not the simulator's default newest 10,000.
+	logLimit := max(portaltest.DefaultRequestLogLimit, 50*cfg.Ops)
+	s, err := portaltest.Start("127.0.0.1:0", portaltest.WithRandSeed(cfg.Seed), portaltest.WithRequestLogLimit(logLimit))
 	if err != nil {
 		return nil, err
 	}
@@ -166,8 +169,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	wg.Wait()
 	s.ClearFaults()
+	// A delayed POST whose caller gave up can still be running: net/http does
+	// not see the client leave before the handler reads the body, so the work
+	// is done when the delay ends. Close waits for every handler: the checks
+	// then see its work and its log entry together.
+	s.Close()
 
 	res := &Result{Requests: len(s.Requests()), Faults: s.FaultsInjected(), Elapsed: time.Since(start)}
+	if res.Requests >= logLimit {
+		return nil, fmt.Errorf("the request log filled (%d requests): the checks would miss the oldest", logLimit)
+	}
 	for _, w := range workers {
 		res.Ops += w.ops
 		res.OK += w.ok
