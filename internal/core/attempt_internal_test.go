@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -54,14 +55,14 @@ func TestAttemptClockKeepsDeadlineOrder(t *testing.T) {
 			}
 			return offs
 		}
-		if got, want := order(), []int{0, 1, 3, 5, 7, 9}; !equal(got, want) {
+		if got, want := order(), []int{0, 1, 3, 5, 7, 9}; !slices.Equal(got, want) {
 			t.Fatalf("order %v, want %v", got, want)
 		}
 		k.remove(at[0]) // the head (0)
 		k.remove(at[3]) // the tail (9)
 		k.remove(at[2]) // the middle (3)
 		k.remove(at[2]) // twice: nothing
-		if got, want := order(), []int{1, 5, 7}; !equal(got, want) {
+		if got, want := order(), []int{1, 5, 7}; !slices.Equal(got, want) {
 			t.Fatalf("order %v, want %v", got, want)
 		}
 		time.Sleep(time.Minute + 5*time.Millisecond) // fake time: the clock ends 1 and 5
@@ -78,18 +79,6 @@ func TestAttemptClockKeepsDeadlineOrder(t *testing.T) {
 			t.Fatalf("after the last deadline: fired=%v head=%v armed=%v", at[5].fired.Load(), head, armed)
 		}
 	})
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // A context derived from an attempt (net/http derives one per request) follows
@@ -137,7 +126,10 @@ func TestUnbegunAttemptIsItsParent(t *testing.T) {
 	child, cancel := context.WithCancel(a)
 	defer cancel()
 	cancelParent()
-	<-child.Done() // context registers the child with the parent itself: no wait on any clock
+	// context registers the child with the parent itself: canceled at once, not on any clock.
+	if !errors.Is(child.Err(), context.Canceled) {
+		t.Fatalf("child after its parent was canceled: %v, want Canceled", child.Err())
+	}
 	if a.Done() != parent.Done() || !errors.Is(a.Err(), context.Canceled) {
 		t.Fatal("an attempt not begun is not its parent")
 	}
