@@ -15,6 +15,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func TestRequestsFollowTheContract(t *testing.T) {
@@ -47,25 +48,25 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	wrong := *set
 	wrong.ClientSecret = "wrong"
 	_, err = c.Keys.Verify(ctx, wrong)
-	require.ErrorIs(t, err, portal.ErrUnauthorized)
+	require.ErrorIs(t, err, vipps.ErrUnauthorized)
 	wrong = *set
 	wrong.SubscriptionKeyPrimary = "00000000000000000000000000000000"
 	_, err = c.Keys.Verify(ctx, wrong)
-	require.ErrorIs(t, err, portal.ErrUnauthorized)
+	require.ErrorIs(t, err, vipps.ErrUnauthorized)
 	_, err = c.Keys.Get(ctx, portaltest.OtherMSN)
-	require.ErrorIs(t, err, portal.ErrNotFound)
+	require.ErrorIs(t, err, vipps.ErrNotFound)
 	_, err = client(s.UserCredentials(portaltest.AssistantUserID)).Keys.Regenerate(ctx, portaltest.ProductionMSN, keys.ClientSecret)
-	require.ErrorIs(t, err, portal.ErrForbidden)
+	require.ErrorIs(t, err, vipps.ErrForbidden)
 	_, err = client(s.UnitCredentials(portaltest.ProductionMSN)).Keys.Get(ctx, portaltest.ProductionMSN)
-	require.ErrorIs(t, err, portal.ErrForbidden)
+	require.ErrorIs(t, err, vipps.ErrForbidden)
 	cr, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Contract shop"})
 	require.NoError(t, err)
 	msn, err := s.CompleteCreation(cr.CreationID)
 	require.NoError(t, err)
 	_, err = c.Keys.Get(ctx, msn)
-	require.ErrorIs(t, err, portal.ErrKeysNotReady)
+	require.ErrorIs(t, err, vipps.ErrKeysNotReady)
 	_, err = c.Keys.Regenerate(ctx, msn, keys.SubscriptionKeyPrimary)
-	require.ErrorIs(t, err, portal.ErrKeysNotReady)
+	require.ErrorIs(t, err, vipps.ErrKeysNotReady)
 
 	for _, op := range []string{"fetchAuthorizationTokenUsingPost", "getKeys", "regenerateKey"} {
 		assert.Positive(t, check.Seen(op), "operation %s was exercised", op)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // writeKeyFile replaces path atomically (temporary file and rename), as
@@ -146,7 +147,7 @@ func TestFileSourcePrintsNoSecret(t *testing.T) {
 	b, err := json.Marshal(fs)
 	require.NoError(t, err)
 	out := fmt.Sprintf("%v %+v %#v %s", fs, fs, fs, fs) + string(b)
-	for _, v := range []keys.Secret{fileSet1.ClientSecret, fileSet1.SubscriptionKeyPrimary, fileSet1.SubscriptionKeySecondary} {
+	for _, v := range []vipps.Secret{fileSet1.ClientSecret, fileSet1.SubscriptionKeyPrimary, fileSet1.SubscriptionKeySecondary} {
 		assert.NotContains(t, out, v.Reveal())
 	}
 	assert.Contains(t, out, path)

@@ -9,7 +9,7 @@ import (
 )
 
 // A Keys service that portal.New did not build (a zero value, a nil pointer)
-// fails every call with an *portal.UnsupportedError saying to use portal.New,
+// fails every call with an *vipps.UnsupportedError saying to use portal.New,
 // without a panic and without sending anything.
 func TestServiceNotBuiltByNewFailsClearly(t *testing.T) {
 	set := keys.RevealedSet{MSN: "123456", Environment: keys.EnvironmentTest, ClientID: "client-1", ClientSecret: "secret-1",

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Regenerator replaces one key of a sales unit and returns the whole new set:
@@ -140,7 +141,7 @@ func (m *ManualRegenerator) Regenerate(ctx context.Context, r Regeneration) (Set
 			lastErr = errors.New("nothing was pasted")
 			m.say("\nNothing was pasted.\n")
 			continue
-		case Secret(v) == r.Current.value(r.Name):
+		case vipps.Secret(v) == r.Current.value(r.Name):
 			lastErr = errors.New("the value pasted is the current one")
 			m.say("\nThat is the current value, not a new one: press Regenerate first, then paste the new value.\n")
 			continue
@@ -178,13 +179,13 @@ func (m *ManualRegenerator) say(format string, args ...any) {
 // rejected reports whether err says the credentials were refused (a wrong
 // value) rather than that the endpoint could not answer.
 func rejected(err error) bool {
-	var e *core.Error
+	var e *vipps.Error
 	return errors.As(err, &e) && (e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusForbidden)
 }
 
 // reason is a short, secret-free account of a rejection for the operator.
 func reason(err error) string {
-	var e *core.Error
+	var e *vipps.Error
 	if errors.As(err, &e) {
 		s := fmt.Sprintf("%d", e.StatusCode)
 		if e.Problem != "" {

@@ -15,6 +15,7 @@ import (
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // operator plays the person at the keyboard: each time the prompt reads a
@@ -72,8 +73,8 @@ func vippsClient(t *testing.T, s *portaltest.Server) *portal.Client {
 	t.Helper()
 	cr := s.UnitCredentials(portaltest.ProductionMSN)
 	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: cr.ClientID, ClientSecret: keys.Secret(cr.ClientSecret),
-			SubscriptionKey: keys.Secret(cr.SubscriptionKey), MSN: cr.MSN}),
+		portal.WithCredentials(vipps.Credentials{ClientID: cr.ClientID, ClientSecret: vipps.Secret(cr.ClientSecret),
+			SubscriptionKey: vipps.Secret(cr.SubscriptionKey), MSN: cr.MSN}),
 		portal.WithBaseURL(s.URL))
 	require.NoError(t, err)
 	return c
@@ -217,7 +218,7 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		var re *keys.RotationError
 		require.ErrorAs(t, err, &re)
 		assert.Equal(t, keys.ActionRegenerate, re.Action)
-		assert.ErrorIs(t, err, portal.ErrUnauthorized, "the last refusal is kept")
+		assert.ErrorIs(t, err, vipps.ErrUnauthorized, "the last refusal is kept")
 		assert.Contains(t, err.Error(), "after 3 tries")
 		assert.Contains(t, out.String(), "Nothing was pasted")
 		assert.NotContains(t, err.Error(), "still-wrong")
@@ -253,7 +254,7 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &current, Store: st.store,
 			Regenerator: &keys.ManualRegenerator{In: op, Out: &out}})
 		s.ClearFaults()
-		assert.ErrorIs(t, err, portal.ErrServer)
+		assert.ErrorIs(t, err, vipps.ErrServer)
 		assert.NotContains(t, out.String(), "try 2 of")
 		assert.Zero(t, st.calls)
 	})
@@ -267,7 +268,7 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		set, err := m.Regenerate(ctx, keys.Regeneration{Current: current, Name: keys.SubscriptionKeySecondary,
 			Verify: func(ctx context.Context, cand keys.Set) (*keys.Verification, error) { return c.Keys.Verify(ctx, cand) }})
 		require.NoError(t, err)
-		assert.Equal(t, keys.Secret(v), set.SubscriptionKeySecondary)
+		assert.Equal(t, vipps.Secret(v), set.SubscriptionKeySecondary)
 	})
 }
 

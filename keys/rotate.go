@@ -189,7 +189,7 @@ func (e *StoreError) Unwrap() error { return e.Err }
 // RotationError is a rotation that stopped at a step other than Store. When a
 // key had changed and the newest set had not been stored, Unsaved holds it:
 // save it, the value it replaced may no longer work. Err is the cause (a
-// *portal.Error, a *KeyError ...).
+// *vipps.Error, a *KeyError ...).
 type RotationError struct {
 	MSN     string
 	Action  Action

@@ -16,6 +16,7 @@ import (
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // loadWorkers is how many goroutines call the API while keys rotate.
@@ -174,11 +175,11 @@ func TestRotateUnderLoadLosesNoCall(t *testing.T) {
 			for _, n := range []keys.Name{keys.SubscriptionKeyPrimary, keys.SubscriptionKeySecondary} {
 				assert.NotEqual(t, before.SubscriptionKey(n), after.SubscriptionKey(n))
 				err := tokenFor(t, s, credsOf(before, n))
-				requireAPIError(t, err, http.StatusUnauthorized, portal.ProblemGateway, portal.ErrUnauthorized)
+				requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 			}
 			oldSecret := credsOf(after, keys.SubscriptionKeyPrimary)
 			oldSecret.ClientSecret = before.ClientSecret.Reveal()
-			requireAPIError(t, tokenFor(t, s, oldSecret), http.StatusUnauthorized, "invalid_client", portal.ErrUnauthorized)
+			requireAPIError(t, tokenFor(t, s, oldSecret), http.StatusUnauthorized, "invalid_client", vipps.ErrUnauthorized)
 		})
 	}
 }

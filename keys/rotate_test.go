@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/keys"
-	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // memStore is a Store that keeps every set it was given.
@@ -127,9 +127,9 @@ func TestRotateSubscriptionKeysWithoutDowntime(t *testing.T) {
 
 			// The replaced keys are refused by the gateway.
 			err = tokenFor(t, s, credsOf(before, keys.SubscriptionKeyPrimary))
-			requireAPIError(t, err, http.StatusUnauthorized, portal.ProblemGateway, portal.ErrUnauthorized)
+			requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 			err = tokenFor(t, s, credsOf(before, keys.SubscriptionKeySecondary))
-			requireAPIError(t, err, http.StatusUnauthorized, portal.ProblemGateway, portal.ErrUnauthorized)
+			requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 		})
 	}
 }
@@ -165,7 +165,7 @@ func TestRotateClientSecret(t *testing.T) {
 
 	// The old secret gets no token; the new one does.
 	err = tokenFor(t, s, credsOf(before, keys.SubscriptionKeyPrimary))
-	requireAPIError(t, err, http.StatusUnauthorized, "invalid_client", portal.ErrUnauthorized)
+	requireAPIError(t, err, http.StatusUnauthorized, "invalid_client", vipps.ErrUnauthorized)
 	require.NoError(t, tokenFor(t, s, credsOf(after, keys.SubscriptionKeyPrimary)))
 	require.NoError(t, tokenFor(t, s, credsOf(after, keys.SubscriptionKeySecondary)))
 
@@ -257,7 +257,7 @@ func TestRotateFailingStoreLosesNothing(t *testing.T) {
 		assert.NotEqual(t, before.ClientSecret, got.ClientSecret)
 		require.NoError(t, tokenFor(t, s, credsOf(got, keys.SubscriptionKeyPrimary)), "the carried secret works")
 		err = tokenFor(t, s, credsOf(before, keys.SubscriptionKeyPrimary))
-		requireAPIError(t, err, http.StatusUnauthorized, "invalid_client", portal.ErrUnauthorized)
+		requireAPIError(t, err, http.StatusUnauthorized, "invalid_client", vipps.ErrUnauthorized)
 	})
 }
 
@@ -276,7 +276,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		require.ErrorAs(t, err, &re)
 		assert.Equal(t, keys.ActionToken, re.Action)
 		assert.Nil(t, re.Unsaved)
-		requireAPIError(t, err, http.StatusUnauthorized, "invalid_client", portal.ErrUnauthorized)
+		requireAPIError(t, err, http.StatusUnauthorized, "invalid_client", vipps.ErrUnauthorized)
 		assert.Zero(t, s.Effects("regenerateKey"))
 		assert.Zero(t, st.calls)
 		_, ok := keys.UnsavedSet(err)
@@ -335,7 +335,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		assert.Equal(t, keys.ActionVerify, re.Action)
 		require.NotNil(t, re.Unsaved)
 		assert.Equal(t, regenerated, *re.Unsaved)
-		assert.ErrorIs(t, err, portal.ErrServer)
+		assert.ErrorIs(t, err, vipps.ErrServer)
 		assert.Zero(t, st.calls, "nothing unverified is stored")
 		got, ok := keys.UnsavedSet(err)
 		require.True(t, ok)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vippsportal/sdk/internal/core"
 	"github.com/vippsportal/sdk/internal/wiring"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Service reads, regenerates, verifies and rotates the API keys of sales units.
@@ -85,7 +86,7 @@ type Verification struct {
 	TokenURL     string // the token endpoint asked (.../accesstoken/get): the environment's host, or the client's custom base URL
 	PrimaryOK    bool   // a token was issued with the primary subscription key
 	SecondaryOK  bool   // a token was issued with the secondary subscription key
-	PrimaryErr   error  // why not, when PrimaryOK is false (a *portal.Error inside)
+	PrimaryErr   error  // why not, when PrimaryOK is false (a *vipps.Error inside)
 	SecondaryErr error  // why not, when SecondaryOK is false
 	VerifiedAt   time.Time
 }
@@ -148,7 +149,7 @@ func okText(ok bool, err error) string {
 // a step of a workflow that failed on one key. Its text says "does not work"
 // only when the token endpoint refused the key (400/401/403); no answer (a DNS
 // or TLS failure, a timeout) or a server error reads "could not be verified".
-// Err holds the cause (a *portal.Error for an answer: 401 invalid_client for a
+// Err holds the cause (a *vipps.Error for an answer: 401 invalid_client for a
 // wrong client id or secret, 401 "gateway" for a wrong subscription key);
 // errors.As and errors.Is see through it.
 type KeyError struct {
@@ -175,7 +176,7 @@ func (e *KeyError) Unwrap() error { return e.Err }
 //
 // The *Verification says which keys work. When either does not, the error is
 // not nil: it joins one *KeyError per failing key, each wrapping the
-// *portal.Error (errors.Is(err, portal.ErrUnauthorized) for a rejected key).
+// *vipps.Error (errors.Is(err, vipps.ErrUnauthorized) for a rejected key).
 func (s *Service) Verify(ctx context.Context, set Set) (*Verification, error) {
 	if err := checkSet("set", &set); err != nil {
 		return nil, err
@@ -210,8 +211,8 @@ func (s *Service) verify(ctx context.Context, set Set) (*Verification, error) {
 }
 
 // credentials are the set's client id and secret with subscription key n.
-func (s *Service) credentials(set Set, n Name) core.Credentials {
-	return core.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret,
+func (s *Service) credentials(set Set, n Name) vipps.Credentials {
+	return vipps.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret,
 		SubscriptionKey: set.SubscriptionKey(n), MSN: set.MSN}
 }
 
@@ -231,7 +232,7 @@ func checkSet(field string, set *Set) error {
 	}
 	for _, f := range []struct {
 		name string
-		v    Secret
+		v    vipps.Secret
 	}{{".ClientSecret", set.ClientSecret}, {".SubscriptionKeyPrimary", set.SubscriptionKeyPrimary}, {".SubscriptionKeySecondary", set.SubscriptionKeySecondary}} {
 		if f.v.IsZero() {
 			return core.Invalid(field+f.name, "is required")

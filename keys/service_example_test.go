@@ -13,6 +13,7 @@ import (
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func ExampleService_Get() {
@@ -68,7 +69,7 @@ func ExampleService_Verify() {
 	set.SubscriptionKeySecondary = "00000000000000000000000000000000"
 	v, err = c.Keys.Verify(ctx, *set)
 	fmt.Println(v)
-	fmt.Println(errors.Is(err, portal.ErrUnauthorized))
+	fmt.Println(errors.Is(err, vipps.ErrUnauthorized))
 	// Output:
 	// sales unit 123456 (production): subscriptionKeyPrimary works, subscriptionKeySecondary works <nil>
 	// sales unit 123456 (production): subscriptionKeyPrimary works, subscriptionKeySecondary FAILS

@@ -17,6 +17,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // ---- wire: exact requests against a mock transport ----
@@ -76,7 +77,7 @@ func TestRegenerateWire(t *testing.T) {
 	})
 	set, err := c.Keys.Regenerate(context.Background(), "123456", keys.ClientSecret)
 	require.NoError(t, err)
-	assert.Equal(t, keys.Secret("s3cr3t-value-xyz"), set.ClientSecret)
+	assert.Equal(t, vipps.Secret("s3cr3t-value-xyz"), set.ClientSecret)
 	require.Len(t, idemKeys, 2)
 	assert.Regexp(t, `^[a-zA-Z0-9-]{1,50}$`, idemKeys[0])
 	assert.Equal(t, idemKeys[0], idemKeys[1], "one Idempotency-Key per call, reused on the retry")
@@ -91,9 +92,9 @@ func TestRegenerateWire(t *testing.T) {
 func TestVerifyWire(t *testing.T) {
 	mock := httpmock.NewMockTransport()
 	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: "own", ClientSecret: "own-secret", SubscriptionKey: "own-key"}),
+		portal.WithCredentials(vipps.Credentials{ClientID: "own", ClientSecret: "own-secret", SubscriptionKey: "own-key"}),
 		portal.WithBaseURL(base), portal.WithHTTPClient(&http.Client{Transport: mock}),
-		portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}))
+		portal.WithRetry(vipps.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}))
 	require.NoError(t, err)
 	var seen []string
 	mock.RegisterResponder(http.MethodPost, base+"/accesstoken/get", func(r *http.Request) (*http.Response, error) {
@@ -121,7 +122,7 @@ func TestVerifyWire(t *testing.T) {
 	var ke *keys.KeyError
 	require.ErrorAs(t, err, &ke)
 	assert.Equal(t, keys.SubscriptionKeySecondary, ke.Name)
-	requireAPIError(t, err, http.StatusUnauthorized, portal.ProblemGateway, portal.ErrUnauthorized)
+	requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 	assert.NotContains(t, err.Error(), "secondary-key")
 
 	// Twice again: still one request each (outside the cache).
@@ -133,8 +134,8 @@ func TestVerifyWire(t *testing.T) {
 func TestVerifyUsesTheEnvironmentsTokenEndpoint(t *testing.T) {
 	mock := httpmock.NewMockTransport()
 	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: "own", ClientSecret: "own-secret", SubscriptionKey: "own-key"}),
-		portal.WithEnvironment(portal.Production), portal.WithHTTPClient(&http.Client{Transport: mock}))
+		portal.WithCredentials(vipps.Credentials{ClientID: "own", ClientSecret: "own-secret", SubscriptionKey: "own-key"}),
+		portal.WithEnvironment(vipps.Production), portal.WithHTTPClient(&http.Client{Transport: mock}))
 	require.NoError(t, err)
 	tok := httpmock.NewStringResponder(http.StatusOK, `{"token_type":"Bearer","expires_in":"3600","access_token":"t"}`)
 	mock.RegisterResponder(http.MethodPost, "https://apitest.vipps.no/accesstoken/get", tok)
@@ -228,12 +229,12 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 }
 
 func TestNoPortalURL(t *testing.T) {
-	c, err := portal.New(portal.WithCredentials(portal.Credentials{ClientID: "c", ClientSecret: "s", SubscriptionKey: "k"}))
+	c, err := portal.New(portal.WithCredentials(vipps.Credentials{ClientID: "c", ClientSecret: "s", SubscriptionKey: "k"}))
 	require.NoError(t, err)
 	_, err = c.Keys.Get(context.Background(), "123456")
-	assert.ErrorIs(t, err, portal.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 	_, err = c.Keys.Regenerate(context.Background(), "123456", keys.SubscriptionKeyPrimary)
-	assert.ErrorIs(t, err, portal.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 }
 
 // ---- against the simulator ----
@@ -257,7 +258,7 @@ func TestGetSimulator(t *testing.T) {
 	assert.Equal(t, http.StatusOK, r.Status)
 	assert.Equal(t, "REDACTED", r.Header.Get("Authorization"), "a bearer token was sent")
 	assert.NotEmpty(t, r.Header.Get("Ocp-Apim-Subscription-Key"))
-	assert.Equal(t, "vippsportal-sdk-go/"+portal.Version, r.Header.Get("User-Agent"))
+	assert.Equal(t, "vippsportal-sdk-go/"+vipps.Version, r.Header.Get("User-Agent"))
 	assert.Empty(t, r.IdempotencyKey)
 
 	// A test unit's keys too.
@@ -270,32 +271,32 @@ func TestGetSimulator(t *testing.T) {
 	_, err = dev.Keys.Get(ctx, portaltest.ProductionMSN)
 	require.NoError(t, err)
 	_, err = dev.Keys.Get(ctx, portaltest.SecondProductionMSN)
-	requireAPIError(t, err, http.StatusForbidden, portal.ProblemKeysHidden, portal.ErrForbidden)
+	requireAPIError(t, err, http.StatusForbidden, vipps.ProblemKeysHidden, vipps.ErrForbidden)
 
 	// The assistant holds only TRANSACTION_MANAGEMENT.
 	asst := simClient(t, s, s.UserCredentials(portaltest.AssistantUserID))
 	_, err = asst.Keys.Get(ctx, portaltest.SecondProductionMSN)
-	requireAPIError(t, err, http.StatusForbidden, portal.ProblemKeysHidden, portal.ErrForbidden)
+	requireAPIError(t, err, http.StatusForbidden, vipps.ProblemKeysHidden, vipps.ErrForbidden)
 
 	// Another merchant's unit, and one that does not exist: 404 alike.
 	_, err = c.Keys.Get(ctx, portaltest.OtherMSN)
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 	_, err = c.Keys.Get(ctx, "99999999")
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 
 	// A unit's own keys and a partner are not portal users.
 	unit := simClient(t, s, s.UnitCredentials(portaltest.ProductionMSN))
 	_, err = unit.Keys.Get(ctx, portaltest.ProductionMSN)
-	requireAPIError(t, err, http.StatusForbidden, portal.ProblemNotAPortalUser, portal.ErrForbidden)
+	requireAPIError(t, err, http.StatusForbidden, vipps.ProblemNotAPortalUser, vipps.ErrForbidden)
 	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID))
 	_, err = partner.Keys.Get(ctx, portaltest.ProductionMSN)
-	requireAPIError(t, err, http.StatusForbidden, portal.ProblemNotAPortalUser, portal.ErrForbidden)
+	requireAPIError(t, err, http.StatusForbidden, vipps.ProblemNotAPortalUser, vipps.ErrForbidden)
 
 	// A wrong subscription key: the gateway.
 	bad := s.UserCredentials(portaltest.AdminUserID)
 	bad.SubscriptionKey = "00000000000000000000000000000000"
 	_, err = simClient(t, s, bad).Keys.Get(ctx, portaltest.ProductionMSN)
-	requireAPIError(t, err, http.StatusUnauthorized, portal.ProblemGateway, portal.ErrUnauthorized)
+	requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 }
 
 func TestRegenerateSimulator(t *testing.T) {
@@ -317,7 +318,7 @@ func TestRegenerateSimulator(t *testing.T) {
 			assert.Regexp(t, `^[0-9a-f]{32}$`, set.SubscriptionKeyPrimary.Reveal())
 			// The old primary is refused by the gateway at once.
 			err := tokenFor(t, s, credsOf(prev, keys.SubscriptionKeyPrimary))
-			requireAPIError(t, err, http.StatusUnauthorized, portal.ProblemGateway, portal.ErrUnauthorized)
+			requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 		case keys.SubscriptionKeySecondary:
 			assert.NotEqual(t, prev.SubscriptionKeySecondary, set.SubscriptionKeySecondary)
 			assert.Equal(t, prev.SubscriptionKeyPrimary, set.SubscriptionKeyPrimary)
@@ -325,7 +326,7 @@ func TestRegenerateSimulator(t *testing.T) {
 			assert.NotEqual(t, prev.ClientSecret, set.ClientSecret)
 			assert.Equal(t, prev.ClientID, set.ClientID)
 			err := tokenFor(t, s, credsOf(withLiveSubKeys(prev, *set), keys.SubscriptionKeyPrimary))
-			requireAPIError(t, err, http.StatusUnauthorized, "invalid_client", portal.ErrUnauthorized)
+			requireAPIError(t, err, http.StatusUnauthorized, "invalid_client", vipps.ErrUnauthorized)
 		case keys.ClientID:
 			assert.NotEqual(t, prev.ClientID, set.ClientID)
 			assert.Equal(t, prev.ClientSecret, set.ClientSecret, "regenerating clientId keeps the secret")
@@ -350,12 +351,12 @@ func TestRegenerateSimulator(t *testing.T) {
 	// Permissions and resources, as for getKeys.
 	dev := simClient(t, s, s.UserCredentials(portaltest.DeveloperUserID))
 	_, err := dev.Keys.Regenerate(ctx, portaltest.SecondProductionMSN, keys.SubscriptionKeyPrimary)
-	requireAPIError(t, err, http.StatusForbidden, portal.ProblemKeysHidden, portal.ErrForbidden)
+	requireAPIError(t, err, http.StatusForbidden, vipps.ProblemKeysHidden, vipps.ErrForbidden)
 	asst := simClient(t, s, s.UserCredentials(portaltest.AssistantUserID))
 	_, err = asst.Keys.Regenerate(ctx, portaltest.ProductionMSN, keys.SubscriptionKeyPrimary)
-	requireAPIError(t, err, http.StatusForbidden, portal.ProblemKeysHidden, portal.ErrForbidden)
+	requireAPIError(t, err, http.StatusForbidden, vipps.ProblemKeysHidden, vipps.ErrForbidden)
 	_, err = c.Keys.Regenerate(ctx, portaltest.OtherMSN, keys.SubscriptionKeyPrimary)
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 	assert.Equal(t, 4, s.Effects("regenerateKey"), "refused requests change nothing")
 }
 
@@ -376,13 +377,13 @@ func TestKeysNotReady(t *testing.T) {
 	require.NoError(t, err)
 
 	_, err = c.Keys.Get(ctx, msn)
-	e := requireAPIError(t, err, http.StatusConflict, portal.ProblemKeysNotReady, portal.ErrKeysNotReady)
-	assert.ErrorIs(t, err, portal.ErrConflict)
+	e := requireAPIError(t, err, http.StatusConflict, vipps.ProblemKeysNotReady, vipps.ErrKeysNotReady)
+	assert.ErrorIs(t, err, vipps.ErrConflict)
 	assert.Positive(t, e.RetryAfter, "keys-not-ready carries Retry-After")
 	assert.True(t, e.Temporary())
 
 	_, err = c.Keys.Regenerate(ctx, msn, keys.SubscriptionKeyPrimary)
-	requireAPIError(t, err, http.StatusConflict, portal.ProblemKeysNotReady, portal.ErrKeysNotReady)
+	requireAPIError(t, err, http.StatusConflict, vipps.ProblemKeysNotReady, vipps.ErrKeysNotReady)
 	assert.Zero(t, s.Effects("regenerateKey"))
 
 	require.NoError(t, s.IssueKeys(msn))
@@ -421,7 +422,7 @@ func TestVerifySimulator(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, v.PrimaryOK || v.SecondaryOK)
 	assert.False(t, v.Works(keys.ClientSecret))
-	requireAPIError(t, err, http.StatusUnauthorized, "invalid_client", portal.ErrUnauthorized)
+	requireAPIError(t, err, http.StatusUnauthorized, "invalid_client", vipps.ErrUnauthorized)
 	var ke *keys.KeyError
 	require.ErrorAs(t, err, &ke)
 	assert.NotContains(t, err.Error(), "not-the-secret")
@@ -435,7 +436,7 @@ func TestVerifySimulator(t *testing.T) {
 	assert.True(t, v.PrimaryOK)
 	assert.False(t, v.SecondaryOK)
 	assert.True(t, v.Works(keys.ClientSecret), "the client credentials got a token with the primary")
-	requireAPIError(t, err, http.StatusUnauthorized, portal.ProblemGateway, portal.ErrUnauthorized)
+	requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 	assert.Contains(t, v.String(), "subscriptionKeySecondary FAILS")
 }
 
@@ -486,7 +487,7 @@ func TestGetTransientErrorsAreRetried(t *testing.T) {
 
 	s.InjectFault(portaltest.Fault{Operation: "getKeys", Status: http.StatusInternalServerError, Times: -1})
 	_, err = c.Keys.Get(context.Background(), portaltest.ProductionMSN)
-	requireAPIError(t, err, http.StatusInternalServerError, portal.ProblemInternal, portal.ErrServer)
+	requireAPIError(t, err, http.StatusInternalServerError, vipps.ProblemInternal, vipps.ErrServer)
 	s.ClearFaults()
-	assert.False(t, errors.Is(err, portal.ErrNotFound))
+	assert.False(t, errors.Is(err, vipps.ErrNotFound))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Name names one key of a sales unit's key set, as the contract spells it
@@ -70,18 +72,18 @@ const (
 // to persist a Set on purpose, store its Reveal() and load it back with
 // RevealedSet.Set (or json.Unmarshal straight into a Set, which accepts values).
 type Set struct {
-	MSN                      string    `json:"msn"`
-	Environment              string    `json:"environment"` // "production" or "test"
-	ClientID                 string    `json:"clientId"`
-	ClientSecret             Secret    `json:"clientSecret"`
-	SubscriptionKeyPrimary   Secret    `json:"subscriptionKeyPrimary"`
-	SubscriptionKeySecondary Secret    `json:"subscriptionKeySecondary"`
-	UpdatedAt                time.Time `json:"updatedAt"` // when any key of the set last changed
+	MSN                      string       `json:"msn"`
+	Environment              string       `json:"environment"` // "production" or "test"
+	ClientID                 string       `json:"clientId"`
+	ClientSecret             vipps.Secret `json:"clientSecret"`
+	SubscriptionKeyPrimary   vipps.Secret `json:"subscriptionKeyPrimary"`
+	SubscriptionKeySecondary vipps.Secret `json:"subscriptionKeySecondary"`
+	UpdatedAt                time.Time    `json:"updatedAt"` // when any key of the set last changed
 }
 
 // SubscriptionKey returns the value of the named subscription key, or an empty
 // Secret when n is not SubscriptionKeyPrimary or SubscriptionKeySecondary.
-func (s Set) SubscriptionKey(n Name) Secret {
+func (s Set) SubscriptionKey(n Name) vipps.Secret {
 	switch n {
 	case SubscriptionKeyPrimary:
 		return s.SubscriptionKeyPrimary
@@ -97,19 +99,19 @@ func (s Set) with(n Name, v string) Set {
 	case ClientID:
 		s.ClientID = v
 	case ClientSecret:
-		s.ClientSecret = Secret(v)
+		s.ClientSecret = vipps.Secret(v)
 	case SubscriptionKeyPrimary:
-		s.SubscriptionKeyPrimary = Secret(v)
+		s.SubscriptionKeyPrimary = vipps.Secret(v)
 	case SubscriptionKeySecondary:
-		s.SubscriptionKeySecondary = Secret(v)
+		s.SubscriptionKeySecondary = vipps.Secret(v)
 	}
 	return s
 }
 
 // value returns key n's value as a Secret (the client id too, for comparisons).
-func (s Set) value(n Name) Secret {
+func (s Set) value(n Name) vipps.Secret {
 	if n == ClientID {
-		return Secret(s.ClientID)
+		return vipps.Secret(s.ClientID)
 	}
 	if n == ClientSecret {
 		return s.ClientSecret
@@ -148,9 +150,9 @@ type RevealedSet struct {
 func (r RevealedSet) Set() Set {
 	return Set{
 		MSN: r.MSN, Environment: r.Environment, ClientID: r.ClientID,
-		ClientSecret:             Secret(r.ClientSecret),
-		SubscriptionKeyPrimary:   Secret(r.SubscriptionKeyPrimary),
-		SubscriptionKeySecondary: Secret(r.SubscriptionKeySecondary),
+		ClientSecret:             vipps.Secret(r.ClientSecret),
+		SubscriptionKeyPrimary:   vipps.Secret(r.SubscriptionKeyPrimary),
+		SubscriptionKeySecondary: vipps.Secret(r.SubscriptionKeySecondary),
 		UpdatedAt:                r.UpdatedAt,
 	}
 }

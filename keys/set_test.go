@@ -18,6 +18,7 @@ import (
 
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func TestNames(t *testing.T) {
@@ -48,8 +49,8 @@ func TestSetJSONNeverWritesASecret(t *testing.T) {
 		"clientSecret":"[REDACTED]","subscriptionKeyPrimary":"[REDACTED]","subscriptionKeySecondary":"[REDACTED]",
 		"updatedAt":"2026-01-02T03:04:05Z"}`, string(b))
 
-	assert.Equal(t, keys.Secret("0123456789abcdef0123456789abcdef"), sampleSet.SubscriptionKey(keys.SubscriptionKeyPrimary))
-	assert.Equal(t, keys.Secret("fedcba9876543210fedcba9876543210"), sampleSet.SubscriptionKey(keys.SubscriptionKeySecondary))
+	assert.Equal(t, vipps.Secret("0123456789abcdef0123456789abcdef"), sampleSet.SubscriptionKey(keys.SubscriptionKeyPrimary))
+	assert.Equal(t, vipps.Secret("fedcba9876543210fedcba9876543210"), sampleSet.SubscriptionKey(keys.SubscriptionKeySecondary))
 	assert.Empty(t, sampleSet.SubscriptionKey(keys.ClientSecret))
 }
 
@@ -86,7 +87,7 @@ func TestRevealedSetPersistsAndLoads(t *testing.T) {
 func secretsOf(sets ...keys.Set) []string {
 	var out []string
 	for _, s := range sets {
-		for _, v := range []keys.Secret{s.ClientSecret, s.SubscriptionKeyPrimary, s.SubscriptionKeySecondary} {
+		for _, v := range []vipps.Secret{s.ClientSecret, s.SubscriptionKeyPrimary, s.SubscriptionKeySecondary} {
 			if len(v) > 0 {
 				out = append(out, v.Reveal(), hex.EncodeToString([]byte(v.Reveal())))
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Source is a live key set: the set to use now and the subscription key in use.
@@ -34,19 +35,19 @@ type Source interface {
 // not ask for one with a secret about to change. Every printing of it shows no
 // secret; it keeps only a fingerprint of the keys it was obtained with.
 type AccessToken struct {
-	Value     Secret
+	Value     vipps.Secret
 	Received  time.Time // our clock when it arrived
 	ExpiresIn time.Duration
 	TokenURL  string   // the token endpoint that issued it: it is used for no other
 	issuedTo  [32]byte // fingerprint of the client id and secret
 }
 
-func fingerprint(clientID string, clientSecret Secret) [32]byte {
+func fingerprint(clientID string, clientSecret vipps.Secret) [32]byte {
 	return sha256.Sum256([]byte(clientID + "\x00" + clientSecret.Reveal()))
 }
 
 // IssuedTo reports whether the token was obtained with this client id and secret.
-func (t AccessToken) IssuedTo(clientID string, clientSecret Secret) bool {
+func (t AccessToken) IssuedTo(clientID string, clientSecret vipps.Secret) bool {
 	return t.issuedTo != [32]byte{} && t.issuedTo == fingerprint(clientID, clientSecret)
 }
 
@@ -259,7 +260,7 @@ func (l *LiveSource) handOff(ctx context.Context, tok AccessToken, max time.Dura
 
 // HandedToken returns the token a rotation handed over for this client id and
 // secret at tokenURL, if any (portal.WithKeySource reads it).
-func (l *LiveSource) HandedToken(clientID string, clientSecret Secret, tokenURL string) (AccessToken, bool) {
+func (l *LiveSource) HandedToken(clientID string, clientSecret vipps.Secret, tokenURL string) (AccessToken, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	t := l.token

@@ -18,6 +18,7 @@ import (
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // liveClient is a client of the unit's own keys read from src.
@@ -42,7 +43,7 @@ func TestLiveSourceChangeNeedsNoRestart(t *testing.T) {
 	next, err := admin.Keys.Regenerate(ctx, portaltest.ProductionMSN, keys.SubscriptionKeyPrimary)
 	require.NoError(t, err)
 	_, err = c.SalesUnits.Get(ctx, portaltest.ProductionMSN)
-	requireAPIError(t, err, http.StatusUnauthorized, portal.ProblemGateway, portal.ErrUnauthorized)
+	requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 
 	// Storing the new set is enough: the same client uses it on its next call.
 	require.NoError(t, live.Store(ctx, *next, keys.SubscriptionKeyPrimary))
@@ -326,7 +327,7 @@ func TestUseTokenRefusesAForeignToken(t *testing.T) {
 	require.NoError(t, err)
 	other := simClient(t, s, s.UnitCredentials(portaltest.TestMSN))
 	requireInvalid(t, other.UseToken(got), "token")
-	elsewhere, err := portal.New(portal.WithCredentials(portal.Credentials{ClientID: before.ClientID,
+	elsewhere, err := portal.New(portal.WithCredentials(vipps.Credentials{ClientID: before.ClientID,
 		ClientSecret: before.ClientSecret, SubscriptionKey: before.SubscriptionKeyPrimary}))
 	require.NoError(t, err)
 	requireInvalid(t, elsewhere.UseToken(got), "token")

@@ -12,6 +12,7 @@ import (
 	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func verifiedSet() keys.Set {
@@ -22,7 +23,7 @@ func verifiedSet() keys.Set {
 // A DNS failure says nothing about a key: Verify must not say it "does not
 // work", but that it could not be verified.
 func TestVerifyDNSFailureIsNotARefusedKey(t *testing.T) {
-	c, mock := sdktest.NewMock(t, portal.WithRetry(portal.RetryPolicy{MaxAttempts: 1}))
+	c, mock := sdktest.NewMock(t, portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 1}))
 	mock.RegisterResponder(http.MethodPost, sdktest.BaseURL+"/accesstoken/get",
 		httpmock.NewErrorResponder(&net.DNSError{Err: "no such host", Name: "vipps.test", IsNotFound: true}))
 	set := verifiedSet()
@@ -50,6 +51,6 @@ func TestVerifyRefusedKeyDoesNotWork(t *testing.T) {
 	v, err := c.Keys.Verify(t.Context(), set)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "subscriptionKeyPrimary of sales unit 123456 does not work: the token endpoint refused it")
-	assert.ErrorIs(t, err, portal.ErrUnauthorized)
+	assert.ErrorIs(t, err, vipps.ErrUnauthorized)
 	assert.Contains(t, v.String(), "subscriptionKeyPrimary FAILS")
 }

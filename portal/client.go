@@ -13,39 +13,9 @@ import (
 	"github.com/vippsportal/sdk/internal/core"
 	"github.com/vippsportal/sdk/internal/wiring"
 	"github.com/vippsportal/sdk/keys"
-	"github.com/vippsportal/sdk/portal/vipps"
 	"github.com/vippsportal/sdk/salesunit"
 	"github.com/vippsportal/sdk/users"
-)
-
-// Version is the SDK's version, sent in the User-Agent header.
-const Version = vipps.Version
-
-// Credentials are the key set the client authenticates with (see vipps.Credentials).
-type Credentials = vipps.Credentials
-
-// AuthFlow names a key set's token flow: StandardAuth (the default, also "") or SpecializedAuth.
-type AuthFlow = vipps.AuthFlow
-
-// The two token flows.
-const (
-	// StandardAuth: POST /accesstoken/get, keys in headers, every request carries the subscription key.
-	StandardAuth = vipps.StandardAuth
-	// SpecializedAuth: a partner's management keys. Tokens from POST /miami/v1/token
-	// (HTTP Basic, 15 minutes), no subscription key, the Management API only: a
-	// portal call is refused without a request (ErrUnsupported).
-	SpecializedAuth = vipps.SpecializedAuth
-)
-
-// Environment is one of Vipps' two environments.
-type Environment = vipps.Environment
-
-const (
-	// Production is https://api.vipps.no: the Access Token API and the Management API.
-	Production = vipps.Production
-	// Test is https://apitest.vipps.no, where Vipps runs no Management API: a
-	// Management call there is refused without a request.
-	Test = vipps.Test
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Client holds one service per group of operations. It is safe for concurrent use.
@@ -65,7 +35,7 @@ type Option func(*settings)
 
 type settings struct {
 	cfg      core.Config
-	env      Environment
+	env      vipps.Environment
 	baseURL  string
 	hasBase  bool // WithBaseURL was given, even with ""
 	noPortal bool // WithPortalURL("") was given
@@ -74,7 +44,7 @@ type settings struct {
 }
 
 // WithCredentials sets the key set the client authenticates with.
-func WithCredentials(c Credentials) Option {
+func WithCredentials(c vipps.Credentials) Option {
 	return func(s *settings) {
 		s.hasCreds = true
 		s.cfg.Credentials = c
@@ -82,7 +52,7 @@ func WithCredentials(c Credentials) Option {
 }
 
 // WithEnvironment chooses Production (the default) or Test.
-func WithEnvironment(e Environment) Option { return func(s *settings) { s.env = e } }
+func WithEnvironment(e vipps.Environment) Option { return func(s *settings) { s.env = e } }
 
 // WithBaseURL serves the Access Token API and the Management API from u instead
 // of the environment's host (a gateway, the simulator). Every group is permitted.
@@ -115,7 +85,7 @@ func WithHTTPClient(hc *http.Client) Option { return func(s *settings) { s.cfg.H
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.cfg.Logger = l } }
 
 // WithRetry replaces the retry policy; zero fields keep their defaults.
-func WithRetry(p RetryPolicy) Option { return func(s *settings) { s.cfg.Retry = p } }
+func WithRetry(p vipps.RetryPolicy) Option { return func(s *settings) { s.cfg.Retry = p } }
 
 // WithInsecureHTTP permits plain http:// to a non-loopback host. Loopback
 // (127.0.0.1, ::1, localhost) is always permitted, for the simulator.
@@ -124,7 +94,7 @@ func WithInsecureHTTP() Option { return func(s *settings) { s.cfg.AllowInsecureH
 // New builds a Client. It sends nothing: bad settings are refused here with an
 // error naming the setting.
 func New(opts ...Option) (*Client, error) {
-	s := &settings{env: Production}
+	s := &settings{env: vipps.Production}
 	for _, o := range opts {
 		o(s)
 	}
@@ -140,11 +110,11 @@ func New(opts ...Option) (*Client, error) {
 		return nil, core.Invalid("PortalURL", "is empty; give the host root where /portal/v1 is served, or leave WithPortalURL out")
 	}
 	if s.env.BaseURL() == "" {
-		return nil, core.Invalid("WithEnvironment", "must be portal.Production or portal.Test, got %q", string(s.env))
+		return nil, core.Invalid("WithEnvironment", "must be vipps.Production or vipps.Test, got %q", string(s.env))
 	}
 	s.cfg.Environment = s.env
 	s.cfg.BaseURL = s.env.BaseURL()
-	s.cfg.ManagementAvailable = s.env == Production
+	s.cfg.ManagementAvailable = s.env == vipps.Production
 	if s.hasBase {
 		s.cfg.BaseURL, s.cfg.Environment, s.cfg.ManagementAvailable = s.baseURL, "", true
 	}
@@ -188,7 +158,7 @@ func checkCredentials(s *settings) error {
 		return core.Invalid("Credentials.ClientSecret", "is required")
 	}
 	if c.SubscriptionKey.IsZero() && !c.Specialized() {
-		return core.Invalid("Credentials.SubscriptionKey", "is required (management keys have none: set Flow: portal.SpecializedAuth)")
+		return core.Invalid("Credentials.SubscriptionKey", "is required (management keys have none: set Flow: vipps.SpecializedAuth)")
 	}
 	return core.CheckFlow(c)
 }
@@ -208,28 +178,28 @@ const (
 // NewFromEnv builds a Client from the VIPPS_* environment variables; opts are
 // applied after them.
 func NewFromEnv(opts ...Option) (*Client, error) {
-	env := Production
+	env := vipps.Production
 	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(EnvEnvironment))); v {
 	case "", "production":
 	case "test":
-		env = Test
+		env = vipps.Test
 	default:
 		return nil, core.Invalid(EnvEnvironment, "must be production or test, got %q", v)
 	}
-	flow := StandardAuth
+	flow := vipps.StandardAuth
 	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(EnvTokenFlow))); v {
 	case "", "standard":
 	case "specialized":
-		flow = SpecializedAuth
+		flow = vipps.SpecializedAuth
 	default:
 		return nil, core.Invalid(EnvTokenFlow, "must be standard or specialized, got %q", v)
 	}
 	base := []Option{
-		WithCredentials(Credentials{
+		WithCredentials(vipps.Credentials{
 			Flow:            flow,
 			ClientID:        os.Getenv(EnvClientID),
-			ClientSecret:    keys.Secret(os.Getenv(EnvClientSecret)),
-			SubscriptionKey: keys.Secret(os.Getenv(EnvSubscriptionKey)),
+			ClientSecret:    vipps.Secret(os.Getenv(EnvClientSecret)),
+			SubscriptionKey: vipps.Secret(os.Getenv(EnvSubscriptionKey)),
 			MSN:             os.Getenv(EnvMSN),
 		}),
 		WithEnvironment(env),

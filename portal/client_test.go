@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 const (
@@ -27,11 +27,11 @@ const (
 	accessToken  = "AT-portal-token-eyJ0eXAiOiJKV1Qi"
 )
 
-func creds() portal.Credentials {
-	return portal.Credentials{ClientID: clientID, ClientSecret: keys.Secret(clientSecret), SubscriptionKey: keys.Secret(subKey), MSN: "123456"}
+func creds() vipps.Credentials {
+	return vipps.Credentials{ClientID: clientID, ClientSecret: vipps.Secret(clientSecret), SubscriptionKey: vipps.Secret(subKey), MSN: "123456"}
 }
 
-var fast = portal.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}
+var fast = vipps.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}
 
 // testServer answers tokens and hands API requests to api; it records headers.
 type testServer struct {
@@ -73,10 +73,10 @@ func mgmtGet() *core.Request {
 
 func TestNewRequiresCredentials(t *testing.T) {
 	_, err := portal.New()
-	var ve *portal.ValidationError
+	var ve *vipps.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "Credentials", ve.Field)
-	for field, c := range map[string]portal.Credentials{
+	for field, c := range map[string]vipps.Credentials{
 		"Credentials.ClientID":        {ClientSecret: "x", SubscriptionKey: "y"},
 		"Credentials.ClientSecret":    {ClientID: "x", SubscriptionKey: "y"},
 		"Credentials.SubscriptionKey": {ClientID: "x", ClientSecret: "y"},
@@ -85,27 +85,27 @@ func TestNewRequiresCredentials(t *testing.T) {
 		_, err := portal.New(portal.WithCredentials(c))
 		require.ErrorAs(t, err, &ve, field)
 		assert.Equal(t, field, ve.Field)
-		assert.ErrorIs(t, err, portal.ErrInvalidInput)
+		assert.ErrorIs(t, err, vipps.ErrInvalidInput)
 	}
 }
 
 func TestUnsupportedWithoutRequest(t *testing.T) {
 	mock := httpmock.NewMockTransport()
 	mock.RegisterNoResponder(httpmock.NewStringResponder(200, `{}`))
-	c, err := portal.New(portal.WithCredentials(creds()), portal.WithEnvironment(portal.Test), portal.WithHTTPClient(&http.Client{Transport: mock}))
+	c, err := portal.New(portal.WithCredentials(creds()), portal.WithEnvironment(vipps.Test), portal.WithHTTPClient(&http.Client{Transport: mock}))
 	require.NoError(t, err)
 
 	_, err = portal.CoreOf(c).Do(t.Context(), mgmtGet(), nil)
-	var ue *portal.UnsupportedError
+	var ue *vipps.UnsupportedError
 	require.ErrorAs(t, err, &ue, "Management on Test")
-	assert.ErrorIs(t, err, portal.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 	_, err = c.SalesUnits.Get(t.Context(), "123456")
-	assert.ErrorIs(t, err, portal.ErrUnsupported, "through the public service too")
+	assert.ErrorIs(t, err, vipps.ErrUnsupported, "through the public service too")
 
 	_, err = portal.CoreOf(c).Do(t.Context(), &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit", Method: http.MethodGet, Path: "/portal/v1/test-sales-units/123456"}, nil)
 	require.ErrorAs(t, err, &ue, "portal call without a portal URL")
 	_, err = c.TestUnits.Get(t.Context(), "123456")
-	assert.ErrorIs(t, err, portal.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 
 	assert.Zero(t, mock.GetTotalCallCount(), "no request, not even for a token")
 }
@@ -113,7 +113,7 @@ func TestUnsupportedWithoutRequest(t *testing.T) {
 func TestInsecureHTTPRefused(t *testing.T) {
 	for _, opt := range []portal.Option{portal.WithBaseURL("http://gateway.example.com"), portal.WithPortalURL("http://portal.example.com")} {
 		_, err := portal.New(portal.WithCredentials(creds()), opt)
-		var ve *portal.ValidationError
+		var ve *vipps.ValidationError
 		require.ErrorAs(t, err, &ve)
 		assert.Contains(t, ve.Reason, "WithInsecureHTTP")
 		_, err = portal.New(portal.WithCredentials(creds()), opt, portal.WithInsecureHTTP())
@@ -129,7 +129,7 @@ func TestSystemHeadersOver30Refused(t *testing.T) {
 		args := []string{"a", "b", "c", "d"}
 		args[i] = long
 		_, err := portal.New(portal.WithCredentials(creds()), portal.WithSystem(args[0], args[1], args[2], args[3]))
-		var ve *portal.ValidationError
+		var ve *vipps.ValidationError
 		require.ErrorAs(t, err, &ve)
 		assert.Equal(t, field, ve.Field)
 	}
@@ -144,7 +144,7 @@ func TestHeadersThroughPortal(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, s.headers, 2)
 	for _, h := range s.headers {
-		assert.Equal(t, "vippsportal-sdk-go/"+portal.Version, h.Get("User-Agent"))
+		assert.Equal(t, "vippsportal-sdk-go/"+vipps.Version, h.Get("User-Agent"))
 		assert.Equal(t, "acme", h.Get("Vipps-System-Name"))
 		assert.Equal(t, "2.0", h.Get("Vipps-System-Version"))
 		assert.Equal(t, "acme-woo", h.Get("Vipps-System-Plugin-Name"))
@@ -177,7 +177,7 @@ func TestNewFromEnv(t *testing.T) {
 		assert.Equal(t, "654321", h.Get("Merchant-Serial-Number"))
 	}
 	assert.Equal(t, "env-client", portal.CoreOf(c).Credentials().ClientID)
-	assert.Equal(t, portal.Environment(""), portal.CoreOf(c).Environment(), "a base URL makes the environment custom")
+	assert.Equal(t, vipps.Environment(""), portal.CoreOf(c).Environment(), "a base URL makes the environment custom")
 
 	// Options after the environment win.
 	c, err = portal.NewFromEnv(portal.WithCredentials(creds()), portal.WithHTTPClient(hc(t)))
@@ -189,13 +189,13 @@ func TestNewFromEnv(t *testing.T) {
 	t.Setenv(portal.EnvEnvironment, " Test ")
 	c, err = portal.NewFromEnv()
 	require.NoError(t, err)
-	assert.Equal(t, portal.Test, portal.CoreOf(c).Environment())
+	assert.Equal(t, vipps.Test, portal.CoreOf(c).Environment())
 	_, err = portal.CoreOf(c).Do(t.Context(), mgmtGet(), nil)
-	assert.ErrorIs(t, err, portal.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 
 	t.Setenv(portal.EnvEnvironment, "staging")
 	_, err = portal.NewFromEnv()
-	var ve *portal.ValidationError
+	var ve *vipps.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, portal.EnvEnvironment, ve.Field)
 
@@ -216,10 +216,10 @@ func TestHTMLBadGatewayBecomesError(t *testing.T) {
 	c, err := portal.New(portal.WithCredentials(creds()), portal.WithBaseURL(s.URL), portal.WithHTTPClient(hc(t)), portal.WithRetry(fast))
 	require.NoError(t, err)
 	_, err = portal.CoreOf(c).Do(t.Context(), mgmtGet(), nil)
-	var pe *portal.Error
+	var pe *vipps.Error
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, http.StatusBadGateway, pe.StatusCode)
-	assert.ErrorIs(t, err, portal.ErrServer)
+	assert.ErrorIs(t, err, vipps.ErrServer)
 	assert.Equal(t, 3, pe.Attempts)
 	assert.EqualValues(t, 3, s.api.Load())
 	assert.True(t, strings.HasPrefix(pe.Body, "<!DOCTYPE html><html><head><title>502 Bad Gateway"))
@@ -231,9 +231,9 @@ func TestHTMLBadGatewayBecomesError(t *testing.T) {
 
 func TestUnknownEnvironmentIsRefused(t *testing.T) {
 	_, err := portal.New(portal.WithCredentials(creds()), portal.WithEnvironment("staging"))
-	var ve *portal.ValidationError
+	var ve *vipps.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "WithEnvironment", ve.Field)
-	assert.Equal(t, "https://api.vipps.no", portal.Production.BaseURL())
-	assert.Equal(t, "https://apitest.vipps.no", portal.Test.BaseURL())
+	assert.Equal(t, "https://api.vipps.no", vipps.Production.BaseURL())
+	assert.Equal(t, "https://apitest.vipps.no", vipps.Test.BaseURL())
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func TestNewFromEnvTokenFlow(t *testing.T) {
@@ -22,11 +22,11 @@ func TestNewFromEnvTokenFlow(t *testing.T) {
 	t.Setenv(portal.EnvTokenFlow, " Specialized ")
 	c, err := portal.NewFromEnv()
 	require.NoError(t, err, "management keys need no subscription key")
-	assert.Equal(t, portal.SpecializedAuth, portal.CoreOf(c).Credentials().Flow)
+	assert.Equal(t, vipps.SpecializedAuth, portal.CoreOf(c).Credentials().Flow)
 
 	t.Setenv(portal.EnvTokenFlow, "oauth")
 	_, err = portal.NewFromEnv()
-	var ve *portal.ValidationError
+	var ve *vipps.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, portal.EnvTokenFlow, ve.Field)
 
@@ -39,13 +39,13 @@ func TestNewFromEnvTokenFlow(t *testing.T) {
 	t.Setenv(portal.EnvTokenFlow, "standard")
 	c, err = portal.NewFromEnv()
 	require.NoError(t, err)
-	assert.Equal(t, portal.StandardAuth, portal.CoreOf(c).Credentials().Flow)
+	assert.Equal(t, vipps.StandardAuth, portal.CoreOf(c).Credentials().Flow)
 }
 
 func TestCredentialsAreOneType(t *testing.T) {
-	// portal.Credentials is the core's type itself (an alias), not a field-by-field copy.
-	c, err := portal.New(portal.WithCredentials(portal.Credentials{ClientID: "id", ClientSecret: keys.Secret("s"), Flow: portal.SpecializedAuth}))
+	// vipps.Credentials is the core's type itself (an alias), not a field-by-field copy.
+	c, err := portal.New(portal.WithCredentials(vipps.Credentials{ClientID: "id", ClientSecret: vipps.Secret("s"), Flow: vipps.SpecializedAuth}))
 	require.NoError(t, err)
-	var got portal.Credentials = portal.CoreOf(c).Credentials()
-	assert.Equal(t, portal.Credentials{ClientID: "id", ClientSecret: "s", Flow: portal.SpecializedAuth}, got)
+	var got vipps.Credentials = portal.CoreOf(c).Credentials()
+	assert.Equal(t, vipps.Credentials{ClientID: "id", ClientSecret: "s", Flow: vipps.SpecializedAuth}, got)
 }

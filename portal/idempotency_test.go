@@ -10,6 +10,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // When every attempt's answer is lost after the server did the work, the call
@@ -18,13 +19,13 @@ import (
 func TestUnknownOutcomeIsResolvedWithTheErrorsIdempotencyKey(t *testing.T) {
 	sim := portaltest.NewServer()
 	defer sim.Close()
-	c := sim.AdminClient(portal.WithRetry(portal.RetryPolicy{MaxAttempts: 3, MinBackoff: 1, MaxBackoff: 1}))
+	c := sim.AdminClient(portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 3, MinBackoff: 1, MaxBackoff: 1}))
 	sim.InjectFault(portaltest.Fault{Operation: "createTestSalesUnit", Times: -1, DropAfterWork: true})
 
 	req := salesunit.TestUnitRequest{Name: "Lost answers", Options: salesunit.TestUnitOptions{DirectCapture: true}}
 	_, err := c.TestUnits.Create(t.Context(), req)
-	require.ErrorIs(t, err, portal.ErrTransport)
-	var apiErr *portal.Error
+	require.ErrorIs(t, err, vipps.ErrTransport)
+	var apiErr *vipps.Error
 	require.True(t, errors.As(err, &apiErr))
 	require.NotEmpty(t, apiErr.IdempotencyKey)
 	assert.GreaterOrEqual(t, apiErr.Attempts, 3)
@@ -38,7 +39,7 @@ func TestUnknownOutcomeIsResolvedWithTheErrorsIdempotencyKey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, salesunit.CreationPending, creation.Status)
 	assert.Equal(t, 1, sim.Effects("createTestSalesUnit"), "the repeat replayed the stored answer")
-	page, err := c.TestUnits.Creations(t.Context(), "", nil)
+	page, err := c.TestUnits.Creations(t.Context(), nil)
 	require.NoError(t, err)
 	n := 0
 	for _, cr := range page.Items {

@@ -5,8 +5,8 @@ import (
 	"net/http"
 
 	"github.com/vippsportal/sdk/internal/core"
-	"github.com/vippsportal/sdk/internal/secret"
 	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // WithKeySource makes the client read its key set from src on every call,
@@ -53,16 +53,16 @@ func (c *Client) BaseURL() string { return c.core.BaseURL() }
 type sourceAdapter struct {
 	src    keys.Source
 	tokens interface {
-		HandedToken(clientID string, clientSecret keys.Secret, tokenURL string) (keys.AccessToken, bool)
+		HandedToken(clientID string, clientSecret vipps.Secret, tokenURL string) (keys.AccessToken, bool)
 	}
 }
 
-func credentialsOf(set keys.Set, inUse keys.Name) core.Credentials {
-	return core.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret,
+func credentialsOf(set keys.Set, inUse keys.Name) vipps.Credentials {
+	return vipps.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret,
 		SubscriptionKey: set.SubscriptionKey(inUse), MSN: set.MSN}
 }
 
-func (a *sourceAdapter) Acquire() (core.Credentials, func()) {
+func (a *sourceAdapter) Acquire() (vipps.Credentials, func()) {
 	set, inUse, done := a.src.Keys()
 	if done == nil {
 		done = func() {}
@@ -72,7 +72,7 @@ func (a *sourceAdapter) Acquire() (core.Credentials, func()) {
 
 func (a *sourceAdapter) Reload(ctx context.Context) { a.src.Reload(ctx) }
 
-func (a *sourceAdapter) HandedToken(clientID string, clientSecret secret.Secret, tokenURL string) *core.Token {
+func (a *sourceAdapter) HandedToken(clientID string, clientSecret vipps.Secret, tokenURL string) *core.Token {
 	if a.tokens == nil {
 		return nil
 	}
@@ -101,7 +101,7 @@ func useSource(s *settings) error {
 	}
 	a := &sourceAdapter{src: s.source}
 	a.tokens, _ = s.source.(interface {
-		HandedToken(string, keys.Secret, string) (keys.AccessToken, bool)
+		HandedToken(string, vipps.Secret, string) (keys.AccessToken, bool)
 	})
 	s.hasCreds = true
 	s.cfg.Credentials = credentialsOf(set, inUse)

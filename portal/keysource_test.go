@@ -20,6 +20,7 @@ import (
 
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func okAPI(w http.ResponseWriter, r *http.Request) {
@@ -119,10 +120,10 @@ func TestHTTPClientSendsCredentialsNowhereElse(t *testing.T) {
 		"http://evil.example:" + port + "/epayment/x", // another host
 	} {
 		_, err := hc.Get(u)
-		var ve *portal.ValidationError
+		var ve *vipps.ValidationError
 		require.ErrorAs(t, err, &ve, u)
 		assert.Equal(t, "request URL", ve.Field)
-		assert.ErrorIs(t, err, portal.ErrInvalidInput)
+		assert.ErrorIs(t, err, vipps.ErrInvalidInput)
 	}
 	assert.Zero(t, s.tokens.Load(), "refused before a token was even fetched")
 
@@ -205,7 +206,7 @@ func TestWithMSNIsCheckedBeforeAnyRequest(t *testing.T) {
 
 func requireWithMSNInvalid(t *testing.T, err error) {
 	t.Helper()
-	var ve *portal.ValidationError
+	var ve *vipps.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "WithMSN", ve.Field)
 }

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // 100 short-lived clients, each Closed, leave no connection goroutines behind
@@ -33,7 +34,7 @@ func TestShortLivedClientsClosedLeaveNoGoroutines(t *testing.T) {
 func TestExplicitEmptyURLsAreErrors(t *testing.T) {
 	for field, opt := range map[string]portal.Option{"BaseURL": portal.WithBaseURL(""), "PortalURL": portal.WithPortalURL("")} {
 		_, err := portal.New(portal.WithCredentials(creds()), opt)
-		var ve *portal.ValidationError
+		var ve *vipps.ValidationError
 		require.ErrorAs(t, err, &ve, field)
 		assert.Equal(t, field, ve.Field)
 	}

@@ -12,19 +12,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
-var quickRetry = portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
+var quickRetry = portal.WithRetry(vipps.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
 
 func TestWithResponseAfterSuccess(t *testing.T) {
 	s := portaltest.NewServer()
 	t.Cleanup(s.Close)
 	c := s.AdminClient(quickRetry)
 
-	var meta portal.Response
+	var meta vipps.Response
 	unit, err := c.TestUnits.Get(portal.WithResponse(t.Context(), &meta), portaltest.TestMSN)
 	require.NoError(t, err)
 	require.Equal(t, portaltest.TestMSN, unit.MSN, "the typed result is unchanged")
@@ -45,9 +45,9 @@ func TestWithResponseAfterProblem(t *testing.T) {
 	t.Cleanup(s.Close)
 	c := s.AdminClient(quickRetry)
 
-	var meta portal.Response
+	var meta vipps.Response
 	_, err := c.TestUnits.Get(portal.WithResponse(t.Context(), &meta), "999999")
-	require.ErrorIs(t, err, portal.ErrNotFound)
+	require.ErrorIs(t, err, vipps.ErrNotFound)
 	assert.Equal(t, "getTestSalesUnit", meta.Operation)
 	assert.Equal(t, http.StatusNotFound, meta.StatusCode)
 	assert.Equal(t, 1, meta.Attempts)
@@ -60,7 +60,7 @@ func TestWithResponseCountsRetries(t *testing.T) {
 	c := s.AdminClient(quickRetry)
 	s.InjectFault(portaltest.Fault{Operation: "getMsn", Status: http.StatusServiceUnavailable, Times: 2})
 
-	var meta portal.Response
+	var meta vipps.Response
 	_, err := c.SalesUnits.Get(portal.WithResponse(t.Context(), &meta), portaltest.ProductionMSN)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, meta.StatusCode, "the answer behind the result is the last one")
@@ -68,7 +68,7 @@ func TestWithResponseCountsRetries(t *testing.T) {
 
 	s.InjectFault(portaltest.Fault{Operation: "getMsn", Status: http.StatusServiceUnavailable, Times: -1})
 	_, err = c.SalesUnits.Get(portal.WithResponse(t.Context(), &meta), portaltest.ProductionMSN)
-	require.ErrorIs(t, err, portal.ErrServer)
+	require.ErrorIs(t, err, vipps.ErrServer)
 	assert.Equal(t, http.StatusServiceUnavailable, meta.StatusCode)
 	assert.Equal(t, 4, meta.Attempts, "the default policy's four attempts")
 }
@@ -95,10 +95,10 @@ func TestWithResponseRequestIDAndNoSecrets(t *testing.T) {
 		return resp, nil
 	})
 	c, err := portal.New(portal.WithBaseURL(base), portal.WithHTTPClient(&http.Client{Transport: mock}),
-		portal.WithCredentials(portal.Credentials{ClientID: "client-1", ClientSecret: keys.Secret(secret), SubscriptionKey: keys.Secret(subKey)}))
+		portal.WithCredentials(vipps.Credentials{ClientID: "client-1", ClientSecret: vipps.Secret(secret), SubscriptionKey: vipps.Secret(subKey)}))
 	require.NoError(t, err)
 
-	var meta portal.Response
+	var meta vipps.Response
 	_, err = c.SalesUnits.Get(portal.WithResponse(t.Context(), &meta), "123456")
 	require.NoError(t, err)
 	assert.Equal(t, "req-42", meta.RequestID)
@@ -123,11 +123,11 @@ func TestWithResponseWithoutAnswer(t *testing.T) {
 		`{"token_type":"Bearer","expires_in":"3600","access_token":"tok-0123456789"}`))
 	mock.RegisterResponder(http.MethodGet, base+"/management/v1/sales-units/123456", httpmock.NewErrorResponder(context.DeadlineExceeded))
 	c, err := portal.New(portal.WithBaseURL(base), portal.WithHTTPClient(&http.Client{Transport: mock}), quickRetry,
-		portal.WithRetry(portal.RetryPolicy{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}),
-		portal.WithCredentials(portal.Credentials{ClientID: "client-1", ClientSecret: "secret-1", SubscriptionKey: "sub-1"}))
+		portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}),
+		portal.WithCredentials(vipps.Credentials{ClientID: "client-1", ClientSecret: "secret-1", SubscriptionKey: "sub-1"}))
 	require.NoError(t, err)
 
-	var meta portal.Response
+	var meta vipps.Response
 	_, err = c.SalesUnits.Get(portal.WithResponse(t.Context(), &meta), "123456")
 	require.Error(t, err)
 	assert.Equal(t, "getMsn", meta.Operation)
@@ -144,7 +144,7 @@ func TestWithResponseConcurrentHoldersDoNotMix(t *testing.T) {
 
 	const n = 16
 	var wg sync.WaitGroup
-	metas := make([]portal.Response, n)
+	metas := make([]vipps.Response, n)
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
@@ -162,7 +162,7 @@ func TestWithResponseConcurrentHoldersDoNotMix(t *testing.T) {
 			require.NoError(t, errs[i])
 			assert.Equal(t, http.StatusOK, metas[i].StatusCode, "call %d", i)
 		} else {
-			require.ErrorIs(t, errs[i], portal.ErrNotFound)
+			require.ErrorIs(t, errs[i], vipps.ErrNotFound)
 			assert.Equal(t, http.StatusNotFound, metas[i].StatusCode, "call %d", i)
 		}
 		assert.Equal(t, "getTestSalesUnit", metas[i].Operation)
@@ -179,9 +179,9 @@ func TestWithResponseAfterRefusedToken(t *testing.T) {
 	c, err := s.Client(creds, quickRetry)
 	require.NoError(t, err)
 
-	var meta portal.Response
+	var meta vipps.Response
 	_, err = c.Users.Me(portal.WithResponse(t.Context(), &meta))
-	require.ErrorIs(t, err, portal.ErrUnauthorized)
+	require.ErrorIs(t, err, vipps.ErrUnauthorized)
 	assert.Equal(t, "fetchAuthorizationTokenUsingPost", meta.Operation)
 	assert.Equal(t, http.StatusUnauthorized, meta.StatusCode)
 	assert.NotNil(t, meta.Header)

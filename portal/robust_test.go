@@ -16,6 +16,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/salesunit"
 	"github.com/vippsportal/sdk/users"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // callEvery calls every exported method of every service whose first parameter
@@ -110,8 +111,8 @@ func TestZeroValueServicesAreErrors(t *testing.T) {
 		&salesunit.TestUnitsService{}, &keys.Service{}, &users.Service{}}
 	for name, err := range callEvery(t, zero, context.Background()) {
 		assert.Error(t, err, name)
-		var ue *portal.UnsupportedError
-		var ve *portal.ValidationError
+		var ue *vipps.UnsupportedError
+		var ve *vipps.ValidationError
 		assert.True(t, errors.As(err, &ue) || errors.As(err, &ve), "%s: %v", name, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vippsportal/sdk/internal/core"
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // syncBuffer is a log sink safe for the concurrent writes of a test server and client.
@@ -64,11 +65,11 @@ func formatAll(t *testing.T, name string, v any) {
 
 func TestSecretsNeverShown(t *testing.T) {
 	pc := creds()
-	formatAll(t, "portal.Credentials", pc)
-	formatAll(t, "*portal.Credentials", &pc)
-	formatAll(t, "keys.Secret", pc.ClientSecret)
-	cc := core.Credentials{ClientID: pc.ClientID, ClientSecret: pc.ClientSecret, SubscriptionKey: pc.SubscriptionKey}
-	formatAll(t, "core.Credentials", cc)
+	formatAll(t, "vipps.Credentials", pc)
+	formatAll(t, "*vipps.Credentials", &pc)
+	formatAll(t, "vipps.Secret", pc.ClientSecret)
+	cc := vipps.Credentials{ClientID: pc.ClientID, ClientSecret: pc.ClientSecret, SubscriptionKey: pc.SubscriptionKey}
+	formatAll(t, "vipps.Credentials", cc)
 	assert.Equal(t, clientSecret, pc.ClientSecret.Reveal())
 	assert.Equal(t, subKey, pc.SubscriptionKey.Reveal())
 
@@ -99,10 +100,10 @@ func TestSecretsNeverShown(t *testing.T) {
 	require.NoError(t, err)
 	for _, path := range []string{"/management/v1/problem", "/management/v1/html", "/management/v1/gateway"} {
 		_, err := portal.CoreOf(c).Do(t.Context(), &core.Request{Group: core.GroupManagement, Operation: "op", Method: http.MethodGet, Path: path}, nil)
-		var pe *portal.Error
+		var pe *vipps.Error
 		require.ErrorAs(t, err, &pe, path)
 		assert.Contains(t, err.Error(), "[REDACTED]", "the echo was there and was redacted: %s", path)
-		formatAll(t, "*portal.Error "+path, pe)
+		formatAll(t, "*vipps.Error "+path, pe)
 		formatAll(t, "error "+path, err)
 		both.Debug("call failed", "err", err, "error", pe)
 	}
@@ -127,9 +128,9 @@ func TestSecretEchoedInOtherProblemFieldsRedacted(t *testing.T) {
 	c, err := portal.New(portal.WithCredentials(creds()), portal.WithBaseURL(s.URL), portal.WithHTTPClient(hc(t)))
 	require.NoError(t, err)
 	_, err = portal.CoreOf(c).Do(t.Context(), mgmtGet(), nil)
-	var pe *portal.Error
+	var pe *vipps.Error
 	require.ErrorAs(t, err, &pe)
-	formatAll(t, "*portal.Error", pe)
+	formatAll(t, "*vipps.Error", pe)
 }
 
 // multiHandler sends each record to every handler.

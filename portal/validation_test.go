@@ -15,20 +15,21 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/salesunit"
 	"github.com/vippsportal/sdk/users"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Bad input across every service is refused before anything is sent (not even
-// a token request), with a *portal.ValidationError that names the field.
+// a token request), with a *vipps.ValidationError that names the field.
 func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 	mock := httpmock.NewMockTransport() // no responders: any request would be an error of another kind
 	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: "id", ClientSecret: keys.Secret("secret"), SubscriptionKey: keys.Secret("key")}),
+		portal.WithCredentials(vipps.Credentials{ClientID: "id", ClientSecret: vipps.Secret("secret"), SubscriptionKey: vipps.Secret("key")}),
 		portal.WithPortalURL("https://portal.example"),
 		portal.WithHTTPClient(&http.Client{Transport: mock}),
 	)
 	require.NoError(t, err)
 
-	acme := salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}
+	acme := vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}
 	goodSet := &keys.Set{MSN: "123456", Environment: "production", ClientID: "cid", ClientSecret: "s",
 		SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
 	store := func(context.Context, keys.Set, keys.Name) error { return nil }
@@ -44,11 +45,11 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 		{"sales unit msn not digits", "msn", func(ctx context.Context) error { _, err := c.SalesUnits.Get(ctx, "12a456"); return err }},
 		{"sales unit msn path traversal", "msn", func(ctx context.Context) error { _, err := c.SalesUnits.Get(ctx, "../1234"); return err }},
 		{"merchant scheme empty", "Scheme", func(ctx context.Context) error {
-			_, err := c.Merchants.Get(ctx, salesunit.BusinessIdentifier{ID: "987654325"})
+			_, err := c.Merchants.Get(ctx, vipps.BusinessIdentifier{ID: "987654325"})
 			return err
 		}},
 		{"merchant id empty", "ID", func(ctx context.Context) error {
-			_, err := c.Merchants.SalesUnits(ctx, salesunit.BusinessIdentifier{Scheme: "business:NO:ORG"})
+			_, err := c.Merchants.SalesUnits(ctx, vipps.BusinessIdentifier{Scheme: "business:NO:ORG"})
 			return err
 		}},
 		{"prefill without product type", "ProductType", func(ctx context.Context) error {
@@ -95,11 +96,14 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 		}},
 		{"test unit msn", "msn", func(ctx context.Context) error { _, err := c.TestUnits.Get(ctx, "1"); return err }},
 		{"test unit page size over 100", "PageSize", func(ctx context.Context) error {
-			_, err := c.TestUnits.List(ctx, &salesunit.ListOptions{PageSize: 101})
+			_, err := c.TestUnits.List(ctx, &vipps.ListOptions{PageSize: 101})
 			return err
 		}},
 		{"creation id not a UUID", "creationID", func(ctx context.Context) error { _, err := c.TestUnits.Creation(ctx, "abc"); return err }},
-		{"creations unknown status", "status", func(ctx context.Context) error { _, err := c.TestUnits.Creations(ctx, "DONE", nil); return err }},
+		{"creations unknown status", "CreationListOptions.Status", func(ctx context.Context) error {
+			_, err := c.TestUnits.Creations(ctx, &salesunit.CreationListOptions{Status: "DONE"})
+			return err
+		}},
 		{"wait creation id empty", "creationID", func(ctx context.Context) error { _, err := c.TestUnits.WaitUntilReady(ctx, "", nil); return err }},
 		{"keys msn", "msn", func(ctx context.Context) error { _, err := c.Keys.Get(ctx, "12 456"); return err }},
 		{"regenerate unknown key name", "name", func(ctx context.Context) error {
@@ -188,19 +192,19 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 			return err
 		}},
 		{"merchant scheme traversal", "Scheme", func(ctx context.Context) error {
-			_, err := c.Merchants.Get(ctx, salesunit.BusinessIdentifier{Scheme: "../../x/abcdef", ID: "987654325"})
+			_, err := c.Merchants.Get(ctx, vipps.BusinessIdentifier{Scheme: "../../x/abcdef", ID: "987654325"})
 			return err
 		}},
 		{"merchant scheme control character", "Scheme", func(ctx context.Context) error {
-			_, err := c.Merchants.SalesUnits(ctx, salesunit.BusinessIdentifier{Scheme: "business:NO\r\nORG", ID: "987654325"})
+			_, err := c.Merchants.SalesUnits(ctx, vipps.BusinessIdentifier{Scheme: "business:NO\r\nORG", ID: "987654325"})
 			return err
 		}},
 		{"prefill scheme with a slash", "Scheme", func(ctx context.Context) error {
-			_, err := c.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business/NO/ORG", ID: "987654325"}})
+			_, err := c.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{BusinessIdentifier: vipps.BusinessIdentifier{Scheme: "business/NO/ORG", ID: "987654325"}})
 			return err
 		}},
 		{"users page size negative", "PageSize", func(ctx context.Context) error {
-			_, err := c.Users.List(ctx, &users.ListOptions{PageSize: -1})
+			_, err := c.Users.List(ctx, &vipps.ListOptions{PageSize: -1})
 			return err
 		}},
 		{"caller idempotency key malformed", "Idempotency-Key", func(ctx context.Context) error {
@@ -213,8 +217,8 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call(t.Context())
 			require.Error(t, err)
-			assert.ErrorIs(t, err, portal.ErrInvalidInput)
-			var ve *portal.ValidationError
+			assert.ErrorIs(t, err, vipps.ErrInvalidInput)
+			var ve *vipps.ValidationError
 			require.True(t, errors.As(err, &ve), "%T: %v", err, err)
 			assert.Contains(t, ve.Field, tc.field, "the error names the field: %v", err)
 			assert.Contains(t, err.Error(), ve.Field)

@@ -7,10 +7,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/contracttest"
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Every request the salesunit services send is valid under the contract.
@@ -42,7 +42,7 @@ func TestRequestsMatchTheContract(t *testing.T) {
 		AnnualTurnover: &turnover, AnnualTurnoverPercentage: "100", IntendedPurpose: "Memberships",
 		App: &salesunit.App{AppName: "ACME"},
 		Website: &salesunit.Website{URL: "https://acme.example", TermsURL: "https://acme.example/terms",
-			TestWebsiteURL: "https://test.acme.example", TestWebsiteUsername: "vipps", TestWebsitePassword: keys.Secret("pw")},
+			TestWebsiteURL: "https://test.acme.example", TestWebsiteUsername: "vipps", TestWebsitePassword: vipps.Secret("pw")},
 		HasRecurring: &recurring, MerchantCategoryCode: "7997",
 	})
 	require.NoError(t, err)
@@ -57,12 +57,12 @@ func TestRequestsMatchTheContract(t *testing.T) {
 	require.NoError(t, err)
 	_, err = admin.TestUnits.Creation(ctx, cr.CreationID)
 	require.NoError(t, err)
-	_, err = admin.TestUnits.Creations(ctx, salesunit.CreationPending, &salesunit.ListOptions{PageSize: 10})
+	_, err = admin.TestUnits.Creations(ctx, &salesunit.CreationListOptions{ListOptions: vipps.ListOptions{PageSize: 10}, Status: salesunit.CreationPending})
 	require.NoError(t, err)
 	s.CompleteAll()
 	_, err = admin.TestUnits.Get(ctx, portaltest.TestMSN)
 	require.NoError(t, err)
-	for _, err := range admin.TestUnits.All(ctx, &salesunit.ListOptions{PageSize: 1}) {
+	for _, err := range admin.TestUnits.All(ctx, &vipps.ListOptions{PageSize: 1}) {
 		require.NoError(t, err)
 	}
 

@@ -7,9 +7,9 @@ import (
 	"log"
 	"time"
 
-	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func ExampleTestUnitsService_Create() {
@@ -48,7 +48,7 @@ func ExampleTestUnitsService_WaitUntilReady() {
 	switch {
 	case errors.As(err, &failed):
 		log.Fatalf("provisioning failed: %s", failed.Creation.Failure.Detail)
-	case errors.Is(err, portal.ErrWaitTimeout):
+	case errors.Is(err, vipps.ErrWaitTimeout):
 		log.Fatal("still not ready; the creation goes on: find it later with Creations")
 	case err != nil:
 		log.Fatal(err)
@@ -62,7 +62,7 @@ func ExampleTestUnitsService_All() {
 	defer s.Close()
 	c := s.AdminClient()
 
-	for u, err := range c.TestUnits.All(context.Background(), &salesunit.ListOptions{PageSize: 50}) {
+	for u, err := range c.TestUnits.All(context.Background(), &vipps.ListOptions{PageSize: 50}) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func ExampleProductOrdersService_Prefill() {
 	}
 
 	o, err := partner.ProductOrders.Prefill(context.Background(), salesunit.ProductOrderRequest{
-		BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
+		BusinessIdentifier: vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
 		ProductType:        salesunit.ProductCheckout,
 		SalesUnitName:      "ACME Shop",
 		PricePackageID:     portaltest.PricePackageID,
@@ -103,7 +103,7 @@ func ExampleProductOrdersService_WaitUntilCompleted() {
 	ctx := context.Background()
 
 	o, err := partner.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{
-		BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
+		BusinessIdentifier: vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"},
 		ProductType:        salesunit.ProductPaymentIntegration,
 	})
 	if err != nil {

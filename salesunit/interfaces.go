@@ -1,6 +1,10 @@
 package salesunit
 
-import "context"
+import (
+	"context"
+
+	"github.com/vippsportal/sdk/vipps"
+)
 
 // Small single-operation interfaces, so code that needs one call can take it
 // as a parameter and a test can fake just that call. The services satisfy them.
@@ -27,7 +31,7 @@ type SalesUnitGetter interface {
 
 // MerchantGetter reads one merchant by its business identifier (MerchantsService.Get).
 type MerchantGetter interface {
-	Get(ctx context.Context, bid BusinessIdentifier) (*Merchant, error)
+	Get(ctx context.Context, bid vipps.BusinessIdentifier) (*Merchant, error)
 }
 
 // ProductOrderWaiter waits until a product order is completed

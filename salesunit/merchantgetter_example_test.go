@@ -5,16 +5,16 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // merchantName is code of yours that needs one call: it takes a
 // salesunit.MerchantGetter (a client's Merchants in production).
 func merchantName(ctx context.Context, merchants salesunit.MerchantGetter, orgNo string) string {
-	m, err := merchants.Get(ctx, salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: orgNo})
+	m, err := merchants.Get(ctx, vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: orgNo})
 	switch {
-	case errors.Is(err, portal.ErrNotFound):
+	case errors.Is(err, vipps.ErrNotFound):
 		return "(unknown merchant)"
 	case err != nil:
 		return "(error: " + err.Error() + ")"
@@ -22,14 +22,14 @@ func merchantName(ctx context.Context, merchants salesunit.MerchantGetter, orgNo
 	return m.Name
 }
 
-// fakeMerchants answers one known merchant and a 404 *portal.Error for the rest.
+// fakeMerchants answers one known merchant and a 404 *vipps.Error for the rest.
 type fakeMerchants map[string]string
 
-func (f fakeMerchants) Get(_ context.Context, bid salesunit.BusinessIdentifier) (*salesunit.Merchant, error) {
+func (f fakeMerchants) Get(_ context.Context, bid vipps.BusinessIdentifier) (*salesunit.Merchant, error) {
 	if name, ok := f[bid.ID]; ok {
 		return &salesunit.Merchant{BusinessIdentifier: bid, Name: name, CountryCode: "NO"}, nil
 	}
-	return nil, &portal.Error{StatusCode: 404, Problem: portal.ProblemNotFound, Operation: "getMerchantByBusinessIdentifier"}
+	return nil, &vipps.Error{StatusCode: 404, Problem: vipps.ProblemNotFound, Operation: "getMerchantByBusinessIdentifier"}
 }
 
 func ExampleMerchantGetter() {

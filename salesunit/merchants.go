@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // MerchantStatus is a merchant's status.
@@ -28,20 +29,20 @@ type Address struct {
 // not parse leaves its Timestamp's Time zero and keeps the text in Raw, so one
 // malformed date does not fail the call.
 type Merchant struct {
-	BusinessIdentifier  BusinessIdentifier `json:"businessIdentifier"`
-	Name                string             `json:"name"`
-	Status              MerchantStatus     `json:"status"`
-	CreatedAt           Timestamp          `json:"createdAt"`
-	UpdatedAt           Timestamp          `json:"updatedAt"`
-	CountryCode         string             `json:"countryCode"`
-	BusinessAddress     *Address           `json:"businessAddress,omitempty"`
-	BusinessPostAddress *Address           `json:"businessPostAddress,omitempty"`
+	BusinessIdentifier  vipps.BusinessIdentifier `json:"businessIdentifier"`
+	Name                string                   `json:"name"`
+	Status              MerchantStatus           `json:"status"`
+	CreatedAt           Timestamp                `json:"createdAt"`
+	UpdatedAt           Timestamp                `json:"updatedAt"`
+	CountryCode         string                   `json:"countryCode"`
+	BusinessAddress     *Address                 `json:"businessAddress,omitempty"`
+	BusinessPostAddress *Address                 `json:"businessPostAddress,omitempty"`
 }
 
 // Get fetches a merchant: GET /management/v1/merchants/{scheme}/{id}.
-// A merchant the caller cannot reach is portal.ErrNotFound, like an unknown one.
-func (s *MerchantsService) Get(ctx context.Context, bid BusinessIdentifier) (*Merchant, error) {
-	if err := bid.Check("BusinessIdentifier"); err != nil {
+// A merchant the caller cannot reach is vipps.ErrNotFound, like an unknown one.
+func (s *MerchantsService) Get(ctx context.Context, bid vipps.BusinessIdentifier) (*Merchant, error) {
+	if err := core.CheckBusinessIdentifier("BusinessIdentifier", bid); err != nil {
 		return nil, err
 	}
 	var m Merchant
@@ -56,8 +57,8 @@ func (s *MerchantsService) Get(ctx context.Context, bid BusinessIdentifier) (*Me
 // SalesUnits lists a merchant's production sales units (for a partner, those
 // connected to it): GET /management/v1/merchants/{scheme}/{id}/sales-units.
 // The answer is the whole list.
-func (s *MerchantsService) SalesUnits(ctx context.Context, bid BusinessIdentifier) ([]MSNInfo, error) {
-	if err := bid.Check("BusinessIdentifier"); err != nil {
+func (s *MerchantsService) SalesUnits(ctx context.Context, bid vipps.BusinessIdentifier) ([]MSNInfo, error) {
+	if err := core.CheckBusinessIdentifier("BusinessIdentifier", bid); err != nil {
 		return nil, err
 	}
 	var units []MSNInfo

@@ -9,12 +9,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
-var acme = salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}
+var acme = vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}
 
 func TestMerchantsGet(t *testing.T) {
 	m := newMockAPI(t)
@@ -84,7 +84,7 @@ func TestMerchantsSalesUnits(t *testing.T) {
 func TestMerchantsValidation(t *testing.T) {
 	m := newMockAPI(t)
 	ctx := t.Context()
-	cases := map[string]salesunit.BusinessIdentifier{
+	cases := map[string]vipps.BusinessIdentifier{
 		"BusinessIdentifier":        {},
 		"BusinessIdentifier.Scheme": {ID: "987654325"},
 		"BusinessIdentifier.ID":     {Scheme: "business:NO:ORG"},
@@ -95,9 +95,9 @@ func TestMerchantsValidation(t *testing.T) {
 		_, err = m.client.Merchants.SalesUnits(ctx, bid)
 		requireInvalid(t, err, field)
 	}
-	_, err := m.client.Merchants.Get(ctx, salesunit.BusinessIdentifier{Scheme: "short", ID: "987654325"})
+	_, err := m.client.Merchants.Get(ctx, vipps.BusinessIdentifier{Scheme: "short", ID: "987654325"})
 	requireInvalid(t, err, "BusinessIdentifier.Scheme")
-	_, err = m.client.Merchants.Get(ctx, salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "98/7654325"})
+	_, err = m.client.Merchants.Get(ctx, vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "98/7654325"})
 	requireInvalid(t, err, "BusinessIdentifier.ID")
 	assert.Zero(t, m.mock.GetTotalCallCount())
 }
@@ -116,9 +116,9 @@ func TestMerchantsAgainstSimulator(t *testing.T) {
 	assert.Len(t, units, 2)
 
 	// Another merchant is a 404 for a user, reachable for the partner connected to one of its units.
-	other := salesunit.BusinessIdentifier{Scheme: portaltest.DefaultMerchantScheme, ID: portaltest.OtherMerchantID}
+	other := vipps.BusinessIdentifier{Scheme: portaltest.DefaultMerchantScheme, ID: portaltest.OtherMerchantID}
 	_, err = admin.Merchants.Get(ctx, other)
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID))
 	mer, err = partner.Merchants.Get(ctx, other)
 	require.NoError(t, err)

@@ -6,13 +6,14 @@ import (
 
 	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // A service that portal.New did not build (a zero value, a nil pointer) fails
-// every call with an *portal.UnsupportedError that says to use portal.New,
+// every call with an *vipps.UnsupportedError that says to use portal.New,
 // before any request and without a panic.
 func TestServicesNotBuiltByNewFailClearly(t *testing.T) {
-	bid := salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}
+	bid := vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}
 	const orderID = "8a11afb7-c223-48ed-8ca6-4722b97261aa"
 	var (
 		zeroSU salesunit.SalesUnitsService

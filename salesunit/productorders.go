@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vippsportal/sdk/internal/core"
-	"github.com/vippsportal/sdk/portal/vipps"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // ProductType is the product a merchant orders.
@@ -98,25 +98,25 @@ type Website struct {
 // submit. BusinessIdentifier and ProductType are required; the rest is optional
 // (zero values are not sent).
 type ProductOrderRequest struct {
-	BusinessIdentifier       BusinessIdentifier `json:"businessIdentifier"`
-	ProductType              ProductType        `json:"productType"`
-	SalesUnitName            string             `json:"salesUnitName,omitempty"` // 1-40 characters
-	SalesUnitLogo            []byte             `json:"salesUnitLogo,omitempty"` // a PNG, sent as base64
-	SettlementBankAccount    *BankAccount       `json:"settlementBankAccount,omitempty"`
-	PricePackageID           string             `json:"pricePackageId,omitempty"` // one of PricePackages
-	ProductUseCase           ProductUseCase     `json:"productUseCase,omitempty"`
-	AnnualTurnover           *int64             `json:"annualTurnover,omitempty"`           // 0-999999999
-	AnnualTurnoverPercentage string             `json:"annualTurnoverPercentage,omitempty"` // "10", "20" ... "100"
-	IntendedPurpose          string             `json:"intendedPurpose,omitempty"`
-	App                      *App               `json:"app,omitempty"`
-	Website                  *Website           `json:"website,omitempty"`
-	HasRecurring             *bool              `json:"hasRecurring,omitempty"`
-	MerchantCategoryCode     string             `json:"merchantCategoryCode,omitempty"` // 4 digits
+	BusinessIdentifier       vipps.BusinessIdentifier `json:"businessIdentifier"`
+	ProductType              ProductType              `json:"productType"`
+	SalesUnitName            string                   `json:"salesUnitName,omitempty"` // 1-40 characters
+	SalesUnitLogo            []byte                   `json:"salesUnitLogo,omitempty"` // a PNG, sent as base64
+	SettlementBankAccount    *BankAccount             `json:"settlementBankAccount,omitempty"`
+	PricePackageID           string                   `json:"pricePackageId,omitempty"` // one of PricePackages
+	ProductUseCase           ProductUseCase           `json:"productUseCase,omitempty"`
+	AnnualTurnover           *int64                   `json:"annualTurnover,omitempty"`           // 0-999999999
+	AnnualTurnoverPercentage string                   `json:"annualTurnoverPercentage,omitempty"` // "10", "20" ... "100"
+	IntendedPurpose          string                   `json:"intendedPurpose,omitempty"`
+	App                      *App                     `json:"app,omitempty"`
+	Website                  *Website                 `json:"website,omitempty"`
+	HasRecurring             *bool                    `json:"hasRecurring,omitempty"`
+	MerchantCategoryCode     string                   `json:"merchantCategoryCode,omitempty"` // 4 digits
 }
 
 func (r *ProductOrderRequest) check() error {
 	const f = "ProductOrderRequest"
-	if err := r.BusinessIdentifier.Check(f + ".BusinessIdentifier"); err != nil {
+	if err := core.CheckBusinessIdentifier(f+".BusinessIdentifier", r.BusinessIdentifier); err != nil {
 		return err
 	}
 	if err := core.CheckRequired(f+".ProductType", string(r.ProductType)); err != nil {
@@ -240,13 +240,13 @@ type PrefilledOrder struct {
 // ProductOrder is a product order and its progress. SalesUnit is set once the
 // order is COMPLETED.
 type ProductOrder struct {
-	ProductOrderType   ProductOrderType   `json:"productOrderType,omitempty"`
-	ProductOrderID     string             `json:"productOrderId,omitempty"`
-	ProductType        ProductType        `json:"productType,omitempty"`
-	Status             ProductOrderStatus `json:"status"`
-	BusinessIdentifier BusinessIdentifier `json:"businessIdentifier"`
-	ProductOrderURL    string             `json:"productOrderUrl,omitempty"`
-	SalesUnit          *MSNInfo           `json:"salesUnit,omitempty"`
+	ProductOrderType   ProductOrderType         `json:"productOrderType,omitempty"`
+	ProductOrderID     string                   `json:"productOrderId,omitempty"`
+	ProductType        ProductType              `json:"productType,omitempty"`
+	Status             ProductOrderStatus       `json:"status"`
+	BusinessIdentifier vipps.BusinessIdentifier `json:"businessIdentifier"`
+	ProductOrderURL    string                   `json:"productOrderUrl,omitempty"`
+	SalesUnit          *MSNInfo                 `json:"salesUnit,omitempty"`
 }
 
 // PricePackage is one of a partner's price packages.
@@ -325,7 +325,7 @@ func (s *ProductOrdersService) List(ctx context.Context) ([]ProductOrder, error)
 
 // Delete deletes a prefilled order the merchant has not submitted yet:
 // DELETE /management/v1/product-orders/{productOrderId}. A submitted order
-// answers 400 order-submitted (portal.ErrBadRequest; Vipps' delete answers no 409).
+// answers 400 order-submitted (vipps.ErrBadRequest; Vipps' delete answers no 409).
 func (s *ProductOrdersService) Delete(ctx context.Context, productOrderID string) error {
 	if err := checkUUID("productOrderID", productOrderID); err != nil {
 		return err
@@ -356,7 +356,7 @@ func (s *ProductOrdersService) PricePackages(ctx context.Context) ([]PricePackag
 // A REJECTED or EXPIRED order stops the wait at once with an *OrderClosedError
 // (errors.Is ErrOrderClosed). Errors that may pass (no answer, 429, 5xx) keep it
 // going; 400, 401, 403 and 404 stop it. Past opts.Timeout it returns a
-// *portal.WaitTimeoutError (portal.ErrWaitTimeout) naming the order and its
+// *vipps.WaitTimeoutError (vipps.ErrWaitTimeout) naming the order and its
 // last status; OnPoll events carry the *ProductOrder (PollEvent.Order).
 func (s *ProductOrdersService) WaitUntilCompleted(ctx context.Context, productOrderID string, opts *WaitOptions) (*ProductOrder, error) {
 	if err := checkUUID("productOrderID", productOrderID); err != nil {

@@ -9,10 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vippsportal/sdk/keys"
-	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 const orderID = "5b1f6c43-8f0e-4a8e-9a57-0d6f2b3c4d5e"
@@ -27,7 +26,7 @@ func TestProductOrdersPrefill(t *testing.T) {
 	turnover := int64(1000000)
 	req := &salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductCheckout,
 		SalesUnitName: "ACME Web", PricePackageID: portaltest.PricePackageID, AnnualTurnover: &turnover,
-		Website: &salesunit.Website{URL: "https://acme.example", TermsURL: "https://acme.example/terms", TestWebsitePassword: keys.Secret("hunter2-pw")}}
+		Website: &salesunit.Website{URL: "https://acme.example", TermsURL: "https://acme.example/terms", TestWebsitePassword: vipps.Secret("hunter2-pw")}}
 	o, err := m.client.ProductOrders.Prefill(t.Context(), *req)
 	require.NoError(t, err)
 	assert.Equal(t, orderID, o.ProductOrderID)
@@ -59,11 +58,11 @@ func TestProductOrdersPrefillErrors(t *testing.T) {
 	m := newMockAPI(t)
 	m.mock.RegisterResponder(http.MethodPost, base+"/management/v1/product-orders", problemResponder(http.StatusBadRequest, "invalid-request"))
 	_, err := m.client.ProductOrders.Prefill(t.Context(), salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
-	requireAPIError(t, err, http.StatusBadRequest, portal.ProblemInvalidRequest, portal.ErrBadRequest)
+	requireAPIError(t, err, http.StatusBadRequest, vipps.ProblemInvalidRequest, vipps.ErrBadRequest)
 
 	m.mock.RegisterResponder(http.MethodPost, base+"/management/v1/product-orders", problemResponder(http.StatusForbidden, "forbidden"))
 	_, err = m.client.ProductOrders.Prefill(t.Context(), salesunit.ProductOrderRequest{BusinessIdentifier: acme, ProductType: salesunit.ProductLogin})
-	requireAPIError(t, err, http.StatusForbidden, portal.ProblemForbidden, portal.ErrForbidden)
+	requireAPIError(t, err, http.StatusForbidden, vipps.ProblemForbidden, vipps.ErrForbidden)
 }
 
 func TestProductOrdersValidation(t *testing.T) {
@@ -76,7 +75,7 @@ func TestProductOrdersValidation(t *testing.T) {
 	}
 	n := int64(-1)
 	cases := map[string]salesunit.ProductOrderRequest{
-		"ProductOrderRequest.BusinessIdentifier":        ok(func(r *salesunit.ProductOrderRequest) { r.BusinessIdentifier = salesunit.BusinessIdentifier{} }),
+		"ProductOrderRequest.BusinessIdentifier":        ok(func(r *salesunit.ProductOrderRequest) { r.BusinessIdentifier = vipps.BusinessIdentifier{} }),
 		"ProductOrderRequest.BusinessIdentifier.ID":     ok(func(r *salesunit.ProductOrderRequest) { r.BusinessIdentifier.ID = "" }),
 		"ProductOrderRequest.BusinessIdentifier.Scheme": ok(func(r *salesunit.ProductOrderRequest) { r.BusinessIdentifier.Scheme = "" }),
 		"ProductOrderRequest.ProductType":               ok(func(r *salesunit.ProductOrderRequest) { r.ProductType = "" }),
@@ -166,7 +165,7 @@ func TestProductOrdersDelete(t *testing.T) {
 
 	m.mock.RegisterResponder(http.MethodDelete, base+"/management/v1/product-orders/"+orderID, problemResponder(http.StatusBadRequest, "order-submitted"))
 	err := m.client.ProductOrders.Delete(t.Context(), orderID)
-	requireAPIError(t, err, http.StatusBadRequest, portal.ProblemOrderSubmitted, portal.ErrBadRequest)
+	requireAPIError(t, err, http.StatusBadRequest, vipps.ProblemOrderSubmitted, vipps.ErrBadRequest)
 }
 
 // The whole life of a prefilled order against the simulator: a partner
@@ -207,26 +206,26 @@ func TestProductOrdersAgainstSimulator(t *testing.T) {
 	// Users and unit keys may not touch product orders.
 	admin := s.AdminClient(fastRetry)
 	_, err = admin.ProductOrders.Get(ctx, o.ProductOrderID)
-	requireAPIError(t, err, http.StatusForbidden, portal.ProblemForbidden, portal.ErrForbidden)
+	requireAPIError(t, err, http.StatusForbidden, vipps.ProblemForbidden, vipps.ErrForbidden)
 
 	// A price package that is not the partner's is a 400.
 	bad := *req
 	bad.PricePackageID = "00000000-0000-4000-8000-000000000000"
 	_, err = partner.ProductOrders.Prefill(ctx, bad)
-	requireAPIError(t, err, http.StatusBadRequest, portal.ProblemInvalidRequest, portal.ErrBadRequest)
+	requireAPIError(t, err, http.StatusBadRequest, vipps.ProblemInvalidRequest, vipps.ErrBadRequest)
 
 	// Submitted orders cannot be deleted; unsubmitted ones can, once.
 	require.NoError(t, s.SetOrderStatus(o.ProductOrderID, string(salesunit.OrderSubmitted)))
 	err = partner.ProductOrders.Delete(ctx, o.ProductOrderID)
-	requireAPIError(t, err, http.StatusBadRequest, portal.ProblemOrderSubmitted, portal.ErrBadRequest)
+	requireAPIError(t, err, http.StatusBadRequest, vipps.ProblemOrderSubmitted, vipps.ErrBadRequest)
 
 	o2, err := partner.ProductOrders.Prefill(ctx, *req)
 	require.NoError(t, err)
 	require.NoError(t, partner.ProductOrders.Delete(ctx, o2.ProductOrderID))
 	_, err = partner.ProductOrders.Get(ctx, o2.ProductOrderID)
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 	err = partner.ProductOrders.Delete(ctx, o2.ProductOrderID)
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 }
 
 // A prefill whose answer is lost after the work is done is retried with the

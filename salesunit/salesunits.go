@@ -8,15 +8,16 @@ import (
 	"net/http"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // SalesUnit is one production sales unit as the Management API describes it.
 // Vipps sends msn as a JSON string or a number; both decode into MSN.
 type SalesUnit struct {
-	MSN                string             `json:"msn"`
-	Name               string             `json:"name"`
-	BusinessIdentifier BusinessIdentifier `json:"businessIdentifier"`
-	Configuration      Configuration      `json:"configuration"`
+	MSN                string                   `json:"msn"`
+	Name               string                   `json:"name"`
+	BusinessIdentifier vipps.BusinessIdentifier `json:"businessIdentifier"`
+	Configuration      Configuration            `json:"configuration"`
 }
 
 // UnmarshalJSON accepts msn as a string or a number (Vipps sends both).
@@ -61,8 +62,8 @@ func (s *SalesUnitsService) List(ctx context.Context) ([]MSNInfo, error) {
 
 // Get fetches one production sales unit: GET /management/v1/sales-units/{msn}.
 // An unknown, inactive or unreachable unit (a test unit included) is
-// portal.ErrNotFound; its text suggests TestUnits.Get for a test unit, and
-// errors.As still finds the *portal.Error with its status.
+// vipps.ErrNotFound; its text suggests TestUnits.Get for a test unit, and
+// errors.As still finds the *vipps.Error with its status.
 func (s *SalesUnitsService) Get(ctx context.Context, msn string) (*SalesUnit, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
@@ -71,9 +72,9 @@ func (s *SalesUnitsService) Get(ctx context.Context, msn string) (*SalesUnit, er
 	w := u.wire()
 	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMsn",
 		Method: http.MethodGet, Path: core.Path("/management/v1/sales-units/%s", msn)}, w)
-	if errors.Is(err, core.ErrNotFound) {
+	if errors.Is(err, vipps.ErrNotFound) {
 		// The Management API serves production units only; the bare 404 leaves
-		// a caller holding a test unit's MSN guessing. The *portal.Error stays inside.
+		// a caller holding a test unit's MSN guessing. The *vipps.Error stays inside.
 		return nil, fmt.Errorf("%w (if %s is a test sales unit, read it with TestUnits.Get: the Management API serves production units only)", err, msn)
 	}
 	if err != nil {

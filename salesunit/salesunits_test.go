@@ -11,6 +11,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func TestSalesUnitsList(t *testing.T) {
@@ -56,7 +57,7 @@ func TestSalesUnitsGet(t *testing.T) {
 	u, err := m.client.SalesUnits.Get(t.Context(), "123456")
 	require.NoError(t, err)
 	assert.Equal(t, "ACME Web", u.Name)
-	assert.Equal(t, salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}, u.BusinessIdentifier)
+	assert.Equal(t, vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}, u.BusinessIdentifier)
 	assert.Equal(t, salesunit.CaptureReserve, u.Configuration.CaptureType)
 	require.NotNil(t, u.Configuration.RecurringAllowed)
 	assert.True(t, *u.Configuration.RecurringAllowed)
@@ -71,7 +72,7 @@ func TestSalesUnitsGetNotFound(t *testing.T) {
 		return problemResponder(http.StatusNotFound, "not-found", "Content-Type", mgmtJSON)(r)
 	})
 	_, err := m.client.SalesUnits.Get(t.Context(), "999999")
-	apiErr := requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	apiErr := requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 	assert.Equal(t, "/management/v1/sales-units/999999", apiErr.Path)
 	assert.Equal(t, http.MethodGet, apiErr.Method)
 }
@@ -85,15 +86,15 @@ func TestSalesUnitsValidation(t *testing.T) {
 	assert.Zero(t, m.mock.GetTotalCallCount(), "nothing is sent for bad input")
 }
 
-// On portal.Test, where Vipps runs no Management API, every Management call
+// On vipps.Test, where Vipps runs no Management API, every Management call
 // is refused before any request, the token request included.
 func TestManagementRefusedOnTestEnvironment(t *testing.T) {
 	m := newMockAPI(t) // for its transport: the client below has no custom base URL, which would permit every group
-	c, err := portal.New(portal.WithCredentials(portal.Credentials{ClientID: "c", ClientSecret: "s", SubscriptionKey: "k"}),
-		portal.WithEnvironment(portal.Test), portal.WithHTTPClient(&http.Client{Transport: m.mock}))
+	c, err := portal.New(portal.WithCredentials(vipps.Credentials{ClientID: "c", ClientSecret: "s", SubscriptionKey: "k"}),
+		portal.WithEnvironment(vipps.Test), portal.WithHTTPClient(&http.Client{Transport: m.mock}))
 	require.NoError(t, err)
 	ctx := t.Context()
-	bid := salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}
+	bid := vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}
 	const id = "8a11afb7-c223-48ed-8ca6-4722b97261aa"
 	calls := map[string]func() error{
 		"SalesUnits.List": func() error { _, err := c.SalesUnits.List(ctx); return err },
@@ -121,9 +122,9 @@ func TestManagementRefusedOnTestEnvironment(t *testing.T) {
 	}
 	for name, call := range calls {
 		err := call()
-		var ue *portal.UnsupportedError
+		var ue *vipps.UnsupportedError
 		require.ErrorAs(t, err, &ue, name)
-		assert.ErrorIs(t, err, portal.ErrUnsupported, name)
+		assert.ErrorIs(t, err, vipps.ErrUnsupported, name)
 		assert.Contains(t, ue.Reason, "production-only", name)
 	}
 	assert.Zero(t, m.mock.GetTotalCallCount(), "no request at all, not even for a token")
@@ -151,9 +152,9 @@ func TestSalesUnitsAgainstSimulator(t *testing.T) {
 
 	// A test unit is not a Management API unit; another merchant's is unreachable.
 	_, err = admin.SalesUnits.Get(ctx, portaltest.TestMSN)
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 	_, err = admin.SalesUnits.Get(ctx, portaltest.OtherMSN)
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 
 	// Tokens from a test unit's own keys are refused on it.
 	unit := simClient(t, s, s.UnitCredentials(portaltest.TestMSN))
@@ -168,7 +169,7 @@ func TestSalesUnitsAgainstSimulator(t *testing.T) {
 	assert.Equal(t, http.MethodGet, r.Method)
 	assert.Equal(t, "/management/v1/sales-units/"+portaltest.ProductionMSN, r.Path)
 	assert.Equal(t, "REDACTED", r.Header.Get("Authorization"))
-	assert.Equal(t, "vippsportal-sdk-go/"+portal.Version, r.Header.Get("User-Agent"))
+	assert.Equal(t, "vippsportal-sdk-go/"+vipps.Version, r.Header.Get("User-Agent"))
 	assert.Equal(t, http.StatusOK, r.Status)
 
 	// The partner reaches the units connected to it.
@@ -183,17 +184,17 @@ func TestSalesUnitsAgainstSimulator(t *testing.T) {
 }
 
 func isStatus(err error, status int) bool {
-	var apiErr *portal.Error
+	var apiErr *vipps.Error
 	return asError(err, &apiErr) && apiErr.StatusCode == status
 }
 
 // A Management Get of a test unit's MSN is a 404 whose text points at
-// TestUnits.Get; the *portal.Error and its status are still there.
+// TestUnits.Get; the *vipps.Error and its status are still there.
 func TestGetOfATestUnitHintsAtTestUnits(t *testing.T) {
 	s := newSim(t)
 	c := s.AdminClient(fastRetry)
 	_, err := c.SalesUnits.Get(t.Context(), portaltest.TestMSN)
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 	assert.Contains(t, err.Error(), "if "+portaltest.TestMSN+" is a test sales unit, read it with TestUnits.Get")
 	assert.Contains(t, err.Error(), "404", "the status stays in the text")
 

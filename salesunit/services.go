@@ -3,9 +3,9 @@
 // portal's test sales units (a modelled API; see the module's README).
 //
 // Build the services with portal.New; each method takes a context first,
-// checks its input before sending anything (a *portal.ValidationError naming
+// checks its input before sending anything (a *vipps.ValidationError naming
 // the field), and returns the core's errors unchanged, so errors.Is with the
-// portal sentinels (portal.ErrNotFound, portal.ErrForbidden ...) classifies them.
+// portal sentinels (vipps.ErrNotFound, vipps.ErrForbidden ...) classifies them.
 package salesunit
 
 import (
@@ -16,7 +16,7 @@ import (
 
 	"github.com/vippsportal/sdk/internal/core"
 	"github.com/vippsportal/sdk/internal/wiring"
-	"github.com/vippsportal/sdk/portal/vipps"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // SalesUnitsService reads production sales units (Management API).
@@ -72,10 +72,6 @@ func (s *TestUnitsService) client() *core.Client {
 	}
 	return s.c
 }
-
-// BusinessIdentifier names a merchant: Scheme such as "business:NO:ORG"
-// (10-30 characters) and ID such as "987654325" (4-50 digits or '-').
-type BusinessIdentifier = vipps.BusinessIdentifier
 
 // MSNInfo is a sales unit as the Management API lists it. Vipps sends msn as
 // a JSON string or a number; both decode into MSN.
@@ -139,7 +135,7 @@ type PollEvent struct {
 // ProductOrdersService.WaitUntilCompleted). A nil *WaitOptions, or a zero
 // field, takes the default: polls start 2 s apart and grow by half each time
 // to 20 s (with jitter ±20%), and the wait gives up after 10 minutes with a
-// *portal.WaitTimeoutError (portal.ErrWaitTimeout).
+// *vipps.WaitTimeoutError (vipps.ErrWaitTimeout).
 //
 // When a pending creation's answer carries the server's estimate of when it
 // will be done (Retry-After), the next poll is then instead (at least MinDelay

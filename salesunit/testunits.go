@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/vippsportal/sdk/internal/core"
-	"github.com/vippsportal/sdk/portal/vipps"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // TestUnitOptions are the three options of the portal's "new test sales unit"
@@ -85,39 +85,41 @@ type Creation struct {
 // for other options. KeysReady turns true once its API keys are issued, a
 // little after the unit completes.
 type TestUnit struct {
-	MSN                string             `json:"msn"`
-	Name               string             `json:"name"`
-	BusinessIdentifier BusinessIdentifier `json:"businessIdentifier"`
-	Partner            string             `json:"partner,omitempty"`
-	Options            TestUnitOptions    `json:"options"`
-	Configuration      Configuration      `json:"configuration"`
-	CreatedAt          time.Time          `json:"createdAt"`   // when it was ordered
-	CompletedAt        time.Time          `json:"completedAt"` // when it was provisioned: the listing order
-	KeysReady          bool               `json:"keysReady"`
+	MSN                string                   `json:"msn"`
+	Name               string                   `json:"name"`
+	BusinessIdentifier vipps.BusinessIdentifier `json:"businessIdentifier"`
+	Partner            string                   `json:"partner,omitempty"`
+	Options            TestUnitOptions          `json:"options"`
+	Configuration      Configuration            `json:"configuration"`
+	CreatedAt          time.Time                `json:"createdAt"`   // when it was ordered
+	CompletedAt        time.Time                `json:"completedAt"` // when it was provisioned: the listing order
+	KeysReady          bool                     `json:"keysReady"`
 }
 
-// ListOptions choose a page: PageSize 1-100 (0 for the server's default of
-// 20) and the PageToken of the previous page's NextPageToken ("" for the first).
-type ListOptions struct {
-	PageSize  int
-	PageToken string
+// CreationListOptions choose a page of creation records and filter them.
+type CreationListOptions struct {
+	vipps.ListOptions
+	Status CreationStatus // PENDING, COMPLETED or FAILED; "" for all
 }
 
-func (o *ListOptions) query() (url.Values, error) {
+func (o *CreationListOptions) query() (url.Values, error) {
 	if o == nil {
 		return nil, nil
 	}
-	if err := core.CheckPageSize("ListOptions.PageSize", o.PageSize); err != nil {
+	switch o.Status {
+	case "", CreationPending, CreationCompleted, CreationFailed:
+	default:
+		return nil, core.Invalid("CreationListOptions.Status", "must be PENDING, COMPLETED, FAILED or empty (all), got %q", o.Status)
+	}
+	q, err := core.ListQuery(&o.ListOptions)
+	if err != nil {
 		return nil, err
 	}
-	return core.PageQuery(o.PageSize, o.PageToken), nil
+	if o.Status != "" {
+		q.Set("status", string(o.Status))
+	}
+	return q, nil
 }
-
-// TestUnitPage is one page of test units; NextPageToken is "" on the last page.
-type TestUnitPage = vipps.Page[TestUnit]
-
-// CreationPage is one page of creation records; NextPageToken is "" on the last page.
-type CreationPage = vipps.Page[Creation]
 
 // ErrCreationFailed matches a *CreationFailedError: errors.Is(err, salesunit.ErrCreationFailed).
 var ErrCreationFailed = errors.New("vipps: test sales unit creation failed")
@@ -180,12 +182,12 @@ func (s *TestUnitsService) Get(ctx context.Context, msn string) (*TestUnit, erro
 // List fetches one page of the merchant's completed test units, in order of
 // completion: GET /portal/v1/test-sales-units. Units still being provisioned
 // are not listed. A nil opts is the first page at the default size.
-func (s *TestUnitsService) List(ctx context.Context, opts *ListOptions) (*TestUnitPage, error) {
-	q, err := opts.query()
+func (s *TestUnitsService) List(ctx context.Context, opts *vipps.ListOptions) (*vipps.Page[TestUnit], error) {
+	q, err := core.ListQuery(opts)
 	if err != nil {
 		return nil, err
 	}
-	var p TestUnitPage
+	var p vipps.Page[TestUnit]
 	_, err = s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
 		Method: http.MethodGet, Path: "/portal/v1/test-sales-units", Query: q}, &p)
 	if err != nil {
@@ -197,12 +199,12 @@ func (s *TestUnitsService) List(ctx context.Context, opts *ListOptions) (*TestUn
 // All walks every page of GET /portal/v1/test-sales-units lazily, from
 // opts.PageToken on (opts is copied; nil is allowed). An error ends the walk
 // as the last pair.
-func (s *TestUnitsService) All(ctx context.Context, opts *ListOptions) iter.Seq2[TestUnit, error] {
-	o := copyOptions(opts)
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (TestUnitPage, error) {
-		p, err := s.List(ctx, &ListOptions{PageSize: o.PageSize, PageToken: token})
+func (s *TestUnitsService) All(ctx context.Context, opts *vipps.ListOptions) iter.Seq2[TestUnit, error] {
+	o := core.CopyList(opts)
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (vipps.Page[TestUnit], error) {
+		p, err := s.List(ctx, &vipps.ListOptions{PageSize: o.PageSize, PageToken: token})
 		if err != nil {
-			return TestUnitPage{}, err
+			return vipps.Page[TestUnit]{}, err
 		}
 		return *p, nil
 	})
@@ -234,25 +236,14 @@ func (s *TestUnitsService) creation(ctx context.Context, creationID string) (*Cr
 }
 
 // Creations fetches one page of the merchant's creation records, oldest first,
-// with the given status ("" for all): GET /portal/v1/test-sales-units/creations.
-// Use it to find a creation whose id was lost.
-func (s *TestUnitsService) Creations(ctx context.Context, status CreationStatus, opts *ListOptions) (*CreationPage, error) {
-	switch status {
-	case "", CreationPending, CreationCompleted, CreationFailed:
-	default:
-		return nil, core.Invalid("status", "must be PENDING, COMPLETED, FAILED or empty (all), got %q", status)
-	}
+// filtered by opts.Status: GET /portal/v1/test-sales-units/creations. Use it to
+// find a creation whose id was lost. A nil opts is the first page of all.
+func (s *TestUnitsService) Creations(ctx context.Context, opts *CreationListOptions) (*vipps.Page[Creation], error) {
 	q, err := opts.query()
 	if err != nil {
 		return nil, err
 	}
-	if status != "" {
-		if q == nil {
-			q = url.Values{}
-		}
-		q.Set("status", string(status))
-	}
-	var p CreationPage
+	var p vipps.Page[Creation]
 	_, err = s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
 		Method: http.MethodGet, Path: "/portal/v1/test-sales-units/creations", Query: q}, &p)
 	if err != nil {
@@ -262,23 +253,21 @@ func (s *TestUnitsService) Creations(ctx context.Context, status CreationStatus,
 }
 
 // AllCreations walks every page of GET /portal/v1/test-sales-units/creations
-// with the given status ("" for all) lazily (opts is copied; nil is allowed).
-func (s *TestUnitsService) AllCreations(ctx context.Context, status CreationStatus, opts *ListOptions) iter.Seq2[Creation, error] {
-	o := copyOptions(opts)
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (CreationPage, error) {
-		p, err := s.Creations(ctx, status, &ListOptions{PageSize: o.PageSize, PageToken: token})
+// lazily, filtered by opts.Status (opts is copied; nil is all).
+func (s *TestUnitsService) AllCreations(ctx context.Context, opts *CreationListOptions) iter.Seq2[Creation, error] {
+	var o CreationListOptions
+	if opts != nil {
+		o = *opts
+	}
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (vipps.Page[Creation], error) {
+		page := o
+		page.PageToken = token
+		p, err := s.Creations(ctx, &page)
 		if err != nil {
-			return CreationPage{}, err
+			return vipps.Page[Creation]{}, err
 		}
 		return *p, nil
 	})
-}
-
-func copyOptions(opts *ListOptions) ListOptions {
-	if opts == nil {
-		return ListOptions{}
-	}
-	return *opts
 }
 
 // readyState is what one poll of WaitUntilReady saw: the creation until it
@@ -299,7 +288,7 @@ type readyState struct {
 // (errors.Is ErrCreationFailed). Errors that may pass (no answer, 408, 429,
 // 5xx, keys-not-ready) keep it going, honouring the server's Retry-After;
 // 400, 401, 403 and 404 stop it at once. Past opts.Timeout (10 minutes by
-// default) it returns a *portal.WaitTimeoutError (portal.ErrWaitTimeout) naming
+// default) it returns a *vipps.WaitTimeoutError (vipps.ErrWaitTimeout) naming
 // the creation (or the unit, when only its keys were missing) and its last
 // state; OnPoll events carry the typed records (PollEvent.Creation, .Unit).
 //

@@ -12,6 +12,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 const creationID = "0f8c2a1e-3b4d-4c5e-8f60-718293a4b5c6"
@@ -50,10 +51,10 @@ func TestTestUnitsCreateErrors(t *testing.T) {
 		name     string
 		sentinel error
 	}{
-		{http.StatusForbidden, "not-a-portal-user", portal.ErrForbidden},
-		{http.StatusForbidden, "forbidden", portal.ErrForbidden},
-		{http.StatusBadRequest, "invalid-request", portal.ErrBadRequest},
-		{http.StatusConflict, "idempotency-key-reused", portal.ErrConflict},
+		{http.StatusForbidden, "not-a-portal-user", vipps.ErrForbidden},
+		{http.StatusForbidden, "forbidden", vipps.ErrForbidden},
+		{http.StatusBadRequest, "invalid-request", vipps.ErrBadRequest},
+		{http.StatusConflict, "idempotency-key-reused", vipps.ErrConflict},
 	} {
 		m.mock.RegisterResponder(http.MethodPost, base+"/portal/v1/test-sales-units", problemResponder(c.status, c.name))
 		_, err := m.client.TestUnits.Create(t.Context(), salesunit.TestUnitRequest{Name: "Dev shop"})
@@ -74,7 +75,7 @@ func TestTestUnitsGet(t *testing.T) {
 
 	m.mock.RegisterResponder(http.MethodGet, base+"/portal/v1/test-sales-units/999999", problemResponder(http.StatusNotFound, "not-found"))
 	_, err = m.client.TestUnits.Get(t.Context(), "999999")
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 }
 
 func TestTestUnitsListAndAll(t *testing.T) {
@@ -88,20 +89,20 @@ func TestTestUnitsListAndAll(t *testing.T) {
 		stringResponder(`{"items":[`+unit("100003")+`]}`))
 	ctx := t.Context()
 
-	p, err := m.client.TestUnits.List(ctx, &salesunit.ListOptions{PageSize: 2})
+	p, err := m.client.TestUnits.List(ctx, &vipps.ListOptions{PageSize: 2})
 	require.NoError(t, err)
 	require.Len(t, p.Items, 2)
 	assert.Equal(t, "100002", p.Items[1].MSN)
 	assert.Equal(t, "t1", p.NextPageToken)
 
-	opts := &salesunit.ListOptions{PageSize: 2}
+	opts := &vipps.ListOptions{PageSize: 2}
 	var msns []string
 	for u, err := range m.client.TestUnits.All(ctx, opts) {
 		require.NoError(t, err)
 		msns = append(msns, u.MSN)
 	}
 	assert.Equal(t, []string{"100001", "100002", "100003"}, msns, "an empty page in the middle is walked past")
-	assert.Equal(t, &salesunit.ListOptions{PageSize: 2}, opts, "the caller's options are not changed")
+	assert.Equal(t, &vipps.ListOptions{PageSize: 2}, opts, "the caller's options are not changed")
 
 	// An error ends the walk as its last pair.
 	m.mock.RegisterResponderWithQuery(http.MethodGet, base+"/portal/v1/test-sales-units", "pageSize=2&pageToken=t2",
@@ -113,7 +114,7 @@ func TestTestUnitsListAndAll(t *testing.T) {
 		last = err
 	}
 	assert.Equal(t, 3, n)
-	requireAPIError(t, last, http.StatusBadRequest, portal.ProblemInvalidPageToken, portal.ErrBadRequest)
+	requireAPIError(t, last, http.StatusBadRequest, vipps.ProblemInvalidPageToken, vipps.ErrBadRequest)
 }
 
 func TestTestUnitsCreations(t *testing.T) {
@@ -127,7 +128,7 @@ func TestTestUnitsCreations(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, salesunit.CreationPending, cr.Status)
 
-	p, err := m.client.TestUnits.Creations(ctx, salesunit.CreationFailed, &salesunit.ListOptions{PageSize: 5, PageToken: "abc"})
+	p, err := m.client.TestUnits.Creations(ctx, &salesunit.CreationListOptions{ListOptions: vipps.ListOptions{PageSize: 5, PageToken: "abc"}, Status: salesunit.CreationFailed})
 	require.NoError(t, err)
 	require.Len(t, p.Items, 1)
 	require.NotNil(t, p.Items[0].Failure)
@@ -137,7 +138,7 @@ func TestTestUnitsCreations(t *testing.T) {
 
 	// No status: no filter; nil options: no paging parameters.
 	m.expect(http.MethodGet, "/portal/v1/test-sales-units/creations", want{}, http.StatusOK, portalJSON, `{"items":[]}`)
-	p, err = m.client.TestUnits.Creations(ctx, "", nil)
+	p, err = m.client.TestUnits.Creations(ctx, nil)
 	require.NoError(t, err)
 	assert.Empty(t, p.Items)
 }
@@ -175,16 +176,16 @@ func TestTestUnitsValidation(t *testing.T) {
 	requireInvalid(t, err, "WaitOptions.Timeout")
 	_, err = m.client.ProductOrders.WaitUntilCompleted(ctx, orderID, &salesunit.WaitOptions{MinDelay: -1})
 	requireInvalid(t, err, "WaitOptions.MinDelay")
-	_, err = m.client.TestUnits.Creations(ctx, "DONE", nil)
-	requireInvalid(t, err, "status")
-	_, err = m.client.TestUnits.Creations(ctx, "pending", nil)
-	requireInvalid(t, err, "status")
+	_, err = m.client.TestUnits.Creations(ctx, &salesunit.CreationListOptions{Status: "DONE"})
+	requireInvalid(t, err, "CreationListOptions.Status")
+	_, err = m.client.TestUnits.Creations(ctx, &salesunit.CreationListOptions{Status: "pending"})
+	requireInvalid(t, err, "CreationListOptions.Status")
 	for _, size := range []int{-1, 101} {
-		_, err = m.client.TestUnits.List(ctx, &salesunit.ListOptions{PageSize: size})
+		_, err = m.client.TestUnits.List(ctx, &vipps.ListOptions{PageSize: size})
 		requireInvalid(t, err, "ListOptions.PageSize")
-		_, err = m.client.TestUnits.Creations(ctx, "", &salesunit.ListOptions{PageSize: size})
+		_, err = m.client.TestUnits.Creations(ctx, &salesunit.CreationListOptions{ListOptions: vipps.ListOptions{PageSize: size}})
 		requireInvalid(t, err, "ListOptions.PageSize")
-		for _, err := range m.client.TestUnits.All(ctx, &salesunit.ListOptions{PageSize: size}) {
+		for _, err := range m.client.TestUnits.All(ctx, &vipps.ListOptions{PageSize: size}) {
 			requireInvalid(t, err, "ListOptions.PageSize")
 		}
 	}
@@ -192,18 +193,18 @@ func TestTestUnitsValidation(t *testing.T) {
 
 	// The limits themselves pass: 50 code points, page sizes 0 and 100.
 	m.mock.RegisterNoResponder(jsonResponder(http.StatusOK, map[string]any{"items": []any{}}))
-	_, err = m.client.TestUnits.List(ctx, &salesunit.ListOptions{PageSize: 100})
+	_, err = m.client.TestUnits.List(ctx, &vipps.ListOptions{PageSize: 100})
 	require.NoError(t, err)
 }
 
 // A portal call without a portal URL is refused without a request.
 func TestTestUnitsWithoutPortalURL(t *testing.T) {
 	m := newMockAPI(t)
-	c, err := portal.New(portal.WithCredentials(portal.Credentials{ClientID: "c", ClientSecret: "s", SubscriptionKey: "k"}),
+	c, err := portal.New(portal.WithCredentials(vipps.Credentials{ClientID: "c", ClientSecret: "s", SubscriptionKey: "k"}),
 		portal.WithHTTPClient(&http.Client{Transport: m.mock}))
 	require.NoError(t, err)
 	_, err = c.TestUnits.Get(t.Context(), "223344")
-	assert.ErrorIs(t, err, portal.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 	assert.Zero(t, m.mock.GetTotalCallCount())
 }
 
@@ -226,7 +227,7 @@ func TestTestUnitsAgainstSimulator(t *testing.T) {
 	assert.Equal(t, "application/json", post[0].Header.Get("Content-Type"))
 
 	// Still PENDING: listed among the pending creations, not among the units.
-	pending, err := admin.TestUnits.Creations(ctx, salesunit.CreationPending, nil)
+	pending, err := admin.TestUnits.Creations(ctx, &salesunit.CreationListOptions{Status: salesunit.CreationPending})
 	require.NoError(t, err)
 	require.Len(t, pending.Items, 1)
 	assert.Equal(t, cr.CreationID, pending.Items[0].CreationID)
@@ -250,13 +251,13 @@ func TestTestUnitsAgainstSimulator(t *testing.T) {
 	assert.False(t, u.KeysReady)
 
 	var msns []string
-	for u, err := range admin.TestUnits.All(ctx, &salesunit.ListOptions{PageSize: 1}) {
+	for u, err := range admin.TestUnits.All(ctx, &vipps.ListOptions{PageSize: 1}) {
 		require.NoError(t, err)
 		msns = append(msns, u.MSN)
 	}
 	assert.Equal(t, []string{portaltest.TestMSN, msn}, msns, "in order of completion, one per page")
 	var all []string
-	for c, err := range admin.TestUnits.AllCreations(ctx, "", &salesunit.ListOptions{PageSize: 1}) {
+	for c, err := range admin.TestUnits.AllCreations(ctx, &salesunit.CreationListOptions{ListOptions: vipps.ListOptions{PageSize: 1}}) {
 		require.NoError(t, err)
 		all = append(all, c.CreationID)
 	}
@@ -264,17 +265,17 @@ func TestTestUnitsAgainstSimulator(t *testing.T) {
 
 	// Errors mapped: unknown unit 404; a partner is not a portal user; an assistant may not create.
 	_, err = admin.TestUnits.Get(ctx, "999999")
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 	_, err = admin.TestUnits.Creation(ctx, "00000000-0000-4000-8000-000000000000")
-	requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+	requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 	partner := simClient(t, s, s.PartnerCredentials(portaltest.PartnerID))
 	_, err = partner.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "x"})
-	requireAPIError(t, err, http.StatusForbidden, portal.ProblemNotAPortalUser, portal.ErrForbidden)
+	requireAPIError(t, err, http.StatusForbidden, vipps.ProblemNotAPortalUser, vipps.ErrForbidden)
 	assistant := simClient(t, s, s.UserCredentials(portaltest.AssistantUserID))
 	_, err = assistant.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "x"})
-	requireAPIError(t, err, http.StatusForbidden, portal.ProblemForbidden, portal.ErrForbidden)
-	_, err = admin.TestUnits.List(ctx, &salesunit.ListOptions{PageToken: "forged"})
-	requireAPIError(t, err, http.StatusBadRequest, portal.ProblemInvalidPageToken, portal.ErrBadRequest)
+	requireAPIError(t, err, http.StatusForbidden, vipps.ProblemForbidden, vipps.ErrForbidden)
+	_, err = admin.TestUnits.List(ctx, &vipps.ListOptions{PageToken: "forged"})
+	requireAPIError(t, err, http.StatusBadRequest, vipps.ProblemInvalidPageToken, vipps.ErrBadRequest)
 	assert.Equal(t, 1, s.Effects("createTestSalesUnit"))
 }
 
@@ -313,5 +314,5 @@ func TestTestUnitsAreImmutable(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 	var p salesunit.Problem
 	require.NoError(t, decodeJSON(resp.Body, &p))
-	assert.Equal(t, portal.ProblemTestSalesUnitImmutable, p.Name())
+	assert.Equal(t, vipps.ProblemTestSalesUnitImmutable, p.Name())
 }

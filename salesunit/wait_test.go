@@ -22,6 +22,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // The waiters are tested inside synctest bubbles: time is fake and moves only
@@ -95,7 +96,7 @@ func (p *provisioning) register(m *mockAPI) {
 	})
 }
 
-func oneAttempt() portal.Option { return portal.WithRetry(portal.RetryPolicy{MaxAttempts: 1}) }
+func oneAttempt() portal.Option { return portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 1}) }
 
 // events collects OnPoll events.
 type events struct{ list []salesunit.PollEvent }
@@ -210,10 +211,10 @@ func TestWaitUntilReadyStopsAtOnceOnClientErrors(t *testing.T) {
 		name     string
 		sentinel error
 	}{
-		{http.StatusBadRequest, "invalid-request", portal.ErrBadRequest},
-		{http.StatusUnauthorized, "invalid-token", portal.ErrUnauthorized},
-		{http.StatusForbidden, "not-a-portal-user", portal.ErrForbidden},
-		{http.StatusNotFound, "not-found", portal.ErrNotFound},
+		{http.StatusBadRequest, "invalid-request", vipps.ErrBadRequest},
+		{http.StatusUnauthorized, "invalid-token", vipps.ErrUnauthorized},
+		{http.StatusForbidden, "not-a-portal-user", vipps.ErrForbidden},
+		{http.StatusNotFound, "not-found", vipps.ErrNotFound},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -264,14 +265,14 @@ func TestWaitUntilReadyKeepsPollingOnTransientErrors(t *testing.T) {
 		assert.True(t, u.KeysReady)
 		require.Len(t, ev.list, 6, "five polls that keep going, then the one that ends the wait")
 		assert.Zero(t, ev.list[5].NextDelay)
-		assert.ErrorIs(t, ev.list[0].Err, portal.ErrServer)
-		assert.ErrorIs(t, ev.list[1].Err, portal.ErrRateLimited)
+		assert.ErrorIs(t, ev.list[0].Err, vipps.ErrServer)
+		assert.ErrorIs(t, ev.list[1].Err, vipps.ErrRateLimited)
 		assert.Equal(t, 7*time.Second, ev.list[1].NextDelay, "Retry-After: 7 honoured")
-		assert.ErrorIs(t, ev.list[2].Err, portal.ErrServer)
-		assert.ErrorIs(t, ev.list[3].Err, portal.ErrServer)
+		assert.ErrorIs(t, ev.list[2].Err, vipps.ErrServer)
+		assert.ErrorIs(t, ev.list[3].Err, vipps.ErrServer)
 		assert.Greater(t, ev.list[3].NextDelay, 9*time.Second, "the HTTP-date form honoured")
 		assert.LessOrEqual(t, ev.list[3].NextDelay, 10*time.Second)
-		assert.ErrorIs(t, ev.list[4].Err, portal.ErrKeysNotReady)
+		assert.ErrorIs(t, ev.list[4].Err, vipps.ErrKeysNotReady)
 		assert.Equal(t, 30*time.Second, ev.list[4].NextDelay, "keys-not-ready's Retry-After honoured, above MaxDelay too")
 		for _, e := range ev.list[:5] {
 			assert.True(t, e.Creation == nil && e.Unit == nil && e.Status == "", "an error poll has no state")
@@ -289,8 +290,8 @@ func TestWaitUntilReadyTimeout(t *testing.T) {
 		p.register(m)
 		start := time.Now()
 		_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{Timeout: 30 * time.Second})
-		require.ErrorIs(t, err, portal.ErrWaitTimeout)
-		var wt *portal.WaitTimeoutError
+		require.ErrorIs(t, err, vipps.ErrWaitTimeout)
+		var wt *vipps.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
 		assert.Equal(t, "creation", wt.Kind)
 		assert.Equal(t, creationID, wt.ID)
@@ -321,7 +322,7 @@ func TestWaitUntilReadyTimeout(t *testing.T) {
 		_, err = m3.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{Timeout: 10 * time.Second})
 		require.ErrorAs(t, err, &wt)
 		assert.Empty(t, wt.LastStatus)
-		assert.ErrorIs(t, err, portal.ErrServer)
+		assert.ErrorIs(t, err, vipps.ErrServer)
 		assert.Contains(t, err.Error(), "creation "+creationID+" not seen after ")
 	})
 }
@@ -440,7 +441,7 @@ func TestWaitUntilReadyBoundCoversPollInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// The attempt timeout (30 s by default) would cut the hanging poll first:
 		// lift it, so what ends the poll is the wait's own bound.
-		m := newMockAPI(t, portal.WithRetry(portal.RetryPolicy{MaxAttempts: 1, AttemptTimeout: time.Hour}))
+		m := newMockAPI(t, portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 1, AttemptTimeout: time.Hour}))
 		p := &provisioning{start: time.Now(), readyAfter: time.Hour}
 		p.creationFaults = []httpmock.Responder{
 			func(r *http.Request) (*http.Response, error) {
@@ -450,7 +451,7 @@ func TestWaitUntilReadyBoundCoversPollInFlight(t *testing.T) {
 		}
 		p.register(m)
 		_, err := m.client.TestUnits.WaitUntilReady(context.Background(), creationID, &salesunit.WaitOptions{Timeout: time.Minute})
-		var wt *portal.WaitTimeoutError
+		var wt *vipps.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
 		assert.Equal(t, time.Minute, time.Since(p.start), "cut at the bound")
 		assert.Equal(t, 2, wt.Attempts)
@@ -467,7 +468,7 @@ func TestWaitOptionsDelayFloor(t *testing.T) {
 		p.register(m)
 		var ev events
 		_, err := m.client.TestUnits.WaitUntilReady(t.Context(), creationID, &salesunit.WaitOptions{MinDelay: 1, MaxDelay: 1, Timeout: 10 * time.Second, OnPoll: ev.on})
-		require.ErrorIs(t, err, portal.ErrWaitTimeout)
+		require.ErrorIs(t, err, vipps.ErrWaitTimeout)
 		assert.LessOrEqual(t, p.creationGets, 100, "at most ten polls a second")
 		for _, e := range ev.list[:len(ev.list)-1] {
 			assert.GreaterOrEqual(t, e.NextDelay, 100*time.Millisecond)
@@ -540,7 +541,7 @@ func TestWaitUntilCompleted(t *testing.T) {
 		assert.Nil(t, ev.list[2].Order)
 		assert.Equal(t, "product order", ev.list[0].Kind)
 		assert.Equal(t, orderID, ev.list[0].ID)
-		assert.ErrorIs(t, ev.list[2].Err, portal.ErrServer)
+		assert.ErrorIs(t, ev.list[2].Err, vipps.ErrServer)
 		assert.Equal(t, ev.totalDelay(), time.Since(start))
 	})
 }
@@ -574,14 +575,14 @@ func TestWaitUntilCompletedErrorsAndTimeout(t *testing.T) {
 		m.mock.RegisterResponder(http.MethodGet, base+"/management/v2/product-orders", stringResponder(`[]`))
 		start := time.Now()
 		_, err := m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, nil)
-		requireAPIError(t, err, http.StatusNotFound, portal.ProblemNotFound, portal.ErrNotFound)
+		requireAPIError(t, err, http.StatusNotFound, vipps.ProblemNotFound, vipps.ErrNotFound)
 		assert.Zero(t, time.Since(start))
 		assert.Equal(t, 1, m.mock.GetCallCountInfo()["GET "+base+"/management/v2/product-orders"], "the list was asked once: an order in neither is the 404")
 
 		orderSteps(m, "MERCHANT_VIEWED")
 		_, err = m.client.ProductOrders.WaitUntilCompleted(t.Context(), orderID, &salesunit.WaitOptions{Timeout: 5 * time.Minute})
-		require.ErrorIs(t, err, portal.ErrWaitTimeout)
-		var wt *portal.WaitTimeoutError
+		require.ErrorIs(t, err, vipps.ErrWaitTimeout)
+		var wt *vipps.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
 		assert.Equal(t, "MERCHANT_VIEWED", wt.LastStatus)
 		assert.Contains(t, err.Error(), "product order "+orderID+" still MERCHANT_VIEWED after 4m59s")
@@ -622,7 +623,7 @@ func TestWaitUntilCompletedFallsBackToList(t *testing.T) {
 		assert.Equal(t, 5, lists)
 		require.Len(t, ev.list, 5)
 		assert.Equal(t, salesunit.OrderMerchantViewed, ev.list[1].Order.Status)
-		assert.ErrorIs(t, ev.list[2].Err, portal.ErrServer)
+		assert.ErrorIs(t, ev.list[2].Err, vipps.ErrServer)
 	})
 }
 
@@ -675,7 +676,7 @@ func waitUntilReadyAgainstSimulator(t *testing.T, s *portaltest.Server) {
 	require.NotNil(t, cf.Creation.Failure)
 	assert.Equal(t, "provisioning-failed", cf.Creation.Failure.Name())
 	assert.Contains(t, cf.Creation.Failure.Detail, "no test capacity")
-	failed, err := admin.TestUnits.Creations(ctx, salesunit.CreationFailed, nil)
+	failed, err := admin.TestUnits.Creations(ctx, &salesunit.CreationListOptions{Status: salesunit.CreationFailed})
 	require.NoError(t, err)
 	require.Len(t, failed.Items, 1)
 	assert.Equal(t, cr2.CreationID, failed.Items[0].CreationID)

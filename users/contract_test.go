@@ -13,6 +13,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/users"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func TestRequestsFollowTheContract(t *testing.T) {
@@ -33,7 +34,7 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Users.Get(ctx, u.UserID)
 	require.NoError(t, err)
-	for _, err := range c.Users.All(ctx, &users.ListOptions{PageSize: 2}) {
+	for _, err := range c.Users.All(ctx, &vipps.ListOptions{PageSize: 2}) {
 		require.NoError(t, err)
 	}
 	_, err = c.Users.Grant(ctx, u.UserID, portaltest.TestMSN, users.PermissionDeveloper, users.PermissionTransactionManagement)
@@ -42,9 +43,9 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	require.NoError(t, c.Users.Remove(ctx, u.UserID))
 	// Error answers are checked as well.
 	_, err = c.Users.Get(ctx, u.UserID)
-	require.ErrorIs(t, err, portal.ErrNotFound)
+	require.ErrorIs(t, err, vipps.ErrNotFound)
 	_, err = c.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4791234567", Name: "Ada Again", Role: users.RoleAssistant})
-	require.ErrorIs(t, err, portal.ErrConflict)
+	require.ErrorIs(t, err, vipps.ErrConflict)
 
 	for _, op := range []string{"fetchAuthorizationTokenUsingPost", "getMe", "inviteUser", "getUser", "listUsers", "grantAccess", "revokeAccess", "removeUser"} {
 		assert.Positive(t, check.Seen(op), "operation %s was exercised", op)

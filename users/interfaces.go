@@ -3,6 +3,8 @@ package users
 import (
 	"context"
 	"iter"
+
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Small single-operation interfaces, so code that needs one call can take it
@@ -20,7 +22,7 @@ type Granter interface {
 
 // Lister walks every portal user of the merchant (Service.All).
 type Lister interface {
-	All(ctx context.Context, opts *ListOptions) iter.Seq2[User, error]
+	All(ctx context.Context, opts *vipps.ListOptions) iter.Seq2[User, error]
 }
 
 var (

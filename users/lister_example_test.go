@@ -6,6 +6,7 @@ import (
 	"iter"
 
 	"github.com/vippsportal/sdk/users"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // administrators is code of yours that walks every user: it takes a
@@ -26,7 +27,7 @@ func administrators(ctx context.Context, l users.Lister) ([]string, error) {
 // fakeUsers yields a fixed list.
 type fakeUsers []users.User
 
-func (f fakeUsers) All(context.Context, *users.ListOptions) iter.Seq2[users.User, error] {
+func (f fakeUsers) All(context.Context, *vipps.ListOptions) iter.Seq2[users.User, error] {
 	return func(yield func(users.User, error) bool) {
 		for _, u := range f {
 			if !yield(u, nil) {

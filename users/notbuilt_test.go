@@ -9,7 +9,7 @@ import (
 )
 
 // A Users service that portal.New did not build (a zero value, a nil pointer)
-// fails every call with an *portal.UnsupportedError saying to use portal.New,
+// fails every call with an *vipps.UnsupportedError saying to use portal.New,
 // without a panic.
 func TestServiceNotBuiltByNewFailsClearly(t *testing.T) {
 	var zero users.Service

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vippsportal/sdk/internal/core"
 	"github.com/vippsportal/sdk/internal/wiring"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Limits of the contract.
@@ -88,26 +89,17 @@ func (s *Service) Get(ctx context.Context, userID string) (*User, error) {
 // List reads one page of the merchant's portal users, oldest first: GET /portal/v1/users.
 //
 // opts may be nil (first page, the server's page size). Use All to walk every page.
-func (s *Service) List(ctx context.Context, opts *ListOptions) (*UserPage, error) {
-	var o ListOptions
-	if opts != nil {
-		o = *opts
-	}
-	if err := core.CheckPageSize("ListOptions.PageSize", o.PageSize); err != nil {
-		return nil, err
-	}
-	p, err := s.list(ctx, o.PageSize, o.PageToken)
+func (s *Service) List(ctx context.Context, opts *vipps.ListOptions) (*vipps.Page[User], error) {
+	q, err := core.ListQuery(opts)
 	if err != nil {
 		return nil, err
 	}
+	var p vipps.Page[User]
+	if _, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listUsers",
+		Method: http.MethodGet, Path: "/portal/v1/users", Query: q}, &p); err != nil {
+		return nil, err
+	}
 	return &p, nil
-}
-
-func (s *Service) list(ctx context.Context, pageSize int, token string) (UserPage, error) {
-	var p UserPage
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listUsers",
-		Method: http.MethodGet, Path: "/portal/v1/users", Query: core.PageQuery(pageSize, token)}, &p)
-	return p, err
 }
 
 // All walks every portal user of the merchant, oldest first, fetching pages of
@@ -115,16 +107,14 @@ func (s *Service) list(ctx context.Context, pageSize int, token string) (UserPag
 //
 // It starts at opts.PageToken (the first page when empty) and copies opts, so
 // the caller may reuse them. An error ends the walk as the last pair.
-func (s *Service) All(ctx context.Context, opts *ListOptions) iter.Seq2[User, error] {
-	var o ListOptions
-	if opts != nil {
-		o = *opts
-	}
-	if err := core.CheckPageSize("ListOptions.PageSize", o.PageSize); err != nil {
-		return func(yield func(User, error) bool) { yield(User{}, err) }
-	}
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (UserPage, error) {
-		return s.list(ctx, o.PageSize, token)
+func (s *Service) All(ctx context.Context, opts *vipps.ListOptions) iter.Seq2[User, error] {
+	o := core.CopyList(opts)
+	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (vipps.Page[User], error) {
+		p, err := s.List(ctx, &vipps.ListOptions{PageSize: o.PageSize, PageToken: token})
+		if err != nil {
+			return vipps.Page[User]{}, err
+		}
+		return *p, nil
 	})
 }
 

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/users"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func ExampleService_Me() {
@@ -52,8 +52,8 @@ func ExampleService_Invite_userExists() {
 	_, err := c.Users.Invite(context.Background(), users.InviteRequest{
 		PhoneNumber: "+4792345678", Name: "Dev Again", Role: users.RoleAssistant,
 	})
-	var pe *portal.Error
-	if errors.Is(err, portal.ErrConflict) && errors.As(err, &pe) && pe.Problem == portal.ProblemUserExists {
+	var pe *vipps.Error
+	if errors.Is(err, vipps.ErrConflict) && errors.As(err, &pe) && pe.Problem == vipps.ProblemUserExists {
 		fmt.Println("already a user:", pe.StatusCode, pe.Problem)
 	}
 	// Output: already a user: 409 user-exists
@@ -68,7 +68,7 @@ func ExampleService_Invite_validation() {
 	_, err := c.Users.Invite(context.Background(), users.InviteRequest{
 		PhoneNumber: "98765432", Name: "Nora Ny", Role: users.RoleAssistant,
 	})
-	var ve *portal.ValidationError
+	var ve *vipps.ValidationError
 	if errors.As(err, &ve) {
 		fmt.Println(ve.Field)
 	}
@@ -121,7 +121,7 @@ func ExampleService_All() {
 	defer sim.Close()
 	c := sim.AdminClient()
 
-	for u, err := range c.Users.All(context.Background(), &users.ListOptions{PageSize: 2}) {
+	for u, err := range c.Users.All(context.Background(), &vipps.ListOptions{PageSize: 2}) {
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -140,7 +140,7 @@ func ExampleService_List() {
 	c := sim.AdminClient()
 	ctx := context.Background()
 
-	opts := &users.ListOptions{PageSize: 2}
+	opts := &vipps.ListOptions{PageSize: 2}
 	for {
 		page, err := c.Users.List(ctx, opts)
 		if err != nil {
@@ -169,11 +169,11 @@ func ExampleService_Remove() {
 		return
 	}
 	_, err := c.Users.Get(ctx, portaltest.AssistantUserID)
-	fmt.Println(errors.Is(err, portal.ErrNotFound))
+	fmt.Println(errors.Is(err, vipps.ErrNotFound))
 
 	// The last ACTIVE administrator cannot be removed.
 	err = c.Users.Remove(ctx, portaltest.AdminUserID)
-	var pe *portal.Error
+	var pe *vipps.Error
 	if errors.As(err, &pe) {
 		fmt.Println(pe.Problem)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/users"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // The shared helpers live in internal/sdktest.
@@ -24,9 +25,9 @@ func as(t *testing.T, s *portaltest.Server, c portaltest.Credentials) *portal.Cl
 	return sdktest.SimClient(t, s, c)
 }
 
-// requireProblem asserts err is a *portal.Error with the status sentinel and
+// requireProblem asserts err is a *vipps.Error with the status sentinel and
 // problem name, and that it was a Problem (they always carry a detail).
-func requireProblem(t *testing.T, err error, sentinel error, status int, problem string) *portal.Error {
+func requireProblem(t *testing.T, err error, sentinel error, status int, problem string) *vipps.Error {
 	t.Helper()
 	pe := sdktest.RequireAPIError(t, err, status, problem, sentinel)
 	assert.NotEmpty(t, pe.Detail, "the contract's Problems always carry a detail")
@@ -38,7 +39,7 @@ func TestMe(t *testing.T) {
 	me, err := s.AdminClient().Users.Me(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, &users.Me{UserID: portaltest.AdminUserID, Name: "Ada Admin", PhoneNumber: "+4791234567", Role: users.RoleAdministrator,
-		Merchant: users.Merchant{BusinessIdentifier: users.BusinessIdentifier{Scheme: portaltest.DefaultMerchantScheme, ID: portaltest.DefaultMerchantID},
+		Merchant: users.Merchant{BusinessIdentifier: vipps.BusinessIdentifier{Scheme: portaltest.DefaultMerchantScheme, ID: portaltest.DefaultMerchantID},
 			Name: "ACME Fantastic Fitness"}}, me)
 
 	me, err = as(t, s, s.UserCredentials(portaltest.DeveloperUserID)).Users.Me(t.Context())
@@ -66,19 +67,19 @@ func TestNotAPortalUser(t *testing.T) {
 			c := as(t, s, creds)
 			ctx := t.Context()
 			_, err := c.Users.Me(ctx)
-			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
+			requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemNotAPortalUser)
 			_, err = c.Users.List(ctx, nil)
-			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
+			requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemNotAPortalUser)
 			_, err = c.Users.Get(ctx, portaltest.AdminUserID)
-			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
+			requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemNotAPortalUser)
 			_, err = c.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4799000001", Name: "X", Role: users.RoleAssistant})
-			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
+			requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemNotAPortalUser)
 			_, err = c.Users.Grant(ctx, portaltest.AssistantUserID, portaltest.ProductionMSN, users.PermissionDeveloper)
-			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
+			requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemNotAPortalUser)
 			err = c.Users.Revoke(ctx, portaltest.AssistantUserID, portaltest.ProductionMSN)
-			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
+			requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemNotAPortalUser)
 			err = c.Users.Remove(ctx, portaltest.AssistantUserID)
-			requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemNotAPortalUser)
+			requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemNotAPortalUser)
 		})
 	}
 	assert.Zero(t, s.Effects("inviteUser"))
@@ -92,22 +93,22 @@ func TestAdministratorRequired(t *testing.T) {
 	before := s.State().Users
 
 	_, err := dev.Users.List(ctx, nil)
-	pe := requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemAdministratorRequired)
+	pe := requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemAdministratorRequired)
 	assert.Equal(t, "GET", pe.Method)
 	assert.Equal(t, "/portal/v1/users", pe.Path)
 	for _, err := range dev.Users.All(ctx, nil) {
-		requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemAdministratorRequired)
+		requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemAdministratorRequired)
 	}
 	_, err = dev.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4799000001", Name: "X", Role: users.RoleAssistant})
-	requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemAdministratorRequired)
+	requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemAdministratorRequired)
 	_, err = dev.Users.Grant(ctx, portaltest.DeveloperUserID, portaltest.SecondProductionMSN, users.PermissionDeveloper)
-	requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemAdministratorRequired)
+	requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemAdministratorRequired)
 	err = dev.Users.Revoke(ctx, portaltest.AssistantUserID, portaltest.SecondProductionMSN)
-	requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemAdministratorRequired)
+	requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemAdministratorRequired)
 	err = dev.Users.Remove(ctx, portaltest.AssistantUserID)
-	requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemAdministratorRequired)
+	requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemAdministratorRequired)
 	_, err = dev.Users.Get(ctx, portaltest.AdminUserID)
-	requireProblem(t, err, portal.ErrForbidden, 403, portal.ProblemAdministratorRequired)
+	requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemAdministratorRequired)
 	assert.Equal(t, before, s.State().Users, "refused calls change no user")
 
 	self, err := dev.Users.Get(ctx, portaltest.DeveloperUserID)
@@ -150,7 +151,7 @@ func TestInviteGetListAll(t *testing.T) {
 
 	// One page at a time, oldest first, the new user last.
 	var paged []string
-	opts := &users.ListOptions{PageSize: 2}
+	opts := &vipps.ListOptions{PageSize: 2}
 	for pages := 0; ; pages++ {
 		require.Less(t, pages, 10, "paging must end")
 		p, err := admin.Users.List(ctx, opts)
@@ -172,18 +173,18 @@ func TestInviteGetListAll(t *testing.T) {
 	}
 
 	// All walks the same, lazily, and leaves the caller's options alone.
-	allOpts := &users.ListOptions{PageSize: 1}
+	allOpts := &vipps.ListOptions{PageSize: 1}
 	var walked []string
 	for it, err := range admin.Users.All(ctx, allOpts) {
 		require.NoError(t, err)
 		walked = append(walked, it.UserID)
 	}
 	assert.Equal(t, paged, walked)
-	assert.Equal(t, users.ListOptions{PageSize: 1}, *allOpts)
+	assert.Equal(t, vipps.ListOptions{PageSize: 1}, *allOpts)
 
 	// Stopping early fetches no more pages.
 	s.ResetRequests()
-	for range admin.Users.All(ctx, &users.ListOptions{PageSize: 1}) {
+	for range admin.Users.All(ctx, &vipps.ListOptions{PageSize: 1}) {
 		break
 	}
 	assert.Len(t, s.RequestsOf("listUsers"), 1)
@@ -194,7 +195,7 @@ func TestInviteUserExists(t *testing.T) {
 	admin := s.AdminClient()
 	before := s.State().Users
 	_, err := admin.Users.Invite(t.Context(), users.InviteRequest{PhoneNumber: "+4792345678", Name: "Dev Again", Role: users.RoleAssistant})
-	pe := requireProblem(t, err, portal.ErrConflict, 409, portal.ProblemUserExists)
+	pe := requireProblem(t, err, vipps.ErrConflict, 409, vipps.ProblemUserExists)
 	assert.Equal(t, "POST", pe.Method)
 	assert.Equal(t, "/portal/v1/users", pe.Path)
 	assert.Zero(t, s.Effects("inviteUser"))
@@ -209,14 +210,14 @@ func TestGetNotFound(t *testing.T) {
 	s := sim(t)
 	admin := s.AdminClient()
 	_, err := admin.Users.Get(t.Context(), "nobody")
-	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
+	requireProblem(t, err, vipps.ErrNotFound, 404, vipps.ProblemNotFound)
 	// Another merchant's user is the same 404 as a nonexistent one.
 	_, err = admin.Users.Get(t.Context(), portaltest.OtherAdminUserID)
-	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
+	requireProblem(t, err, vipps.ErrNotFound, 404, vipps.ProblemNotFound)
 	err = admin.Users.Remove(t.Context(), "nobody")
-	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
+	requireProblem(t, err, vipps.ErrNotFound, 404, vipps.ProblemNotFound)
 	_, err = admin.Users.Grant(t.Context(), "nobody", portaltest.ProductionMSN, users.PermissionDeveloper)
-	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
+	requireProblem(t, err, vipps.ErrNotFound, 404, vipps.ProblemNotFound)
 }
 
 func TestGrantRevoke(t *testing.T) {
@@ -255,7 +256,7 @@ func TestGrantRevoke(t *testing.T) {
 
 	// A unit of another merchant is a 404.
 	_, err = admin.Users.Grant(ctx, portaltest.AssistantUserID, portaltest.OtherMSN, users.PermissionDeveloper)
-	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
+	requireProblem(t, err, vipps.ErrNotFound, 404, vipps.ProblemNotFound)
 
 	require.NoError(t, admin.Users.Revoke(ctx, portaltest.AssistantUserID, portaltest.TestMSN))
 	del := s.RequestsOf("revokeAccess")
@@ -273,7 +274,7 @@ func TestGrantRevoke(t *testing.T) {
 	// Nothing to revoke is still a success.
 	require.NoError(t, admin.Users.Revoke(ctx, portaltest.AssistantUserID, portaltest.TestMSN))
 	err = admin.Users.Revoke(ctx, portaltest.AssistantUserID, portaltest.OtherMSN)
-	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
+	requireProblem(t, err, vipps.ErrNotFound, 404, vipps.ProblemNotFound)
 }
 
 func TestRemove(t *testing.T) {
@@ -291,10 +292,10 @@ func TestRemove(t *testing.T) {
 	assert.Equal(t, 204, del[0].Status)
 
 	_, err = admin.Users.Get(ctx, u.UserID)
-	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
+	requireProblem(t, err, vipps.ErrNotFound, 404, vipps.ProblemNotFound)
 	// A second remove that got its answer is an honest 404: only a retry after a lost answer counts as done.
 	err = admin.Users.Remove(ctx, u.UserID)
-	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
+	requireProblem(t, err, vipps.ErrNotFound, 404, vipps.ProblemNotFound)
 
 	// The removed user's phone number may be invited again.
 	_, err = admin.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4798765432", Name: "Back Again", Role: users.RoleAssistant})
@@ -313,7 +314,7 @@ func TestRemoveRevokesAPIClient(t *testing.T) {
 	require.NoError(t, admin.Users.Remove(t.Context(), portaltest.DeveloperUserID))
 	// Its subscription key is refused by the gateway, which is not retried.
 	_, err = dev.Users.Me(t.Context())
-	pe := sdktest.RequireAPIError(t, err, 401, portal.ProblemGateway, portal.ErrUnauthorized)
+	pe := sdktest.RequireAPIError(t, err, 401, vipps.ProblemGateway, vipps.ErrUnauthorized)
 	assert.Equal(t, 1, pe.Attempts)
 }
 
@@ -337,12 +338,12 @@ func TestInviteCallerIdempotencyKey(t *testing.T) {
 	assert.True(t, inv[1].Replayed)
 
 	_, err = admin.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4798765432", Name: "Nora Other", Role: users.RoleAssistant})
-	requireProblem(t, err, portal.ErrConflict, 409, portal.ProblemIdempotencyKeyReused)
+	requireProblem(t, err, vipps.ErrConflict, 409, vipps.ProblemIdempotencyKeyReused)
 	assert.Equal(t, 1, s.Effects("inviteUser"))
 
 	// A malformed caller key is refused before sending.
 	_, err = admin.Users.Invite(portal.WithIdempotencyKey(t.Context(), "no spaces"), req)
-	require.ErrorIs(t, err, portal.ErrInvalidInput)
+	require.ErrorIs(t, err, vipps.ErrInvalidInput)
 	assert.Len(t, s.RequestsOf("inviteUser"), 3)
 }
 
@@ -351,7 +352,7 @@ func TestRemoveLastAdministrator(t *testing.T) {
 	admin := s.AdminClient()
 	ctx := t.Context()
 	err := admin.Users.Remove(ctx, portaltest.AdminUserID)
-	pe := requireProblem(t, err, portal.ErrConflict, 409, portal.ProblemLastAdministrator)
+	pe := requireProblem(t, err, vipps.ErrConflict, 409, vipps.ProblemLastAdministrator)
 	assert.Equal(t, "DELETE", pe.Method)
 	assert.Equal(t, "/portal/v1/users/admin", pe.Path)
 	_, err = admin.Users.Me(ctx)
@@ -361,7 +362,7 @@ func TestRemoveLastAdministrator(t *testing.T) {
 	second, err := admin.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4798765432", Name: "Second Admin", Role: users.RoleAdministrator})
 	require.NoError(t, err)
 	err = admin.Users.Remove(ctx, portaltest.AdminUserID)
-	requireProblem(t, err, portal.ErrConflict, 409, portal.ProblemLastAdministrator) // an INVITED admin does not count
+	requireProblem(t, err, vipps.ErrConflict, 409, vipps.ProblemLastAdministrator) // an INVITED admin does not count
 	require.NoError(t, s.ActivateUser(second.UserID))
 	require.NoError(t, admin.Users.Remove(ctx, portaltest.AdminUserID))
 }
@@ -413,7 +414,7 @@ func TestRemoveLostAnswer(t *testing.T) {
 	assert.Equal(t, 404, del[1].Status)
 
 	_, err := admin.Users.Get(t.Context(), portaltest.AssistantUserID)
-	requireProblem(t, err, portal.ErrNotFound, 404, portal.ProblemNotFound)
+	requireProblem(t, err, vipps.ErrNotFound, 404, vipps.ProblemNotFound)
 }
 
 // TestValidationAgainstSimulator: refused input sends nothing at all.
@@ -421,8 +422,8 @@ func TestValidationAgainstSimulator(t *testing.T) {
 	s := sim(t)
 	admin := s.AdminClient()
 	_, err := admin.Users.Invite(t.Context(), users.InviteRequest{PhoneNumber: "004791234567", Name: "X", Role: users.RoleAssistant})
-	require.ErrorIs(t, err, portal.ErrInvalidInput)
+	require.ErrorIs(t, err, vipps.ErrInvalidInput)
 	_, err = admin.Users.Grant(t.Context(), portaltest.AssistantUserID, portaltest.TestMSN)
-	require.ErrorIs(t, err, portal.ErrInvalidInput)
+	require.ErrorIs(t, err, vipps.ErrInvalidInput)
 	assert.Empty(t, s.Requests(), "not even a token request")
 }

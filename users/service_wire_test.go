@@ -21,6 +21,7 @@ import (
 	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/users"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 const wireIDemKey = "my-key-1"
@@ -55,7 +56,7 @@ func newWire(t *testing.T, status int, body string) (*portal.Client, *wire) {
 	if status >= 400 {
 		ctype = "application/problem+json"
 	}
-	c, mock := sdktest.NewMock(t, portal.WithRetry(portal.RetryPolicy{MaxAttempts: 1}))
+	c, mock := sdktest.NewMock(t, portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 1}))
 	mock.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
 		var b []byte
 		if r.Body != nil {
@@ -95,7 +96,7 @@ func TestWireMe(t *testing.T) {
 	assert.Empty(t, r.Header.Get("Idempotency-Key"), "a GET carries no Idempotency-Key")
 	assertCommonHeaders(t, r)
 	assert.Equal(t, &users.Me{UserID: "admin", Name: "Ada Admin", PhoneNumber: "+4791234567", Role: users.RoleAdministrator,
-		Merchant: users.Merchant{BusinessIdentifier: users.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}, Name: "ACME Fantastic Fitness"}}, me)
+		Merchant: users.Merchant{BusinessIdentifier: vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: "987654325"}, Name: "ACME Fantastic Fitness"}}, me)
 }
 
 func TestWireInvite(t *testing.T) {
@@ -145,7 +146,7 @@ func TestWireGet(t *testing.T) {
 
 func TestWireList(t *testing.T) {
 	c, w := newWire(t, 200, `{"items":[`+userJSON+`],"nextPageToken":"next-1"}`)
-	p, err := c.Users.List(t.Context(), &users.ListOptions{PageSize: 7, PageToken: "tok 1"})
+	p, err := c.Users.List(t.Context(), &vipps.ListOptions{PageSize: 7, PageToken: "tok 1"})
 	require.NoError(t, err)
 	r := w.last(t)
 	assert.Equal(t, "GET", r.Method)
@@ -203,10 +204,10 @@ func TestWireProblemIsDecoded(t *testing.T) {
 	c, _ := newWire(t, 409, `{"type":"https://portal-sdk.invalid/problems/user-exists","title":"User exists","status":409,
 	 "detail":"+4791234567 is already a user of this merchant","instance":"/portal/v1/users"}`)
 	_, err := c.Users.Invite(t.Context(), users.InviteRequest{PhoneNumber: "+4791234567", Name: "Ada", Role: users.RoleAdministrator})
-	require.ErrorIs(t, err, portal.ErrConflict)
-	var pe *portal.Error
+	require.ErrorIs(t, err, vipps.ErrConflict)
+	var pe *vipps.Error
 	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, portal.ProblemUserExists, pe.Problem)
+	assert.Equal(t, vipps.ProblemUserExists, pe.Problem)
 	assert.Equal(t, "POST", pe.Method)
 	assert.Equal(t, "/portal/v1/users", pe.Path)
 }
@@ -217,7 +218,7 @@ func TestWireProblemIsDecoded(t *testing.T) {
 func TestValidationSendsNothing(t *testing.T) {
 	mock := httpmock.NewMockTransport()
 	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: "c", ClientSecret: "s", SubscriptionKey: "k"}),
+		portal.WithCredentials(vipps.Credentials{ClientID: "c", ClientSecret: "s", SubscriptionKey: "k"}),
 		portal.WithBaseURL("https://portal.example"), portal.WithPortalURL("https://portal.example"),
 		portal.WithHTTPClient(&http.Client{Transport: mock}),
 	)
@@ -300,17 +301,17 @@ func TestValidationSendsNothing(t *testing.T) {
 			return err
 		}},
 		{"list page size over 100", "ListOptions.PageSize", func() error {
-			_, err := c.Users.List(ctx, &users.ListOptions{PageSize: 101})
+			_, err := c.Users.List(ctx, &vipps.ListOptions{PageSize: 101})
 			return err
 		}},
 		{"list negative page size", "ListOptions.PageSize", func() error {
-			_, err := c.Users.List(ctx, &users.ListOptions{PageSize: -1})
+			_, err := c.Users.List(ctx, &vipps.ListOptions{PageSize: -1})
 			return err
 		}},
 		{"all page size over 100", "ListOptions.PageSize", func() error {
 			var last error
 			n := 0
-			for _, err := range c.Users.All(ctx, &users.ListOptions{PageSize: 101}) {
+			for _, err := range c.Users.All(ctx, &vipps.ListOptions{PageSize: 101}) {
 				last = err
 				n++
 			}
@@ -323,8 +324,8 @@ func TestValidationSendsNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call()
-			require.ErrorIs(t, err, portal.ErrInvalidInput)
-			var ve *portal.ValidationError
+			require.ErrorIs(t, err, vipps.ErrInvalidInput)
+			var ve *vipps.ValidationError
 			require.ErrorAs(t, err, &ve)
 			assert.Equal(t, tc.field, ve.Field)
 			assert.Contains(t, err.Error(), tc.field)
@@ -338,7 +339,7 @@ func TestValidationSendsNothing(t *testing.T) {
 		r.Name = strings.Repeat("å", 100)
 		r.Email = strings.Repeat("a", 242) + "@example.com"
 	}))
-	var ve *portal.ValidationError
+	var ve *vipps.ValidationError
 	assert.False(t, errors.As(err, &ve), "limits are allowed: %v", err)
 	_, err = c.Users.Get(ctx, long64)
 	assert.False(t, errors.As(err, &ve), "a 64-character id is allowed: %v", err)

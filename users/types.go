@@ -3,7 +3,7 @@ package users
 import (
 	"time"
 
-	"github.com/vippsportal/sdk/portal/vipps"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Role is a portal user's role within its merchant. Roles change by removing a
@@ -93,14 +93,10 @@ func (u *User) Access(msn string) (SalesUnitAccess, bool) {
 	return SalesUnitAccess{}, false
 }
 
-// BusinessIdentifier names a merchant: a scheme such as "business:NO:ORG" and
-// the organisation number within it (the same type as salesunit.BusinessIdentifier).
-type BusinessIdentifier = vipps.BusinessIdentifier
-
 // Merchant is the merchant a portal user belongs to, as Me reports it.
 type Merchant struct {
-	BusinessIdentifier BusinessIdentifier `json:"businessIdentifier"`
-	Name               string             `json:"name"`
+	BusinessIdentifier vipps.BusinessIdentifier `json:"businessIdentifier"`
+	Name               string                   `json:"name"`
 }
 
 // Me is the portal user that the client's credentials act as.
@@ -121,13 +117,3 @@ type InviteRequest struct {
 	Email       string `json:"email,omitempty"`
 	Role        Role   `json:"role"`
 }
-
-// ListOptions page a listing. PageSize is 1-100, or 0 for the server's default
-// (20); PageToken is a previous page's NextPageToken, or "" for the first page.
-type ListOptions struct {
-	PageSize  int
-	PageToken string
-}
-
-// UserPage is one page of users, oldest first. NextPageToken is "" on the last page.
-type UserPage = vipps.Page[User]

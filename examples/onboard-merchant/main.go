@@ -23,6 +23,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 const name = "onboard-merchant"
@@ -103,7 +104,7 @@ func onboard(ctx context.Context, c *portal.Client, req *salesunit.ProductOrderR
 	}
 	done, err := c.ProductOrders.WaitUntilCompleted(ctx, o.ProductOrderID, wait)
 	var closed *salesunit.OrderClosedError
-	var timeout *portal.WaitTimeoutError
+	var timeout *vipps.WaitTimeoutError
 	switch {
 	case errors.As(err, &closed):
 		return fmt.Errorf("order %s ended %s", o.ProductOrderID, closed.Order.Status)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // wireSecrets is an HTTP transport that notes every secret crossing the wire:
@@ -118,9 +119,9 @@ func TestRunLogsNoSecret(t *testing.T) {
 
 			hc := &http.Client{Transport: wire}
 			c, err := s.Client(s.UserCredentials(portaltest.AdminUserID),
-				portal.WithSystem("quickstart", portal.Version, "", ""),
+				portal.WithSystem("quickstart", vipps.Version, "", ""),
 				portal.WithHTTPClient(hc), portal.WithLogger(logger),
-				portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond}),
+				portal.WithRetry(vipps.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond}),
 			)
 			require.NoError(t, err)
 			for _, f := range tc.faults {

@@ -26,6 +26,7 @@ import (
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
 	"github.com/vippsportal/sdk/users"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 const name = "quickstart"
@@ -86,7 +87,7 @@ func walk(ctx context.Context, c *portal.Client, out io.Writer) error {
 	say("creation %s is %s", cr.CreationID, cr.Status)
 
 	step("Wait until it exists and its keys are issued")
-	// Polls start 500 ms apart and grow to 2 s; past 5 minutes the wait is portal.ErrWaitTimeout.
+	// Polls start 500 ms apart and grow to 2 s; past 5 minutes the wait is vipps.ErrWaitTimeout.
 	unit, err := c.TestUnits.WaitUntilReady(ctx, cr.CreationID, &salesunit.WaitOptions{
 		MinDelay: 500 * time.Millisecond, MaxDelay: 2 * time.Second, Timeout: 5 * time.Minute, WaitForKeys: true,
 		OnPoll: func(ev salesunit.PollEvent) {
@@ -106,7 +107,7 @@ func walk(ctx context.Context, c *portal.Client, out io.Writer) error {
 	say("test unit %s %q is ready: %+v", unit.MSN, unit.Name, unit.Options)
 
 	step("List the merchant's test units")
-	for u, err := range c.TestUnits.All(ctx, &salesunit.ListOptions{PageSize: 50}) {
+	for u, err := range c.TestUnits.All(ctx, &vipps.ListOptions{PageSize: 50}) {
 		if err != nil {
 			return fmt.Errorf("listing test units: %w", err)
 		}
@@ -141,8 +142,8 @@ func walk(ctx context.Context, c *portal.Client, out io.Writer) error {
 	say("%s", rep)
 
 	step("The old secret is refused, the new one works")
-	var apiErr *portal.Error
-	if _, err := c.Keys.Verify(ctx, *set); !errors.As(err, &apiErr) || !errors.Is(err, portal.ErrUnauthorized) {
+	var apiErr *vipps.Error
+	if _, err := c.Keys.Verify(ctx, *set); !errors.As(err, &apiErr) || !errors.Is(err, vipps.ErrUnauthorized) {
 		return fmt.Errorf("the old client secret should be refused, got %v", err)
 	}
 	say("old set: %d %s", apiErr.StatusCode, apiErr.Problem)

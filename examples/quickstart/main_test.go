@@ -11,9 +11,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/vippsportal/sdk/examples/internal/exampletest"
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func TestMain(m *testing.M) {
@@ -95,7 +95,7 @@ func TestRun(t *testing.T) {
 		assert.NotContains(t, text, secret)
 	}
 	assert.Contains(t, text, "clientId "+ks.ClientID, "the client id is no secret")
-	assert.Equal(t, 2, strings.Count(text, keys.Secret("x").String()), "the two secrets of the keys step print redacted, and nothing else does")
+	assert.Equal(t, 2, strings.Count(text, vipps.Secret("x").String()), "the two secrets of the keys step print redacted, and nothing else does")
 }
 
 // TestHelp: -h and -help print the usage under the program's own name and
@@ -135,7 +135,7 @@ func TestRunFromEnv(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Zero(t, sim.Started, "the configured server is used, no simulator")
 	assert.Contains(t, stderr.String(), "quickstart: who am I: ")
-	assert.Contains(t, stderr.String(), portal.ProblemNotAPortalUser)
+	assert.Contains(t, stderr.String(), vipps.ProblemNotAPortalUser)
 	assert.NotContains(t, stdout.String(), "simulator")
 	assert.Len(t, s.RequestsOf("getMe"), 1, "the call reached the configured server")
 	assert.Zero(t, s.Effects("createTestSalesUnit"), "nothing after the failing step ran")

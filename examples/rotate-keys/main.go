@@ -37,6 +37,7 @@ import (
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func main() {
@@ -103,7 +104,7 @@ type env struct {
 
 func newEnv(stdout io.Writer) (*env, error) {
 	if os.Getenv(portal.EnvClientID) != "" { // real settings; else the embedded simulator
-		c, err := portal.NewFromEnv(portal.WithSystem("rotate-keys", portal.Version, "", ""))
+		c, err := portal.NewFromEnv(portal.WithSystem("rotate-keys", vipps.Version, "", ""))
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +112,7 @@ func newEnv(stdout io.Writer) (*env, error) {
 	}
 	sim := portaltest.NewServer()
 	fmt.Fprintf(stdout, "No VIPPS_* settings: using the simulator at %s as its administrator.\n", sim.URL)
-	c, err := sim.Client(sim.UserCredentials(portaltest.AdminUserID), portal.WithSystem("rotate-keys", portal.Version, "", ""))
+	c, err := sim.Client(sim.UserCredentials(portaltest.AdminUserID), portal.WithSystem("rotate-keys", vipps.Version, "", ""))
 	if err != nil {
 		sim.Close()
 		return nil, err

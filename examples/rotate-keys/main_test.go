@@ -20,6 +20,7 @@ import (
 
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -146,7 +147,7 @@ func TestRunOnTheSimulator(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "123456", set.MSN)
 	assert.Equal(t, keys.SubscriptionKeySecondary, inUse)
-	for _, v := range []keys.Secret{set.ClientSecret, set.SubscriptionKeyPrimary, set.SubscriptionKeySecondary} {
+	for _, v := range []vipps.Secret{set.ClientSecret, set.SubscriptionKeyPrimary, set.SubscriptionKeySecondary} {
 		assert.NotContains(t, out.String(), v.Reveal(), "no key on the screen")
 	}
 
@@ -213,7 +214,7 @@ func TestRunLiveKeepsTheFileAnIntegrationFollows(t *testing.T) {
 	got, gotInUse := src.Current()
 	assert.Equal(t, want, got)
 	assert.Equal(t, inUse, gotInUse)
-	for _, v := range []keys.Secret{got.ClientSecret, got.SubscriptionKeyPrimary, got.SubscriptionKeySecondary} {
+	for _, v := range []vipps.Secret{got.ClientSecret, got.SubscriptionKeyPrimary, got.SubscriptionKeySecondary} {
 		assert.NotContains(t, text, v.Reveal(), "no key on the screen")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // stallThenAnswer stalls its first `stalls` API requests until their context
@@ -135,7 +136,7 @@ func TestAnswerDecoding(t *testing.T) {
 			var out struct{ Name string }
 			_, err := c.Do(context.Background(), getReq(), &out)
 			if tc.want != "" {
-				var e *core.Error
+				var e *vipps.Error
 				require.ErrorAs(t, err, &e)
 				assert.Equal(t, 200, e.StatusCode)
 				assert.Contains(t, err.Error(), tc.want)

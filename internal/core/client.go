@@ -20,20 +20,15 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
-	"github.com/vippsportal/sdk/internal/secret"
-	"github.com/vippsportal/sdk/portal/vipps"
+	"github.com/vippsportal/sdk/vipps"
 )
-
-// Version is the SDK's version, sent in User-Agent (defined in vipps so that
-// portal's documentation shows its value).
-const Version = vipps.Version
 
 // PluginName is the SDK's name: in User-Agent, and in Vipps-System-Plugin-Name
 // when the caller names no plugin of its own.
 const PluginName = "vippsportal-sdk-go"
 
 // UserAgent is the User-Agent header every request carries.
-const UserAgent = PluginName + "/" + Version
+const UserAgent = PluginName + "/" + vipps.Version
 
 // Body size bounds: answers are read at most this far, so a broken or hostile
 // server cannot make the client buffer without limit.
@@ -52,44 +47,29 @@ const (
 	GroupPortal                  // /portal/v1/... on the portal URL
 )
 
-// Credentials, AuthFlow and Environment are defined once, in vipps.
-type (
-	Credentials = vipps.Credentials
-	AuthFlow    = vipps.AuthFlow
-	Environment = vipps.Environment
-)
-
-// The token flows and environments.
-const (
-	StandardAuth    = vipps.StandardAuth
-	SpecializedAuth = vipps.SpecializedAuth
-	Production      = vipps.Production
-	Test            = vipps.Test
-)
-
 // SystemInfo fills the Vipps-System-* headers.
 type SystemInfo struct {
 	Name, Version, PluginName, PluginVersion string
 }
 
 // DefaultRetryPolicy returns the policy used for every zero field of a RetryPolicy.
-func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 4, MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second,
+func DefaultRetryPolicy() vipps.RetryPolicy {
+	return vipps.RetryPolicy{MaxAttempts: 4, MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second,
 		MaxRetryAfter: 30 * time.Second, AttemptTimeout: 30 * time.Second}
 }
 
 // Config is everything a Client needs; portal.New builds it from options.
 type Config struct {
-	BaseURL             string      // serves /accesstoken/get and /management
-	PortalURL           string      // host root for /portal/v1; "" when not configured
-	ManagementAvailable bool        // false on the test environment, where Vipps runs no Management API
-	Environment         Environment // Production, Test, or "" for a custom base URL
-	AllowInsecureHTTP   bool        // permit http:// to a non-loopback host
-	Credentials         Credentials
+	BaseURL             string            // serves /accesstoken/get and /management
+	PortalURL           string            // host root for /portal/v1; "" when not configured
+	ManagementAvailable bool              // false on the test environment, where Vipps runs no Management API
+	Environment         vipps.Environment // Production, Test, or "" for a custom base URL
+	AllowInsecureHTTP   bool              // permit http:// to a non-loopback host
+	Credentials         vipps.Credentials
 	System              SystemInfo
 	HTTPClient          *http.Client // the caller's: never mutated, its idle connections never closed
 	Logger              *slog.Logger
-	Retry               RetryPolicy
+	Retry               vipps.RetryPolicy
 	Now                 func() time.Time // the token cache's clock; time.Now when nil
 	KeySource           KeySource        // live keys (portal.WithKeySource); Credentials is then its first set
 }
@@ -154,7 +134,7 @@ func New(cfg Config) (*Client, error) {
 	if sys.PluginName == "" && sys.PluginVersion == "" {
 		// Vipps asks every integration to name itself; the SDK is the plugin
 		// between the caller's system and Vipps unless the caller names another.
-		sys.PluginName, sys.PluginVersion = PluginName, Version
+		sys.PluginName, sys.PluginVersion = PluginName, vipps.Version
 	}
 	for _, h := range []struct{ name, value string }{
 		{"Vipps-System-Name", sys.Name}, {"Vipps-System-Version", sys.Version},
@@ -208,7 +188,7 @@ func (c *Client) Close() error {
 	return nil
 }
 
-func retryWithDefaults(p RetryPolicy) RetryPolicy {
+func retryWithDefaults(p vipps.RetryPolicy) vipps.RetryPolicy {
 	d := DefaultRetryPolicy()
 	if p.MaxAttempts != 0 {
 		d.MaxAttempts = p.MaxAttempts
@@ -285,19 +265,19 @@ func IsLoopback(host string) bool {
 }
 
 // Credentials returns the client's key set.
-func (c *Client) Credentials() Credentials {
+func (c *Client) Credentials() vipps.Credentials {
 	if c == nil {
-		return Credentials{}
+		return vipps.Credentials{}
 	}
 	return c.cfg.Credentials
 }
 
 // credentials is the key set a call made with ctx uses: every request, token
 // requests included, takes its keys from here (the seam for live key sources).
-func (c *Client) credentials(ctx context.Context) Credentials { return c.current(ctx) }
+func (c *Client) credentials(ctx context.Context) vipps.Credentials { return c.current(ctx) }
 
 // Environment returns Production, Test, or "" for a custom base URL.
-func (c *Client) Environment() Environment {
+func (c *Client) Environment() vipps.Environment {
 	if c == nil {
 		return ""
 	}
@@ -322,20 +302,14 @@ func (c *Client) TokenURL(environment string) string {
 	if c.cfg.Environment == "" {
 		return c.base
 	}
-	switch Environment(environment) {
-	case Test:
-		return TestURL
-	case Production:
-		return ProductionURL
+	switch vipps.Environment(environment) {
+	case vipps.Test:
+		return vipps.TestURL
+	case vipps.Production:
+		return vipps.ProductionURL
 	}
 	return c.base
 }
-
-// Vipps' two hosts.
-const (
-	ProductionURL = vipps.ProductionURL
-	TestURL       = vipps.TestURL
-)
 
 // Request is one logical call. Path is already escaped (see Path).
 type Request struct {
@@ -407,7 +381,7 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Response, er
 		resp, st, err := c.send(ctx, outgoing{r: r, root: root, body: body, creds: creds, auth: t.bearer, authHdr: t.bearerHdr, idemKey: idemKey})
 		st.attempts += prior
 		if err != nil {
-			if e, ok := err.(*Error); ok {
+			if e, ok := err.(*vipps.Error); ok {
 				e.Attempts = st.attempts
 			}
 			return nil, withKey(err, idemKey)
@@ -443,7 +417,7 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Response, er
 // with an error instead of a panic.
 func (c *Client) ready(ctx context.Context) error {
 	if c == nil {
-		return &UnsupportedError{Operation: "call", Reason: "the service has no client: use the services of a *portal.Client built by portal.New"}
+		return &vipps.UnsupportedError{Operation: "call", Reason: "the service has no client: use the services of a *portal.Client built by portal.New"}
 	}
 	return CheckContext(ctx)
 }
@@ -452,29 +426,29 @@ func (c *Client) ready(ctx context.Context) error {
 // with portal.WithIdempotencyKey(ctx, key) then replays the server's answer if
 // the work was done after all (an answer lost on the last attempt, say).
 func withKey(err error, key string) error {
-	if e, ok := err.(*Error); ok && key != "" {
+	if e, ok := err.(*vipps.Error); ok && key != "" {
 		e.IdempotencyKey = key
 	}
 	return err
 }
 
-func (c *Client) roots(r *Request, creds Credentials) (root, tokenRoot string, err error) {
+func (c *Client) roots(r *Request, creds vipps.Credentials) (root, tokenRoot string, err error) {
 	switch r.Group {
 	case GroupManagement:
 		if !c.cfg.ManagementAvailable {
-			return "", "", &UnsupportedError{Operation: r.Operation, Reason: "the Management API is production-only: Vipps runs none on the test environment (use portal.Production or a custom base URL)"}
+			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "the Management API is production-only: Vipps runs none on the test environment (use vipps.Production or a custom base URL)"}
 		}
 		return c.base, c.base, nil
 	case GroupPortal:
 		if creds.Specialized() {
-			return "", "", &UnsupportedError{Operation: r.Operation, Reason: "management keys (the specialized token flow) reach only the Management API; portal operations need a portal user's or a partner's standard keys"}
+			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "management keys (the specialized token flow) reach only the Management API; portal operations need a portal user's or a partner's standard keys"}
 		}
 		if c.portal == "" {
-			return "", "", &UnsupportedError{Operation: r.Operation, Reason: "no portal URL is configured (Vipps publishes no API for portal operations; use portal.WithPortalURL)"}
+			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "no portal URL is configured (Vipps publishes no API for portal operations; use portal.WithPortalURL)"}
 		}
 		return c.portal, c.portal, nil
 	}
-	return "", "", &UnsupportedError{Operation: r.Operation, Reason: "unknown operation group"}
+	return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "unknown operation group"}
 }
 
 // callState is one call's state, and the context its request carries, so
@@ -527,11 +501,11 @@ func stateOf(ctx context.Context) *callState {
 type outgoing struct {
 	r       *Request
 	root    string
-	body    []byte        // nil for none
-	ctype   []string      // Content-Type of body; JSON when nil
-	creds   Credentials   // the key set whose headers the request carries
-	auth    secret.Secret // the Authorization value ("Bearer ..."), "" for none
-	authHdr []string      // the same as a header value, when prebuilt
+	body    []byte            // nil for none
+	ctype   []string          // Content-Type of body; JSON when nil
+	creds   vipps.Credentials // the key set whose headers the request carries
+	auth    vipps.Secret      // the Authorization value ("Bearer ..."), "" for none
+	authHdr []string          // the same as a header value, when prebuilt
 	idemKey string
 	token   bool // a standard-flow token request: the keys travel in client_id/client_secret headers
 }
@@ -556,7 +530,7 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 	st.first.Context = st
 	req, err := retryablehttp.NewRequestWithContext(&st.first, r.Method, u, raw)
 	if err != nil {
-		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: err}
+		return nil, st, &vipps.Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: err}
 	}
 	st.req = req
 	// Empty until the attempt: see setHeaders.
@@ -567,7 +541,7 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 			drainClose(resp.Body)
 		}
 		// A transport error can quote what the server sent (an unparsable Location, say).
-		return nil, st, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: RedactError(err, st.redact())}
+		return nil, st, &vipps.Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: RedactError(err, st.redact())}
 	}
 	observeResponse(ctx, r.Operation, resp, o.creds.ClientSecret, o.creds.SubscriptionKey, o.auth)
 	return resp, st, nil
@@ -610,12 +584,12 @@ func (st *callState) setHeaders(h http.Header) {
 	}
 }
 
-func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any, creds Credentials, tok secret.Secret) (*Response, error) {
+func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any, creds vipps.Credentials, tok vipps.Secret) (*Response, error) {
 	defer drainClose(resp.Body)
 	if out != nil && resp.StatusCode != http.StatusNoContent {
 		if err := decodeAnswer(resp.Body, resp.ContentLength, out); err != nil {
 			// A parse error quotes the value it could not parse: a server may have put a secret there.
-			return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
+			return nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
 				Err: RedactError(fmt.Errorf("decoding the answer: %w", err), redactor(creds, tok))}
 		}
 	}
@@ -667,14 +641,14 @@ const maxPresized = 1 << 20
 
 var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
-func (c *Client) decodeFailure(r *Request, resp *http.Response, st *callState, creds Credentials, tok secret.Secret) *Error {
+func (c *Client) decodeFailure(r *Request, resp *http.Response, st *callState, creds vipps.Credentials, tok vipps.Secret) *vipps.Error {
 	defer drainClose(resp.Body)
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	redact := redactor(creds, tok)
-	var e *Error
+	var e *vipps.Error
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		// A redirect's body only repeats its target, path and query included: keep the host alone.
-		e = &Error{StatusCode: resp.StatusCode, RedirectHost: redirectHost(resp, redact)}
+		e = &vipps.Error{StatusCode: resp.StatusCode, RedirectHost: redirectHost(resp, redact)}
 	} else {
 		e = DecodeError(resp.StatusCode, resp.Header, b, redact)
 	}
@@ -685,7 +659,7 @@ func (c *Client) decodeFailure(r *Request, resp *http.Response, st *callState, c
 // redactor removes the key set's secrets, tok, and the Basic credential of the
 // specialized flow from text that came from a server, in every form a server
 // may echo them (see Redactor).
-func redactor(creds Credentials, tok secret.Secret) func(string) string {
+func redactor(creds vipps.Credentials, tok vipps.Secret) func(string) string {
 	t := tok.Reveal()
 	for _, scheme := range []string{"Bearer ", "Basic "} {
 		t = strings.TrimPrefix(t, scheme)
@@ -724,7 +698,7 @@ type header struct {
 
 // credentialHeaders are the headers a key set adds to every request. Management
 // keys (the specialized flow) have no subscription key: none is sent.
-func credentialHeaders(creds Credentials) []header {
+func credentialHeaders(creds vipps.Credentials) []header {
 	h := make([]header, 0, 2)
 	if !creds.Specialized() {
 		h = append(h, header{"Ocp-Apim-Subscription-Key", []string{creds.SubscriptionKey.Reveal()}})
@@ -737,7 +711,7 @@ func credentialHeaders(creds Credentials) []header {
 
 // setCredentialHeaders shares the client's own header values instead of
 // building them per request; nothing downstream modifies request headers.
-func (c *Client) setCredentialHeaders(h http.Header, creds Credentials) {
+func (c *Client) setCredentialHeaders(h http.Header, creds vipps.Credentials) {
 	own := c.ownKeys
 	if creds != c.cfg.Credentials {
 		own = credentialHeaders(creds)

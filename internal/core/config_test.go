@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func TestUnsupportedWithoutRequest(t *testing.T) {
@@ -19,20 +20,20 @@ func TestUnsupportedWithoutRequest(t *testing.T) {
 
 	test := newClient(t, mockBase, hc, func(c *core.Config) { c.ManagementAvailable = false; c.Environment = "test" })
 	_, err := test.Do(t.Context(), getReq(), nil)
-	var ue *core.UnsupportedError
+	var ue *vipps.UnsupportedError
 	require.ErrorAs(t, err, &ue)
-	assert.ErrorIs(t, err, core.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 	assert.Equal(t, "getThing", ue.Operation)
 	_, err = test.Token(t.Context(), core.GroupManagement)
-	assert.ErrorIs(t, err, core.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 
 	noPortal := newClient(t, mockBase, hc, func(c *core.Config) { c.PortalURL = "" })
 	_, err = noPortal.Do(t.Context(), &core.Request{Group: core.GroupPortal, Operation: "listUsers", Method: http.MethodGet, Path: "/portal/v1/users"}, nil)
 	require.ErrorAs(t, err, &ue)
-	assert.ErrorIs(t, err, core.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 	assert.Contains(t, err.Error(), "listUsers")
 	_, err = noPortal.Do(t.Context(), idemPost(), nil)
-	assert.ErrorIs(t, err, core.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 
 	assert.Zero(t, mock.GetTotalCallCount(), "no request of any kind, token included")
 }
@@ -46,12 +47,12 @@ func TestConfigURLs(t *testing.T) {
 	bad := []string{"http://api.vipps.no", "http://10.0.0.1", "http://localhost.evil.com", "ftp://api.vipps.no", "api.vipps.no", "", "https://user:pw@api.vipps.no", "https://api.vipps.no/?q=1", "https://api.vipps.no/#f"}
 	for _, u := range bad {
 		_, err := core.New(core.Config{BaseURL: u, Credentials: testCreds()})
-		var ve *core.ValidationError
+		var ve *vipps.ValidationError
 		require.ErrorAs(t, err, &ve, u)
 		assert.Equal(t, "BaseURL", ve.Field)
 	}
 	_, err := core.New(core.Config{BaseURL: "https://api.vipps.no", PortalURL: "http://portal.example.com", Credentials: testCreds()})
-	var ve *core.ValidationError
+	var ve *vipps.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "PortalURL", ve.Field)
 
@@ -72,7 +73,7 @@ func TestSystemHeadersBounded(t *testing.T) {
 		"System.PluginVersion": {PluginVersion: long},
 	} {
 		_, err := core.New(core.Config{BaseURL: "https://api.vipps.no", Credentials: testCreds(), System: sys})
-		var ve *core.ValidationError
+		var ve *vipps.ValidationError
 		require.ErrorAs(t, err, &ve, field)
 		assert.Equal(t, field, ve.Field)
 		assert.Contains(t, ve.Reason, "30")
@@ -81,18 +82,18 @@ func TestSystemHeadersBounded(t *testing.T) {
 		System: core.SystemInfo{Name: strings.Repeat("a", 30), Version: strings.Repeat("ø", 30)}})
 	assert.NoError(t, err, "30 characters (not bytes) is the limit")
 	_, err = core.New(core.Config{BaseURL: "https://api.vipps.no", Credentials: testCreds(), System: core.SystemInfo{Name: "a\r\nX-Evil: 1"}})
-	assert.ErrorIs(t, err, core.ErrInvalidInput)
+	assert.ErrorIs(t, err, vipps.ErrInvalidInput)
 }
 
 func TestConfigOther(t *testing.T) {
-	_, err := core.New(core.Config{BaseURL: "https://api.vipps.no", Credentials: core.Credentials{MSN: "12ab"}})
-	assert.ErrorIs(t, err, core.ErrInvalidInput)
-	_, err = core.New(core.Config{BaseURL: "https://api.vipps.no", Credentials: testCreds(), Retry: core.RetryPolicy{MaxAttempts: -1}})
-	assert.ErrorIs(t, err, core.ErrInvalidInput)
+	_, err := core.New(core.Config{BaseURL: "https://api.vipps.no", Credentials: vipps.Credentials{MSN: "12ab"}})
+	assert.ErrorIs(t, err, vipps.ErrInvalidInput)
+	_, err = core.New(core.Config{BaseURL: "https://api.vipps.no", Credentials: testCreds(), Retry: vipps.RetryPolicy{MaxAttempts: -1}})
+	assert.ErrorIs(t, err, vipps.ErrInvalidInput)
 	c, err := core.New(core.Config{BaseURL: "https://api.vipps.no", Environment: "production", Credentials: testCreds()})
 	require.NoError(t, err)
-	assert.Equal(t, core.TestURL, c.TokenURL("test"))
-	assert.Equal(t, core.ProductionURL, c.TokenURL("production"))
+	assert.Equal(t, vipps.TestURL, c.TokenURL("test"))
+	assert.Equal(t, vipps.ProductionURL, c.TokenURL("production"))
 	custom, err := core.New(core.Config{BaseURL: "http://127.0.0.1:9", Credentials: testCreds()})
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:9", custom.TokenURL("test"))

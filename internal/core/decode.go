@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/vippsportal/sdk/internal/secret"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // MaxSnippet bounds the body text an *Error keeps from an answer of unknown shape.
@@ -19,12 +19,12 @@ const MaxSnippet = 512
 // problemBody is the contract's Problem; gatewayBody the API gateway's 401;
 // oauthBody the token endpoint's. DecodeError tells them apart by their fields.
 type problemBody struct {
-	Type         *string       `json:"type"`
-	Title        string        `json:"title"`
-	Status       int           `json:"status"`
-	Detail       string        `json:"detail"`
-	Instance     string        `json:"instance"`
-	ExtraDetails []ExtraDetail `json:"extraDetails"`
+	Type         *string             `json:"type"`
+	Title        string              `json:"title"`
+	Status       int                 `json:"status"`
+	Detail       string              `json:"detail"`
+	Instance     string              `json:"instance"`
+	ExtraDetails []vipps.ExtraDetail `json:"extraDetails"`
 }
 
 type gatewayBody struct {
@@ -40,8 +40,8 @@ type oauthBody struct {
 // DecodeError turns an error answer into an *Error by the body's shape, not by
 // its Content-Type alone: proxies and gateways answer with whatever they like.
 // redact removes secret values from any text kept from the body.
-func DecodeError(status int, header http.Header, body []byte, redact func(string) string) *Error {
-	e := &Error{StatusCode: status, RetryAfter: ParseRetryAfter(header.Get("Retry-After"), time.Now())}
+func DecodeError(status int, header http.Header, body []byte, redact func(string) string) *vipps.Error {
+	e := &vipps.Error{StatusCode: status, RetryAfter: ParseRetryAfter(header.Get("Retry-After"), time.Now())}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		var probe map[string]json.RawMessage
@@ -56,7 +56,7 @@ func DecodeError(status int, header http.Header, body []byte, redact func(string
 					}
 					e.Title, e.Detail, e.Instance = redact(p.Title), redact(p.Detail), redact(p.Instance)
 					for _, d := range p.ExtraDetails {
-						e.ExtraDetails = append(e.ExtraDetails, ExtraDetail{Key: redact(d.Key), Value: redact(d.Value)})
+						e.ExtraDetails = append(e.ExtraDetails, vipps.ExtraDetail{Key: redact(d.Key), Value: redact(d.Value)})
 					}
 					return e
 				}
@@ -69,7 +69,7 @@ func DecodeError(status int, header http.Header, body []byte, redact func(string
 			case probe["statusCode"] != nil && probe["message"] != nil:
 				var g gatewayBody
 				if json.Unmarshal(trimmed, &g) == nil {
-					e.Problem, e.Title = ProblemGateway, redact(g.Message)
+					e.Problem, e.Title = vipps.ProblemGateway, redact(g.Message)
 					return e
 				}
 			}
@@ -148,9 +148,9 @@ func Redactor(vals ...string) func(string) string {
 	}
 	return func(s string) string {
 		for i, re := range res {
-			s = strings.ReplaceAll(s, raw[i], secret.Redacted) // the common case, cheaply
+			s = strings.ReplaceAll(s, raw[i], vipps.Redacted) // the common case, cheaply
 			if strings.ContainsAny(s, "%\\+") {
-				s = re.ReplaceAllLiteralString(s, secret.Redacted)
+				s = re.ReplaceAllLiteralString(s, vipps.Redacted)
 			}
 		}
 		return s

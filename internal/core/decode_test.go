@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func noRedact(s string) string { return s }
@@ -23,54 +24,54 @@ func TestDecodeErrorByShape(t *testing.T) {
 		status int
 		ctype  string
 		body   string
-		check  func(t *testing.T, e *core.Error)
+		check  func(t *testing.T, e *vipps.Error)
 	}{
-		{"problem+json", 403, "application/problem+json", problem, func(t *testing.T, e *core.Error) {
-			assert.Equal(t, core.ProblemKeysHidden, e.Problem)
+		{"problem+json", 403, "application/problem+json", problem, func(t *testing.T, e *vipps.Error) {
+			assert.Equal(t, vipps.ProblemKeysHidden, e.Problem)
 			assert.Equal(t, "https://developer.vippsmobilepay.com/problems/keys-hidden", e.Type)
 			assert.Equal(t, "Forbidden", e.Title)
 			assert.Equal(t, "keys are hidden", e.Detail)
 			assert.Equal(t, "/portal/v1/x", e.Instance)
-			assert.Equal(t, []core.ExtraDetail{{Key: "msn", Value: "123456"}}, e.ExtraDetails)
+			assert.Equal(t, []vipps.ExtraDetail{{Key: "msn", Value: "123456"}}, e.ExtraDetails)
 			assert.Empty(t, e.Body)
 		}},
 		{"problem as application/json;charset=UTF-8", 409, "application/json;charset=UTF-8",
-			`{"type":"https://developer.vippsmobilepay.com/problems/keys-not-ready/","title":"Conflict","status":409}`, func(t *testing.T, e *core.Error) {
-				assert.Equal(t, core.ProblemKeysNotReady, e.Problem, "trailing slash tolerated")
-				assert.ErrorIs(t, e, core.ErrKeysNotReady)
+			`{"type":"https://developer.vippsmobilepay.com/problems/keys-not-ready/","title":"Conflict","status":409}`, func(t *testing.T, e *vipps.Error) {
+				assert.Equal(t, vipps.ProblemKeysNotReady, e.Problem, "trailing slash tolerated")
+				assert.ErrorIs(t, e, vipps.ErrKeysNotReady)
 			}},
-		{"problem without type", 400, "application/json", `{"title":"Bad Request","status":400,"detail":"name too long"}`, func(t *testing.T, e *core.Error) {
+		{"problem without type", 400, "application/json", `{"title":"Bad Request","status":400,"detail":"name too long"}`, func(t *testing.T, e *vipps.Error) {
 			assert.Equal(t, "", e.Problem)
 			assert.Equal(t, "name too long", e.Detail)
 		}},
-		{"gateway", 401, "application/json", `{ "statusCode": 401, "message": "Access denied due to invalid subscription key." }`, func(t *testing.T, e *core.Error) {
-			assert.Equal(t, core.ProblemGateway, e.Problem)
+		{"gateway", 401, "application/json", `{ "statusCode": 401, "message": "Access denied due to invalid subscription key." }`, func(t *testing.T, e *vipps.Error) {
+			assert.Equal(t, vipps.ProblemGateway, e.Problem)
 			assert.Equal(t, "Access denied due to invalid subscription key.", e.Title)
 			assert.Empty(t, e.Type)
 		}},
-		{"oauth", 400, "application/json; charset=utf-8", `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}`, func(t *testing.T, e *core.Error) {
+		{"oauth", 400, "application/json; charset=utf-8", `{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}`, func(t *testing.T, e *vipps.Error) {
 			assert.Equal(t, "invalid_client", e.Problem)
 			assert.Equal(t, "AADSTS7000215: Invalid client secret provided.", e.Detail)
 		}},
-		{"html", 502, "text/html", "<html><head><title>502 Bad Gateway</title></head><body>" + strings.Repeat("<p>nginx</p>", 200) + "</body></html>", func(t *testing.T, e *core.Error) {
+		{"html", 502, "text/html", "<html><head><title>502 Bad Gateway</title></head><body>" + strings.Repeat("<p>nginx</p>", 200) + "</body></html>", func(t *testing.T, e *vipps.Error) {
 			assert.Empty(t, e.Problem)
 			assert.True(t, strings.HasPrefix(e.Body, "<html><head><title>502 Bad Gateway"))
 			assert.True(t, strings.HasSuffix(e.Body, "..."))
 			assert.LessOrEqual(t, len(e.Body), core.MaxSnippet+3)
 		}},
-		{"truncated json", 500, "application/problem+json", `{"type":"https://x/problems/internal","title":"Inter`, func(t *testing.T, e *core.Error) {
+		{"truncated json", 500, "application/problem+json", `{"type":"https://x/problems/internal","title":"Inter`, func(t *testing.T, e *vipps.Error) {
 			assert.Empty(t, e.Problem)
 			assert.Equal(t, `{"type":"https://x/problems/internal","title":"Inter`, e.Body)
 		}},
-		{"empty", 503, "", "", func(t *testing.T, e *core.Error) {
+		{"empty", 503, "", "", func(t *testing.T, e *vipps.Error) {
 			assert.Empty(t, e.Problem)
 			assert.Empty(t, e.Body)
 			assert.Equal(t, "vipps: GET /p: 503 Service Unavailable", e.Error())
 		}},
-		{"json array", 500, "application/json", `[1,2]`, func(t *testing.T, e *core.Error) {
+		{"json array", 500, "application/json", `[1,2]`, func(t *testing.T, e *vipps.Error) {
 			assert.Equal(t, "[1,2]", e.Body)
 		}},
-		{"invalid utf-8 snippet", 500, "text/plain", "bad \xff\xfe bytes", func(t *testing.T, e *core.Error) {
+		{"invalid utf-8 snippet", 500, "text/plain", "bad \xff\xfe bytes", func(t *testing.T, e *vipps.Error) {
 			assert.Equal(t, "bad ? bytes", e.Body, "a run of invalid bytes becomes one ?")
 		}},
 	}
@@ -96,29 +97,29 @@ func TestSnippetCutsOnRuneBoundary(t *testing.T) {
 }
 
 func TestErrorsIsMapping(t *testing.T) {
-	sentinels := []error{core.ErrBadRequest, core.ErrUnauthorized, core.ErrForbidden, core.ErrNotFound, core.ErrConflict,
-		core.ErrRateLimited, core.ErrServer, core.ErrTransport, core.ErrKeysNotReady, core.ErrInvalidInput, core.ErrUnsupported, core.ErrWaitTimeout}
+	sentinels := []error{vipps.ErrBadRequest, vipps.ErrUnauthorized, vipps.ErrForbidden, vipps.ErrNotFound, vipps.ErrConflict,
+		vipps.ErrRateLimited, vipps.ErrServer, vipps.ErrTransport, vipps.ErrKeysNotReady, vipps.ErrInvalidInput, vipps.ErrUnsupported, vipps.ErrWaitTimeout}
 	cases := []struct {
 		err  error
 		want []error
 	}{
-		{&core.Error{StatusCode: 400}, []error{core.ErrBadRequest}},
-		{&core.Error{StatusCode: 413, Problem: core.ProblemBodyTooLarge}, []error{core.ErrBadRequest}},
-		{&core.Error{StatusCode: 401}, []error{core.ErrUnauthorized}},
-		{&core.Error{StatusCode: 403}, []error{core.ErrForbidden}},
-		{&core.Error{StatusCode: 404}, []error{core.ErrNotFound}},
-		{&core.Error{StatusCode: 409, Problem: core.ProblemUserExists}, []error{core.ErrConflict}},
-		{&core.Error{StatusCode: 409, Problem: core.ProblemKeysNotReady}, []error{core.ErrConflict, core.ErrKeysNotReady}},
-		{&core.Error{StatusCode: 429}, []error{core.ErrRateLimited}},
-		{&core.Error{StatusCode: 500}, []error{core.ErrServer}},
-		{&core.Error{StatusCode: 501}, []error{core.ErrServer}},
-		{&core.Error{StatusCode: 504}, []error{core.ErrServer}},
-		{&core.Error{StatusCode: 0, Err: errors.New("connection reset")}, []error{core.ErrTransport}},
-		{&core.Error{StatusCode: 0, Err: context.Canceled}, []error{context.Canceled}},
-		{&core.ValidationError{Field: "msn", Reason: "x"}, []error{core.ErrInvalidInput}},
-		{&core.UnsupportedError{Operation: "op", Reason: "x"}, []error{core.ErrUnsupported}},
-		{&core.WaitTimeoutError{Attempts: 3}, []error{core.ErrWaitTimeout}},
-		{&core.WaitTimeoutError{Attempts: 3, LastErr: &core.Error{StatusCode: 503}}, []error{core.ErrWaitTimeout, core.ErrServer}},
+		{&vipps.Error{StatusCode: 400}, []error{vipps.ErrBadRequest}},
+		{&vipps.Error{StatusCode: 413, Problem: vipps.ProblemBodyTooLarge}, []error{vipps.ErrBadRequest}},
+		{&vipps.Error{StatusCode: 401}, []error{vipps.ErrUnauthorized}},
+		{&vipps.Error{StatusCode: 403}, []error{vipps.ErrForbidden}},
+		{&vipps.Error{StatusCode: 404}, []error{vipps.ErrNotFound}},
+		{&vipps.Error{StatusCode: 409, Problem: vipps.ProblemUserExists}, []error{vipps.ErrConflict}},
+		{&vipps.Error{StatusCode: 409, Problem: vipps.ProblemKeysNotReady}, []error{vipps.ErrConflict, vipps.ErrKeysNotReady}},
+		{&vipps.Error{StatusCode: 429}, []error{vipps.ErrRateLimited}},
+		{&vipps.Error{StatusCode: 500}, []error{vipps.ErrServer}},
+		{&vipps.Error{StatusCode: 501}, []error{vipps.ErrServer}},
+		{&vipps.Error{StatusCode: 504}, []error{vipps.ErrServer}},
+		{&vipps.Error{StatusCode: 0, Err: errors.New("connection reset")}, []error{vipps.ErrTransport}},
+		{&vipps.Error{StatusCode: 0, Err: context.Canceled}, []error{context.Canceled}},
+		{&vipps.ValidationError{Field: "msn", Reason: "x"}, []error{vipps.ErrInvalidInput}},
+		{&vipps.UnsupportedError{Operation: "op", Reason: "x"}, []error{vipps.ErrUnsupported}},
+		{&vipps.WaitTimeoutError{Attempts: 3}, []error{vipps.ErrWaitTimeout}},
+		{&vipps.WaitTimeoutError{Attempts: 3, LastErr: &vipps.Error{StatusCode: 503}}, []error{vipps.ErrWaitTimeout, vipps.ErrServer}},
 	}
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("%T/%v", tc.err, tc.err), func(t *testing.T) {
@@ -139,32 +140,32 @@ func TestErrorsIsMapping(t *testing.T) {
 
 func TestTemporary(t *testing.T) {
 	for code, want := range map[int]bool{0: true, 400: false, 401: false, 403: false, 404: false, 408: true, 409: false, 429: true, 500: true, 501: false, 502: true, 503: true, 504: true} {
-		e := &core.Error{StatusCode: code}
+		e := &vipps.Error{StatusCode: code}
 		if code == 0 {
 			e.Err = errors.New("reset")
 		}
 		assert.Equal(t, want, e.Temporary(), "%d", code)
 	}
-	assert.True(t, (&core.Error{StatusCode: 409, Problem: core.ProblemKeysNotReady}).Temporary())
-	assert.False(t, (&core.Error{Err: context.Canceled}).Temporary())
-	assert.False(t, (&core.Error{Err: fmt.Errorf("x: %w", context.DeadlineExceeded)}).Temporary())
+	assert.True(t, (&vipps.Error{StatusCode: 409, Problem: vipps.ProblemKeysNotReady}).Temporary())
+	assert.False(t, (&vipps.Error{Err: context.Canceled}).Temporary())
+	assert.False(t, (&vipps.Error{Err: fmt.Errorf("x: %w", context.DeadlineExceeded)}).Temporary())
 }
 
 func TestErrorText(t *testing.T) {
-	e := &core.Error{StatusCode: 429, Problem: "rate-limited", Detail: "slow down", Method: "GET", Path: "/portal/v1/users", RetryAfter: 3 * time.Second, Attempts: 2}
+	e := &vipps.Error{StatusCode: 429, Problem: "rate-limited", Detail: "slow down", Method: "GET", Path: "/portal/v1/users", RetryAfter: 3 * time.Second, Attempts: 2}
 	assert.Equal(t, "vipps: GET /portal/v1/users: 429 rate-limited: slow down (retry after 3s) (after 2 attempts)", e.Error())
-	e = &core.Error{StatusCode: 502, Method: "GET", Path: "/p", Body: "<html>"}
+	e = &vipps.Error{StatusCode: 502, Method: "GET", Path: "/p", Body: "<html>"}
 	assert.Equal(t, `vipps: GET /p: 502 Bad Gateway: "<html>"`, e.Error())
-	e = &core.Error{Method: "GET", Path: "/p", Err: errors.New("dial tcp: refused")}
+	e = &vipps.Error{Method: "GET", Path: "/p", Err: errors.New("dial tcp: refused")}
 	assert.Equal(t, "vipps: GET /p: no answer: dial tcp: refused", e.Error())
-	assert.Equal(t, "vipps: invalid msn: must be digits", (&core.ValidationError{Field: "msn", Reason: "must be digits"}).Error())
+	assert.Equal(t, "vipps: invalid msn: must be digits", (&vipps.ValidationError{Field: "msn", Reason: "must be digits"}).Error())
 }
 
 // Core bug (reported): an *Error with a status AND a cause (a 2xx answer that
 // could not be decoded, an unusable token answer) prints only "200 OK": the
 // cause is dropped from the text, so a log line says nothing about what failed.
 func TestErrorTextIncludesCauseWithStatus(t *testing.T) {
-	e := &core.Error{StatusCode: 200, Method: "POST", Path: "/accesstoken/get", Err: errors.New("token answer has no access_token")}
+	e := &vipps.Error{StatusCode: 200, Method: "POST", Path: "/accesstoken/get", Err: errors.New("token answer has no access_token")}
 	assert.Contains(t, e.Error(), "token answer has no access_token")
 }
 

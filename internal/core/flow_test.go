@@ -16,11 +16,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
-	"github.com/vippsportal/sdk/internal/secret"
+	"github.com/vippsportal/sdk/vipps"
 )
 
-func managementCreds() core.Credentials {
-	return core.Credentials{ClientID: testClientID, ClientSecret: secret.Secret(testClientSecret), Flow: core.SpecializedAuth}
+func managementCreds() vipps.Credentials {
+	return vipps.Credentials{ClientID: testClientID, ClientSecret: vipps.Secret(testClientSecret), Flow: vipps.SpecializedAuth}
 }
 
 // miamiServer serves the specialized flow's token endpoint (expires_in given by
@@ -70,7 +70,7 @@ func TestSpecializedFlowOnTheWire(t *testing.T) {
 			// Portal calls are refused before any request.
 			before := len(reqs())
 			_, err := c.Do(t.Context(), &core.Request{Group: core.GroupPortal, Operation: "getMe", Method: http.MethodGet, Path: "/portal/v1/users/me"}, nil)
-			require.ErrorIs(t, err, core.ErrUnsupported)
+			require.ErrorIs(t, err, vipps.ErrUnsupported)
 			assert.Contains(t, err.Error(), "management keys")
 			assert.Len(t, reqs(), before, "no request for a refused portal call")
 
@@ -110,7 +110,7 @@ func TestSpecializedFlowTokenErrorNamesFetchToken(t *testing.T) {
 	t.Cleanup(s.Close)
 	c := newClient(t, s.URL, httpClient(t), func(cfg *core.Config) { cfg.Credentials = managementCreds() })
 	_, err := c.Token(t.Context(), core.GroupManagement)
-	var e *core.Error
+	var e *vipps.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, "fetchToken", e.Operation)
 	assert.Equal(t, "/miami/v1/token", e.Path)
@@ -119,12 +119,12 @@ func TestSpecializedFlowTokenErrorNamesFetchToken(t *testing.T) {
 }
 
 func TestNewRefusesFlowMistakes(t *testing.T) {
-	for field, creds := range map[string]core.Credentials{
-		"Credentials.SubscriptionKey": {ClientID: "id", ClientSecret: "s", SubscriptionKey: "k", Flow: core.SpecializedAuth},
+	for field, creds := range map[string]vipps.Credentials{
+		"Credentials.SubscriptionKey": {ClientID: "id", ClientSecret: "s", SubscriptionKey: "k", Flow: vipps.SpecializedAuth},
 		"Credentials.Flow":            {ClientID: "id", ClientSecret: "s", SubscriptionKey: "k", Flow: "oauth"},
 	} {
 		_, err := core.New(core.Config{BaseURL: mockBase, Credentials: creds})
-		var ve *core.ValidationError
+		var ve *vipps.ValidationError
 		require.ErrorAs(t, err, &ve, field)
 		assert.Equal(t, field, ve.Field)
 	}
@@ -134,7 +134,7 @@ func TestErrorsNameTheOperation(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { writeProblem(w, 404, "not-found", "no such thing") })
 	c := newClient(t, s.URL, httpClient(t))
 	_, err := c.Do(t.Context(), getReq(), nil)
-	var e *core.Error
+	var e *vipps.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, "getThing", e.Operation)
 	assert.Equal(t, "vipps: GET /management/v1/things/1 (getThing): 404 not-found: no such thing", e.Error())
@@ -146,8 +146,8 @@ func TestSystemHeadersNameTheSDKAsPlugin(t *testing.T) {
 		wantName, wantVersion   string
 		wantPlugin, wantPlugin2 string
 	}{
-		"none set":            {wantPlugin: "vippsportal-sdk-go", wantPlugin2: core.Version},
-		"system only":         {sys: core.SystemInfo{Name: "acme", Version: "2"}, wantName: "acme", wantVersion: "2", wantPlugin: "vippsportal-sdk-go", wantPlugin2: core.Version},
+		"none set":            {wantPlugin: "vippsportal-sdk-go", wantPlugin2: vipps.Version},
+		"system only":         {sys: core.SystemInfo{Name: "acme", Version: "2"}, wantName: "acme", wantVersion: "2", wantPlugin: "vippsportal-sdk-go", wantPlugin2: vipps.Version},
 		"caller's own plugin": {sys: core.SystemInfo{Name: "acme", Version: "2", PluginName: "acme-plugin", PluginVersion: "9"}, wantName: "acme", wantVersion: "2", wantPlugin: "acme-plugin", wantPlugin2: "9"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
-	"github.com/vippsportal/sdk/internal/secret"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Secrets used by every test: long and distinctive, so a leak is found by a plain substring search.
@@ -29,13 +29,13 @@ const (
 	mockBase         = "https://api.vipps.test"
 )
 
-func testCreds() core.Credentials {
-	return core.Credentials{ClientID: testClientID, ClientSecret: secret.Secret(testClientSecret),
-		SubscriptionKey: secret.Secret(testSubKey), MSN: testMSN}
+func testCreds() vipps.Credentials {
+	return vipps.Credentials{ClientID: testClientID, ClientSecret: vipps.Secret(testClientSecret),
+		SubscriptionKey: vipps.Secret(testSubKey), MSN: testMSN}
 }
 
 // fastRetry keeps backoff waits at a millisecond or two so tests on the wall clock stay quick.
-var fastRetry = core.RetryPolicy{MaxAttempts: 4, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MaxRetryAfter: 30 * time.Second}
+var fastRetry = vipps.RetryPolicy{MaxAttempts: 4, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MaxRetryAfter: 30 * time.Second}
 
 // newClient builds a core.Client against base (also the portal URL) with the test key set.
 func newClient(t testing.TB, base string, hc *http.Client, mod ...func(*core.Config)) *core.Client {

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func postReq() *core.Request {
@@ -57,7 +58,7 @@ func TestRedirectsAreNeverFollowed(t *testing.T) {
 							t.Cleanup(func() { _ = c.Close() })
 						}
 						_, err := c.Do(t.Context(), r, nil)
-						var e *core.Error
+						var e *vipps.Error
 						require.ErrorAs(t, err, &e)
 						assert.Equal(t, code, e.StatusCode)
 						assert.Equal(t, 1, e.Attempts, "a redirect is not retried")
@@ -91,7 +92,7 @@ func TestTokenRedirectSendsNoSecretElsewhere(t *testing.T) {
 	})
 	c := newClient(t, s.URL, httpClient(t))
 	_, err := c.Token(t.Context(), core.GroupManagement)
-	var e *core.Error
+	var e *vipps.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, 307, e.StatusCode)
 	assert.Contains(t, e.Error(), "redirect to "+strings.TrimPrefix(target.URL, "http://")+" not followed")
@@ -113,7 +114,7 @@ func TestHTTPSToHTTPRedirectNotFollowed(t *testing.T) {
 	hc := tls.Client()
 	c := newClient(t, tls.URL, hc)
 	_, err := c.Do(t.Context(), getReq(), nil)
-	var e *core.Error
+	var e *vipps.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, 308, e.StatusCode)
 	assert.Zero(t, plain.Load(), "the bearer token never went to plain http")
@@ -172,7 +173,7 @@ func TestAttemptTimeoutHoldsUnderBackgroundContext(t *testing.T) {
 				var out map[string]any
 				_, err := c.Do(context.Background(), getReq(), &out)
 				elapsed := time.Since(start)
-				var e *core.Error
+				var e *vipps.Error
 				require.ErrorAs(t, err, &e)
 				if drip {
 					assert.Equal(t, 200, e.StatusCode, "the headers came; the body did not")
@@ -196,8 +197,8 @@ func TestHugeRetryAfterFailsFastWithRateLimit(t *testing.T) {
 	})
 	c := newClient(t, s.URL, httpClient(t))
 	_, err := c.Do(t.Context(), getReq(), nil)
-	require.ErrorIs(t, err, core.ErrRateLimited)
-	var e *core.Error
+	require.ErrorIs(t, err, vipps.ErrRateLimited)
+	var e *vipps.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, 1, e.Attempts, "too long to wait: no retry")
 	assert.Greater(t, e.RetryAfter, 1000*time.Hour)
@@ -231,7 +232,7 @@ func TestUnknownOutcomesCarryTheIdempotencyKey(t *testing.T) {
 			c := newClient(t, s.URL, noKeepAlive(t))
 			var out struct{ CreationID string }
 			_, err := c.Do(t.Context(), postReq(), &out)
-			var e *core.Error
+			var e *vipps.Error
 			require.ErrorAs(t, err, &e)
 			require.NotEmpty(t, e.IdempotencyKey)
 			assert.Contains(t, e.Error(), e.IdempotencyKey, "the text says how to resolve it")
@@ -270,7 +271,7 @@ func TestCallersIdleConnectionsAreNeverClosed(t *testing.T) {
 	given := &http.Client{Transport: tr}
 	c := newClient(t, s.URL, given)
 	_, err := c.Do(t.Context(), getReq(), nil)
-	require.ErrorIs(t, err, core.ErrServer)
+	require.ErrorIs(t, err, vipps.ErrServer)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, _ = c.Do(ctx, getReq(), nil)
@@ -406,7 +407,7 @@ func TestNewRefusesBadURLsAndValues(t *testing.T) {
 			cfg := base
 			m(&cfg)
 			_, err := core.New(cfg)
-			var ve *core.ValidationError
+			var ve *vipps.ValidationError
 			if assert.ErrorAs(t, err, &ve, "%s #%d", field, i) {
 				assert.Equal(t, field, ve.Field, "%s #%d", field, i)
 			}
@@ -425,20 +426,20 @@ func TestNilContextAndNilClientAreErrors(t *testing.T) {
 	c := newClient(t, mockBase, &http.Client{Transport: mock})
 	var nilCtx context.Context
 	_, err := c.Do(nilCtx, getReq(), nil)
-	assert.ErrorIs(t, err, core.ErrInvalidInput)
+	assert.ErrorIs(t, err, vipps.ErrInvalidInput)
 	_, err = c.Token(nilCtx, core.GroupManagement)
-	assert.ErrorIs(t, err, core.ErrInvalidInput)
+	assert.ErrorIs(t, err, vipps.ErrInvalidInput)
 	_, err = c.FetchToken(nilCtx, testCreds(), mockBase)
-	assert.ErrorIs(t, err, core.ErrInvalidInput)
+	assert.ErrorIs(t, err, vipps.ErrInvalidInput)
 	var none *core.Client
 	_, err = none.Do(t.Context(), getReq(), nil)
-	assert.ErrorIs(t, err, core.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 	assert.Zero(t, mock.GetTotalCallCount())
 }
 
 func TestCheckSegment(t *testing.T) {
 	for _, bad := range []string{"", ".", "..", "a/b", `a\b`, "a\r\nb", "a\x00b", "a\x7fb", "\xff"} {
-		assert.ErrorIs(t, core.CheckSegment("userID", bad), core.ErrInvalidInput, "%q", bad)
+		assert.ErrorIs(t, core.CheckSegment("userID", bad), vipps.ErrInvalidInput, "%q", bad)
 	}
 	for _, good := range []string{"u1", "ada.lovelace", "..a", "a b", "øyvind", "a%2Fb"} {
 		assert.NoError(t, core.CheckSegment("userID", good), "%q", good)

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/vippsportal/sdk/internal/secret"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // KeySource is a live key set (core cannot import keys: portal adapts a
@@ -15,18 +15,18 @@ type KeySource interface {
 	// Acquire returns the credentials to use now and done, which the caller
 	// runs once the request carrying them has its answer (the source counts
 	// requests in flight per subscription key with it).
-	Acquire() (Credentials, func())
+	Acquire() (vipps.Credentials, func())
 	// Reload reads the keys again at once: Vipps refused the ones in use.
 	Reload(ctx context.Context)
 	// HandedToken returns a token obtained elsewhere (by a rotation) for the
 	// client id and secret at tokenURL, or nil.
-	HandedToken(clientID string, clientSecret secret.Secret, tokenURL string) *Token
+	HandedToken(clientID string, clientSecret vipps.Secret, tokenURL string) *Token
 }
 
 // NewToken builds a Token from its parts (a token handed over by a rotation).
-func NewToken(value secret.Secret, received time.Time, expiresIn time.Duration) *Token {
+func NewToken(value vipps.Secret, received time.Time, expiresIn time.Duration) *Token {
 	t := &Token{AccessToken: value, TokenType: "Bearer", Received: received, ExpiresIn: expiresIn,
-		bearer: secret.Secret("Bearer " + value.Reveal())}
+		bearer: vipps.Secret("Bearer " + value.Reveal())}
 	t.bearerHdr = []string{t.bearer.Reveal()}
 	t.validUntil = t.ValidUntil()
 	return t
@@ -47,7 +47,7 @@ func msnFrom(ctx context.Context) (string, bool) {
 func noop() {}
 
 // current is the key set a call made with ctx uses, without tracking.
-func (c *Client) current(ctx context.Context) Credentials {
+func (c *Client) current(ctx context.Context) vipps.Credentials {
 	creds, done := c.acquireRaw()
 	done()
 	if msn, ok := msnFrom(ctx); ok && CheckMSN("WithMSN", msn) == nil {
@@ -56,7 +56,7 @@ func (c *Client) current(ctx context.Context) Credentials {
 	return creds
 }
 
-func (c *Client) acquireRaw() (Credentials, func()) {
+func (c *Client) acquireRaw() (vipps.Credentials, func()) {
 	if c.cfg.KeySource == nil {
 		return c.cfg.Credentials, noop
 	}
@@ -66,11 +66,11 @@ func (c *Client) acquireRaw() (Credentials, func()) {
 // acquire returns the credentials of one call and done, to run once it is
 // answered. A Merchant-Serial-Number from WithMSN replaces the set's; a bad one
 // is refused before anything is sent.
-func (c *Client) acquire(ctx context.Context) (Credentials, func(), error) {
+func (c *Client) acquire(ctx context.Context) (vipps.Credentials, func(), error) {
 	msn, override := msnFrom(ctx)
 	if override {
 		if err := CheckMSN("WithMSN", msn); err != nil {
-			return Credentials{}, noop, err
+			return vipps.Credentials{}, noop, err
 		}
 	}
 	creds, done := c.acquireRaw()
@@ -83,14 +83,14 @@ func (c *Client) acquire(ctx context.Context) (Credentials, func(), error) {
 // keysRefused reports whether err is Vipps refusing the keys themselves: a 401
 // invalid_client from the token endpoint or the gateway's 401 (subscription key).
 func keysRefused(err error) bool {
-	e, ok := err.(*Error)
-	return ok && e.StatusCode == http.StatusUnauthorized && (e.Problem == "invalid_client" || e.Problem == ProblemGateway)
+	e, ok := err.(*vipps.Error)
+	return ok && e.StatusCode == http.StatusUnauthorized && (e.Problem == "invalid_client" || e.Problem == vipps.ProblemGateway)
 }
 
 // reacquire, after Vipps refused creds, reloads the key source once and
 // returns the new credentials; ok is false when there is no source or its
 // keys did not change (the call then fails as it is).
-func (c *Client) reacquire(ctx context.Context, creds Credentials, done func()) (Credentials, func(), bool) {
+func (c *Client) reacquire(ctx context.Context, creds vipps.Credentials, done func()) (vipps.Credentials, func(), bool) {
 	if c.cfg.KeySource == nil {
 		return creds, done, false
 	}
@@ -105,7 +105,7 @@ func (c *Client) reacquire(ctx context.Context, creds Credentials, done func()) 
 }
 
 // handedToken is a valid token a rotation handed to the key source for creds at root, or nil.
-func (c *Client) handedToken(creds Credentials, root string) *Token {
+func (c *Client) handedToken(creds vipps.Credentials, root string) *Token {
 	if c.cfg.KeySource == nil {
 		return nil
 	}
@@ -120,7 +120,7 @@ func (c *Client) handedToken(creds Credentials, root string) *Token {
 // accepts, into the cache for the client's current key set, unless the cache
 // holds a valid token already. It refuses a token of other keys or of another
 // endpoint (naming field).
-func (c *Client) HoldToken(field string, tok *Token, issuedTo func(clientID string, clientSecret secret.Secret) bool, root string) error {
+func (c *Client) HoldToken(field string, tok *Token, issuedTo func(clientID string, clientSecret vipps.Secret) bool, root string) error {
 	creds := c.current(context.Background())
 	if root != c.base && root != c.portal {
 		return Invalid(field, "was issued by another token endpoint than this client's")

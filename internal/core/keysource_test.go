@@ -14,20 +14,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
-	"github.com/vippsportal/sdk/internal/secret"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // fakeSource is a key source whose Reload switches to next (when set).
 type fakeSource struct {
 	mu       sync.Mutex
-	creds    core.Credentials
-	next     *core.Credentials
+	creds    vipps.Credentials
+	next     *vipps.Credentials
 	reloads  int
 	inFlight int
 	handed   *core.Token
 }
 
-func (f *fakeSource) Acquire() (core.Credentials, func()) {
+func (f *fakeSource) Acquire() (vipps.Credentials, func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.inFlight++
@@ -43,7 +43,7 @@ func (f *fakeSource) Reload(context.Context) {
 	}
 }
 
-func (f *fakeSource) HandedToken(id string, cs secret.Secret, url string) *core.Token {
+func (f *fakeSource) HandedToken(id string, cs vipps.Secret, url string) *core.Token {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.handed != nil && id == f.creds.ClientID && cs == f.creds.ClientSecret {
@@ -91,9 +91,9 @@ func TestKeySourceReloadsOnceWhenTheGatewayRefusesTheKey(t *testing.T) {
 	src.mu.Unlock()
 	before := s.api.Load()
 	_, err = c.Do(t.Context(), getReq(), nil)
-	var e *core.Error
+	var e *vipps.Error
 	require.ErrorAs(t, err, &e)
-	assert.Equal(t, core.ProblemGateway, e.Problem)
+	assert.Equal(t, vipps.ProblemGateway, e.Problem)
 	assert.Equal(t, before+1, s.api.Load())
 	reloads, inFlight = src.state()
 	assert.Equal(t, 2, reloads)

@@ -6,12 +6,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/vippsportal/sdk/portal/vipps"
+	"github.com/vippsportal/sdk/vipps"
 )
-
-// Page is one page of a portal listing: vipps.Page, so that every listing
-// returns the one public page type.
-type Page[T any] = vipps.Page[T]
 
 // PageQuery encodes pageSize and pageToken; zero values are left out.
 func PageQuery(pageSize int, pageToken string) url.Values {
@@ -23,6 +19,24 @@ func PageQuery(pageSize int, pageToken string) url.Values {
 		q.Set("pageToken", pageToken)
 	}
 	return q
+}
+
+// ListQuery checks opts (nil is the first page at the server's size) and
+// encodes it as a query.
+func ListQuery(opts *vipps.ListOptions) (url.Values, error) {
+	o := CopyList(opts)
+	if err := CheckPageSize("ListOptions.PageSize", o.PageSize); err != nil {
+		return nil, err
+	}
+	return PageQuery(o.PageSize, o.PageToken), nil
+}
+
+// CopyList returns *opts, or the zero options for nil: a walk keeps its own copy.
+func CopyList(opts *vipps.ListOptions) vipps.ListOptions {
+	if opts == nil {
+		return vipps.ListOptions{}
+	}
+	return *opts
 }
 
 // Walk's guards against a server whose tokens would never end a listing.
@@ -41,7 +55,7 @@ const (
 // between pages. A server that repeats a token (a loop) or hands out
 // MaxEmptyPages empty pages in a row ends the walk with a *PagingError. An
 // error is yielded once, as the last pair.
-func Walk[T any](ctx context.Context, first string, fetch func(ctx context.Context, token string) (Page[T], error)) iter.Seq2[T, error] {
+func Walk[T any](ctx context.Context, first string, fetch func(ctx context.Context, token string) (vipps.Page[T], error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		if err := CheckContext(ctx); err != nil {
@@ -86,10 +100,10 @@ func Walk[T any](ctx context.Context, first string, fetch func(ctx context.Conte
 			}
 			switch {
 			case repeated:
-				yield(zero, &PagingError{Pages: pages, Reason: "the server repeated a page token"})
+				yield(zero, &vipps.PagingError{Pages: pages, Reason: "the server repeated a page token"})
 				return
 			case empty >= MaxEmptyPages:
-				yield(zero, &PagingError{Pages: pages, Reason: strconv.Itoa(empty) + " empty pages in a row, each with a next token"})
+				yield(zero, &vipps.PagingError{Pages: pages, Reason: strconv.Itoa(empty) + " empty pages in a row, each with a next token"})
 				return
 			}
 			if lam++; lam == power {

@@ -13,19 +13,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // pager serves pages keyed by the token asked for and counts fetches.
 type pager struct {
-	pages   map[string]core.Page[int]
+	pages   map[string]vipps.Page[int]
 	fetches []string
 	fail    map[string]error
 }
 
-func (p *pager) fetch(_ context.Context, token string) (core.Page[int], error) {
+func (p *pager) fetch(_ context.Context, token string) (vipps.Page[int], error) {
 	p.fetches = append(p.fetches, token)
 	if err := p.fail[token]; err != nil {
-		return core.Page[int]{}, err
+		return vipps.Page[int]{}, err
 	}
 	return p.pages[token], nil
 }
@@ -42,7 +43,7 @@ func collect(seq func(func(int, error) bool)) (items []int, errs []error) {
 }
 
 func TestWalkAllPagesStopsOnEmptyToken(t *testing.T) {
-	p := &pager{pages: map[string]core.Page[int]{
+	p := &pager{pages: map[string]vipps.Page[int]{
 		"":   {Items: []int{1, 2}, NextPageToken: "a"},
 		"a":  {Items: nil, NextPageToken: "b"}, // an empty page in the middle does not end the walk
 		"b":  {Items: []int{3}, NextPageToken: ""},
@@ -57,14 +58,14 @@ func TestWalkAllPagesStopsOnEmptyToken(t *testing.T) {
 }
 
 func TestWalkStartsAtFirstToken(t *testing.T) {
-	p := &pager{pages: map[string]core.Page[int]{"b": {Items: []int{3}}}}
+	p := &pager{pages: map[string]vipps.Page[int]{"b": {Items: []int{3}}}}
 	items, _ := collect(core.Walk(t.Context(), "b", p.fetch))
 	assert.Equal(t, []int{3}, items)
 	assert.Equal(t, []string{"b"}, p.fetches)
 }
 
 func TestWalkStopsOnRepeatedToken(t *testing.T) {
-	p := &pager{pages: map[string]core.Page[int]{
+	p := &pager{pages: map[string]vipps.Page[int]{
 		"":  {Items: []int{1}, NextPageToken: "a"},
 		"a": {Items: []int{2}, NextPageToken: "b"},
 		"b": {Items: []int{3}, NextPageToken: "a"}, // loops back
@@ -74,7 +75,7 @@ func TestWalkStopsOnRepeatedToken(t *testing.T) {
 	requirePagingError(t, errs, 3)
 	assert.Equal(t, []string{"", "a", "b"}, p.fetches)
 
-	self := &pager{pages: map[string]core.Page[int]{"x": {Items: []int{7}, NextPageToken: "x"}}}
+	self := &pager{pages: map[string]vipps.Page[int]{"x": {Items: []int{7}, NextPageToken: "x"}}}
 	items, errs = collect(core.Walk(t.Context(), "x", self.fetch))
 	assert.Equal(t, []int{7}, items)
 	requirePagingError(t, errs, 1)
@@ -84,9 +85,9 @@ func TestWalkStopsOnRepeatedToken(t *testing.T) {
 func requirePagingError(t *testing.T, errs []error, pages int) {
 	t.Helper()
 	require.Len(t, errs, 1)
-	var pe *core.PagingError
+	var pe *vipps.PagingError
 	require.ErrorAs(t, errs[0], &pe)
-	assert.ErrorIs(t, errs[0], core.ErrRunawayPaging)
+	assert.ErrorIs(t, errs[0], vipps.ErrRunawayPaging)
 	assert.Equal(t, pages, pe.Pages)
 }
 
@@ -95,17 +96,17 @@ func requirePagingError(t *testing.T, errs []error, pages int) {
 func TestWalkStopsOnLongLoop(t *testing.T) {
 	const loop = 1000
 	pages := 0
-	fetch := func(_ context.Context, token string) (core.Page[int], error) {
+	fetch := func(_ context.Context, token string) (vipps.Page[int], error) {
 		pages++
 		i := 0
 		if token != "" {
 			i, _ = strconv.Atoi(token)
 		}
-		return core.Page[int]{Items: []int{i}, NextPageToken: strconv.Itoa(1 + i%loop)}, nil // 1 .. loop, then 1 again
+		return vipps.Page[int]{Items: []int{i}, NextPageToken: strconv.Itoa(1 + i%loop)}, nil // 1 .. loop, then 1 again
 	}
 	_, errs := collect(core.Walk(t.Context(), "", fetch))
 	require.Len(t, errs, 1)
-	assert.ErrorIs(t, errs[0], core.ErrRunawayPaging)
+	assert.ErrorIs(t, errs[0], vipps.ErrRunawayPaging)
 	assert.Less(t, pages, 3*loop, "caught within a few laps")
 }
 
@@ -113,9 +114,9 @@ func TestWalkStopsOnLongLoop(t *testing.T) {
 // the walk with a typed error (the caller's loop never runs, so it could not).
 func TestWalkStopsOnRunawayEmptyPages(t *testing.T) {
 	pages := 0
-	fetch := func(_ context.Context, token string) (core.Page[int], error) {
+	fetch := func(_ context.Context, token string) (vipps.Page[int], error) {
 		pages++
-		return core.Page[int]{NextPageToken: "fresh-" + strconv.Itoa(pages)}, nil
+		return vipps.Page[int]{NextPageToken: "fresh-" + strconv.Itoa(pages)}, nil
 	}
 	items, errs := collect(core.Walk(t.Context(), "", fetch))
 	assert.Empty(t, items)
@@ -125,12 +126,12 @@ func TestWalkStopsOnRunawayEmptyPages(t *testing.T) {
 
 	// Empty pages between full ones are allowed: the count is of pages in a row.
 	pages = 0
-	mixed := func(_ context.Context, token string) (core.Page[int], error) {
+	mixed := func(_ context.Context, token string) (vipps.Page[int], error) {
 		pages++
 		if pages == 100 {
-			return core.Page[int]{Items: []int{pages}}, nil
+			return vipps.Page[int]{Items: []int{pages}}, nil
 		}
-		p := core.Page[int]{NextPageToken: "t" + strconv.Itoa(pages)}
+		p := vipps.Page[int]{NextPageToken: "t" + strconv.Itoa(pages)}
 		if pages%10 == 0 {
 			p.Items = []int{pages}
 		}
@@ -145,9 +146,9 @@ func TestWalkStopsOnRunawayEmptyPages(t *testing.T) {
 // token: about 250 B a page).
 func TestWalkMemoryDoesNotGrowWithPages(t *testing.T) {
 	var ms runtime.MemStats
-	fetch := func(_ context.Context, token string) (core.Page[int], error) {
+	fetch := func(_ context.Context, token string) (vipps.Page[int], error) {
 		n, _ := strconv.Atoi(strings.TrimPrefix(token, "page-token-0123456789abcdef0123456789abcdef0123456789-"))
-		return core.Page[int]{Items: []int{n}, NextPageToken: "page-token-0123456789abcdef0123456789abcdef0123456789-" + strconv.Itoa(n+1)}, nil
+		return vipps.Page[int]{Items: []int{n}, NextPageToken: "page-token-0123456789abcdef0123456789abcdef0123456789-" + strconv.Itoa(n+1)}, nil
 	}
 	var at10k uint64
 	for v, err := range core.Walk(t.Context(), "", fetch) {
@@ -171,7 +172,7 @@ func TestWalkMemoryDoesNotGrowWithPages(t *testing.T) {
 }
 
 func TestWalkConsumerBreaks(t *testing.T) {
-	p := &pager{pages: map[string]core.Page[int]{
+	p := &pager{pages: map[string]vipps.Page[int]{
 		"":  {Items: []int{1, 2, 3}, NextPageToken: "a"},
 		"a": {Items: []int{4}},
 	}}
@@ -188,7 +189,7 @@ func TestWalkConsumerBreaks(t *testing.T) {
 }
 
 func TestWalkChecksContextBetweenPages(t *testing.T) {
-	p := &pager{pages: map[string]core.Page[int]{
+	p := &pager{pages: map[string]vipps.Page[int]{
 		"":  {Items: []int{1, 2}, NextPageToken: "a"},
 		"a": {Items: []int{3}},
 	}}
@@ -218,13 +219,13 @@ func TestWalkChecksContextBetweenPages(t *testing.T) {
 }
 
 func TestWalkErrorYieldedOnceLast(t *testing.T) {
-	boom := &core.Error{StatusCode: 400, Problem: core.ProblemInvalidPageToken}
-	p := &pager{pages: map[string]core.Page[int]{"": {Items: []int{1}, NextPageToken: "a"}}, fail: map[string]error{"a": boom}}
+	boom := &vipps.Error{StatusCode: 400, Problem: vipps.ProblemInvalidPageToken}
+	p := &pager{pages: map[string]vipps.Page[int]{"": {Items: []int{1}, NextPageToken: "a"}}, fail: map[string]error{"a": boom}}
 	var seen []string
 	for v, err := range core.Walk(t.Context(), "", p.fetch) {
 		seen = append(seen, fmt.Sprint(v, err != nil))
 		if err != nil {
-			assert.True(t, errors.Is(err, core.ErrBadRequest))
+			assert.True(t, errors.Is(err, vipps.ErrBadRequest))
 		}
 	}
 	assert.Equal(t, []string{"1 false", "0 true"}, seen)

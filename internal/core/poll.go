@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"time"
+
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // PollOptions shape a wait. Zero fields take the defaults. Kind and ID name
@@ -14,7 +16,7 @@ type PollOptions[T any] struct {
 	MaxDelay time.Duration // delays grow to this; default 20 s
 	Timeout  time.Duration // upper bound on the whole wait, the poll in flight included; default 10 min
 	Kind, ID string
-	OnPoll   func(PollEvent, T) // T is the record the poll saw (its zero value when the poll failed)
+	OnPoll   func(vipps.PollEvent, T) // T is the record the poll saw (its zero value when the poll failed)
 }
 
 // Seen is what one poll saw. Status is the record's state in words (for events
@@ -90,7 +92,7 @@ func Poll[T any](ctx context.Context, o PollOptions[T], check func(ctx context.C
 		lastErr error
 	)
 	timeout := func(attempt int, now time.Time) error {
-		return &WaitTimeoutError{Kind: o.Kind, ID: o.ID, LastStatus: last.Status, LastErr: lastErr,
+		return &vipps.WaitTimeoutError{Kind: o.Kind, ID: o.ID, LastStatus: last.Status, LastErr: lastErr,
 			Attempts: attempt, Elapsed: now.Sub(start)}
 	}
 	for attempt := 1; ; attempt++ {
@@ -99,13 +101,13 @@ func Poll[T any](ctx context.Context, o PollOptions[T], check func(ctx context.C
 		if err == nil && seen.Kind != "" {
 			o.Kind, o.ID = seen.Kind, seen.ID
 		}
-		ev := PollEvent{Attempt: attempt, Elapsed: now.Sub(start), Kind: o.Kind, ID: o.ID}
+		ev := vipps.PollEvent{Attempt: attempt, Elapsed: now.Sub(start), Kind: o.Kind, ID: o.ID}
 		if err == nil && seen.Done {
 			ev.Status, ev.Done = seen.Status, true
 			report(o, ev, seen.Value)
 			return seen.Value, nil
 		}
-		var apiErr *Error
+		var apiErr *vipps.Error
 		if err != nil {
 			if ctx.Err() != nil {
 				return seen.Value, err
@@ -151,7 +153,7 @@ func Poll[T any](ctx context.Context, o PollOptions[T], check func(ctx context.C
 	}
 }
 
-func report[T any](o PollOptions[T], ev PollEvent, v T) {
+func report[T any](o PollOptions[T], ev vipps.PollEvent, v T) {
 	if o.OnPoll != nil {
 		o.OnPoll(ev, v)
 	}

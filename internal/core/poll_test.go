@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 type record struct{ Status string }
@@ -27,12 +28,12 @@ func seen[T any](f func(context.Context) (T, bool, error)) func(context.Context)
 type pollTrace struct {
 	start  time.Time
 	checks []time.Duration
-	events []core.PollEvent
+	events []vipps.PollEvent
 	states []*record
 }
 
 func (p *pollTrace) opts(o core.PollOptions[*record]) core.PollOptions[*record] {
-	o.OnPoll = func(ev core.PollEvent, v *record) {
+	o.OnPoll = func(ev vipps.PollEvent, v *record) {
 		p.events = append(p.events, ev)
 		p.states = append(p.states, v)
 	}
@@ -87,7 +88,7 @@ func TestPollHonoursRetryAfter(t *testing.T) {
 				tr.mark()
 				n++
 				if n == 1 {
-					return nil, false, &core.Error{StatusCode: 429, RetryAfter: 30 * time.Second}
+					return nil, false, &vipps.Error{StatusCode: 429, RetryAfter: 30 * time.Second}
 				}
 				return &record{"DONE"}, true, nil
 			}))
@@ -95,7 +96,7 @@ func TestPollHonoursRetryAfter(t *testing.T) {
 		require.Len(t, tr.checks, 2)
 		assert.Equal(t, 30*time.Second, tr.checks[1]-tr.checks[0])
 		require.Len(t, tr.events, 2)
-		assert.ErrorIs(t, tr.events[0].Err, core.ErrRateLimited)
+		assert.ErrorIs(t, tr.events[0].Err, vipps.ErrRateLimited)
 		assert.Nil(t, tr.states[0])
 		assert.Empty(t, tr.events[0].Status)
 		assert.Equal(t, &record{"DONE"}, tr.states[1])
@@ -144,7 +145,7 @@ func TestPollFloor(t *testing.T) {
 				tr.mark()
 				return core.Seen[*record]{Value: &record{"PENDING"}, Estimate: time.Nanosecond}, nil
 			})
-		require.ErrorIs(t, err, core.ErrWaitTimeout)
+		require.ErrorIs(t, err, vipps.ErrWaitTimeout)
 		for _, ev := range tr.events[:len(tr.events)-1] {
 			assert.GreaterOrEqual(t, ev.NextDelay, core.PollFloor)
 		}
@@ -166,9 +167,9 @@ func TestPollBoundCutsPollInFlight(t *testing.T) {
 					return core.Seen[*record]{Value: &record{"PENDING"}, Status: "PENDING"}, nil
 				}
 				<-ctx.Done() // a server that never answers
-				return core.Seen[*record]{}, &core.Error{Err: ctx.Err()}
+				return core.Seen[*record]{}, &vipps.Error{Err: ctx.Err()}
 			})
-		var wt *core.WaitTimeoutError
+		var wt *vipps.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
 		assert.Equal(t, 30*time.Second, time.Since(start), "returned at the bound, not after it")
 		assert.Equal(t, 2, wt.Attempts)
@@ -184,13 +185,13 @@ func TestPollShrinksToTimeLeftAndTimesOut(t *testing.T) {
 			func(context.Context) (core.Seen[*record], error) {
 				tr.mark()
 				if len(tr.checks) == 2 {
-					return core.Seen[*record]{}, &core.Error{StatusCode: 429, RetryAfter: time.Minute} // longer than the time left
+					return core.Seen[*record]{}, &vipps.Error{StatusCode: 429, RetryAfter: time.Minute} // longer than the time left
 				}
 				return core.Seen[*record]{Value: &record{"PENDING"}, Status: "PENDING"}, nil
 			})
-		var wt *core.WaitTimeoutError
+		var wt *vipps.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
-		assert.ErrorIs(t, err, core.ErrWaitTimeout)
+		assert.ErrorIs(t, err, vipps.ErrWaitTimeout)
 		assert.Equal(t, 9*time.Second, tr.checks[len(tr.checks)-1], "one last poll a second before the bound")
 		assert.Equal(t, 3, len(tr.checks), "the minute-long Retry-After shrank to the time left")
 		assert.Equal(t, 3, wt.Attempts)
@@ -205,14 +206,14 @@ func TestPollTimeoutKeepsLastErr(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		_, err := core.Poll(t.Context(), core.PollOptions[*record]{MinDelay: time.Second, Timeout: 5 * time.Second},
 			seen(func(context.Context) (*record, bool, error) {
-				return nil, false, &core.Error{StatusCode: 409, Problem: core.ProblemKeysNotReady}
+				return nil, false, &vipps.Error{StatusCode: 409, Problem: vipps.ProblemKeysNotReady}
 			}))
-		var wt *core.WaitTimeoutError
+		var wt *vipps.WaitTimeoutError
 		require.ErrorAs(t, err, &wt)
 		assert.Empty(t, wt.LastStatus, "no record seen")
 		assert.Contains(t, err.Error(), "wait not seen after")
-		assert.ErrorIs(t, err, core.ErrKeysNotReady, "the last error is reachable")
-		var apiErr *core.Error
+		assert.ErrorIs(t, err, vipps.ErrKeysNotReady, "the last error is reachable")
+		var apiErr *vipps.Error
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, 409, apiErr.StatusCode)
 		assert.Greater(t, wt.Attempts, 2)
@@ -223,7 +224,7 @@ func TestPollDefaultBound(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
 		_, err := core.Poll(t.Context(), core.PollOptions[int]{}, seen(func(context.Context) (int, bool, error) { return 0, false, nil }))
-		assert.ErrorIs(t, err, core.ErrWaitTimeout)
+		assert.ErrorIs(t, err, vipps.ErrWaitTimeout)
 		assert.LessOrEqual(t, time.Since(start), core.DefaultWaitTimeout)
 		assert.Greater(t, time.Since(start), core.DefaultWaitTimeout-2*time.Second)
 	})
@@ -232,13 +233,13 @@ func TestPollDefaultBound(t *testing.T) {
 func TestPollStopsOnNonTemporary(t *testing.T) {
 	failed := errors.New("provisioning FAILED")
 	for name, e := range map[string]error{
-		"400":    &core.Error{StatusCode: 400},
-		"401":    &core.Error{StatusCode: 401},
-		"403":    &core.Error{StatusCode: 403},
-		"404":    &core.Error{StatusCode: 404},
-		"501":    &core.Error{StatusCode: 501},
+		"400":    &vipps.Error{StatusCode: 400},
+		"401":    &vipps.Error{StatusCode: 401},
+		"403":    &vipps.Error{StatusCode: 403},
+		"404":    &vipps.Error{StatusCode: 404},
+		"501":    &vipps.Error{StatusCode: 501},
 		"typed":  failed,
-		"cancel": &core.Error{Err: context.Canceled},
+		"cancel": &vipps.Error{Err: context.Canceled},
 	} {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -260,10 +261,10 @@ func TestPollStopsOnNonTemporary(t *testing.T) {
 func TestPollKeepsGoingOnTemporary(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		errs := []error{
-			&core.Error{Err: errors.New("connection reset")},
-			&core.Error{StatusCode: 503},
-			&core.Error{StatusCode: 409, Problem: core.ProblemKeysNotReady},
-			&core.Error{StatusCode: 408},
+			&vipps.Error{Err: errors.New("connection reset")},
+			&vipps.Error{StatusCode: 503},
+			&vipps.Error{StatusCode: 409, Problem: vipps.ProblemKeysNotReady},
+			&vipps.Error{StatusCode: 408},
 		}
 		n := 0
 		got, err := core.Poll(t.Context(), core.PollOptions[string]{MinDelay: time.Second}, seen(func(context.Context) (string, bool, error) {

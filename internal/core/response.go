@@ -5,8 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/vippsportal/sdk/internal/secret"
-	"github.com/vippsportal/sdk/portal/vipps"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // responseKey carries the caller's *vipps.Response (portal.WithResponse).
@@ -47,7 +46,7 @@ func startResponse(ctx context.Context, operation string) {
 // a goroutine of its own must not carry the caller's holder.)
 // secrets are the values the request carried; a header value containing one
 // is redacted (a server echoing a credential must not hand it to a log).
-func observeResponse(ctx context.Context, operation string, resp *http.Response, secrets ...secret.Secret) {
+func observeResponse(ctx context.Context, operation string, resp *http.Response, secrets ...vipps.Secret) {
 	meta := responseOf(ctx)
 	if meta == nil || resp == nil {
 		return
@@ -83,7 +82,7 @@ func finishResponse(ctx context.Context, operation string, res *Response, err er
 		if res != nil {
 			meta.Attempts = res.Attempts
 		}
-	case *Error:
+	case *vipps.Error:
 		meta.Attempts = e.Attempts
 		switch {
 		case e.StatusCode == 0: // no answer: nothing of an earlier attempt stands for it
@@ -94,11 +93,11 @@ func finishResponse(ctx context.Context, operation string, res *Response, err er
 	}
 }
 
-func redactValue(v string, secrets []secret.Secret) string {
+func redactValue(v string, secrets []vipps.Secret) string {
 	for _, s := range secrets {
 		raw := strings.TrimPrefix(s.Reveal(), "Bearer ")
 		if len(raw) >= 4 && strings.Contains(v, raw) {
-			v = strings.ReplaceAll(v, raw, secret.Redacted)
+			v = strings.ReplaceAll(v, raw, vipps.Redacted)
 		}
 	}
 	return v

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 type thing struct {
@@ -63,7 +64,7 @@ func TestNotRetriedStatuses(t *testing.T) {
 			s := newServer(t, failThen(code, 100, `{"statusCode":`+fmt.Sprint(code)+`,"message":"nope"}`))
 			c := newClient(t, s.URL, httpClient(t))
 			_, err := c.Do(t.Context(), getReq(), nil)
-			var apiErr *core.Error
+			var apiErr *vipps.Error
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, code, apiErr.StatusCode)
 			assert.Equal(t, 1, apiErr.Attempts)
@@ -104,7 +105,7 @@ func TestPlainPostNotRetried(t *testing.T) {
 		s := newServer(t, failThen(503, 100, `{}`))
 		c := newClient(t, s.URL, httpClient(t))
 		_, err := c.Do(t.Context(), &core.Request{Group: core.GroupPortal, Operation: "op", Method: http.MethodPost, Path: "/portal/v1/x", Body: map[string]string{"a": "b"}}, nil)
-		require.ErrorIs(t, err, core.ErrServer)
+		require.ErrorIs(t, err, vipps.ErrServer)
 		assert.EqualValues(t, 1, s.api.Load())
 		assert.Empty(t, s.apiRequests()[0].Header.Get("Idempotency-Key"))
 	})
@@ -112,7 +113,7 @@ func TestPlainPostNotRetried(t *testing.T) {
 		s := newServer(t, hijackFirst(1, failThen(0, 0, "")))
 		c := newClient(t, s.URL, noKeepAlive(t))
 		_, err := c.Do(t.Context(), &core.Request{Group: core.GroupPortal, Operation: "op", Method: http.MethodPost, Path: "/portal/v1/x", Body: map[string]string{"a": "b"}}, nil)
-		require.ErrorIs(t, err, core.ErrTransport)
+		require.ErrorIs(t, err, vipps.ErrTransport)
 		assert.EqualValues(t, 1, s.api.Load())
 	})
 }
@@ -171,9 +172,9 @@ func TestMalformedCallerKeyRefusedBeforeSending(t *testing.T) {
 		s := newServer(t, failThen(0, 0, ""))
 		c := newClient(t, s.URL, httpClient(t))
 		_, err := c.Do(core.WithIdempotencyKey(t.Context(), key), idemPost(), nil)
-		var ve *core.ValidationError
+		var ve *vipps.ValidationError
 		require.ErrorAs(t, err, &ve, "key %q", key)
-		assert.ErrorIs(t, err, core.ErrInvalidInput)
+		assert.ErrorIs(t, err, vipps.ErrInvalidInput)
 		assert.Equal(t, "Idempotency-Key", ve.Field)
 		assert.Empty(t, s.requests(), "nothing sent, not even a token request")
 	}
@@ -247,9 +248,9 @@ func TestRetryAfterClamped(t *testing.T) {
 				start := time.Now()
 				_, err := c.Do(ctx, getReq(), nil)
 				assert.Zero(t, time.Since(start), "fails at once, no sleeping in vain")
-				var apiErr *core.Error
+				var apiErr *vipps.Error
 				require.ErrorAs(t, err, &apiErr)
-				assert.ErrorIs(t, err, core.ErrRateLimited)
+				assert.ErrorIs(t, err, vipps.ErrRateLimited)
 				assert.Equal(t, 429, apiErr.StatusCode)
 				assert.Equal(t, tc.want, apiErr.RetryAfter)
 				assert.Equal(t, 1, apiErr.Attempts)
@@ -319,7 +320,7 @@ func TestDeleteNoAnswerThen404IsSuccess(t *testing.T) {
 			mock.RegisterResponder("DELETE", mockBase+"/portal/v1/things/1", seq(&calls,
 				status(404, `{"type":"https://x/problems/not-found","title":"Not Found","status":404}`)))
 			_, err := c.Do(t.Context(), del, nil)
-			require.ErrorIs(t, err, core.ErrNotFound)
+			require.ErrorIs(t, err, vipps.ErrNotFound)
 		})
 	})
 	t.Run("503 then 404 is not found", func(t *testing.T) {
@@ -328,7 +329,7 @@ func TestDeleteNoAnswerThen404IsSuccess(t *testing.T) {
 			mock.RegisterResponder("DELETE", mockBase+"/portal/v1/things/1", seq(&calls, status(503, "busy"),
 				status(404, `{"type":"https://x/problems/not-found","title":"Not Found","status":404}`)))
 			_, err := c.Do(t.Context(), del, nil)
-			require.ErrorIs(t, err, core.ErrNotFound, "an earlier answer proves the 404 is not our own work")
+			require.ErrorIs(t, err, vipps.ErrNotFound, "an earlier answer proves the 404 is not our own work")
 		})
 	})
 }
@@ -341,15 +342,15 @@ func TestLastErrorAfterLastAttempt(t *testing.T) {
 				status(500, `{"type":"https://x/problems/internal","title":"Internal","status":500,"detail":"first"}`),
 				status(503, `{"type":"https://x/problems/unavailable","title":"Unavailable","status":503,"detail":"last one"}`)))
 			_, err := c.Do(t.Context(), getReq(), nil)
-			var apiErr *core.Error
+			var apiErr *vipps.Error
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, 503, apiErr.StatusCode)
-			assert.Equal(t, core.ProblemUnavailable, apiErr.Problem)
+			assert.Equal(t, vipps.ProblemUnavailable, apiErr.Problem)
 			assert.Equal(t, "last one", apiErr.Detail)
 			assert.Equal(t, 4, apiErr.Attempts)
 			assert.EqualValues(t, 4, calls.Load())
 			assert.NotContains(t, err.Error(), "giving up")
-			assert.ErrorIs(t, err, core.ErrServer)
+			assert.ErrorIs(t, err, vipps.ErrServer)
 		})
 	})
 	t.Run("transport", func(t *testing.T) {
@@ -357,10 +358,10 @@ func TestLastErrorAfterLastAttempt(t *testing.T) {
 			var calls atomic.Int32
 			mock.RegisterResponder("GET", mockBase+"/management/v1/things/1", seq(&calls, httpmock.ConnectionFailure))
 			_, err := c.Do(t.Context(), getReq(), nil)
-			var apiErr *core.Error
+			var apiErr *vipps.Error
 			require.ErrorAs(t, err, &apiErr)
 			assert.Zero(t, apiErr.StatusCode)
-			assert.ErrorIs(t, err, core.ErrTransport)
+			assert.ErrorIs(t, err, vipps.ErrTransport)
 			assert.ErrorIs(t, err, httpmock.NoResponderFound, "the transport error is kept")
 			assert.Equal(t, 4, apiErr.Attempts)
 			assert.EqualValues(t, 4, calls.Load())

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // trackedBody records whether it was closed.
@@ -45,7 +46,7 @@ func TestTokenRequestClosesBodyOnContextError(t *testing.T) {
 	c := newClient(t, mockBase, &http.Client{Transport: tr})
 	_, err := c.FetchToken(ctx, testCreds(), mockBase)
 	require.ErrorIs(t, err, context.Canceled)
-	var e *core.Error
+	var e *vipps.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, 1, e.Attempts)
 	assert.True(t, tr.closed.Load(), "the discarded token answer's body is closed")

@@ -1,9 +1,11 @@
 package core
 
+import "github.com/vippsportal/sdk/vipps"
+
 // NotBuilt is the error of a call on a service that portal.New did not build
 // (a zero value or a nil pointer): a clear error instead of a nil-pointer panic.
 func NotBuilt(operation string) error {
-	return &UnsupportedError{Operation: operation, Reason: "the service was not built by portal.New (it is a zero value or nil); use the services of a client from portal.New"}
+	return &vipps.UnsupportedError{Operation: operation, Reason: "the service was not built by portal.New (it is a zero value or nil); use the services of a client from portal.New"}
 }
 
 // StandardTokenEndpoint is the standard flow's token endpoint under root (a

@@ -16,20 +16,20 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/vippsportal/sdk/internal/secret"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Token is an access token from POST /accesstoken/get.
 type Token struct {
-	AccessToken secret.Secret
+	AccessToken vipps.Secret
 	TokenType   string
 	ExpiresIn   time.Duration
 	ExpiresOn   time.Time // the server's claim, for information only
 	Received    time.Time // our clock when the answer arrived: the cache counts from here
 
-	bearer     secret.Secret // "Bearer " + AccessToken, built once for the Authorization header
-	bearerHdr  []string      // the same as a header value, shared by every request
-	validUntil time.Time     // ValidUntil, computed once for the cache's fast path
+	bearer     vipps.Secret // "Bearer " + AccessToken, built once for the Authorization header
+	bearerHdr  []string     // the same as a header value, shared by every request
+	validUntil time.Time    // ValidUntil, computed once for the cache's fast path
 }
 
 // tokenMargin is how long before Received+ExpiresIn a cached token is given up,
@@ -84,8 +84,8 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 	if b.AccessToken == "" {
 		return nil, errors.New("token answer has no access_token")
 	}
-	t := &Token{AccessToken: secret.Secret(b.AccessToken), TokenType: string(b.TokenType), Received: received,
-		bearer: secret.Secret("Bearer " + string(b.AccessToken))}
+	t := &Token{AccessToken: vipps.Secret(b.AccessToken), TokenType: string(b.TokenType), Received: received,
+		bearer: vipps.Secret("Bearer " + string(b.AccessToken))}
 	t.bearerHdr = []string{t.bearer.Reveal()}
 	if b.ExpiresIn != "" {
 		secs, err := strconv.ParseFloat(string(b.ExpiresIn), 64)
@@ -117,7 +117,7 @@ var (
 	formContentType       = []string{"application/x-www-form-urlencoded"}
 )
 
-func tokenRequestOf(creds Credentials) *Request {
+func tokenRequestOf(creds vipps.Credentials) *Request {
 	if creds.Specialized() {
 		return specialTokenRequest
 	}
@@ -125,7 +125,7 @@ func tokenRequestOf(creds Credentials) *Request {
 }
 
 // FetchToken asks root's token endpoint of creds' flow for a token, outside the cache.
-func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string) (*Token, error) {
+func (c *Client) FetchToken(ctx context.Context, creds vipps.Credentials, root string) (*Token, error) {
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 	if creds.Specialized() {
 		basic := base64.StdEncoding.EncodeToString([]byte(creds.ClientID + ":" + creds.ClientSecret.Reveal()))
 		o = outgoing{r: specialTokenRequest, root: root, creds: creds, body: clientCredentialsBody,
-			ctype: formContentType, auth: secret.Secret("Basic " + basic)}
+			ctype: formContentType, auth: vipps.Secret("Basic " + basic)}
 	}
 	r := o.r
 	resp, st, err := c.send(ctx, o)
@@ -146,11 +146,11 @@ func (c *Client) FetchToken(ctx context.Context, creds Credentials, root string)
 	defer drainClose(resp.Body)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if err != nil {
-		return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+		return nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
 	}
 	tok, err := ParseToken(body, c.now())
 	if err != nil {
-		return nil, &Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
+		return nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
 			Err: RedactError(err, redactor(creds, o.auth))}
 	}
 	if tok.ExpiresIn == 0 && creds.Specialized() {
@@ -185,7 +185,7 @@ type tokenCache struct {
 
 type tokenKey struct {
 	root     string
-	flow     AuthFlow
+	flow     vipps.AuthFlow
 	clientID string
 	sum      [sha256.Size]byte // of the secrets: the map never holds them in the clear twice
 }
@@ -221,7 +221,7 @@ func newTokenCache(c *Client) *tokenCache {
 
 // entryFor finds the entry of a key set and token endpoint: the client's own
 // without hashing or locking.
-func (tc *tokenCache) entryFor(creds Credentials, root string) *tokenEntry {
+func (tc *tokenCache) entryFor(creds vipps.Credentials, root string) *tokenEntry {
 	if creds == tc.c.cfg.Credentials {
 		if e, ok := tc.own[root]; ok {
 			return e
@@ -238,20 +238,20 @@ func (tc *tokenCache) entryFor(creds Credentials, root string) *tokenEntry {
 	return e
 }
 
-func keyOf(creds Credentials, root string) tokenKey {
+func keyOf(creds vipps.Credentials, root string) tokenKey {
 	h := sha256.New()
 	_, _ = io.WriteString(h, creds.ClientSecret.Reveal())
 	_, _ = h.Write([]byte{0})
 	_, _ = io.WriteString(h, creds.SubscriptionKey.Reveal())
 	k := tokenKey{root: root, flow: creds.Flow, clientID: creds.ClientID}
 	if k.flow == "" {
-		k.flow = StandardAuth
+		k.flow = vipps.StandardAuth
 	}
 	h.Sum(k.sum[:0])
 	return k
 }
 
-func (tc *tokenCache) get(ctx context.Context, creds Credentials, root string) (*Token, error) {
+func (tc *tokenCache) get(ctx context.Context, creds vipps.Credentials, root string) (*Token, error) {
 	e := tc.entryFor(creds, root)
 	for {
 		if t := e.tok.Load(); t != nil && tc.c.now().Before(t.validUntil) {
@@ -305,13 +305,13 @@ func (tc *tokenCache) get(ctx context.Context, creds Credentials, root string) (
 			return nil, call.err
 		case <-ctx.Done():
 			r := tokenRequestOf(creds)
-			return nil, &Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: ctx.Err()}
+			return nil, &vipps.Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: ctx.Err()}
 		}
 	}
 }
 
 // invalidate drops the cached token if it is still the one that failed.
-func (tc *tokenCache) invalidate(creds Credentials, root string, failed secret.Secret) {
+func (tc *tokenCache) invalidate(creds vipps.Credentials, root string, failed vipps.Secret) {
 	e := tc.entryFor(creds, root)
 	if t := e.tok.Load(); t != nil && t.AccessToken == failed {
 		e.tok.CompareAndSwap(t, nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func TestConcurrentCallersShareOneTokenFetch(t *testing.T) {
@@ -100,10 +101,10 @@ func TestProblem401RefreshesTokenOnce(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, r *http.Request) { writeProblem(w, 401, "token-revoked", "revoked") })
 		c := newClient(t, s.URL, httpClient(t))
 		_, err := c.Do(t.Context(), getReq(), nil)
-		var apiErr *core.Error
+		var apiErr *vipps.Error
 		require.ErrorAs(t, err, &apiErr)
-		assert.ErrorIs(t, err, core.ErrUnauthorized)
-		assert.Equal(t, core.ProblemTokenRevoked, apiErr.Problem)
+		assert.ErrorIs(t, err, vipps.ErrUnauthorized)
+		assert.Equal(t, vipps.ProblemTokenRevoked, apiErr.Problem)
 		assert.EqualValues(t, 2, s.tokens.Load(), "refreshed once only")
 		assert.EqualValues(t, 2, s.api.Load())
 		assert.Equal(t, 2, apiErr.Attempts, "the attempt before the refresh counts too")
@@ -116,10 +117,10 @@ func TestProblem401RefreshesTokenOnce(t *testing.T) {
 		})
 		c := newClient(t, s.URL, httpClient(t))
 		_, err := c.Do(t.Context(), getReq(), nil)
-		var apiErr *core.Error
+		var apiErr *vipps.Error
 		require.ErrorAs(t, err, &apiErr)
-		assert.Equal(t, core.ProblemGateway, apiErr.Problem)
-		assert.ErrorIs(t, err, core.ErrUnauthorized)
+		assert.Equal(t, vipps.ProblemGateway, apiErr.Problem)
+		assert.ErrorIs(t, err, vipps.ErrUnauthorized)
 		assert.EqualValues(t, 1, s.tokens.Load())
 		assert.EqualValues(t, 1, s.api.Load())
 	})
@@ -228,7 +229,7 @@ func TestHeadersOnEveryRequest(t *testing.T) {
 	require.Len(t, reqs, 3)
 	for _, r := range reqs {
 		h := r.Header
-		assert.Equal(t, "vippsportal-sdk-go/"+core.Version, h.Get("User-Agent"), r.Path)
+		assert.Equal(t, "vippsportal-sdk-go/"+vipps.Version, h.Get("User-Agent"), r.Path)
 		assert.Equal(t, "acme-pos", h.Get("Vipps-System-Name"))
 		assert.Equal(t, "1.2.3", h.Get("Vipps-System-Version"))
 		assert.Equal(t, "acme-plugin", h.Get("Vipps-System-Plugin-Name"))
@@ -256,9 +257,9 @@ func TestTokenEndpointErrors(t *testing.T) {
 		}
 		c := newClient(t, s.URL, httpClient(t))
 		_, err := c.Do(t.Context(), getReq(), nil)
-		var apiErr *core.Error
+		var apiErr *vipps.Error
 		require.ErrorAs(t, err, &apiErr)
-		assert.ErrorIs(t, err, core.ErrUnauthorized)
+		assert.ErrorIs(t, err, vipps.ErrUnauthorized)
 		assert.Equal(t, "unauthorized_client", apiErr.Problem)
 		assert.Equal(t, "/accesstoken/get", apiErr.Path)
 		assert.EqualValues(t, 1, s.tokens.Load())
@@ -282,7 +283,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		s.tokenFor = func(int32) (int, string) { return 200, `{"token_type":"Bearer"}` }
 		c := newClient(t, s.URL, httpClient(t))
 		_, err := c.Do(t.Context(), getReq(), nil)
-		var apiErr *core.Error
+		var apiErr *vipps.Error
 		require.ErrorAs(t, err, &apiErr)
 		require.Error(t, apiErr.Err)
 		assert.Contains(t, apiErr.Err.Error(), "access_token")

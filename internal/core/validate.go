@@ -2,10 +2,11 @@ package core
 
 import (
 	"context"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/vippsportal/sdk/internal/pathseg"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // CheckMSN refuses an MSN that is not 4-10 ASCII digits.
@@ -90,10 +91,10 @@ func allDigits(s string) bool {
 
 // CheckFlow refuses an unknown token flow, and a subscription key given with
 // the specialized flow (management keys have none; sending one would be wrong).
-func CheckFlow(c Credentials) error {
+func CheckFlow(c vipps.Credentials) error {
 	switch c.Flow {
-	case "", StandardAuth:
-	case SpecializedAuth:
+	case "", vipps.StandardAuth:
+	case vipps.SpecializedAuth:
 		if !c.SubscriptionKey.IsZero() {
 			return Invalid("Credentials.SubscriptionKey", "must be empty with the specialized flow: management keys have no subscription key")
 		}
@@ -120,7 +121,7 @@ func CheckHeaderValue(field, v string) error {
 
 // CheckCredentials refuses a key set whose values cannot be sent: control
 // characters in any of them, a malformed MSN, an unknown flow.
-func CheckCredentials(field string, c Credentials) error {
+func CheckCredentials(field string, c vipps.Credentials) error {
 	for _, v := range []struct{ name, value string }{
 		{".ClientID", c.ClientID}, {".ClientSecret", c.ClientSecret.Reveal()}, {".SubscriptionKey", c.SubscriptionKey.Reveal()},
 	} {
@@ -141,10 +142,52 @@ func CheckCredentials(field string, c Credentials) error {
 // (NUL, CR, LF ...), or invalid UTF-8. Path escapes every segment anyway; this
 // refuses before sending what no server could mean.
 func CheckSegment(field, v string) error {
-	if why := pathseg.Problem(v); why != "" {
-		return Invalid(field, "%s", why)
+	switch {
+	case v == "":
+		return Invalid(field, "must not be empty")
+	case v == "." || v == "..":
+		return Invalid(field, `must not be "." or ".."`)
+	case !utf8.ValidString(v):
+		return Invalid(field, "must be valid UTF-8")
+	case strings.ContainsAny(v, `/\`):
+		return Invalid(field, `must not contain '/' or '\'`)
+	case strings.IndexFunc(v, unicode.IsControl) >= 0:
+		return Invalid(field, "must not contain a control character (NUL, line break ...)")
 	}
 	return nil
+}
+
+// CheckBusinessIdentifier refuses an empty or malformed merchant identifier:
+// Scheme 10-30 characters (sent as a path segment), ID 4-50 digits or '-'.
+func CheckBusinessIdentifier(field string, b vipps.BusinessIdentifier) error {
+	if b == (vipps.BusinessIdentifier{}) {
+		return Invalid(field, "is required")
+	}
+	if b.Scheme == "" {
+		return Invalid(field+".Scheme", "is required")
+	}
+	if n := utf8.RuneCountInString(b.Scheme); n < 10 || n > 30 {
+		return Invalid(field+".Scheme", "must be 10-30 characters (such as business:NO:ORG), got %q", b.Scheme)
+	}
+	if err := CheckSegment(field+".Scheme", b.Scheme); err != nil {
+		return err
+	}
+	if b.ID == "" {
+		return Invalid(field+".ID", "is required")
+	}
+	if len(b.ID) < 4 || len(b.ID) > 50 || !allDigitsOr(b.ID, '-') {
+		return Invalid(field+".ID", "must be 4-50 digits or '-', got %q", b.ID)
+	}
+	return nil
+}
+
+func allDigitsOr(s string, other byte) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && c != other {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckContext refuses a nil context with an error instead of a panic.

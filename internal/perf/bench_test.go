@@ -15,9 +15,8 @@ import (
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
-	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Every case is a pair, BenchmarkX/sdk and BenchmarkX/nethttp, against the same
@@ -127,8 +126,8 @@ func newSDK(tb testing.TB, portalPath string) (*portal.Client, *countingTranspor
 func newSDKWith(tb testing.TB, portalPath string, hc *http.Client) *portal.Client {
 	tb.Helper()
 	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: clientID, ClientSecret: keys.Secret(clientSecret),
-			SubscriptionKey: keys.Secret(subscriptionKey), MSN: credsMSN}),
+		portal.WithCredentials(vipps.Credentials{ClientID: clientID, ClientSecret: vipps.Secret(clientSecret),
+			SubscriptionKey: vipps.Secret(subscriptionKey), MSN: credsMSN}),
 		portal.WithBaseURL(server.URL), portal.WithPortalURL(server.URL+portalPath),
 		portal.WithSystem("perf", "1.0.0", "", ""),
 		portal.WithHTTPClient(hc),
@@ -156,7 +155,7 @@ func (b *baseline) header(h http.Header) {
 	h["Vipps-System-Name"] = []string{"perf"}
 	h["Vipps-System-Version"] = []string{"1.0.0"}
 	h["Vipps-System-Plugin-Name"] = []string{core.PluginName} // the SDK names itself when the caller names no plugin
-	h["Vipps-System-Plugin-Version"] = []string{core.Version}
+	h["Vipps-System-Plugin-Version"] = []string{vipps.Version}
 	h["Ocp-Apim-Subscription-Key"] = []string{subscriptionKey}
 	h["Merchant-Serial-Number"] = []string{credsMSN}
 }
@@ -261,14 +260,14 @@ func BenchmarkTestUnitsAll(b *testing.B) {
 	ctx := context.Background()
 	b.Run("sdk", func(b *testing.B) {
 		c, _ := newSDK(b, "")
-		if _, err := c.TestUnits.List(ctx, &salesunit.ListOptions{PageSize: pageSize}); err != nil {
+		if _, err := c.TestUnits.List(ctx, &vipps.ListOptions{PageSize: pageSize}); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		m := startAllocMeter()
 		for b.Loop() {
 			n := 0
-			for u, err := range c.TestUnits.All(ctx, &salesunit.ListOptions{PageSize: pageSize}) {
+			for u, err := range c.TestUnits.All(ctx, &vipps.ListOptions{PageSize: pageSize}) {
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
-	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // memTransport answers in memory, with no network: what remains is the
@@ -53,7 +53,7 @@ func BenchmarkClientOnlyGet(b *testing.B) {
 	b.Run("sdk", func(b *testing.B) {
 		mt := newMemTransport()
 		c, err := core.New(core.Config{BaseURL: memRoot, ManagementAvailable: true,
-			Credentials: core.Credentials{ClientID: clientID, ClientSecret: keys.Secret(clientSecret), SubscriptionKey: keys.Secret(subscriptionKey), MSN: credsMSN},
+			Credentials: vipps.Credentials{ClientID: clientID, ClientSecret: vipps.Secret(clientSecret), SubscriptionKey: vipps.Secret(subscriptionKey), MSN: credsMSN},
 			System:      core.SystemInfo{Name: "perf", Version: "1.0.0"}, HTTPClient: &http.Client{Transport: mt}})
 		if err != nil {
 			b.Fatal(err)

@@ -15,9 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
-	"github.com/vippsportal/sdk/salesunit"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // lazyListing answers the token endpoint and pages of n test units, each page
@@ -72,13 +71,13 @@ func (l lazyListing) RoundTrip(r *http.Request) (*http.Response, error) {
 func retainedDuringWalk(t *testing.T, n int) (peak uint64) {
 	t.Helper()
 	c, err := portal.New(
-		portal.WithCredentials(portal.Credentials{ClientID: clientID, ClientSecret: keys.Secret(clientSecret),
-			SubscriptionKey: keys.Secret(subscriptionKey), MSN: credsMSN}),
+		portal.WithCredentials(vipps.Credentials{ClientID: clientID, ClientSecret: vipps.Secret(clientSecret),
+			SubscriptionKey: vipps.Secret(subscriptionKey), MSN: credsMSN}),
 		portal.WithBaseURL("https://perf.invalid"), portal.WithPortalURL("https://perf.invalid"),
 		portal.WithHTTPClient(&http.Client{Transport: lazyListing{n: n}}))
 	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = c.TestUnits.List(ctx, &salesunit.ListOptions{PageSize: pageSize}) // the token, cached
+	_, err = c.TestUnits.List(ctx, &vipps.ListOptions{PageSize: pageSize}) // the token, cached
 	require.NoError(t, err)
 
 	var ms runtime.MemStats
@@ -86,7 +85,7 @@ func retainedDuringWalk(t *testing.T, n int) (peak uint64) {
 	runtime.ReadMemStats(&ms)
 	base := ms.HeapAlloc
 	seen := 0
-	for u, err := range c.TestUnits.All(ctx, &salesunit.ListOptions{PageSize: pageSize}) {
+	for u, err := range c.TestUnits.All(ctx, &vipps.ListOptions{PageSize: pageSize}) {
 		require.NoError(t, err)
 		if u.MSN == "" {
 			t.Fatal("a unit without msn")

@@ -24,6 +24,7 @@ import (
 
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // ---- behaviour: the simulator ----
@@ -39,7 +40,7 @@ func NewSim(t testing.TB, opts ...portaltest.Option) *portaltest.Server {
 // FastRetry keeps the retries of a test quick (backoff 1-5 ms) without
 // changing how many attempts are made.
 func FastRetry() portal.Option {
-	return portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	return portal.WithRetry(vipps.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
 }
 
 // SimClient is an SDK client aimed at s with creds and quick retries; opts
@@ -73,11 +74,11 @@ func NewMock(t testing.TB, opts ...portal.Option) (*portal.Client, *httpmock.Moc
 	mock.RegisterResponder(http.MethodPost, BaseURL+"/accesstoken/get", httpmock.NewStringResponder(http.StatusOK,
 		`{"token_type":"Bearer","expires_in":"3600","ext_expires_in":"0","expires_on":"0","not_before":"0","resource":"x","access_token":"`+Token+`"}`))
 	all := append([]portal.Option{
-		portal.WithCredentials(portal.Credentials{ClientID: "client-1", ClientSecret: "secret-1", SubscriptionKey: SubKey}),
+		portal.WithCredentials(vipps.Credentials{ClientID: "client-1", ClientSecret: "secret-1", SubscriptionKey: SubKey}),
 		portal.WithBaseURL(BaseURL), portal.WithPortalURL(BaseURL),
 		portal.WithSystem(System, SysVer, "", ""),
 		portal.WithHTTPClient(&http.Client{Transport: mock}),
-		portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}),
+		portal.WithRetry(vipps.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}),
 	}, opts...)
 	c, err := portal.New(all...)
 	require.NoError(t, err)
@@ -91,7 +92,7 @@ func AssertCommonHeaders(t testing.TB, h http.Header) {
 	t.Helper()
 	assert.Equal(t, "Bearer "+Token, h.Get("Authorization"))
 	assert.Equal(t, SubKey, h.Get("Ocp-Apim-Subscription-Key"))
-	assert.Equal(t, "vippsportal-sdk-go/"+portal.Version, h.Get("User-Agent"))
+	assert.Equal(t, "vippsportal-sdk-go/"+vipps.Version, h.Get("User-Agent"))
 	assert.Equal(t, System, h.Get("Vipps-System-Name"))
 	assert.Equal(t, SysVer, h.Get("Vipps-System-Version"))
 }
@@ -118,11 +119,11 @@ func Problem(status int, name, detail string) string {
 
 // ---- errors ----
 
-// RequireAPIError asserts err holds a *portal.Error with status and problem
+// RequireAPIError asserts err holds a *vipps.Error with status and problem
 // name, matching sentinel when it is not nil, and returns it.
-func RequireAPIError(t testing.TB, err error, status int, problemName string, sentinel error) *portal.Error {
+func RequireAPIError(t testing.TB, err error, status int, problemName string, sentinel error) *vipps.Error {
 	t.Helper()
-	var apiErr *portal.Error
+	var apiErr *vipps.Error
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, status, apiErr.StatusCode)
 	assert.Equal(t, problemName, apiErr.Problem)
@@ -132,24 +133,24 @@ func RequireAPIError(t testing.TB, err error, status int, problemName string, se
 	return apiErr
 }
 
-// RequireInvalid asserts err is a *portal.ValidationError naming field.
+// RequireInvalid asserts err is a *vipps.ValidationError naming field.
 func RequireInvalid(t testing.TB, err error, field string) {
 	t.Helper()
-	var ve *portal.ValidationError
+	var ve *vipps.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, field, ve.Field)
-	assert.ErrorIs(t, err, portal.ErrInvalidInput)
+	assert.ErrorIs(t, err, vipps.ErrInvalidInput)
 }
 
 // RequireNotBuilt runs call (a method of a service that portal.New did not
 // build: a zero value or a nil pointer) and asserts it fails, without a
-// panic, with the *portal.UnsupportedError that says to use portal.New.
+// panic, with the *vipps.UnsupportedError that says to use portal.New.
 func RequireNotBuilt(t *testing.T, call func(ctx context.Context) error) {
 	t.Helper()
 	var err error
 	require.NotPanics(t, func() { err = call(t.Context()) })
-	var ue *portal.UnsupportedError
+	var ue *vipps.UnsupportedError
 	require.ErrorAs(t, err, &ue)
-	assert.ErrorIs(t, err, portal.ErrUnsupported)
+	assert.ErrorIs(t, err, vipps.ErrUnsupported)
 	assert.Contains(t, err.Error(), "use the services of a client from portal.New")
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/salesunit"
 	"github.com/vippsportal/sdk/users"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Operations that do work and carry an Idempotency-Key (POST), and the other
@@ -128,7 +129,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			portal.WithHTTPClient(hc),
 			portal.WithSystem("soak", "1.0.0", "", ""),
 			// Tight: the faults are frequent, the server is local, Retry-After is 1 s.
-			portal.WithRetry(portal.RetryPolicy{MaxAttempts: 5, MinBackoff: time.Millisecond,
+			portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 5, MinBackoff: time.Millisecond,
 				MaxBackoff: 20 * time.Millisecond, MaxRetryAfter: 2 * time.Second}),
 		}
 		if cfg.Logger != nil {
@@ -276,10 +277,10 @@ func (w *worker) call(parent context.Context, op string, f func(ctx context.Cont
 // typed reports whether err is one of the SDK's error types.
 func typed(err error) bool {
 	var (
-		apiErr   *portal.Error
-		valErr   *portal.ValidationError
-		unsupErr *portal.UnsupportedError
-		waitErr  *portal.WaitTimeoutError
+		apiErr   *vipps.Error
+		valErr   *vipps.ValidationError
+		unsupErr *vipps.UnsupportedError
+		waitErr  *vipps.WaitTimeoutError
 		failErr  *salesunit.CreationFailedError
 		keyErr   *keys.KeyError
 	)
@@ -296,7 +297,7 @@ func (w *worker) init() {
 	w.regenFailed = map[string]bool{}
 }
 
-var myBID = salesunit.BusinessIdentifier{Scheme: portaltest.DefaultMerchantScheme, ID: portaltest.DefaultMerchantID}
+var myBID = vipps.BusinessIdentifier{Scheme: portaltest.DefaultMerchantScheme, ID: portaltest.DefaultMerchantID}
 
 var keyNames = []keys.Name{keys.ClientID, keys.ClientSecret, keys.SubscriptionKeyPrimary, keys.SubscriptionKeySecondary}
 
@@ -332,13 +333,13 @@ func (w *worker) step(ctx context.Context, n int64) {
 		}
 	case k < 16:
 		w.call(ctx, "TestUnits.List", func(ctx context.Context) error {
-			_, err := a.TestUnits.List(ctx, &salesunit.ListOptions{PageSize: 20})
+			_, err := a.TestUnits.List(ctx, &vipps.ListOptions{PageSize: 20})
 			return err
 		})
 	case k < 18:
 		w.call(ctx, "TestUnits.All", func(ctx context.Context) error {
 			seen := 0
-			for _, err := range a.TestUnits.All(ctx, &salesunit.ListOptions{PageSize: 50}) {
+			for _, err := range a.TestUnits.All(ctx, &vipps.ListOptions{PageSize: 50}) {
 				if err != nil {
 					return err
 				}
@@ -356,7 +357,7 @@ func (w *worker) step(ctx context.Context, n int64) {
 		w.call(ctx, "TestUnits.Get", func(ctx context.Context) error { _, err := a.TestUnits.Get(ctx, msn); return err })
 	case k < 23:
 		w.call(ctx, "TestUnits.Creations", func(ctx context.Context) error {
-			_, err := a.TestUnits.Creations(ctx, salesunit.CreationStatus(""), &salesunit.ListOptions{PageSize: 20})
+			_, err := a.TestUnits.Creations(ctx, &salesunit.CreationListOptions{ListOptions: vipps.ListOptions{PageSize: 20}})
 			return err
 		})
 	case k < 30: // read keys
@@ -442,7 +443,7 @@ func (w *worker) step(ctx context.Context, n int64) {
 		w.call(ctx, "Users.Me", func(ctx context.Context) error { _, err := a.Users.Me(ctx); return err })
 	case k < 64:
 		w.call(ctx, "Users.List", func(ctx context.Context) error {
-			_, err := a.Users.List(ctx, &users.ListOptions{PageSize: 20})
+			_, err := a.Users.List(ctx, &vipps.ListOptions{PageSize: 20})
 			return err
 		})
 	case k < 66 && len(w.users) > 0:
@@ -466,7 +467,7 @@ func (w *worker) step(ctx context.Context, n int64) {
 		var o *salesunit.PrefilledOrder
 		if w.call(ctx, "ProductOrders.Prefill", func(ctx context.Context) (err error) {
 			o, err = p.ProductOrders.Prefill(ctx, salesunit.ProductOrderRequest{
-				BusinessIdentifier: salesunit.BusinessIdentifier{Scheme: "business:NO:ORG", ID: bid},
+				BusinessIdentifier: vipps.BusinessIdentifier{Scheme: "business:NO:ORG", ID: bid},
 				ProductType:        salesunit.ProductPaymentIntegration, PricePackageID: portaltest.PricePackageID,
 				SalesUnitName: "Soak " + bid})
 			return err

@@ -11,6 +11,7 @@ import (
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/keys/etcdfleet"
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // A replica follows the fleet: it starts from the published set and hands
@@ -60,7 +61,7 @@ func ExampleFleet() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	c, err := portal.New(portal.WithCredentials(portal.Credentials{ /* the rotator's portal credentials */ }))
+	c, err := portal.New(portal.WithCredentials(vipps.Credentials{ /* the rotator's portal credentials */ }))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/vippsportal/sdk/keys/etcdfleet"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 const (
@@ -23,7 +24,7 @@ const (
 	prefix = "/vipps/keys/" + msn + "/"
 )
 
-var fastRetry = portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+var fastRetry = portal.WithRetry(vipps.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
 
 // simSet is the unit's key set in the simulator now.
 func simSet(t *testing.T, s *portaltest.Server) keys.Set {

@@ -19,6 +19,7 @@ import (
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/keys/etcdfleet"
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // The environment of a replica process (the test binary re-executed).
@@ -126,7 +127,7 @@ type swapper struct {
 
 type generation struct {
 	c        *portal.Client
-	creds    portal.Credentials
+	creds    vipps.Credentials
 	inFlight int
 	retired  bool
 	drained  chan struct{}
@@ -143,11 +144,11 @@ func newSwapper(url string, set keys.Set, inUse keys.Name) (*swapper, error) {
 }
 
 func (s *swapper) generation(set keys.Set, inUse keys.Name) (*generation, error) {
-	creds := portal.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret,
+	creds := vipps.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret,
 		SubscriptionKey: set.SubscriptionKey(inUse), MSN: set.MSN}
 	c, err := portal.New(portal.WithCredentials(creds),
 		portal.WithBaseURL(s.url), portal.WithPortalURL(s.url),
-		portal.WithRetry(portal.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}))
+		portal.WithRetry(vipps.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}))
 	if err != nil {
 		return nil, err
 	}

@@ -3,23 +3,23 @@ package portaltest
 import (
 	"fmt"
 
-	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Client returns an SDK client with these credentials, aimed at this server
 // (base URL and portal URL); opts are applied after those.
 func (s *Server) Client(c Credentials, opts ...portal.Option) (*portal.Client, error) {
 	all := append([]portal.Option{
-		portal.WithCredentials(portal.Credentials{ClientID: c.ClientID, ClientSecret: keys.Secret(c.ClientSecret),
-			SubscriptionKey: keys.Secret(c.SubscriptionKey), MSN: c.MSN}),
+		portal.WithCredentials(vipps.Credentials{ClientID: c.ClientID, ClientSecret: vipps.Secret(c.ClientSecret),
+			SubscriptionKey: vipps.Secret(c.SubscriptionKey), MSN: c.MSN}),
 		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
 	}, opts...)
 	return portal.New(all...)
 }
 
 // ManagementClient returns an SDK client holding the partner's management keys
-// (Flow: portal.SpecializedAuth, no subscription key), aimed at this server;
+// (Flow: vipps.SpecializedAuth, no subscription key), aimed at this server;
 // opts are applied after those. It reaches the Management API only.
 func (s *Server) ManagementClient(partnerID string, opts ...portal.Option) (*portal.Client, error) {
 	m := s.ManagementCredentials(partnerID)
@@ -27,8 +27,8 @@ func (s *Server) ManagementClient(partnerID string, opts ...portal.Option) (*por
 		return nil, fmt.Errorf("portaltest: no partner %q", partnerID)
 	}
 	all := append([]portal.Option{
-		portal.WithCredentials(portal.Credentials{ClientID: m.ClientID, ClientSecret: keys.Secret(m.ClientSecret),
-			Flow: portal.SpecializedAuth}),
+		portal.WithCredentials(vipps.Credentials{ClientID: m.ClientID, ClientSecret: vipps.Secret(m.ClientSecret),
+			Flow: vipps.SpecializedAuth}),
 		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
 	}, opts...)
 	return portal.New(all...)

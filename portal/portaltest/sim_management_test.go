@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func (s *sim) managementToken(m ManagementCredentials) string {
@@ -119,7 +119,7 @@ func TestSimManagementClientEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := len(s.Requests())
-	if _, err := c.Users.Me(t.Context()); !errors.Is(err, portal.ErrUnsupported) {
+	if _, err := c.Users.Me(t.Context()); !errors.Is(err, vipps.ErrUnsupported) {
 		t.Fatalf("portal call: %v", err)
 	}
 	if len(s.Requests()) != before {

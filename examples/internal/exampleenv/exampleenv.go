@@ -18,6 +18,7 @@ import (
 
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Vars are the connection variables of portal.NewFromEnv. Any of them set (to
@@ -113,7 +114,7 @@ func (c *Conn) Close() {
 // is set, else on a simulator started now. A half-configured environment is
 // an *IncompleteError, and no simulator is started in its place.
 func (s Setup) Connect() (*Conn, error) {
-	sys := portal.WithSystem(s.Name, portal.Version, "", "")
+	sys := portal.WithSystem(s.Name, vipps.Version, "", "")
 	sim, err := UseSimulator(os.Getenv)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	secret "github.com/vippsportal/sdk/portal/vipps"
+	secret "github.com/vippsportal/sdk/vipps"
 )
 
 const value = "sUp3r-s3cret-V4lue"
@@ -53,7 +53,7 @@ func TestSecretNeverPrinted(t *testing.T) {
 		}
 	}
 	assert.Equal(t, secret.Redacted, s.String())
-	assert.Equal(t, `keys.Secret("[REDACTED]")`, fmt.Sprintf("%#v", s))
+	assert.Equal(t, `vipps.Secret("[REDACTED]")`, fmt.Sprintf("%#v", s))
 	assert.Equal(t, `"[REDACTED]"`, fmt.Sprintf("%q", s))
 }
 

@@ -1,46 +1,12 @@
 package vipps
 
-import (
-	"time"
-	"unicode/utf8"
-
-	"github.com/vippsportal/sdk/internal/pathseg"
-)
+import "time"
 
 // BusinessIdentifier names a merchant: Scheme such as "business:NO:ORG"
 // (10-30 characters) and ID such as "987654325" (4-50 digits or '-').
 type BusinessIdentifier struct {
 	Scheme string `json:"scheme"`
 	ID     string `json:"id"`
-}
-
-// Check refuses an empty or malformed identifier with a *ValidationError;
-// field is how the caller wrote it (such as "ProductOrderRequest.BusinessIdentifier").
-func (b BusinessIdentifier) Check(field string) error {
-	if b == (BusinessIdentifier{}) {
-		return invalid(field, "is required")
-	}
-	if b.Scheme == "" {
-		return invalid(field+".Scheme", "is required")
-	}
-	if n := utf8.RuneCountInString(b.Scheme); n < 10 || n > 30 {
-		return invalid(field+".Scheme", "must be 10-30 characters (such as business:NO:ORG), got %q", b.Scheme)
-	}
-	if why := pathseg.Problem(b.Scheme); why != "" { // it is sent as a path segment
-		return invalid(field+".Scheme", "%s", why)
-	}
-	if b.ID == "" {
-		return invalid(field+".ID", "is required")
-	}
-	if len(b.ID) < 4 || len(b.ID) > 50 {
-		return invalid(field+".ID", "must be 4-50 digits or '-', got %q", b.ID)
-	}
-	for i := 0; i < len(b.ID); i++ {
-		if c := b.ID[i]; (c < '0' || c > '9') && c != '-' {
-			return invalid(field+".ID", "must be 4-50 digits or '-', got %q", b.ID)
-		}
-	}
-	return nil
 }
 
 // RetryPolicy bounds the retries of every call. MaxAttempts counts the first

@@ -33,7 +33,7 @@ func (s Secret) shown() string {
 func (s Secret) String() string { return s.shown() }
 
 // GoString implements fmt.GoStringer (the %#v verb) with a redaction.
-func (s Secret) GoString() string { return "keys.Secret(" + strconv.Quote(s.shown()) + ")" }
+func (s Secret) GoString() string { return "vipps.Secret(" + strconv.Quote(s.shown()) + ")" }
 
 // Format implements fmt.Formatter so that every verb (%v %+v %s %q %x %d ...) redacts.
 func (s Secret) Format(f fmt.State, verb rune) {
