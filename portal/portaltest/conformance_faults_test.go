@@ -32,9 +32,9 @@ func TestConformanceFaultAnswers(t *testing.T) {
 		{"getAllSalesUnits", call{Method: "GET", Path: pathSalesUnit, As: &admin}},
 		{"getPartnerPricePackages", call{Method: "GET", Path: pathPackages, As: &partner}},
 		{"fetchAuthorizationTokenUsingPost", call{Method: "POST", Path: "/accesstoken/get", Header: http.Header{
-			"Client_id": {creds.ClientID}, "Client_secret": {creds.ClientSecret}, "Ocp-Apim-Subscription-Key": {creds.SubscriptionKey}}}},
+			"Client_id": {creds.ClientID}, "Client_secret": {creds.ClientSecret.Reveal()}, "Ocp-Apim-Subscription-Key": {creds.SubscriptionKey.Reveal()}}}},
 		{"fetchToken", call{Method: "POST", Path: pathMiami, Body: "grant_type=client_credentials", Header: http.Header{
-			"Authorization": {basicAuth(mk.ClientID, mk.ClientSecret)}, "Content-Type": {formContentType}}}},
+			"Authorization": {basicAuth(mk.ClientID, mk.ClientSecret.Reveal())}, "Content-Type": {formContentType}}}},
 		{"getSalesUnitsByBusinessIdentifier", call{Method: "GET", Path: merchantPath(portaltest.DefaultMerchantID) + "/sales-units", As: &mgmt}},
 	}
 	faults := []struct {

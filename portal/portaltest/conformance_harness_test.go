@@ -27,6 +27,7 @@ import (
 
 	"github.com/vippsportal/sdk/internal/contracttest"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 const (
@@ -289,7 +290,7 @@ func newHarness(t testing.TB, opts ...portaltest.Option) *harness {
 type caller struct {
 	Token  string
 	SubKey string
-	Creds  portaltest.Credentials
+	Creds  vipps.Credentials
 }
 
 func (c caller) headers() http.Header {
@@ -304,9 +305,9 @@ func (c caller) headers() http.Header {
 }
 
 // token obtains an access token with creds over POST /accesstoken/get.
-func (h *harness) token(t testing.TB, creds portaltest.Credentials) string {
+func (h *harness) token(t testing.TB, creds vipps.Credentials) string {
 	t.Helper()
-	r := h.tokenRequest(t, creds.ClientID, creds.ClientSecret, creds.SubscriptionKey, false)
+	r := h.tokenRequest(t, creds.ClientID, creds.ClientSecret.Reveal(), creds.SubscriptionKey.Reveal(), false)
 	require.Equal(t, http.StatusOK, r.Status, "token for %q: %s", creds.ClientID, r.Raw)
 	var tok accessToken
 	require.NoError(t, json.Unmarshal(r.Raw, &tok))
@@ -330,9 +331,9 @@ func (h *harness) tokenRequest(t testing.TB, clientID, secret, subKey string, in
 	return h.send(t, call{Method: http.MethodPost, Path: "/accesstoken/get", Header: hd, Invalid: invalid})
 }
 
-func (h *harness) as(t testing.TB, creds portaltest.Credentials) caller {
+func (h *harness) as(t testing.TB, creds vipps.Credentials) caller {
 	t.Helper()
-	return caller{Token: h.token(t, creds), SubKey: creds.SubscriptionKey, Creds: creds}
+	return caller{Token: h.token(t, creds), SubKey: creds.SubscriptionKey.Reveal(), Creds: creds}
 }
 
 func (h *harness) admin(t testing.TB) caller {
@@ -357,7 +358,7 @@ func (h *harness) management(t testing.TB) caller {
 	t.Helper()
 	m := h.s.ManagementCredentials(portaltest.PartnerID)
 	require.NotEmpty(t, m.ClientID, "the default seed's partner has management keys")
-	r := h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret), formContentType, "grant_type=client_credentials", false)
+	r := h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret.Reveal()), formContentType, "grant_type=client_credentials", false)
 	require.Equal(t, http.StatusOK, r.Status, "management token: %s", r.Raw)
 	tok, _ := r.JSON()["access_token"].(string)
 	require.NotEmpty(t, tok)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func regenerate(t testing.TB, h *harness, as caller, msn, key, idem string) (*response, keySet) {
@@ -36,7 +37,7 @@ func TestConformanceRegenerateEachKey(t *testing.T) {
 			assert.Equal(t, "production", old.Environment)
 
 			// Tokens issued before, with the primary and with the secondary key.
-			unitTok := h.token(t, portaltest.Credentials{ClientID: old.ClientID, ClientSecret: old.ClientSecret, SubscriptionKey: old.SubscriptionKeyPrimary})
+			unitTok := h.token(t, vipps.Credentials{ClientID: old.ClientID, ClientSecret: vipps.Secret(old.ClientSecret), SubscriptionKey: vipps.Secret(old.SubscriptionKeyPrimary)})
 			before := caller{Token: unitTok, SubKey: admin.SubKey}
 			require.Equal(t, http.StatusOK, h.get(t, before, pathSalesUnit+"/"+msn).Status)
 
@@ -184,8 +185,8 @@ func TestConformanceRemoveUser(t *testing.T) {
 	assert.Empty(t, r.Raw, "204 has no body")
 
 	assertGatewayError(t, h.get(t, dev, pathMe), "its subscription key is refused")
-	assertGatewayError(t, h.tokenRequest(t, devCreds.ClientID, devCreds.ClientSecret, devCreds.SubscriptionKey, false), "its subscription key at the token endpoint")
-	assertOAuthError(t, h.tokenRequest(t, devCreds.ClientID, devCreds.ClientSecret, admin.SubKey, false), "invalid_client", "its credentials get no token")
+	assertGatewayError(t, h.tokenRequest(t, devCreds.ClientID, devCreds.ClientSecret.Reveal(), devCreds.SubscriptionKey.Reveal(), false), "its subscription key at the token endpoint")
+	assertOAuthError(t, h.tokenRequest(t, devCreds.ClientID, devCreds.ClientSecret.Reveal(), admin.SubKey, false), "invalid_client", "its credentials get no token")
 	revoked := caller{Token: dev.Token, SubKey: admin.SubKey}
 	assertProblem(t, h.get(t, revoked, pathMe), 401, "token-revoked")
 	assertProblem(t, h.get(t, revoked, pathSalesUnit), 401, "token-revoked", "on the Management group too")

@@ -22,7 +22,7 @@ import (
 func TestConformanceFetchTokenAnswer(t *testing.T) {
 	h := newHarness(t)
 	m := h.s.ManagementCredentials(portaltest.PartnerID)
-	r := h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret), formContentType, "grant_type=client_credentials", false)
+	r := h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret.Reveal()), formContentType, "grant_type=client_credentials", false)
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Raw)
 	assert.Equal(t, ctManagementOK, r.Header.Get("Content-Type"), "the contract's content type, exactly")
 	body := r.JSON()
@@ -35,7 +35,7 @@ func TestConformanceFetchTokenAnswer(t *testing.T) {
 		assert.Equal(t, "REDACTED", lr.Header.Get("Authorization"), "the Basic credentials are a secret")
 	}
 	// Extra OAuth parameters are ignored, and form-encoded id and secret accepted (RFC 6749 2.3.1).
-	r = h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret), formContentType+"; charset=utf-8", "grant_type=client_credentials&scope=x", false)
+	r = h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret.Reveal()), formContentType+"; charset=utf-8", "grant_type=client_credentials&scope=x", false)
 	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Raw)
 }
 
@@ -45,7 +45,7 @@ func TestConformanceFetchTokenAnswer(t *testing.T) {
 func TestConformanceFetchTokenErrorOrder(t *testing.T) {
 	h := newHarness(t)
 	m := h.s.ManagementCredentials(portaltest.PartnerID)
-	good, wrong := basicAuth(m.ClientID, m.ClientSecret), basicAuth(m.ClientID, "not-the-secret")
+	good, wrong := basicAuth(m.ClientID, m.ClientSecret.Reveal()), basicAuth(m.ClientID, "not-the-secret")
 	const form = "grant_type=client_credentials"
 	state := h.s.State()
 
@@ -76,10 +76,10 @@ func TestConformanceFetchTokenErrorOrder(t *testing.T) {
 	unit := h.s.UnitCredentials(portaltest.ProductionMSN)
 	cred401 := map[string]string{
 		"wrong secret":               wrong,
-		"unknown client id":          basicAuth("5a2c1f4e-8b3d-4c6a-9e7f-1d2b3c4d5e6f", m.ClientSecret),
-		"partner's API client":       basicAuth(h.s.PartnerCredentials(portaltest.PartnerID).ClientID, h.s.PartnerCredentials(portaltest.PartnerID).ClientSecret),
-		"administrator's API client": basicAuth(h.s.UserCredentials(portaltest.AdminUserID).ClientID, h.s.UserCredentials(portaltest.AdminUserID).ClientSecret),
-		"sales unit keys":            basicAuth(unit.ClientID, unit.ClientSecret),
+		"unknown client id":          basicAuth("5a2c1f4e-8b3d-4c6a-9e7f-1d2b3c4d5e6f", m.ClientSecret.Reveal()),
+		"partner's API client":       basicAuth(h.s.PartnerCredentials(portaltest.PartnerID).ClientID, h.s.PartnerCredentials(portaltest.PartnerID).ClientSecret.Reveal()),
+		"administrator's API client": basicAuth(h.s.UserCredentials(portaltest.AdminUserID).ClientID, h.s.UserCredentials(portaltest.AdminUserID).ClientSecret.Reveal()),
+		"sales unit keys":            basicAuth(unit.ClientID, unit.ClientSecret.Reveal()),
 	}
 	for name, auth := range cred401 {
 		r := h.fetchToken(t, auth, formContentType, form, false)
@@ -89,7 +89,7 @@ func TestConformanceFetchTokenErrorOrder(t *testing.T) {
 	assert.Equal(t, state, h.s.State(), "no refused token request issues a token")
 
 	// And the other way: management keys are not standard keys.
-	r := h.tokenRequest(t, m.ClientID, m.ClientSecret, unit.SubscriptionKey, false)
+	r := h.tokenRequest(t, m.ClientID, m.ClientSecret.Reveal(), unit.SubscriptionKey.Reveal(), false)
 	assertOAuthError(t, r, "invalid_client", "management keys on POST /accesstoken/get")
 }
 

@@ -35,13 +35,13 @@ func TestSimTokenEndpointOrder(t *testing.T) {
 		t.Fatalf("not a GatewayError: %s", r.body)
 	}
 	// Then headers: a missing client_secret is a 400.
-	r = s.raw("POST", "/accesstoken/get", nil, map[string]string{"client_id": c.ClientID, "Ocp-Apim-Subscription-Key": c.SubscriptionKey})
+	r = s.raw("POST", "/accesstoken/get", nil, map[string]string{"client_id": c.ClientID, "Ocp-Apim-Subscription-Key": c.SubscriptionKey.Reveal()})
 	expect(t, r, 400, pInvalidRequest)
 	if !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
 		t.Fatalf("content type %q", r.header.Get("Content-Type"))
 	}
 	// Then credentials: OAuthError.
-	r = s.raw("POST", "/accesstoken/get", nil, map[string]string{"client_id": c.ClientID, "client_secret": "wrong", "Ocp-Apim-Subscription-Key": c.SubscriptionKey})
+	r = s.raw("POST", "/accesstoken/get", nil, map[string]string{"client_id": c.ClientID, "client_secret": "wrong", "Ocp-Apim-Subscription-Key": c.SubscriptionKey.Reveal()})
 	expect(t, r, 401, "")
 	if r.json()["error"] != "invalid_client" || r.header.Get("Content-Type") != "application/json" {
 		t.Fatalf("not an OAuthError: %s", r.body)
@@ -71,7 +71,7 @@ func TestSimRequestPrecedence(t *testing.T) {
 	if r.status != 401 || r.json()["statusCode"] != float64(401) {
 		t.Fatalf("want GatewayError: %d %s", r.status, r.body)
 	}
-	expect(t, s.raw("GET", "/portal/v1/me", nil, map[string]string{"Authorization": "Bearer nope", "Ocp-Apim-Subscription-Key": admin.SubscriptionKey}), 401, pInvalidToken)
+	expect(t, s.raw("GET", "/portal/v1/me", nil, map[string]string{"Authorization": "Bearer nope", "Ocp-Apim-Subscription-Key": admin.SubscriptionKey.Reveal()}), 401, pInvalidToken)
 	// Headers before the principal check.
 	long := strings.Repeat("é", 31)
 	expect(t, s.call(s.partner(), "GET", "/portal/v1/me", nil, "Vipps-System-Name", long), 400, pInvalidRequest)

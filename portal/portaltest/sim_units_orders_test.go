@@ -177,7 +177,7 @@ func TestSimFaults(t *testing.T) {
 	body := map[string]string{"phoneNumber": "+4790000009", "name": "Drop", "role": "ASSISTANT"}
 	req, _ := http.NewRequest("POST", s.URL+"/portal/v1/users", strings.NewReader(`{"phoneNumber":"+4790000009","name":"Drop","role":"ASSISTANT"}`))
 	req.Header.Set("Authorization", "Bearer "+s.token(admin))
-	req.Header.Set("Ocp-Apim-Subscription-Key", admin.SubscriptionKey)
+	req.Header.Set("Ocp-Apim-Subscription-Key", admin.SubscriptionKey.Reveal())
 	req.Header.Set("Idempotency-Key", "drop-1")
 	if resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req); err == nil {
 		resp.Body.Close()

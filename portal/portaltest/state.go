@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // State is a deep copy of the whole simulated system in plain values, sorted,
@@ -49,7 +51,7 @@ type UserState struct {
 	UserID, MerchantScheme, MerchantID, Name, PhoneNumber, Email, Role, Status string
 	CreatedAt                                                                  time.Time
 	Grants                                                                     []GrantState
-	APIClient                                                                  Credentials
+	APIClient                                                                  vipps.Credentials
 }
 
 // GrantState is a user's permissions on one unit.
@@ -62,8 +64,8 @@ type GrantState struct {
 // PartnerState is one partner.
 type PartnerState struct {
 	PartnerID, Name     string
-	APIClient           Credentials
-	ManagementKeys      ManagementCredentials
+	APIClient           vipps.Credentials // secrets print redacted; Reveal gives them
+	ManagementKeys      vipps.Credentials // Flow: vipps.SpecializedAuth
 	ConnectedSalesUnits []string
 	PricePackageIDs     []string
 }
@@ -109,7 +111,7 @@ func (s *Server) State() State {
 	for _, u := range st.users {
 		us := UserState{UserID: u.id, MerchantScheme: u.merchant.scheme, MerchantID: u.merchant.id, Name: u.name,
 			PhoneNumber: u.phone, Email: u.email, Role: u.role, Status: u.status, CreatedAt: u.createdAt,
-			APIClient: Credentials{ClientID: u.client.clientID, ClientSecret: u.client.clientSecret, SubscriptionKey: u.client.subKey}}
+			APIClient: u.client.credentials()}
 		for msn, g := range u.grants {
 			us.Grants = append(us.Grants, GrantState{msn, slices.Clone(g.perms), g.grantedAt})
 		}
@@ -118,9 +120,7 @@ func (s *Server) State() State {
 	}
 	sort.Slice(out.Users, func(i, j int) bool { return out.Users[i].UserID < out.Users[j].UserID })
 	for _, p := range st.partners {
-		ps := PartnerState{PartnerID: p.id, Name: p.name,
-			APIClient:      Credentials{ClientID: p.client.clientID, ClientSecret: p.client.clientSecret, SubscriptionKey: p.client.subKey},
-			ManagementKeys: ManagementCredentials{ClientID: p.mgmt.clientID, ClientSecret: p.mgmt.clientSecret}}
+		ps := PartnerState{PartnerID: p.id, Name: p.name, APIClient: p.client.credentials(), ManagementKeys: p.mgmt.managementCredentials()}
 		for msn := range p.connected {
 			ps.ConnectedSalesUnits = append(ps.ConnectedSalesUnits, msn)
 		}

@@ -3,6 +3,8 @@ package portaltest
 import (
 	"slices"
 	"time"
+
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // The in-memory model. Every field is guarded by Server.mu.
@@ -26,6 +28,17 @@ type keySet struct {
 }
 
 type apiClient struct{ clientID, clientSecret, subKey string }
+
+// credentials are the API client's keys as the SDK takes them (standard flow).
+func (c apiClient) credentials() vipps.Credentials {
+	return vipps.Credentials{ClientID: c.clientID, ClientSecret: vipps.Secret(c.clientSecret), SubscriptionKey: vipps.Secret(c.subKey)}
+}
+
+// managementCredentials are a partner's management keys as the SDK takes
+// them: the specialized flow, no subscription key.
+func (c apiClient) managementCredentials() vipps.Credentials {
+	return vipps.Credentials{ClientID: c.clientID, ClientSecret: vipps.Secret(c.clientSecret), Flow: vipps.SpecializedAuth}
+}
 
 type configuration struct {
 	PaymentAllowed               *bool   `json:"paymentAllowed,omitempty"`
