@@ -114,7 +114,7 @@ func BenchmarkSimulatorCreate(b *testing.B) {
 		}
 	})
 	b.StopTimer()
-	if got, want := c.s.Effects("createTestSalesUnit"), int(n.Load()); got != want {
+	if got, want := c.s.Effects(portaltest.OpCreateTestSalesUnit), int(n.Load()); got != want {
 		b.Errorf("Effects = %d, want %d (one creation per fresh key)", got, want)
 	}
 }

@@ -173,18 +173,18 @@ func TestConformanceBodyTooLarge(t *testing.T) {
 		return []byte(head + strings.Repeat(" ", size-len(head)-len(tail)) + tail)
 	}
 	before := h.s.State()
-	effects := h.s.Effects("createTestSalesUnit")
+	effects := h.s.Effects(portaltest.OpCreateTestSalesUnit)
 	key := newKey()
 	over := h.send(t, call{Method: http.MethodPost, Path: pathTestUnits, As: &admin, Body: pad(maxBody + 1), IdemKey: key})
 	assertProblem(t, over, http.StatusRequestEntityTooLarge, "body-too-large")
 	assert.Equal(t, before, h.s.State(), "a 413 changes nothing")
-	assert.Equal(t, effects, h.s.Effects("createTestSalesUnit"))
+	assert.Equal(t, effects, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 
 	// Exactly 1 MiB is not over the limit; the 413 left the key unused.
 	exact := h.send(t, call{Method: http.MethodPost, Path: pathTestUnits, As: &admin, Body: pad(maxBody), IdemKey: key})
 	assert.Equal(t, http.StatusAccepted, exact.Status, "a body of exactly 1 MiB is accepted: %s", snippet(exact.Raw))
 	assert.Empty(t, exact.Header.Get("Idempotent-Replayed"), "the 413 stored nothing under the key")
-	assert.Equal(t, effects+1, h.s.Effects("createTestSalesUnit"))
+	assert.Equal(t, effects+1, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 
 	// 413 on the Management group and for users too.
 	partner := h.partner(t)

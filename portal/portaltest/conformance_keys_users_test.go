@@ -102,12 +102,12 @@ func TestConformanceRegenerateReplay(t *testing.T) {
 	clock.Advance(time.Second)
 	_, b := regenerate(t, h, admin, msn, "clientSecret", "")
 	require.NotEqual(t, a.ClientSecret, b.ClientSecret)
-	effects := h.s.Effects("regenerateKey")
+	effects := h.s.Effects(portaltest.OpRegenerateKey)
 
 	replay := h.post(t, admin, regenPath(msn), key, map[string]string{"key": "clientSecret"})
 	assertReplay(t, first, replay)
 	assert.Equal(t, a, decodeAs[keySet](t, replay), "the key set as it was then")
-	assert.Equal(t, effects, h.s.Effects("regenerateKey"), "no work done")
+	assert.Equal(t, effects, h.s.Effects(portaltest.OpRegenerateKey), "no work done")
 	assert.Equal(t, b, decodeAs[keySet](t, h.get(t, admin, keysPath(msn))), "the current set is untouched")
 	assertProblem(t, h.post(t, admin, regenPath(msn), key, map[string]string{"key": "clientId"}), 409, "idempotency-key-reused")
 }
@@ -140,7 +140,7 @@ func TestConformanceInviteUser(t *testing.T) {
 	assert.Equal(t, "Nora New", u.Name)
 	assert.Empty(t, u.SalesUnits)
 	assert.True(t, parseTime(t, u.CreatedAt).Equal(t0))
-	assert.Equal(t, 1, h.s.Effects("inviteUser"))
+	assert.Equal(t, 1, h.s.Effects(portaltest.OpInviteUser))
 
 	got := h.get(t, admin, userPath(u.UserID))
 	require.Equal(t, http.StatusOK, got.Status)
@@ -150,7 +150,7 @@ func TestConformanceInviteUser(t *testing.T) {
 	for _, phone := range []string{"+4798000001", "+4791234567", "+4793456789"} {
 		assertProblem(t, h.post(t, admin, pathUsers, "", map[string]string{"phoneNumber": phone, "name": "Dup", "role": "ASSISTANT"}), 409, "user-exists", phone)
 	}
-	assert.Equal(t, 1, h.s.Effects("inviteUser"))
+	assert.Equal(t, 1, h.s.Effects(portaltest.OpInviteUser))
 
 	// Another merchant may have a user with the same phone number.
 	other := h.as(t, h.s.UserCredentials(portaltest.OtherAdminUserID))

@@ -30,8 +30,8 @@ func TestConformanceFetchTokenAnswer(t *testing.T) {
 	assert.Equal(t, "Bearer", body["token_type"])
 	assert.NotEmpty(t, body["access_token"])
 	assert.Equal(t, 1, h.s.State().IssuedTokens)
-	assert.Len(t, h.s.RequestsOf("fetchToken"), 1, "the request log names the operation fetchToken")
-	for _, lr := range h.s.RequestsOf("fetchToken") {
+	assert.Len(t, h.s.RequestsOf(portaltest.OpFetchToken), 1, "the request log names the operation fetchToken")
+	for _, lr := range h.s.RequestsOf(portaltest.OpFetchToken) {
 		assert.Equal(t, "REDACTED", lr.Header.Get("Authorization"), "the Basic credentials are a secret")
 	}
 	// Extra OAuth parameters are ignored, and form-encoded id and secret accepted (RFC 6749 2.3.1).
@@ -283,7 +283,7 @@ func TestConformanceUnavailableStatuses(t *testing.T) {
 	h := newHarness(t)
 	admin := h.admin(t)
 	for _, status := range []int{502, 503, 504} {
-		require.NoError(t, h.s.InjectFault(portaltest.Fault{Operation: "getMe", Status: status}))
+		require.NoError(t, h.s.InjectFault(portaltest.Fault{Operation: portaltest.OpGetMe, Status: status}))
 		assertProblem(t, h.get(t, admin, pathMe), status, "unavailable", strconv.Itoa(status))
 	}
 }

@@ -261,9 +261,9 @@ func drop(w http.ResponseWriter) {
 // serve runs the checks in the contract's order; s.mu is held.
 func (s *Server) serve(rt *route, rq *request) *response {
 	switch rt.op {
-	case "fetchAuthorizationTokenUsingPost":
+	case OpFetchAuthorizationTokenUsingPost:
 		return s.getAccessToken(rq)
-	case "fetchToken":
+	case OpFetchToken:
 		return s.fetchToken(rq)
 	}
 	// A specialized token passes no gateway: a subscription key sent along is ignored.
@@ -376,32 +376,32 @@ func init() {
 	add := func(method, pattern, op string, h func(*Server, *request) *response) {
 		routes = append(routes, &route{method: method, segs: strings.Split(strings.Trim(pattern, "/"), "/"), op: op, h: h})
 	}
-	add("POST", "/accesstoken/get", "fetchAuthorizationTokenUsingPost", nil)
-	add("POST", "/miami/v1/token", "fetchToken", nil)
-	add("GET", "/management/v1/sales-units", "getAllSalesUnits", (*Server).listSalesUnits)
-	add("GET", "/management/v1/sales-units/{msn}", "getMsn", (*Server).getSalesUnit)
-	add("GET", "/management/v1/merchants/{scheme}/{id}", "getMerchantByBusinessIdentifier", (*Server).getMerchant)
-	add("GET", "/management/v1/merchants/{scheme}/{id}/sales-units", "getSalesUnitsByBusinessIdentifier", (*Server).listMerchantSalesUnits)
-	add("GET", "/management/v1/partners/price-packages", "getPartnerPricePackages", (*Server).listPricePackages)
-	add("POST", "/management/v1/product-orders", "orderProduct", (*Server).prefillProductOrder)
-	add("DELETE", "/management/v1/product-orders/{productOrderId}", "deleteProductOrder", (*Server).deleteProductOrder)
-	add("GET", "/management/v2/product-orders", "getProductOrders", (*Server).listProductOrders)
-	add("GET", "/management/v2/product-orders/{productOrderId}/details", "getProductOrderDetails", (*Server).getProductOrder)
-	add("GET", "/portal/v1/me", "getMe", (*Server).getMe)
-	add("GET", "/portal/v1/test-sales-units", "listTestSalesUnits", (*Server).listTestSalesUnits)
-	add("POST", "/portal/v1/test-sales-units", "createTestSalesUnit", (*Server).createTestSalesUnit)
-	add("GET", "/portal/v1/test-sales-units/creations", "listTestSalesUnitCreations", (*Server).listCreations)
-	add("GET", "/portal/v1/test-sales-units/creations/{creationId}", "getTestSalesUnitCreation", (*Server).getCreation)
-	add("GET", "/portal/v1/test-sales-units/{msn}", "getTestSalesUnit", (*Server).getTestSalesUnit)
-	add("PATCH", "/portal/v1/test-sales-units/{msn}", "updateTestSalesUnit", (*Server).updateTestSalesUnit)
-	add("GET", "/portal/v1/sales-units/{msn}/keys", "getKeys", (*Server).getKeys)
-	add("POST", "/portal/v1/sales-units/{msn}/keys/regenerate", "regenerateKey", (*Server).regenerateKey)
-	add("GET", "/portal/v1/users", "listUsers", (*Server).listUsers)
-	add("POST", "/portal/v1/users", "inviteUser", (*Server).inviteUser)
-	add("GET", "/portal/v1/users/{userId}", "getUser", (*Server).getUser)
-	add("DELETE", "/portal/v1/users/{userId}", "removeUser", (*Server).removeUser)
-	add("PUT", "/portal/v1/users/{userId}/sales-units/{msn}", "grantAccess", (*Server).grantAccess)
-	add("DELETE", "/portal/v1/users/{userId}/sales-units/{msn}", "revokeAccess", (*Server).revokeAccess)
+	add("POST", "/accesstoken/get", OpFetchAuthorizationTokenUsingPost, nil)
+	add("POST", "/miami/v1/token", OpFetchToken, nil)
+	add("GET", "/management/v1/sales-units", OpGetAllSalesUnits, (*Server).listSalesUnits)
+	add("GET", "/management/v1/sales-units/{msn}", OpGetMsn, (*Server).getSalesUnit)
+	add("GET", "/management/v1/merchants/{scheme}/{id}", OpGetMerchantByBusinessIdentifier, (*Server).getMerchant)
+	add("GET", "/management/v1/merchants/{scheme}/{id}/sales-units", OpGetSalesUnitsByBusinessIdentifier, (*Server).listMerchantSalesUnits)
+	add("GET", "/management/v1/partners/price-packages", OpGetPartnerPricePackages, (*Server).listPricePackages)
+	add("POST", "/management/v1/product-orders", OpOrderProduct, (*Server).orderProduct)
+	add("DELETE", "/management/v1/product-orders/{productOrderId}", OpDeleteProductOrder, (*Server).deleteProductOrder)
+	add("GET", "/management/v2/product-orders", OpGetProductOrders, (*Server).listProductOrders)
+	add("GET", "/management/v2/product-orders/{productOrderId}/details", OpGetProductOrderDetails, (*Server).getProductOrder)
+	add("GET", "/portal/v1/me", OpGetMe, (*Server).getMe)
+	add("GET", "/portal/v1/test-sales-units", OpListTestSalesUnits, (*Server).listTestSalesUnits)
+	add("POST", "/portal/v1/test-sales-units", OpCreateTestSalesUnit, (*Server).createTestSalesUnit)
+	add("GET", "/portal/v1/test-sales-units/creations", OpListTestSalesUnitCreations, (*Server).listCreations)
+	add("GET", "/portal/v1/test-sales-units/creations/{creationId}", OpGetTestSalesUnitCreation, (*Server).getCreation)
+	add("GET", "/portal/v1/test-sales-units/{msn}", OpGetTestSalesUnit, (*Server).getTestSalesUnit)
+	add("PATCH", "/portal/v1/test-sales-units/{msn}", OpUpdateTestSalesUnit, (*Server).updateTestSalesUnit)
+	add("GET", "/portal/v1/sales-units/{msn}/keys", OpGetKeys, (*Server).getKeys)
+	add("POST", "/portal/v1/sales-units/{msn}/keys/regenerate", OpRegenerateKey, (*Server).regenerateKey)
+	add("GET", "/portal/v1/users", OpListUsers, (*Server).listUsers)
+	add("POST", "/portal/v1/users", OpInviteUser, (*Server).inviteUser)
+	add("GET", "/portal/v1/users/{userId}", OpGetUser, (*Server).getUser)
+	add("DELETE", "/portal/v1/users/{userId}", OpRemoveUser, (*Server).removeUser)
+	add("PUT", "/portal/v1/users/{userId}/sales-units/{msn}", OpGrantAccess, (*Server).grantAccess)
+	add("DELETE", "/portal/v1/users/{userId}/sales-units/{msn}", OpRevokeAccess, (*Server).revokeAccess)
 }
 
 // match finds the operation for method and path: literal segments win over

@@ -43,8 +43,8 @@ func TestSimRegenerateEffects(t *testing.T) {
 	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(r3.json()["subscriptionKeyPrimary"].(string)) {
 		t.Fatal("subscription key format")
 	}
-	if s.Effects("regenerateKey") != 3 {
-		t.Fatalf("effects %d", s.Effects("regenerateKey"))
+	if s.Effects(OpRegenerateKey) != 3 {
+		t.Fatalf("effects %d", s.Effects(OpRegenerateKey))
 	}
 	// Bad bodies: unknown field, bad enum.
 	expect(t, s.call(s.admin(), "POST", path, `{"key":"clientId","x":1}`, "Idempotency-Key", "k4"), 400, pInvalidRequest)

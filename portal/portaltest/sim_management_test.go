@@ -125,10 +125,10 @@ func TestSimManagementClientEndToEnd(t *testing.T) {
 	if len(s.Requests()) != before {
 		t.Fatal("the portal call was sent")
 	}
-	if n := len(s.RequestsOf("fetchToken")); n != 1 {
+	if n := len(s.RequestsOf(OpFetchToken)); n != 1 {
 		t.Fatalf("%d fetchToken requests", n)
 	}
-	for _, lr := range s.RequestsOf("getAllSalesUnits") {
+	for _, lr := range s.RequestsOf(OpGetAllSalesUnits) {
 		if lr.Header.Get("Ocp-Apim-Subscription-Key") != "" {
 			t.Fatal("a subscription key was sent")
 		}
