@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,11 +74,34 @@ func markInvalid(ctx context.Context) context.Context {
 	return context.WithValue(ctx, invalidKey{}, true)
 }
 
-// validatingTransport validates requests and responses against the contract.
+// validatingTransport validates requests and responses against the contract,
+// and that every answer carries a request id of its own.
 type validatingTransport struct {
 	t     testing.TB
 	c     *contract
 	inner http.RoundTripper
+
+	mu         sync.Mutex
+	requestIDs map[string]string // X-Request-Id -> the request it answered
+}
+
+func newValidatingTransport(t testing.TB, c *contract, inner http.RoundTripper) *validatingTransport {
+	return &validatingTransport{t: t, c: c, inner: inner, requestIDs: map[string]string{}}
+}
+
+// checkRequestID asserts the answer carries an X-Request-Id that no other
+// answer of this server carried.
+func (v *validatingTransport) checkRequestID(what string, resp *http.Response) {
+	id := resp.Header.Get("X-Request-Id")
+	if !assert.NotEmpty(v.t, id, "every answer carries X-Request-Id, errors too: %s (%d)", what, resp.StatusCode) {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if prev, dup := v.requestIDs[id]; dup {
+		v.t.Errorf("X-Request-Id %q answered both %s and %s", id, prev, what)
+	}
+	v.requestIDs[id] = what
 }
 
 func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -126,6 +150,7 @@ func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
+	v.checkRequestID(what, resp)
 
 	if routeErr != nil {
 		// No route: the contract still says the answer is a Problem
@@ -273,7 +298,7 @@ func newHarness(t testing.TB, opts ...portaltest.Option) *harness {
 		client: &http.Client{
 			// A simulator that deadlocks fails the test instead of hanging the run.
 			Timeout:   30 * time.Second,
-			Transport: &validatingTransport{t: t, c: c, inner: tr},
+			Transport: newValidatingTransport(t, c, tr),
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse
 			},

@@ -34,9 +34,34 @@ func TestConformanceFetchTokenAnswer(t *testing.T) {
 	for _, lr := range h.s.RequestsOf(portaltest.OpFetchToken) {
 		assert.Equal(t, "REDACTED", lr.Header.Get("Authorization"), "the Basic credentials are a secret")
 	}
-	// Extra OAuth parameters are ignored, and form-encoded id and secret accepted (RFC 6749 2.3.1).
-	r = h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret.Reveal()), formContentType+"; charset=utf-8", "grant_type=client_credentials&scope=x", false)
+	_, hasScope := body["scope"]
+	assert.False(t, hasScope, "no scope asked, none answered: %s", r.Raw)
+	// Extra OAuth parameters are ignored.
+	r = h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret.Reveal()), formContentType+"; charset=utf-8", "grant_type=client_credentials&resource=x", false)
 	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Raw)
+}
+
+// "scope: Optional, space-separated (RFC 6749). ... The simulator accepts any
+// well-formed scope and echoes it in the answer."
+func TestConformanceFetchTokenScope(t *testing.T) {
+	h := newHarness(t)
+	m := h.s.ManagementCredentials(portaltest.PartnerID)
+	auth := basicAuth(m.ClientID, m.ClientSecret.Reveal())
+	for form, want := range map[string]string{
+		"scope=donations%3Aread":             "donations:read",
+		"scope=a+b%2Fc+%21%23%5B%5D%7E":      "a b/c !#[]~",
+		"scope=management.read%20orders.all": "management.read orders.all",
+	} {
+		r := h.fetchToken(t, auth, formContentType, "grant_type=client_credentials&"+form, false)
+		require.Equal(t, http.StatusOK, r.Status, "%s: %s", form, r.Raw)
+		assert.Equal(t, want, r.JSON()["scope"], form)
+	}
+	for _, form := range []string{"scope=", "scope=a++b", "scope=+a", "scope=a+", "scope=a%22b", "scope=a%5Cb", "scope=%C3%A6", "scope=a&scope=b", "scope=a%09b"} {
+		r := h.fetchToken(t, auth, formContentType, "grant_type=client_credentials&"+form, false)
+		if assertProblem(t, r, http.StatusBadRequest, "invalid-request", form) {
+			assert.Contains(t, string(r.Raw), `"scope"`, "the Problem names the field: %s", r.Raw)
+		}
+	}
 }
 
 // "On POST /miami/v1/token: headers and body (400 invalid-request ...), then

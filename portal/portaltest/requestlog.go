@@ -7,7 +7,8 @@ import (
 
 // LoggedRequest is one request the simulator received.
 type LoggedRequest struct {
-	Operation      string      // operationId, "" when no operation matched
+	Operation      string      // an Op* constant, "" when no operation matched
+	RequestID      string      // the X-Request-Id the answer carried (or would have: see Status)
 	Method, Path   string      //
 	RawQuery       string      //
 	Header         http.Header // copy; secret values replaced by "REDACTED"

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -45,6 +46,9 @@ type Server struct {
 	log            []LoggedRequest // a ring once full; logStart is the oldest
 	logStart       int
 	effects        map[string]int
+
+	requestIDPrefix string        // random per server (fixed by WithRandSeed)
+	requestSeq      atomic.Uint64 // numbers the requests: ids are unique per server
 }
 
 // NewServer starts a simulator on a loopback port. It panics on a bad option
@@ -110,6 +114,7 @@ func newServer(opts ...Option) (*Server, error) {
 		_, _ = rand.Read(s.pageKey)
 	}
 	s.resolved = s.st.load(seed, s.rng, cfg.now().UTC())
+	s.requestIDPrefix = s.rng.hex(16)
 	return s, nil
 }
 
@@ -164,11 +169,24 @@ func (rq *request) fail(e *apiError) *response {
 	return resp
 }
 
+// requestIDHeader names the id every answer carries (the SDK reads it into
+// vipps.Response.RequestID), for a support case or a log line.
+const requestIDHeader = "X-Request-Id"
+
+// newRequestID returns an id unique among this server's requests.
+func (s *Server) newRequestID() string {
+	return fmt.Sprintf("%s-%012x", s.requestIDPrefix, s.requestSeq.Add(1))
+}
+
+// ServeHTTP serves the contract. Every answer, errors included, carries a
+// fresh X-Request-Id that the request log records (a replay gets its own).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
+	id := s.newRequestID()
+	w.Header().Set(requestIDHeader, id)
 	rt, params, e := match(r.Method, r.URL.Path)
-	entry := LoggedRequest{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+	entry := LoggedRequest{RequestID: id, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: redact(r.Header), IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	rq := &request{r: r, params: params}
 	if rt != nil {

@@ -163,7 +163,8 @@ func (s *Server) fetchToken(rq *request) *response {
 	if e := rq.bodyLimit(); e != nil {
 		return rq.fail(e)
 	}
-	if e := clientCredentialsForm(h.Get("Content-Type"), rq.body); e != nil {
+	scope, e := clientCredentialsForm(h.Get("Content-Type"), rq.body)
+	if e != nil {
 		return rq.fail(e)
 	}
 	who, ok := s.st.managementFor(id, secret)
@@ -173,7 +174,7 @@ func (s *Server) fetchToken(rq *request) *response {
 	}
 	tok := s.issueToken(who, rq.now.Add(managementTokenLifetime), true)
 	return jsonResponse(http.StatusOK, ctToken, managementTokenJSON{AccessToken: tok, TokenType: "Bearer",
-		ExpiresIn: int(managementTokenLifetime / time.Second)})
+		ExpiresIn: int(managementTokenLifetime / time.Second), Scope: scope})
 }
 
 // basicCredentials decodes `Authorization: Basic base64(id:secret)`. The two
@@ -207,18 +208,32 @@ func basicCredentials(vs []string) (id, secret string, e *apiError) {
 }
 
 // clientCredentialsForm checks the body is the form grant_type=client_credentials
-// (other parameters, such as scope, are ignored as RFC 6749 has servers do).
-func clientCredentialsForm(contentType string, body []byte) *apiError {
+// with an optional scope, and returns the scope ("" when none was asked for).
+// Other parameters are ignored, as RFC 6749 has servers do.
+func clientCredentialsForm(contentType string, body []byte) (string, *apiError) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/x-www-form-urlencoded" {
-		return badRequest("Content-Type", "the body must be application/x-www-form-urlencoded")
+		return "", badRequest("Content-Type", "the body must be application/x-www-form-urlencoded")
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return badRequest("grant_type", "the body is not a valid form")
+		return "", badRequest("grant_type", "the body is not a valid form")
 	}
 	if g := form["grant_type"]; len(g) != 1 || g[0] != "client_credentials" {
-		return badRequest("grant_type", "the body must be the form grant_type=client_credentials")
+		return "", badRequest("grant_type", "the body must be the form grant_type=client_credentials")
 	}
-	return nil
+	scope := form["scope"]
+	switch {
+	case len(scope) == 0:
+		return "", nil
+	case len(scope) > 1:
+		return "", badRequest("scope", "scope must be sent once")
+	case !reScope.MatchString(scope[0]):
+		return "", badRequest("scope", "scope must be scope tokens separated by single spaces (RFC 6749 section 3.3)")
+	}
+	return scope[0], nil
 }
+
+// reScope is RFC 6749's scope: scope-tokens of printable ASCII other than
+// space, '"' and '\', separated by single spaces.
+var reScope = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$`)
