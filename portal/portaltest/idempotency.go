@@ -50,6 +50,7 @@ func (s *Server) idempotent(rq *request, work func() *response) *response {
 	resp := work()
 	if storable(resp) {
 		s.st.idem[scope] = &idemEntry{body: body, resp: resp.clone(), storedAt: rq.now}
+		s.st.idemExpiry.add(scope, rq.now.Add(idemRetention))
 	}
 	return resp
 }

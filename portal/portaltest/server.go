@@ -258,6 +258,7 @@ func (s *Server) locked(rt *route, rq *request) *response {
 	defer s.mu.Unlock()
 	rq.now = s.now()
 	s.advance(rq.now)
+	s.st.forgetExpired(rq.now)
 	resp := s.serve(rt, rq)
 	if resp.status/100 == 2 && !resp.replayed {
 		s.effects[rt.op]++

@@ -198,9 +198,8 @@ func (p principal) String() string {
 func (p principal) partnerSide() bool { return p.kind == kindPartner || p.kind == kindManagement }
 
 type token struct {
-	who         principal
-	expiresAt   time.Time
-	specialized bool // from POST /miami/v1/token: needs no subscription key
+	who       principal
+	expiresAt time.Time
 }
 
 // store is the whole simulated system.
@@ -217,6 +216,11 @@ type store struct {
 	issuedTokens int
 	failNext     []string // details for the next creations to fail
 	idem         map[idemScope]*idemEntry
+
+	// When tokens and stored answers stop mattering: forgetExpired drops
+	// them then, so memory follows what is live, not the requests served.
+	tokenExpiry deadlines[string]
+	idemExpiry  deadlines[idemScope]
 }
 
 func newStore() *store {
@@ -226,6 +230,24 @@ func newStore() *store {
 		tokens: map[string]*token{}, usedMSNs: map[string]bool{}, usedUserIDs: map[string]bool{},
 		idem: map[idemScope]*idemEntry{},
 	}
+}
+
+// forgetExpired drops the tokens that have expired and the stored answers
+// older than the contract's 24 hours by now. Neither can be told from one
+// that was never there: an unknown or expired token is the same 401
+// invalid-token (a specialized one is known by its form, see
+// isSpecializedToken), and an idempotency key past its retention is unused.
+func (st *store) forgetExpired(now time.Time) {
+	st.tokenExpiry.expire(now, func(tok string, at time.Time) {
+		if t := st.tokens[tok]; t != nil && t.expiresAt.Equal(at) {
+			delete(st.tokens, tok)
+		}
+	})
+	st.idemExpiry.expire(now, func(k idemScope, at time.Time) {
+		if e := st.idem[k]; e != nil && e.storedAt.Add(idemRetention).Equal(at) {
+			delete(st.idem, k)
+		}
+	})
 }
 
 // liveSubscriptionKey reports whether any principal currently holds k (a new

@@ -120,31 +120,38 @@ func (s *Server) getAccessToken(rq *request) *response {
 	})
 }
 
-// issueToken stores a new unique token for who; s.mu is held.
+// specializedPrefix starts every token of POST /miami/v1/token (the others
+// are alphanumeric), so that one is known for what it is after the server
+// has forgotten it.
+const specializedPrefix = "mgmt-"
+
+// issueToken stores a new unique token for who until exp; s.mu is held.
 func (s *Server) issueToken(who principal, exp time.Time, specialized bool) string {
+	prefix := ""
+	if specialized {
+		prefix = specializedPrefix
+	}
 	var tok string
 	for {
-		tok = s.rng.secret() + s.rng.secret()
+		tok = prefix + s.rng.secret() + s.rng.secret()
 		if s.st.tokens[tok] == nil {
 			break
 		}
 	}
-	s.st.tokens[tok] = &token{who: who, expiresAt: exp, specialized: specialized}
+	s.st.tokens[tok] = &token{who: who, expiresAt: exp}
+	s.st.tokenExpiry.add(tok, exp)
 	s.st.issuedTokens++
 	return tok
 }
 
-// specializedBearer reports whether the request carries a token issued by
-// POST /miami/v1/token (live or not): such requests pass no gateway, so a
-// subscription key is neither needed nor looked at, and an expired one is
-// then answered 401 invalid-token like any other.
+// specializedBearer reports whether the request carries a token of the form
+// POST /miami/v1/token issues (live, expired and forgotten, or made up):
+// such requests pass no gateway, so a subscription key is neither needed nor
+// looked at, and one that is not live is answered 401 invalid-token like any
+// other.
 func (s *Server) specializedBearer(rq *request) bool {
 	scheme, tok, ok := strings.Cut(rq.r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
-	}
-	t := s.st.tokens[strings.TrimSpace(tok)]
-	return t != nil && t.specialized
+	return ok && strings.EqualFold(scheme, "Bearer") && strings.HasPrefix(strings.TrimSpace(tok), specializedPrefix)
 }
 
 // fetchToken serves POST /miami/v1/token (OAuth 2.0 client credentials) in
