@@ -179,7 +179,9 @@ func checkContentType(t testing.TB, what, path string, resp *http.Response, body
 	t.Helper()
 	ct := resp.Header.Get("Content-Type")
 	management := strings.HasPrefix(path, "/management/")
-	portal := strings.HasPrefix(path, "/portal/")
+	// The Webhooks API answers as the portal group does: application/json,
+	// and Problems only as application/problem+json.
+	portal := strings.HasPrefix(path, "/portal/") || strings.HasPrefix(path, "/webhooks/")
 	switch {
 	case resp.StatusCode == http.StatusOK && management:
 		// "Management 200 answers carry exactly Content-Type: application/json;charset=UTF-8"
@@ -246,7 +248,7 @@ var problemStatus = map[string][]int{
 	"administrator-required": {403}, "forbidden": {403}, "keys-hidden": {403},
 	"not-found": {404}, "method-not-allowed": {405}, "test-sales-unit-immutable": {405},
 	"idempotency-key-reused": {409}, "keys-not-ready": {409}, "user-exists": {409},
-	"last-administrator": {409}, "order-submitted": {400}, "rate-limited": {429},
+	"last-administrator": {409}, "order-submitted": {400}, "webhook-limit-reached": {400}, "rate-limited": {429},
 	"provisioning-failed": {500}, "internal": {500}, "unavailable": {502, 503, 504},
 }
 

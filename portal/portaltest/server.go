@@ -49,6 +49,10 @@ type Server struct {
 
 	requestIDPrefix string        // random per server (fixed by WithRandSeed)
 	requestSeq      atomic.Uint64 // numbers the requests: ids are unique per server
+
+	deliveries    deliverer  // webhook notifications on their way
+	deliveryLog   []Delivery // a ring once full; deliveryStart is the oldest
+	deliveryStart int
 }
 
 // NewServer starts a simulator on a loopback port. It panics on a bad option
@@ -71,6 +75,7 @@ func Start(addr string, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.startDeliveries()
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
@@ -118,7 +123,8 @@ func newServer(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
-// Close shuts the server down, closing open connections.
+// Close shuts the server down, closing open connections, and stops
+// delivering webhook notifications (an attempt in flight is cut off).
 func (s *Server) Close() {
 	s.closeOne.Do(func() {
 		if s.srv != nil {
@@ -128,15 +134,20 @@ func (s *Server) Close() {
 			// when its connection's context does): wait, so none outlives Close.
 			s.inflight.Wait()
 		}
+		s.stopDeliveries()
 	})
 }
 
-// Shutdown stops the server gracefully (for examples/simulator).
+// Shutdown stops the server gracefully (for examples/simulator): it stops
+// taking requests, waits for those in flight (or ctx), then stops delivering
+// webhook notifications.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if s.srv == nil {
-		return nil
+	var err error
+	if s.srv != nil {
+		err = s.srv.Shutdown(ctx)
 	}
-	return s.srv.Shutdown(ctx)
+	s.stopDeliveries()
+	return err
 }
 
 // Handler returns the whole contract as one http.Handler.
@@ -158,6 +169,9 @@ type request struct {
 	now     time.Time
 	who     principal
 	idemKey string
+	// idemScope narrows the idempotency scope beyond the principal: the
+	// webhook scope a partner acts in.
+	idemScope string
 }
 
 func (rq *request) path() string { return rq.r.URL.Path }
@@ -185,9 +199,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.inflight.Done()
 	id := s.newRequestID()
 	w.Header().Set(requestIDHeader, id)
-	rt, params, e := match(r.Method, r.URL.Path)
 	entry := LoggedRequest{RequestID: id, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: redact(r.Header), IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	if s.cfg.notifyEndpoint && r.URL.Path == notifyPath {
+		resp := s.serveNotify(r)
+		s.mu.Lock()
+		entry.Time = s.now()
+		s.mu.Unlock()
+		entry.Status = resp.status
+		s.record(entry, resp)
+		resp.write(w)
+		return
+	}
+	rt, params, e := match(r.Method, r.URL.Path)
 	rq := &request{r: r, params: params}
 	if rt != nil {
 		rq.op = rt.op
@@ -421,6 +445,9 @@ func init() {
 	add("DELETE", "/portal/v1/users/{userId}", OpRemoveUser, (*Server).removeUser)
 	add("PUT", "/portal/v1/users/{userId}/sales-units/{msn}", OpGrantAccess, (*Server).grantAccess)
 	add("DELETE", "/portal/v1/users/{userId}/sales-units/{msn}", OpRevokeAccess, (*Server).revokeAccess)
+	add("GET", "/webhooks/v1/webhooks", OpGetAllWebhooks, (*Server).getAllWebhooks)
+	add("POST", "/webhooks/v1/webhooks", OpRegisterWebhook, (*Server).registerWebhook)
+	add("DELETE", "/webhooks/v1/webhooks/{id}", OpDeleteWebhook, (*Server).deleteWebhook)
 }
 
 // match finds the operation for method and path: literal segments win over

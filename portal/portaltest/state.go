@@ -17,6 +17,7 @@ type State struct {
 	Partners      []PartnerState
 	Creations     []CreationState
 	ProductOrders []ProductOrderState
+	Webhooks      []WebhookState
 	IssuedTokens  int
 }
 
@@ -84,6 +85,18 @@ type ProductOrderState struct {
 	CreatedAt, ChangedAt                                                            time.Time
 }
 
+// WebhookState is one webhook registration. Its secret is not here: the
+// contract shows it once, in the 201 of registerWebhook.
+type WebhookState struct {
+	ID        string
+	MSN       string // the unit whose registration it is; "" when partner-wide
+	PartnerID string // the partner of a partner-wide registration; "" otherwise
+	URL       string
+	Events    []string
+	CreatedAt time.Time
+	Pending   int // notifications not yet delivered nor given up
+}
+
 // State returns a snapshot of everything the simulator holds.
 func (s *Server) State() State {
 	s.mu.Lock()
@@ -149,5 +162,10 @@ func (s *Server) State() State {
 		out.ProductOrders = append(out.ProductOrders, ProductOrderState{o.id, o.partner, o.biz.scheme, o.biz.id, o.productType, o.status, o.msn, o.createdAt, o.changedAt})
 	}
 	sort.Slice(out.ProductOrders, func(i, j int) bool { return out.ProductOrders[i].ProductOrderID < out.ProductOrders[j].ProductOrderID })
+	for _, w := range st.webhooks {
+		out.Webhooks = append(out.Webhooks, WebhookState{ID: w.id, MSN: w.scope.msn, PartnerID: w.scope.partner, URL: w.url,
+			Events: slices.Clone(w.events), CreatedAt: w.createdAt, Pending: len(w.queue)})
+	}
+	sort.Slice(out.Webhooks, func(i, j int) bool { return out.Webhooks[i].ID < out.Webhooks[j].ID })
 	return out
 }

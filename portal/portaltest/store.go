@@ -216,6 +216,7 @@ type store struct {
 	issuedTokens int
 	failNext     []string // details for the next creations to fail
 	idem         map[idemScope]*idemEntry
+	webhooks     map[string]*webhook
 
 	// When tokens and stored answers stop mattering: forgetExpired drops
 	// them then, so memory follows what is live, not the requests served.
@@ -228,7 +229,7 @@ func newStore() *store {
 		merchants: map[bizID]*merchant{}, units: map[string]*unit{}, users: map[string]*user{},
 		partners: map[string]*partner{}, creations: map[string]*creation{}, orders: map[string]*order{},
 		tokens: map[string]*token{}, usedMSNs: map[string]bool{}, usedUserIDs: map[string]bool{},
-		idem: map[idemScope]*idemEntry{},
+		idem: map[idemScope]*idemEntry{}, webhooks: map[string]*webhook{},
 	}
 }
 
