@@ -9,9 +9,9 @@ import (
 	"strings"
 )
 
-// notifyPath is the standalone simulator's endpoint for Notify
-// (WithNotifyEndpoint); it is not part of the contract.
-const notifyPath = "/_simulator/notifications"
+// NotifyPath is where a server started WithNotifyEndpoint takes
+// notifications to send ([Server.Notify]); it is not part of the contract.
+const NotifyPath = "/_simulator/notifications"
 
 type notifyRequestJSON struct {
 	MSN     string          `json:"msn"`

@@ -88,8 +88,8 @@ func WithWebhookTransport(rt http.RoundTripper) Option {
 	return func(c *config) { c.webhookTransport = rt }
 }
 
-// WithNotifyEndpoint serves POST /_simulator/notifications on the server's
-// own address, for the standalone simulator (examples/simulator): a JSON body
+// WithNotifyEndpoint serves POST [NotifyPath] (/_simulator/notifications)
+// on the server's own address, for the standalone simulator (examples/simulator): a JSON body
 // {"msn": "123456", "event": "epayments.payment.captured.v1", "payload": {...}}
 // is handed to [Server.Notify] and answered 202 with the number of
 // registrations it goes to, 404 when none holds the event, 400 when the body

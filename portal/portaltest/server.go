@@ -201,7 +201,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(requestIDHeader, id)
 	entry := LoggedRequest{RequestID: id, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: redact(r.Header), IdempotencyKey: r.Header.Get("Idempotency-Key")}
-	if s.cfg.notifyEndpoint && r.URL.Path == notifyPath {
+	if s.cfg.notifyEndpoint && r.URL.Path == NotifyPath {
 		resp := s.serveNotify(r)
 		s.mu.Lock()
 		entry.Time = s.now()
