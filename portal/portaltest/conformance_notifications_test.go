@@ -75,7 +75,22 @@ func (rc *receiver) RoundTrip(req *http.Request) (*http.Response, error) {
 	if status == 0 {
 		return nil, errors.New("connection reset by peer")
 	}
-	return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("ok")), Request: req}, nil
+	h := http.Header{}
+	if status/100 == 3 {
+		h.Set("Location", "https://elsewhere.example.com/vipps")
+	}
+	return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader("ok")), Request: req}, nil
+}
+
+// byURL answers ifMatch to a notification whose URL contains part, otherwise
+// the other status.
+func byURL(part string, ifMatch, otherwise int) func(notice, int) int {
+	return func(n notice, _ int) int {
+		if strings.Contains(n.URL, part) {
+			return ifMatch
+		}
+		return otherwise
+	}
 }
 
 func (rc *receiver) notices() []notice {
@@ -291,12 +306,7 @@ func TestNotifyRetriesUntilAccepted(t *testing.T) {
 // failures began the registration is deleted. A registration that delivers
 // stays.
 func TestNotifyGivesUpAfter7DaysAndRemovesAfter14(t *testing.T) {
-	rc := &receiver{answer: func(n notice, _ int) int {
-		if strings.Contains(n.URL, "healthy") {
-			return http.StatusOK
-		}
-		return http.StatusBadGateway
-	}}
+	rc := &receiver{answer: byURL("healthy", http.StatusOK, http.StatusBadGateway)}
 	h, clock := webhookHarness(t, rc)
 	unit := h.unit(t, portaltest.ProductionMSN)
 	broken := h.mustRegister(t, unit, "", hookURL+"/broken", eventCaptured)
@@ -414,18 +424,13 @@ func TestNotifyOrderPerReference(t *testing.T) {
 
 // A receiver's redirect is an answer that is not a 2xx: never followed.
 func TestNotifyFollowsNoRedirect(t *testing.T) {
-	rc := &receiver{answer: func(n notice, _ int) int {
-		if strings.Contains(n.URL, "elsewhere") {
-			return http.StatusOK
-		}
-		return http.StatusFound
-	}}
+	rc := &receiver{answer: byURL("elsewhere", http.StatusOK, http.StatusFound)}
 	h, _ := webhookHarness(t, rc)
 	h.mustRegister(t, h.unit(t, portaltest.ProductionMSN), "", hookURL, eventCaptured)
 	require.NoError(t, h.s.Notify(portaltest.ProductionMSN, eventCaptured, []byte(`{}`)))
 	h.s.RunDueDeliveries()
 	got := rc.notices()
-	require.Len(t, got, 1, "no request to another place")
+	require.Len(t, got, 1, "no request to the Location")
 	d := h.s.Deliveries()
 	require.Len(t, d, 1)
 	assert.Equal(t, http.StatusFound, d[0].Status)

@@ -26,7 +26,7 @@ const (
 	OpGetProductOrders                  = "getProductOrders"                  // GET /management/v2/product-orders
 	OpGetProductOrderDetails            = "getProductOrderDetails"            // GET /management/v2/product-orders/{productOrderId}/details
 
-	// portal operations.
+	// Portal operations.
 	OpGetMe                      = "getMe"                      // GET /portal/v1/me
 	OpListTestSalesUnits         = "listTestSalesUnits"         // GET /portal/v1/test-sales-units
 	OpCreateTestSalesUnit        = "createTestSalesUnit"        // POST /portal/v1/test-sales-units

@@ -1,13 +1,3 @@
-// Package portaltest is an in-memory simulator of the SDK's whole wire
-// contract (Access Token API, Management API and portal operations), for tests
-// and for running the SDK locally without Vipps.
-//
-// It serves the contract's five principals: a sales unit's own keys
-// (UnitCredentials), a portal user's API client (UserCredentials, AdminClient),
-// a partner's API client (PartnerCredentials) and the partner's management
-// keys (ManagementCredentials, ManagementClient), which get their tokens from
-// POST /miami/v1/token, send no subscription key and reach the Management API
-// only.
 package portaltest
 
 import (
