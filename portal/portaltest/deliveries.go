@@ -246,7 +246,9 @@ func notificationReference(payload []byte) (string, error) {
 // made (each with x-ms-date the time it is made), so a test can advance a
 // [ManualClock] by hours and see the retries of those hours. With the real
 // clock the server runs this by itself; a test may still call it to know the
-// first attempt of a notification has been made when it returns.
+// first attempt of a notification has been made when it returns. Attempts
+// are made without holding the server, so a receiver may call its API or
+// Notify; it must not call RunDueDeliveries, which waits for the attempt.
 func (s *Server) RunDueDeliveries() int {
 	d := &s.deliveries
 	d.runMu.Lock()
