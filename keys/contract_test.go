@@ -21,7 +21,7 @@ import (
 func TestRequestsFollowTheContract(t *testing.T) {
 	s := newSim(t, portaltest.WithManualProvisioning())
 	check := contracttest.New(t)
-	client := func(cr portaltest.Credentials) *portal.Client {
+	client := func(cr vipps.Credentials) *portal.Client {
 		cr.MSN = portaltest.ProductionMSN
 		c, err := s.Client(cr, portal.WithSystem("contract-test", "1.0.0", "keys", "0.1"),
 			portal.WithHTTPClient(check.HTTPClient()))

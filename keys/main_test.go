@@ -12,6 +12,7 @@ import (
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // TestMain fails the package's tests if any goroutine outlives them.
@@ -27,10 +28,9 @@ var (
 	requireInvalid  = sdktest.RequireInvalid
 )
 
-// credsOf are the credentials of set with subscription key n, as the simulator spells them.
-func credsOf(set keys.Set, n keys.Name) portaltest.Credentials {
-	return portaltest.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret.Reveal(),
-		SubscriptionKey: set.SubscriptionKey(n).Reveal(), MSN: set.MSN}
+// credsOf are the credentials of set with subscription key n.
+func credsOf(set keys.Set, n keys.Name) vipps.Credentials {
+	return vipps.Credentials{ClientID: set.ClientID, ClientSecret: set.ClientSecret, SubscriptionKey: set.SubscriptionKey(n), MSN: set.MSN}
 }
 
 // simSet is the unit's current key set in the simulator, as a keys.Set.
@@ -106,7 +106,7 @@ func (in *integration) requireAlwaysWorked(minCalls int) {
 
 // tokenFor asks the simulator's token endpoint for a token with creds (a fresh
 // client, so no cache), by way of a Management call.
-func tokenFor(t *testing.T, s *portaltest.Server, creds portaltest.Credentials) error {
+func tokenFor(t *testing.T, s *portaltest.Server, creds vipps.Credentials) error {
 	t.Helper()
 	_, err := simClient(t, s, creds).SalesUnits.Get(context.Background(), portaltest.ProductionMSN)
 	return err

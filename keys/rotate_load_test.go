@@ -178,7 +178,7 @@ func TestRotateUnderLoadLosesNoCall(t *testing.T) {
 				requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 			}
 			oldSecret := credsOf(after, keys.SubscriptionKeyPrimary)
-			oldSecret.ClientSecret = before.ClientSecret.Reveal()
+			oldSecret.ClientSecret = before.ClientSecret
 			requireAPIError(t, tokenFor(t, s, oldSecret), http.StatusUnauthorized, "invalid_client", vipps.ErrUnauthorized)
 		})
 	}

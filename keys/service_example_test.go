@@ -89,7 +89,7 @@ func ExampleService_Rotate() {
 	// The integration's client reads its keys from a live source: a new set
 	// needs no restart, and Rotate sees the requests in flight on each key.
 	live := keys.NewLiveSource(*current, keys.SubscriptionKeyPrimary)
-	integration, err := s.Client(portaltest.Credentials{}, portal.WithKeySource(live))
+	integration, err := s.Client(vipps.Credentials{}, portal.WithKeySource(live))
 	if err != nil {
 		log.Fatal(err)
 	}

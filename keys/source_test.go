@@ -25,7 +25,7 @@ import (
 func liveClient(t *testing.T, s *portaltest.Server, src keys.Source, opts ...portal.Option) *portal.Client {
 	t.Helper()
 	// The credentials portaltest sets are replaced by the source.
-	return simClient(t, s, portaltest.Credentials{ClientID: "ignored", ClientSecret: "ignored", SubscriptionKey: "ignored"},
+	return simClient(t, s, vipps.Credentials{ClientID: "ignored", ClientSecret: "ignored", SubscriptionKey: "ignored"},
 		append([]portal.Option{portal.WithKeySource(src)}, opts...)...)
 }
 

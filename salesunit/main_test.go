@@ -15,6 +15,7 @@ import (
 	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -116,13 +117,13 @@ func stringResponder(body string) httpmock.Responder {
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
 
 // tokenFor fetches a token from the simulator by hand (for raw requests the SDK does not make).
-func tokenFor(t *testing.T, s *portaltest.Server, c portaltest.Credentials) string {
+func tokenFor(t *testing.T, s *portaltest.Server, c vipps.Credentials) string {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/accesstoken/get", nil)
 	require.NoError(t, err)
 	req.Header.Set("client_id", c.ClientID)
-	req.Header.Set("client_secret", c.ClientSecret)
-	req.Header.Set("Ocp-Apim-Subscription-Key", c.SubscriptionKey)
+	req.Header.Set("client_secret", c.ClientSecret.Reveal())
+	req.Header.Set("Ocp-Apim-Subscription-Key", c.SubscriptionKey.Reveal())
 	req.Close = true
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)

@@ -305,7 +305,7 @@ func TestTestUnitsAreImmutable(t *testing.T) {
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPatch, s.URL+"/portal/v1/test-sales-units/"+portaltest.TestMSN, strings.NewReader(`{"name":"x"}`))
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	req.Header.Set("Ocp-Apim-Subscription-Key", creds.SubscriptionKey)
+	req.Header.Set("Ocp-Apim-Subscription-Key", creds.SubscriptionKey.Reveal())
 	req.Header.Set("Content-Type", "application/json")
 	req.Close = true
 	resp, err := http.DefaultClient.Do(req)

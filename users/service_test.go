@@ -20,7 +20,7 @@ import (
 var sim = sdktest.NewSim
 
 // as returns a client acting with the given credentials of s.
-func as(t *testing.T, s *portaltest.Server, c portaltest.Credentials) *portal.Client {
+func as(t *testing.T, s *portaltest.Server, c vipps.Credentials) *portal.Client {
 	t.Helper()
 	return sdktest.SimClient(t, s, c)
 }
@@ -59,7 +59,7 @@ func TestMe(t *testing.T) {
 // TestNotAPortalUser: unit keys and partner keys are no portal user, for every operation.
 func TestNotAPortalUser(t *testing.T) {
 	s := sim(t)
-	for name, creds := range map[string]portaltest.Credentials{
+	for name, creds := range map[string]vipps.Credentials{
 		"unit":    s.UnitCredentials(portaltest.ProductionMSN),
 		"partner": s.PartnerCredentials(portaltest.PartnerID),
 	} {

@@ -76,12 +76,12 @@ func (w *wireSecrets) addState(st portaltest.State) {
 		w.add(u.Keys.SubscriptionKeySecondary)
 	}
 	for _, u := range st.Users {
-		w.add(u.APIClient.ClientSecret)
-		w.add(u.APIClient.SubscriptionKey)
+		w.add(u.APIClient.ClientSecret.Reveal())
+		w.add(u.APIClient.SubscriptionKey.Reveal())
 	}
 	for _, p := range st.Partners {
-		w.add(p.APIClient.ClientSecret)
-		w.add(p.APIClient.SubscriptionKey)
+		w.add(p.APIClient.ClientSecret.Reveal())
+		w.add(p.APIClient.SubscriptionKey.Reveal())
 	}
 }
 

@@ -90,7 +90,7 @@ func TestRun(t *testing.T) {
 	ks, ok := s.UnitKeys(msn)
 	require.True(t, ok)
 	admin := s.UserCredentials(portaltest.AdminUserID)
-	for _, secret := range []string{ks.ClientSecret, ks.SubscriptionKeyPrimary, ks.SubscriptionKeySecondary, admin.ClientSecret, admin.SubscriptionKey} {
+	for _, secret := range []string{ks.ClientSecret, ks.SubscriptionKeyPrimary, ks.SubscriptionKeySecondary, admin.ClientSecret.Reveal(), admin.SubscriptionKey.Reveal()} {
 		require.NotEmpty(t, secret)
 		assert.NotContains(t, text, secret)
 	}

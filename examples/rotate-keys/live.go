@@ -10,7 +10,7 @@ import (
 
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
-	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // liveWorkers is how many goroutines of the -live integration call the API.
@@ -32,7 +32,7 @@ func startIntegration(ctx context.Context, e *env, cfg config) (*integration, er
 	}
 	var c *portal.Client
 	if e.sim != nil {
-		c, err = e.sim.Client(portaltest.Credentials{}, portal.WithKeySource(src))
+		c, err = e.sim.Client(vipps.Credentials{}, portal.WithKeySource(src))
 	} else {
 		c, err = portal.NewFromEnv(portal.WithKeySource(src))
 	}

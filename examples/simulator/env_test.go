@@ -271,7 +271,7 @@ func TestHelpExitsZero(t *testing.T) {
 	var out, errs bytes.Buffer
 	assert.Equal(t, 0, run(t.Context(), []string{"-h"}, &out, &errs))
 	assert.Contains(t, errs.String(), "Usage: simulator")
-	for _, f := range []string{"-principal", "-rand-seed", "-print-env", "-v", "-request-log-limit"} {
+	for _, f := range []string{"-principal", "-rand-seed", "-print-env", "-v", "-request-log-limit", "-local-webhooks", "POST /_simulator/notifications"} {
 		assert.Contains(t, errs.String(), f)
 	}
 	assert.Equal(t, 2, run(t.Context(), []string{"-request-log-limit", "0"}, &out, &errs))

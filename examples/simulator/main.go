@@ -20,6 +20,20 @@
 //
 // -v logs each request to stderr: method, path, operation id and status, never
 // a query string or a header value.
+//
+// Webhooks: the simulator serves the Webhooks API and delivers signed
+// notifications to the registered URLs, with Vipps' retries, order per
+// reference and removal of failing registrations. To send one, POST to the
+// simulator's own address (not part of the contract):
+//
+//	curl -X POST http://127.0.0.1:8080/_simulator/notifications -d '{"msn": "123456",
+//	    "event": "epayments.payment.captured.v1", "payload": {"msn": "123456", "reference": "order-1"}}'
+//
+// It answers 202 with the number of registrations the notification goes to
+// (404 when none holds the event). Registered URLs must be https on the
+// default port, 443 or 8080, as at Vipps; -local-webhooks also accepts http
+// and https on a loopback host (127.0.0.1, ::1, localhost) on any port, for a
+// receiver on this machine.
 package main
 
 import (
@@ -64,9 +78,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	randSeed := fs.Int64("rand-seed", 1, "seed of generated keys and ids: the same flags give the same keys")
 	principal := fs.String("principal", "all", "VIPPS_* block to print: all, "+strings.Join(principals, ", "))
 	verbose := fs.Bool("v", false, "log each request to stderr (method, path, operation, status; no secret)")
-	logLimit := fs.Int("request-log-limit", portaltest.DefaultRequestLogLimit, "requests the in-memory request log keeps")
+	logLimit := fs.Int("request-log-limit", portaltest.DefaultRequestLogLimit, "requests (and webhook deliveries) the in-memory logs keep")
+	localWebhooks := fs.Bool("local-webhooks", false, "also accept webhook URLs on a loopback host (127.0.0.1, ::1, localhost), http or https, on any port")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: simulator [flags]\n\nRuns the SDK's simulator of the Vipps portal contract and prints VIPPS_* lines to connect to it.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: simulator [flags]\n\nRuns the SDK's simulator of the Vipps portal contract and prints VIPPS_* lines to connect to it.\n\n"+
+			"Webhook notifications: POST %s on the simulator's address with\n"+
+			"  {\"msn\": \"123456\", \"event\": \"epayments.payment.captured.v1\", \"payload\": {...}}\n"+
+			"sends a signed notification to every registration holding the event (202 with their number,\n"+
+			"404 when none does), retried as Vipps does.\n\nFlags:\n", portaltest.NotifyPath)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -103,7 +122,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	opts := []portaltest.Option{portaltest.WithSeed(seed), portaltest.WithProvisioningDelay(*provisioning),
 		portaltest.WithKeysDelay(*keysDelay), portaltest.WithOrderStep(*orderStep),
-		portaltest.WithRandSeed(*randSeed), portaltest.WithRequestLogLimit(*logLimit)}
+		portaltest.WithRandSeed(*randSeed), portaltest.WithRequestLogLimit(*logLimit), portaltest.WithNotifyEndpoint()}
+	if *localWebhooks {
+		opts = append(opts, portaltest.WithLocalWebhooks())
+	}
 	if *verbose {
 		opts = append(opts, portaltest.WithRequestHook(requestLogger(stderr)))
 	}

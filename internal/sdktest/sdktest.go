@@ -45,7 +45,7 @@ func FastRetry() portal.Option {
 
 // SimClient is an SDK client aimed at s with creds and quick retries; opts
 // are applied after those.
-func SimClient(t testing.TB, s *portaltest.Server, creds portaltest.Credentials, opts ...portal.Option) *portal.Client {
+func SimClient(t testing.TB, s *portaltest.Server, creds vipps.Credentials, opts ...portal.Option) *portal.Client {
 	t.Helper()
 	c, err := s.Client(creds, append([]portal.Option{FastRetry()}, opts...)...)
 	require.NoError(t, err)

@@ -237,10 +237,10 @@ func secretsOf(initial, final portaltest.State, workers []*worker, tokens []stri
 			add(u.Keys.ClientSecret, u.Keys.SubscriptionKeyPrimary, u.Keys.SubscriptionKeySecondary)
 		}
 		for _, u := range st.Users {
-			add(u.APIClient.ClientSecret, u.APIClient.SubscriptionKey)
+			add(u.APIClient.ClientSecret.Reveal(), u.APIClient.SubscriptionKey.Reveal())
 		}
 		for _, p := range st.Partners {
-			add(p.APIClient.ClientSecret, p.APIClient.SubscriptionKey)
+			add(p.APIClient.ClientSecret.Reveal(), p.APIClient.SubscriptionKey.Reveal())
 		}
 	}
 	for _, w := range workers {

@@ -124,7 +124,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer base.CloseIdleConnections()
 	rec := &recorder{next: base, keys: map[int64]map[string]bool{}, ops: map[int64]string{}}
 	hc := &http.Client{Transport: rec}
-	newClient := func(c portaltest.Credentials) (*portal.Client, error) {
+	newClient := func(c vipps.Credentials) (*portal.Client, error) {
 		opts := []portal.Option{
 			portal.WithHTTPClient(hc),
 			portal.WithSystem("soak", "1.0.0", "", ""),

@@ -197,8 +197,8 @@ func TestFleetRotatesWhileReplicaProcessesCall(t *testing.T) {
 	acks, err := fa.Fleet.(*etcdfleet.Fleet).Replicas(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int64{"replica-1": last, "replica-2": last, "replica-3": last}, acks)
-	old, err := sim.Client(portaltest.Credentials{ClientID: first.ClientID, ClientSecret: first.ClientSecret.Reveal(),
-		SubscriptionKey: first.SubscriptionKeyPrimary.Reveal(), MSN: msn}, fastRetry)
+	old, err := sim.Client(vipps.Credentials{ClientID: first.ClientID, ClientSecret: first.ClientSecret,
+		SubscriptionKey: first.SubscriptionKeyPrimary, MSN: msn}, fastRetry)
 	require.NoError(t, err)
 	_, err = old.SalesUnits.Get(ctx, msn)
 	assert.Error(t, err, "the first set gets no token any more")

@@ -7,31 +7,26 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-// Client returns an SDK client with these credentials, aimed at this server
-// (base URL and portal URL); opts are applied after those.
-func (s *Server) Client(c Credentials, opts ...portal.Option) (*portal.Client, error) {
+// Client returns an SDK client with these credentials (from
+// [Server.UserCredentials], [Server.PartnerCredentials],
+// [Server.UnitCredentials] or [Server.ManagementCredentials]), aimed at this
+// server (base URL and portal URL); opts are applied after those.
+func (s *Server) Client(c vipps.Credentials, opts ...portal.Option) (*portal.Client, error) {
 	all := append([]portal.Option{
-		portal.WithCredentials(vipps.Credentials{ClientID: c.ClientID, ClientSecret: vipps.Secret(c.ClientSecret),
-			SubscriptionKey: vipps.Secret(c.SubscriptionKey), MSN: c.MSN}),
-		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
+		portal.WithCredentials(c), portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
 	}, opts...)
 	return portal.New(all...)
 }
 
 // ManagementClient returns an SDK client holding the partner's management keys
-// (Flow: vipps.SpecializedAuth, no subscription key), aimed at this server;
+// (Flow: [vipps.SpecializedAuth], no subscription key), aimed at this server;
 // opts are applied after those. It reaches the Management API only.
 func (s *Server) ManagementClient(partnerID string, opts ...portal.Option) (*portal.Client, error) {
 	m := s.ManagementCredentials(partnerID)
 	if m.ClientID == "" {
 		return nil, fmt.Errorf("portaltest: no partner %q", partnerID)
 	}
-	all := append([]portal.Option{
-		portal.WithCredentials(vipps.Credentials{ClientID: m.ClientID, ClientSecret: vipps.Secret(m.ClientSecret),
-			Flow: vipps.SpecializedAuth}),
-		portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
-	}, opts...)
-	return portal.New(all...)
+	return s.Client(m, opts...)
 }
 
 // AdminClient returns an SDK client acting as the default seed's ADMINISTRATOR

@@ -33,6 +33,16 @@ func (c *ManualClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+// AdvanceTo moves the clock forward to t; a t not after the clock's time
+// leaves it where it is (the clock never goes back).
+func (c *ManualClock) AdvanceTo(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.now) {
+		c.now = t
+	}
+}
+
 // rng generates identifiers and fault draws; guarded by Server.mu.
 type rng struct{ r *mrand.Rand }
 

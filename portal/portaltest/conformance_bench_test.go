@@ -37,8 +37,8 @@ func newBenchClient(b *testing.B, opts ...portaltest.Option) *benchClient {
 		b.Fatal(err)
 	}
 	req.Header.Set("client_id", c.ClientID)
-	req.Header.Set("client_secret", c.ClientSecret)
-	req.Header.Set("Ocp-Apim-Subscription-Key", c.SubscriptionKey)
+	req.Header.Set("client_secret", c.ClientSecret.Reveal())
+	req.Header.Set("Ocp-Apim-Subscription-Key", c.SubscriptionKey.Reveal())
 	client := &http.Client{Transport: tr}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -49,7 +49,7 @@ func newBenchClient(b *testing.B, opts ...portaltest.Option) *benchClient {
 	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK {
 		b.Fatalf("token: %d %v", resp.StatusCode, err)
 	}
-	return &benchClient{s: s, client: client, token: tok.AccessToken, subKey: c.SubscriptionKey}
+	return &benchClient{s: s, client: client, token: tok.AccessToken, subKey: c.SubscriptionKey.Reveal()}
 }
 
 func (c *benchClient) do(method, path, key string, body []byte) (int, error) {
@@ -114,7 +114,7 @@ func BenchmarkSimulatorCreate(b *testing.B) {
 		}
 	})
 	b.StopTimer()
-	if got, want := c.s.Effects("createTestSalesUnit"), int(n.Load()); got != want {
+	if got, want := c.s.Effects(portaltest.OpCreateTestSalesUnit), int(n.Load()); got != want {
 		b.Errorf("Effects = %d, want %d (one creation per fresh key)", got, want)
 	}
 }

@@ -180,7 +180,7 @@ func TestConformanceConcurrency(t *testing.T) {
 	}
 	assert.Equal(t, len(byKey), len(creationIDs), "distinct keys made distinct creations")
 	assert.Equal(t, len(creates)-len(byKey), replays, "all other answers were replays")
-	assert.Equal(t, len(byKey), h.s.Effects("createTestSalesUnit"), "Effects equals the number of distinct keys")
+	assert.Equal(t, len(byKey), h.s.Effects(portaltest.OpCreateTestSalesUnit), "Effects equals the number of distinct keys")
 	assert.Greater(t, replays, 0, "the test did replay keys")
 
 	regenByKey := map[string][]outcome{}
@@ -192,7 +192,7 @@ func TestConformanceConcurrency(t *testing.T) {
 			assert.JSONEq(t, string(os[0].body), string(o.body), "every answer under regenerate key %s is the same key set", k)
 		}
 	}
-	assert.Equal(t, len(regenByKey), h.s.Effects("regenerateKey"), "Effects equals the number of distinct regenerate keys")
+	assert.Equal(t, len(regenByKey), h.s.Effects(portaltest.OpRegenerateKey), "Effects equals the number of distinct regenerate keys")
 
 	// Complete everything, issue every key.
 	h.s.CompleteAll()

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -22,14 +23,14 @@ var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 func TestConformanceTokenFieldsAreStrings(t *testing.T) {
 	clock := portaltest.NewManualClock(t0)
 	h := newHarness(t, portaltest.WithClock(clock.Now))
-	creds := map[string]portaltest.Credentials{
+	creds := map[string]vipps.Credentials{
 		"admin":   h.s.UserCredentials(portaltest.AdminUserID),
 		"partner": h.s.PartnerCredentials(portaltest.PartnerID),
 		"unit":    h.s.UnitCredentials(portaltest.ProductionMSN),
 	}
 	for name, c := range creds {
 		t.Run(name, func(t *testing.T) {
-			r := h.tokenRequest(t, c.ClientID, c.ClientSecret, c.SubscriptionKey, false)
+			r := h.tokenRequest(t, c.ClientID, c.ClientSecret.Reveal(), c.SubscriptionKey.Reveal(), false)
 			require.Equal(t, http.StatusOK, r.Status, "%s", r.Raw)
 			assert.Equal(t, ctJSON, mediaType(r.Header.Get("Content-Type")))
 			var raw map[string]any
@@ -60,34 +61,34 @@ func TestConformanceTokenEndpointErrors(t *testing.T) {
 	other := h.s.PartnerCredentials(portaltest.PartnerID)
 
 	t.Run("wrong secret is invalid_client", func(t *testing.T) {
-		assertOAuthError(t, h.tokenRequest(t, c.ClientID, "wrong", c.SubscriptionKey, false), "invalid_client")
+		assertOAuthError(t, h.tokenRequest(t, c.ClientID, "wrong", c.SubscriptionKey.Reveal(), false), "invalid_client")
 	})
 	t.Run("unknown client id is invalid_client", func(t *testing.T) {
-		assertOAuthError(t, h.tokenRequest(t, "00000000-0000-4000-8000-000000000000", c.ClientSecret, c.SubscriptionKey, false), "invalid_client")
+		assertOAuthError(t, h.tokenRequest(t, "00000000-0000-4000-8000-000000000000", c.ClientSecret.Reveal(), c.SubscriptionKey.Reveal(), false), "invalid_client")
 	})
 	t.Run("any live subscription key passes the gateway", func(t *testing.T) {
-		r := h.tokenRequest(t, c.ClientID, c.ClientSecret, other.SubscriptionKey, false)
+		r := h.tokenRequest(t, c.ClientID, c.ClientSecret.Reveal(), other.SubscriptionKey.Reveal(), false)
 		assert.Equal(t, http.StatusOK, r.Status, "%s", r.Raw)
 	})
 	t.Run("wrong subscription key is a GatewayError", func(t *testing.T) {
-		assertGatewayError(t, h.tokenRequest(t, c.ClientID, c.ClientSecret, "0123456789abcdef0123456789abcdef", false))
+		assertGatewayError(t, h.tokenRequest(t, c.ClientID, c.ClientSecret.Reveal(), "0123456789abcdef0123456789abcdef", false))
 	})
 	t.Run("missing subscription key is a GatewayError", func(t *testing.T) {
-		assertGatewayError(t, h.tokenRequest(t, c.ClientID, c.ClientSecret, "", true))
+		assertGatewayError(t, h.tokenRequest(t, c.ClientID, c.ClientSecret.Reveal(), "", true))
 	})
 	t.Run("missing client_id is a 400", func(t *testing.T) {
-		assertProblem(t, h.tokenRequest(t, "", c.ClientSecret, c.SubscriptionKey, true), 400, "invalid-request")
+		assertProblem(t, h.tokenRequest(t, "", c.ClientSecret.Reveal(), c.SubscriptionKey.Reveal(), true), 400, "invalid-request")
 	})
 	t.Run("missing client_secret is a 400", func(t *testing.T) {
-		assertProblem(t, h.tokenRequest(t, c.ClientID, "", c.SubscriptionKey, true), 400, "invalid-request")
+		assertProblem(t, h.tokenRequest(t, c.ClientID, "", c.SubscriptionKey.Reveal(), true), 400, "invalid-request")
 	})
 	t.Run("gateway before headers", func(t *testing.T) {
 		assertGatewayError(t, h.tokenRequest(t, "", "", "ffffffffffffffffffffffffffffffff", true))
 	})
 	t.Run("headers before credentials", func(t *testing.T) {
-		assertProblem(t, h.tokenRequest(t, "", "wrong", c.SubscriptionKey, true), 400, "invalid-request")
+		assertProblem(t, h.tokenRequest(t, "", "wrong", c.SubscriptionKey.Reveal(), true), 400, "invalid-request")
 		r := h.send(t, call{Method: http.MethodPost, Path: "/accesstoken/get", Invalid: true, Header: http.Header{
-			"Client_id": {"nobody"}, "Client_secret": {"wrong"}, "Ocp-Apim-Subscription-Key": {c.SubscriptionKey},
+			"Client_id": {"nobody"}, "Client_secret": {"wrong"}, "Ocp-Apim-Subscription-Key": {c.SubscriptionKey.Reveal()},
 			"Vipps-System-Name": {strings.Repeat("x", 31)},
 		}})
 		assertProblem(t, r, 400, "invalid-request", "a header over 30 code points answers before the credentials")
@@ -115,7 +116,7 @@ func TestConformanceSystemHeaders(t *testing.T) {
 
 			c := h.s.UserCredentials(portaltest.AdminUserID)
 			tok := h.send(t, call{Method: http.MethodPost, Path: "/accesstoken/get", Invalid: true, Header: http.Header{
-				"Client_id": {c.ClientID}, "Client_secret": {c.ClientSecret}, "Ocp-Apim-Subscription-Key": {c.SubscriptionKey},
+				"Client_id": {c.ClientID}, "Client_secret": {c.ClientSecret.Reveal()}, "Ocp-Apim-Subscription-Key": {c.SubscriptionKey.Reveal()},
 				name: {strings.Repeat("a", 31)},
 			}})
 			assertProblem(t, tok, 400, "invalid-request", "and on the token endpoint")
@@ -141,7 +142,7 @@ func TestConformanceMerchantSerialNumberHeader(t *testing.T) {
 
 	c := h.s.UserCredentials(portaltest.AdminUserID)
 	tok := h.send(t, call{Method: http.MethodPost, Path: "/accesstoken/get", Invalid: true, Header: http.Header{
-		"Client_id": {c.ClientID}, "Client_secret": {c.ClientSecret}, "Ocp-Apim-Subscription-Key": {c.SubscriptionKey},
+		"Client_id": {c.ClientID}, "Client_secret": {c.ClientSecret.Reveal()}, "Ocp-Apim-Subscription-Key": {c.SubscriptionKey.Reveal()},
 		"Merchant-Serial-Number": {"12"},
 	}})
 	assertProblem(t, tok, 400, "invalid-request", "on the token endpoint too")
@@ -172,18 +173,18 @@ func TestConformanceBodyTooLarge(t *testing.T) {
 		return []byte(head + strings.Repeat(" ", size-len(head)-len(tail)) + tail)
 	}
 	before := h.s.State()
-	effects := h.s.Effects("createTestSalesUnit")
+	effects := h.s.Effects(portaltest.OpCreateTestSalesUnit)
 	key := newKey()
 	over := h.send(t, call{Method: http.MethodPost, Path: pathTestUnits, As: &admin, Body: pad(maxBody + 1), IdemKey: key})
 	assertProblem(t, over, http.StatusRequestEntityTooLarge, "body-too-large")
 	assert.Equal(t, before, h.s.State(), "a 413 changes nothing")
-	assert.Equal(t, effects, h.s.Effects("createTestSalesUnit"))
+	assert.Equal(t, effects, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 
 	// Exactly 1 MiB is not over the limit; the 413 left the key unused.
 	exact := h.send(t, call{Method: http.MethodPost, Path: pathTestUnits, As: &admin, Body: pad(maxBody), IdemKey: key})
 	assert.Equal(t, http.StatusAccepted, exact.Status, "a body of exactly 1 MiB is accepted: %s", snippet(exact.Raw))
 	assert.Empty(t, exact.Header.Get("Idempotent-Replayed"), "the 413 stored nothing under the key")
-	assert.Equal(t, effects+1, h.s.Effects("createTestSalesUnit"))
+	assert.Equal(t, effects+1, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 
 	// 413 on the Management group and for users too.
 	partner := h.partner(t)

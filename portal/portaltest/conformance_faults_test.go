@@ -28,14 +28,14 @@ func TestConformanceFaultAnswers(t *testing.T) {
 		c  call
 	}
 	targets := []target{
-		{"getMe", call{Method: "GET", Path: pathMe, As: &admin}},
-		{"getAllSalesUnits", call{Method: "GET", Path: pathSalesUnit, As: &admin}},
-		{"getPartnerPricePackages", call{Method: "GET", Path: pathPackages, As: &partner}},
-		{"fetchAuthorizationTokenUsingPost", call{Method: "POST", Path: "/accesstoken/get", Header: http.Header{
-			"Client_id": {creds.ClientID}, "Client_secret": {creds.ClientSecret}, "Ocp-Apim-Subscription-Key": {creds.SubscriptionKey}}}},
-		{"fetchToken", call{Method: "POST", Path: pathMiami, Body: "grant_type=client_credentials", Header: http.Header{
-			"Authorization": {basicAuth(mk.ClientID, mk.ClientSecret)}, "Content-Type": {formContentType}}}},
-		{"getSalesUnitsByBusinessIdentifier", call{Method: "GET", Path: merchantPath(portaltest.DefaultMerchantID) + "/sales-units", As: &mgmt}},
+		{portaltest.OpGetMe, call{Method: "GET", Path: pathMe, As: &admin}},
+		{portaltest.OpGetAllSalesUnits, call{Method: "GET", Path: pathSalesUnit, As: &admin}},
+		{portaltest.OpGetPartnerPricePackages, call{Method: "GET", Path: pathPackages, As: &partner}},
+		{portaltest.OpFetchAuthorizationTokenUsingPost, call{Method: "POST", Path: "/accesstoken/get", Header: http.Header{
+			"Client_id": {creds.ClientID}, "Client_secret": {creds.ClientSecret.Reveal()}, "Ocp-Apim-Subscription-Key": {creds.SubscriptionKey.Reveal()}}}},
+		{portaltest.OpFetchToken, call{Method: "POST", Path: pathMiami, Body: "grant_type=client_credentials", Header: http.Header{
+			"Authorization": {basicAuth(mk.ClientID, mk.ClientSecret.Reveal())}, "Content-Type": {formContentType}}}},
+		{portaltest.OpGetSalesUnitsByBusinessIdentifier, call{Method: "GET", Path: merchantPath(portaltest.DefaultMerchantID) + "/sales-units", As: &mgmt}},
 	}
 	faults := []struct {
 		status   int
@@ -89,15 +89,15 @@ func TestConformanceFaultsLeaveKeyUnused(t *testing.T) {
 	for _, status := range []int{429, 500, 503} {
 		key := newKey()
 		body := unitRequest{Name: "After a " + strconv.Itoa(status)}
-		effects := h.s.Effects("createTestSalesUnit")
-		h.s.InjectFault(portaltest.Fault{Operation: "createTestSalesUnit", Times: 1, Status: status, RetryAfter: time.Second})
+		effects := h.s.Effects(portaltest.OpCreateTestSalesUnit)
+		h.s.InjectFault(portaltest.Fault{Operation: portaltest.OpCreateTestSalesUnit, Times: 1, Status: status, RetryAfter: time.Second})
 		r := h.post(t, admin, pathTestUnits, key, body)
 		require.Equal(t, status, r.Status, "%s", r.Raw)
-		assert.Equal(t, effects, h.s.Effects("createTestSalesUnit"), "the fault did no work")
+		assert.Equal(t, effects, h.s.Effects(portaltest.OpCreateTestSalesUnit), "the fault did no work")
 		r = h.post(t, admin, pathTestUnits, key, body)
 		assert.Equal(t, http.StatusAccepted, r.Status, "%s", r.Raw)
 		assertNotReplayed(t, r)
-		assert.Equal(t, effects+1, h.s.Effects("createTestSalesUnit"), "the retry did the work, once")
+		assert.Equal(t, effects+1, h.s.Effects(portaltest.OpCreateTestSalesUnit), "the retry did the work, once")
 		assertReplay(t, r, h.post(t, admin, pathTestUnits, key, body))
 	}
 }
@@ -113,7 +113,7 @@ func TestConformanceRequestLog(t *testing.T) {
 	h.send(t, call{Method: "GET", Path: "/nope", As: &admin, Invalid: true})
 	log := h.s.Requests()
 	require.Len(t, log, 3)
-	assert.Equal(t, "createTestSalesUnit", log[0].Operation)
+	assert.Equal(t, portaltest.OpCreateTestSalesUnit, log[0].Operation)
 	assert.Equal(t, key, log[0].IdempotencyKey)
 	assert.Equal(t, http.StatusAccepted, log[0].Status)
 	assert.False(t, log[0].Replayed)

@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 
 	"github.com/vippsportal/sdk/internal/contracttest"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 const (
@@ -72,11 +74,34 @@ func markInvalid(ctx context.Context) context.Context {
 	return context.WithValue(ctx, invalidKey{}, true)
 }
 
-// validatingTransport validates requests and responses against the contract.
+// validatingTransport validates requests and responses against the contract,
+// and that every answer carries a request id of its own.
 type validatingTransport struct {
 	t     testing.TB
 	c     *contract
 	inner http.RoundTripper
+
+	mu         sync.Mutex
+	requestIDs map[string]string // X-Request-Id -> the request it answered
+}
+
+func newValidatingTransport(t testing.TB, c *contract, inner http.RoundTripper) *validatingTransport {
+	return &validatingTransport{t: t, c: c, inner: inner, requestIDs: map[string]string{}}
+}
+
+// checkRequestID asserts the answer carries an X-Request-Id that no other
+// answer of this server carried.
+func (v *validatingTransport) checkRequestID(what string, resp *http.Response) {
+	id := resp.Header.Get("X-Request-Id")
+	if !assert.NotEmpty(v.t, id, "every answer carries X-Request-Id, errors too: %s (%d)", what, resp.StatusCode) {
+		return
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if prev, dup := v.requestIDs[id]; dup {
+		v.t.Errorf("X-Request-Id %q answered both %s and %s", id, prev, what)
+	}
+	v.requestIDs[id] = what
 }
 
 func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -125,6 +150,7 @@ func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(respBody))
+	v.checkRequestID(what, resp)
 
 	if routeErr != nil {
 		// No route: the contract still says the answer is a Problem
@@ -153,7 +179,9 @@ func checkContentType(t testing.TB, what, path string, resp *http.Response, body
 	t.Helper()
 	ct := resp.Header.Get("Content-Type")
 	management := strings.HasPrefix(path, "/management/")
-	portal := strings.HasPrefix(path, "/portal/")
+	// The Webhooks API answers as the portal group does: application/json,
+	// and Problems only as application/problem+json.
+	portal := strings.HasPrefix(path, "/portal/") || strings.HasPrefix(path, "/webhooks/")
 	switch {
 	case resp.StatusCode == http.StatusOK && management:
 		// "Management 200 answers carry exactly Content-Type: application/json;charset=UTF-8"
@@ -220,7 +248,7 @@ var problemStatus = map[string][]int{
 	"administrator-required": {403}, "forbidden": {403}, "keys-hidden": {403},
 	"not-found": {404}, "method-not-allowed": {405}, "test-sales-unit-immutable": {405},
 	"idempotency-key-reused": {409}, "keys-not-ready": {409}, "user-exists": {409},
-	"last-administrator": {409}, "order-submitted": {400}, "rate-limited": {429},
+	"last-administrator": {409}, "order-submitted": {400}, "webhook-limit-reached": {400}, "rate-limited": {429},
 	"provisioning-failed": {500}, "internal": {500}, "unavailable": {502, 503, 504},
 }
 
@@ -272,7 +300,7 @@ func newHarness(t testing.TB, opts ...portaltest.Option) *harness {
 		client: &http.Client{
 			// A simulator that deadlocks fails the test instead of hanging the run.
 			Timeout:   30 * time.Second,
-			Transport: &validatingTransport{t: t, c: c, inner: tr},
+			Transport: newValidatingTransport(t, c, tr),
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse
 			},
@@ -289,7 +317,7 @@ func newHarness(t testing.TB, opts ...portaltest.Option) *harness {
 type caller struct {
 	Token  string
 	SubKey string
-	Creds  portaltest.Credentials
+	Creds  vipps.Credentials
 }
 
 func (c caller) headers() http.Header {
@@ -304,9 +332,9 @@ func (c caller) headers() http.Header {
 }
 
 // token obtains an access token with creds over POST /accesstoken/get.
-func (h *harness) token(t testing.TB, creds portaltest.Credentials) string {
+func (h *harness) token(t testing.TB, creds vipps.Credentials) string {
 	t.Helper()
-	r := h.tokenRequest(t, creds.ClientID, creds.ClientSecret, creds.SubscriptionKey, false)
+	r := h.tokenRequest(t, creds.ClientID, creds.ClientSecret.Reveal(), creds.SubscriptionKey.Reveal(), false)
 	require.Equal(t, http.StatusOK, r.Status, "token for %q: %s", creds.ClientID, r.Raw)
 	var tok accessToken
 	require.NoError(t, json.Unmarshal(r.Raw, &tok))
@@ -330,9 +358,9 @@ func (h *harness) tokenRequest(t testing.TB, clientID, secret, subKey string, in
 	return h.send(t, call{Method: http.MethodPost, Path: "/accesstoken/get", Header: hd, Invalid: invalid})
 }
 
-func (h *harness) as(t testing.TB, creds portaltest.Credentials) caller {
+func (h *harness) as(t testing.TB, creds vipps.Credentials) caller {
 	t.Helper()
-	return caller{Token: h.token(t, creds), SubKey: creds.SubscriptionKey, Creds: creds}
+	return caller{Token: h.token(t, creds), SubKey: creds.SubscriptionKey.Reveal(), Creds: creds}
 }
 
 func (h *harness) admin(t testing.TB) caller {
@@ -357,7 +385,7 @@ func (h *harness) management(t testing.TB) caller {
 	t.Helper()
 	m := h.s.ManagementCredentials(portaltest.PartnerID)
 	require.NotEmpty(t, m.ClientID, "the default seed's partner has management keys")
-	r := h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret), formContentType, "grant_type=client_credentials", false)
+	r := h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret.Reveal()), formContentType, "grant_type=client_credentials", false)
 	require.Equal(t, http.StatusOK, r.Status, "management token: %s", r.Raw)
 	tok, _ := r.JSON()["access_token"].(string)
 	require.NotEmpty(t, tok)

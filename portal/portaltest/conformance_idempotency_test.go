@@ -42,10 +42,10 @@ func TestConformanceIdempotencyKeyRequired(t *testing.T) {
 		path string
 		body any
 	}{
-		{"createTestSalesUnit", admin, pathTestUnits, unitRequest{Name: "K"}},
-		{"regenerateKey", admin, regenPath(portaltest.ProductionMSN), map[string]string{"key": "clientSecret"}},
-		{"inviteUser", admin, pathUsers, map[string]string{"phoneNumber": "+4799900001", "name": "New", "role": "ASSISTANT"}},
-		{"orderProduct", partner, pathOrders, orderBody(portaltest.DefaultMerchantID)},
+		{portaltest.OpCreateTestSalesUnit, admin, pathTestUnits, unitRequest{Name: "K"}},
+		{portaltest.OpRegenerateKey, admin, regenPath(portaltest.ProductionMSN), map[string]string{"key": "clientSecret"}},
+		{portaltest.OpInviteUser, admin, pathUsers, map[string]string{"phoneNumber": "+4799900001", "name": "New", "role": "ASSISTANT"}},
+		{portaltest.OpOrderProduct, partner, pathOrders, orderBody(portaltest.DefaultMerchantID)},
 	}
 	for _, p := range posts {
 		t.Run(p.name, func(t *testing.T) {
@@ -78,7 +78,7 @@ func TestConformanceIdempotentReplay(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, first.Status, "%s", first.Raw)
 	require.NotEmpty(t, first.Header.Get("Location"))
 
-	effects := h.s.Effects("createTestSalesUnit")
+	effects := h.s.Effects(portaltest.OpCreateTestSalesUnit)
 	state := h.s.State()
 
 	same := h.send(t, call{Method: http.MethodPost, Path: pathTestUnits, As: &admin, Body: body, IdemKey: key})
@@ -98,7 +98,7 @@ func TestConformanceIdempotentReplay(t *testing.T) {
 	assertReplay(t, first, r)
 	assert.Equal(t, "PENDING", decodeAs[creation](t, r).Status, "the answer as it was")
 
-	assert.Equal(t, effects, h.s.Effects("createTestSalesUnit"), "replays do no work")
+	assert.Equal(t, effects, h.s.Effects(portaltest.OpCreateTestSalesUnit), "replays do no work")
 	assert.Equal(t, state, h.s.State(), "replays change nothing")
 }
 
@@ -118,7 +118,7 @@ func TestConformanceIdempotencyPrincipalNotToken(t *testing.T) {
 	assert.Equal(t, http.StatusAccepted, lower.Status)
 	assertNotReplayed(t, lower)
 	assert.NotEqual(t, decodeAs[creation](t, upper).CreationID, decodeAs[creation](t, lower).CreationID)
-	assert.Equal(t, 3, h.s.Effects("createTestSalesUnit"))
+	assert.Equal(t, 3, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 }
 
 // A request whose work was done but whose answer was lost (the connection
@@ -130,19 +130,19 @@ func TestConformanceIdempotencyRetryAfterDroppedAnswer(t *testing.T) {
 	admin := h.admin(t)
 	key := newKey()
 	body := unitRequest{Name: "Answer lost"}
-	h.s.InjectFault(portaltest.Fault{Operation: "createTestSalesUnit", DropAfterWork: true})
+	h.s.InjectFault(portaltest.Fault{Operation: portaltest.OpCreateTestSalesUnit, DropAfterWork: true})
 	first, err := h.exchange(call{Method: http.MethodPost, Path: pathTestUnits, As: &admin, IdemKey: key, Body: body})
 	if err == nil {
 		// net/http itself resends a request carrying an Idempotency-Key once
 		// when a reused connection drops: that resend must be a replay.
 		assert.Equal(t, "true", first.Header.Get("Idempotent-Replayed"), "net/http's own resend is answered by a replay")
 	}
-	require.Equal(t, 1, h.s.Effects("createTestSalesUnit"), "the work was done once")
+	require.Equal(t, 1, h.s.Effects(portaltest.OpCreateTestSalesUnit), "the work was done once")
 	creations := len(allCreations(t, h, admin))
 
 	r := h.post(t, admin, pathTestUnits, key, body)
 	assert.Equal(t, http.StatusAccepted, r.Status, "%s", r.Raw)
-	assert.Equal(t, 1, h.s.Effects("createTestSalesUnit"), "the retry does not do the work twice")
+	assert.Equal(t, 1, h.s.Effects(portaltest.OpCreateTestSalesUnit), "the retry does not do the work twice")
 	assert.Len(t, allCreations(t, h, admin), creations, "no second creation")
 	assert.Equal(t, "true", r.Header.Get("Idempotent-Replayed"))
 }
@@ -155,7 +155,7 @@ func TestConformanceIdempotencyKeyReused(t *testing.T) {
 	key := newKey()
 	first := h.post(t, admin, pathTestUnits, key, unitRequest{Name: "First"})
 	require.Equal(t, http.StatusAccepted, first.Status)
-	effects := h.s.Effects("createTestSalesUnit")
+	effects := h.s.Effects(portaltest.OpCreateTestSalesUnit)
 	state := h.s.State()
 
 	assertProblem(t, h.post(t, admin, pathTestUnits, key, unitRequest{Name: "Second"}), 409, "idempotency-key-reused")
@@ -173,7 +173,7 @@ func TestConformanceIdempotencyKeyReused(t *testing.T) {
 	// itself (403 forbidden for create), not as a reuse.
 	assertProblem(t, h.post(t, assistant, pathTestUnits, key, unitRequest{Name: "Second"}), 403, "forbidden")
 
-	assert.Equal(t, effects, h.s.Effects("createTestSalesUnit"))
+	assert.Equal(t, effects, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 	assert.Equal(t, state, h.s.State())
 }
 
@@ -190,7 +190,7 @@ func TestConformanceIdempotencyKeyScope(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, d.Status, "%s", d.Raw)
 	assertNotReplayed(t, d)
 	assert.NotEqual(t, decodeAs[creation](t, a).CreationID, decodeAs[creation](t, d).CreationID, "two principals, two creations")
-	assert.Equal(t, 2, h.s.Effects("createTestSalesUnit"))
+	assert.Equal(t, 2, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 
 	// Same key, same principal, other path.
 	inv := h.post(t, admin, pathUsers, key, map[string]string{"phoneNumber": "+4799900002", "name": "Scoped User", "role": "ASSISTANT"})
@@ -203,7 +203,7 @@ func TestConformanceIdempotencyKeyScope(t *testing.T) {
 	assert.Equal(t, http.StatusOK, r1.Status)
 	assert.Equal(t, http.StatusOK, r2.Status)
 	assertNotReplayed(t, r2)
-	assert.Equal(t, 2, h.s.Effects("regenerateKey"))
+	assert.Equal(t, 2, h.s.Effects(portaltest.OpRegenerateKey))
 }
 
 // "Only answers given after validation and permission checks passed are stored
@@ -214,24 +214,24 @@ func TestConformanceIdempotencyRefusalsLeaveKeyUnused(t *testing.T) {
 
 	t.Run("400", func(t *testing.T) {
 		key := newKey()
-		effects := h.s.Effects("createTestSalesUnit")
+		effects := h.s.Effects(portaltest.OpCreateTestSalesUnit)
 		bad := h.send(t, call{Method: http.MethodPost, Path: pathTestUnits, As: &admin, IdemKey: key, Body: `{"name":"trailing "}`, Invalid: true})
 		assertProblem(t, bad, 400, "invalid-request")
 		good := h.post(t, admin, pathTestUnits, key, unitRequest{Name: "Fixed"})
 		assert.Equal(t, http.StatusAccepted, good.Status, "%s", good.Raw)
 		assertNotReplayed(t, good)
-		assert.Equal(t, effects+1, h.s.Effects("createTestSalesUnit"))
+		assert.Equal(t, effects+1, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 	})
 
 	t.Run("401", func(t *testing.T) {
 		key := newKey()
-		effects := h.s.Effects("createTestSalesUnit")
+		effects := h.s.Effects(portaltest.OpCreateTestSalesUnit)
 		r := h.send(t, call{Method: http.MethodPost, Path: pathTestUnits, As: &caller{Token: "bogus", SubKey: admin.SubKey}, IdemKey: key, Body: unitRequest{Name: "X"}})
 		assertProblem(t, r, 401, "invalid-token")
 		good := h.post(t, admin, pathTestUnits, key, unitRequest{Name: "X"})
 		assert.Equal(t, http.StatusAccepted, good.Status)
 		assertNotReplayed(t, good)
-		assert.Equal(t, effects+1, h.s.Effects("createTestSalesUnit"))
+		assert.Equal(t, effects+1, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 	})
 
 	t.Run("403", func(t *testing.T) {
@@ -240,11 +240,11 @@ func TestConformanceIdempotencyRefusalsLeaveKeyUnused(t *testing.T) {
 		assertProblem(t, h.post(t, dev, regenPath(portaltest.SecondProductionMSN), key, body), 403, "keys-hidden")
 		g := h.do(t, admin, http.MethodPut, grantPath(portaltest.DeveloperUserID, portaltest.SecondProductionMSN), map[string][]string{"permissions": {"DEVELOPER"}}, nil)
 		require.Equal(t, http.StatusOK, g.Status, "%s", g.Raw)
-		effects := h.s.Effects("regenerateKey")
+		effects := h.s.Effects(portaltest.OpRegenerateKey)
 		r := h.post(t, dev, regenPath(portaltest.SecondProductionMSN), key, body)
 		assert.Equal(t, http.StatusOK, r.Status, "the 403 stored nothing: %s", r.Raw)
 		assertNotReplayed(t, r)
-		assert.Equal(t, effects+1, h.s.Effects("regenerateKey"))
+		assert.Equal(t, effects+1, h.s.Effects(portaltest.OpRegenerateKey))
 	})
 
 	t.Run("keys-not-ready", func(t *testing.T) {
@@ -255,11 +255,11 @@ func TestConformanceIdempotencyRefusalsLeaveKeyUnused(t *testing.T) {
 		assertProblem(t, r, 409, "keys-not-ready")
 		assert.NotEmpty(t, r.Header.Get("Retry-After"), "keys-not-ready carries Retry-After")
 		require.NoError(t, h.s.IssueKeys(msn))
-		effects := h.s.Effects("regenerateKey")
+		effects := h.s.Effects(portaltest.OpRegenerateKey)
 		r = h.post(t, admin, regenPath(msn), key, body)
 		assert.Equal(t, http.StatusOK, r.Status, "keys-not-ready is transient and stored nothing: %s", r.Raw)
 		assertNotReplayed(t, r)
-		assert.Equal(t, effects+1, h.s.Effects("regenerateKey"))
+		assert.Equal(t, effects+1, h.s.Effects(portaltest.OpRegenerateKey))
 	})
 }
 
@@ -274,10 +274,10 @@ func TestConformanceIdempotencyStoredConflictReplays(t *testing.T) {
 	assertProblem(t, first, 409, "user-exists")
 	// The conflicting user leaves; the stored 409 still replays.
 	require.Equal(t, http.StatusNoContent, h.do(t, admin, http.MethodDelete, userPath(portaltest.DeveloperUserID), nil, nil).Status)
-	effects := h.s.Effects("inviteUser")
+	effects := h.s.Effects(portaltest.OpInviteUser)
 	again := h.post(t, admin, pathUsers, key, body)
 	assertReplay(t, first, again)
-	assert.Equal(t, effects, h.s.Effects("inviteUser"))
+	assert.Equal(t, effects, h.s.Effects(portaltest.OpInviteUser))
 	// A fresh key does the work now.
 	fresh := h.post(t, admin, pathUsers, "", body)
 	assert.Equal(t, http.StatusCreated, fresh.Status, "%s", fresh.Raw)
@@ -316,14 +316,14 @@ func TestConformanceIdempotencyKeptTwentyFourHours(t *testing.T) {
 	clock.Advance(24*time.Hour - time.Minute)
 	admin = h.admin(t) // the first token expired
 	assertReplay(t, first, h.post(t, admin, pathTestUnits, key, body))
-	assert.Equal(t, 1, h.s.Effects("createTestSalesUnit"))
+	assert.Equal(t, 1, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 
 	clock.Advance(2 * time.Minute)
 	later := h.post(t, admin, pathTestUnits, key, body)
 	assert.Equal(t, http.StatusAccepted, later.Status)
 	assertNotReplayed(t, later)
 	assert.NotEqual(t, decodeAs[creation](t, first).CreationID, decodeAs[creation](t, later).CreationID, "after 24 h the key is free again")
-	assert.Equal(t, 2, h.s.Effects("createTestSalesUnit"))
+	assert.Equal(t, 2, h.s.Effects(portaltest.OpCreateTestSalesUnit))
 }
 
 func orderBody(merchantID string) map[string]any {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func regenerate(t testing.TB, h *harness, as caller, msn, key, idem string) (*response, keySet) {
@@ -36,7 +37,7 @@ func TestConformanceRegenerateEachKey(t *testing.T) {
 			assert.Equal(t, "production", old.Environment)
 
 			// Tokens issued before, with the primary and with the secondary key.
-			unitTok := h.token(t, portaltest.Credentials{ClientID: old.ClientID, ClientSecret: old.ClientSecret, SubscriptionKey: old.SubscriptionKeyPrimary})
+			unitTok := h.token(t, vipps.Credentials{ClientID: old.ClientID, ClientSecret: vipps.Secret(old.ClientSecret), SubscriptionKey: vipps.Secret(old.SubscriptionKeyPrimary)})
 			before := caller{Token: unitTok, SubKey: admin.SubKey}
 			require.Equal(t, http.StatusOK, h.get(t, before, pathSalesUnit+"/"+msn).Status)
 
@@ -101,12 +102,12 @@ func TestConformanceRegenerateReplay(t *testing.T) {
 	clock.Advance(time.Second)
 	_, b := regenerate(t, h, admin, msn, "clientSecret", "")
 	require.NotEqual(t, a.ClientSecret, b.ClientSecret)
-	effects := h.s.Effects("regenerateKey")
+	effects := h.s.Effects(portaltest.OpRegenerateKey)
 
 	replay := h.post(t, admin, regenPath(msn), key, map[string]string{"key": "clientSecret"})
 	assertReplay(t, first, replay)
 	assert.Equal(t, a, decodeAs[keySet](t, replay), "the key set as it was then")
-	assert.Equal(t, effects, h.s.Effects("regenerateKey"), "no work done")
+	assert.Equal(t, effects, h.s.Effects(portaltest.OpRegenerateKey), "no work done")
 	assert.Equal(t, b, decodeAs[keySet](t, h.get(t, admin, keysPath(msn))), "the current set is untouched")
 	assertProblem(t, h.post(t, admin, regenPath(msn), key, map[string]string{"key": "clientId"}), 409, "idempotency-key-reused")
 }
@@ -139,7 +140,7 @@ func TestConformanceInviteUser(t *testing.T) {
 	assert.Equal(t, "Nora New", u.Name)
 	assert.Empty(t, u.SalesUnits)
 	assert.True(t, parseTime(t, u.CreatedAt).Equal(t0))
-	assert.Equal(t, 1, h.s.Effects("inviteUser"))
+	assert.Equal(t, 1, h.s.Effects(portaltest.OpInviteUser))
 
 	got := h.get(t, admin, userPath(u.UserID))
 	require.Equal(t, http.StatusOK, got.Status)
@@ -149,7 +150,7 @@ func TestConformanceInviteUser(t *testing.T) {
 	for _, phone := range []string{"+4798000001", "+4791234567", "+4793456789"} {
 		assertProblem(t, h.post(t, admin, pathUsers, "", map[string]string{"phoneNumber": phone, "name": "Dup", "role": "ASSISTANT"}), 409, "user-exists", phone)
 	}
-	assert.Equal(t, 1, h.s.Effects("inviteUser"))
+	assert.Equal(t, 1, h.s.Effects(portaltest.OpInviteUser))
 
 	// Another merchant may have a user with the same phone number.
 	other := h.as(t, h.s.UserCredentials(portaltest.OtherAdminUserID))
@@ -184,8 +185,8 @@ func TestConformanceRemoveUser(t *testing.T) {
 	assert.Empty(t, r.Raw, "204 has no body")
 
 	assertGatewayError(t, h.get(t, dev, pathMe), "its subscription key is refused")
-	assertGatewayError(t, h.tokenRequest(t, devCreds.ClientID, devCreds.ClientSecret, devCreds.SubscriptionKey, false), "its subscription key at the token endpoint")
-	assertOAuthError(t, h.tokenRequest(t, devCreds.ClientID, devCreds.ClientSecret, admin.SubKey, false), "invalid_client", "its credentials get no token")
+	assertGatewayError(t, h.tokenRequest(t, devCreds.ClientID, devCreds.ClientSecret.Reveal(), devCreds.SubscriptionKey.Reveal(), false), "its subscription key at the token endpoint")
+	assertOAuthError(t, h.tokenRequest(t, devCreds.ClientID, devCreds.ClientSecret.Reveal(), admin.SubKey, false), "invalid_client", "its credentials get no token")
 	revoked := caller{Token: dev.Token, SubKey: admin.SubKey}
 	assertProblem(t, h.get(t, revoked, pathMe), 401, "token-revoked")
 	assertProblem(t, h.get(t, revoked, pathSalesUnit), 401, "token-revoked", "on the Management group too")

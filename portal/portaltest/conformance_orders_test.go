@@ -34,7 +34,7 @@ func TestConformanceProductOrderLifecycle(t *testing.T) {
 	id, _ := m["prefilledOrderId"].(string)
 	assert.Regexp(t, uuidRE, id)
 	assert.NotEmpty(t, m["prefillUrl"])
-	assert.Equal(t, 1, h.s.Effects("orderProduct"))
+	assert.Equal(t, 1, h.s.Effects(portaltest.OpOrderProduct))
 
 	d := orderStatus(t, h, partner, id)
 	assert.Equal(t, "RECEIVED", d.Status)
@@ -160,7 +160,7 @@ func TestConformanceProductOrderValidation(t *testing.T) {
 		assertProblem(t, r, 400, "invalid-request", body)
 	}
 	assert.Equal(t, state, h.s.State())
-	assert.Equal(t, 0, h.s.Effects("orderProduct"))
+	assert.Equal(t, 0, h.s.Effects(portaltest.OpOrderProduct))
 
 	unknown := h.post(t, partner, pathOrders, "", orderBody("999999999"))
 	assert.Equal(t, http.StatusCreated, unknown.Status, "an unknown merchant is accepted: %s", unknown.Raw)

@@ -84,7 +84,7 @@ func principalsTable() []tableOp {
 	)
 	return []tableOp{
 		// Management: sales units, merchant, merchant's units.
-		{name: "getAllSalesUnits", method: "GET", path: fixed(pathSalesUnit), expect: map[string]expect{
+		{name: portaltest.OpGetAllSalesUnits, method: "GET", path: fixed(pathSalesUnit), expect: map[string]expect{
 			"unit": list(p1, p2), "admin": list(p1, p2), "developer": list(p1), "assistant": list(p2), "partner": list(p1, om), "management": list(p1, om)}},
 		{name: "getSalesUnit/" + p1, method: "GET", path: fixed(pathSalesUnit + "/" + p1), expect: map[string]expect{
 			"unit": ok(200), "admin": ok(200), "developer": ok(200), "assistant": notFound(), "partner": ok(200), "management": ok(200)}},
@@ -106,23 +106,23 @@ func principalsTable() []tableOp {
 			"unit": notFound(), "admin": notFound(), "developer": notFound(), "assistant": notFound(), "partner": list(om), "management": list(om)}},
 
 		// Management: price packages, prefill/get/list/delete product orders.
-		{name: "getPartnerPricePackages", method: "GET", path: fixed(pathPackages), expect: partnerOnly(200)},
-		{name: "orderProduct", method: "POST", path: fixed(pathOrders), body: orderBody(portaltest.DefaultMerchantID), expect: partnerOnly(201)},
-		{name: "getProductOrders", method: "GET", path: fixed(pathOrdersV2), expect: partnerOnly(200)},
-		{name: "getProductOrderDetails", method: "GET", path: func(t testing.TB, h *harness) string { return orderDetailsPath(prefilled(t, h)) }, expect: partnerOnly(200)},
-		{name: "deleteProductOrder", method: "DELETE", path: func(t testing.TB, h *harness) string { return pathOrders + "/" + prefilled(t, h) }, expect: partnerOnly(200)},
+		{name: portaltest.OpGetPartnerPricePackages, method: "GET", path: fixed(pathPackages), expect: partnerOnly(200)},
+		{name: portaltest.OpOrderProduct, method: "POST", path: fixed(pathOrders), body: orderBody(portaltest.DefaultMerchantID), expect: partnerOnly(201)},
+		{name: portaltest.OpGetProductOrders, method: "GET", path: fixed(pathOrdersV2), expect: partnerOnly(200)},
+		{name: portaltest.OpGetProductOrderDetails, method: "GET", path: func(t testing.TB, h *harness) string { return orderDetailsPath(prefilled(t, h)) }, expect: partnerOnly(200)},
+		{name: portaltest.OpDeleteProductOrder, method: "DELETE", path: func(t testing.TB, h *harness) string { return pathOrders + "/" + prefilled(t, h) }, expect: partnerOnly(200)},
 
 		// /portal/v1/me.
-		{name: "getMe", method: "GET", path: fixed(pathMe), expect: portalRow(
+		{name: portaltest.OpGetMe, method: "GET", path: fixed(pathMe), expect: portalRow(
 			expect{status: 200, userID: portaltest.AdminUserID}, expect{status: 200, userID: portaltest.DeveloperUserID}, expect{status: 200, userID: portaltest.AssistantUserID})},
 
 		// Test units: create, list, get, creations.
-		{name: "createTestSalesUnit", method: "POST", path: fixed(pathTestUnits), body: unitRequest{Name: "Table unit"},
+		{name: portaltest.OpCreateTestSalesUnit, method: "POST", path: fixed(pathTestUnits), body: unitRequest{Name: "Table unit"},
 			expect: portalRow(ok(202), ok(202), expect{status: 403, problem: "forbidden"})},
-		{name: "listTestSalesUnits", method: "GET", path: fixed(pathTestUnits), expect: portalRow(ok(200), ok(200), ok(200))},
-		{name: "getTestSalesUnit", method: "GET", path: fixed(testUnitPath(tu)), expect: portalRow(ok(200), ok(200), ok(200))},
-		{name: "listTestSalesUnitCreations", method: "GET", path: fixed(pathCreations), expect: portalRow(ok(200), ok(200), ok(200))},
-		{name: "getTestSalesUnitCreation", method: "GET", path: func(t testing.TB, h *harness) string {
+		{name: portaltest.OpListTestSalesUnits, method: "GET", path: fixed(pathTestUnits), expect: portalRow(ok(200), ok(200), ok(200))},
+		{name: portaltest.OpGetTestSalesUnit, method: "GET", path: fixed(testUnitPath(tu)), expect: portalRow(ok(200), ok(200), ok(200))},
+		{name: portaltest.OpListTestSalesUnitCreations, method: "GET", path: fixed(pathCreations), expect: portalRow(ok(200), ok(200), ok(200))},
+		{name: portaltest.OpGetTestSalesUnitCreation, method: "GET", path: func(t testing.TB, h *harness) string {
 			return creationPath(h.createUnit(t, h.admin(t), unitRequest{Name: "Someone else's"}).CreationID)
 		}, expect: portalRow(ok(200), ok(200), ok(200))},
 
@@ -142,14 +142,14 @@ func principalsTable() []tableOp {
 			expect: portalRow(ok(200), ok(200), keysHidden())},
 
 		// Users: list, invite, grant, revoke, remove.
-		{name: "listUsers", method: "GET", path: fixed(pathUsers), expect: portalRow(ok(200), adminRequired(), adminRequired())},
-		{name: "inviteUser", method: "POST", path: fixed(pathUsers), body: map[string]string{"phoneNumber": "+4798765432", "name": "Table User", "role": "ASSISTANT"},
+		{name: portaltest.OpListUsers, method: "GET", path: fixed(pathUsers), expect: portalRow(ok(200), adminRequired(), adminRequired())},
+		{name: portaltest.OpInviteUser, method: "POST", path: fixed(pathUsers), body: map[string]string{"phoneNumber": "+4798765432", "name": "Table User", "role": "ASSISTANT"},
 			expect: portalRow(ok(201), adminRequired(), adminRequired())},
-		{name: "grantAccess", method: "PUT", path: fixed(grantPath(portaltest.AssistantUserID, p1)), body: map[string][]string{"permissions": {"TRANSACTION_MANAGEMENT"}},
+		{name: portaltest.OpGrantAccess, method: "PUT", path: fixed(grantPath(portaltest.AssistantUserID, p1)), body: map[string][]string{"permissions": {"TRANSACTION_MANAGEMENT"}},
 			expect: portalRow(ok(200), adminRequired(), adminRequired())},
-		{name: "revokeAccess", method: "DELETE", path: fixed(grantPath(portaltest.AssistantUserID, p2)),
+		{name: portaltest.OpRevokeAccess, method: "DELETE", path: fixed(grantPath(portaltest.AssistantUserID, p2)),
 			expect: portalRow(ok(204), adminRequired(), adminRequired())},
-		{name: "removeUser", method: "DELETE", path: fixed(userPath(portaltest.AssistantUserID)),
+		{name: portaltest.OpRemoveUser, method: "DELETE", path: fixed(userPath(portaltest.AssistantUserID)),
 			expect: portalRow(ok(204), adminRequired(), adminRequired())},
 
 		// Users: get.

@@ -76,7 +76,7 @@ func TestConformanceRefusedRequestsChangeNothing(t *testing.T) {
 	}
 	start := h.s.State()
 	effects := map[string]int{}
-	ops := []string{"createTestSalesUnit", "regenerateKey", "inviteUser", "grantAccess", "revokeAccess", "removeUser", "orderProduct", "deleteProductOrder"}
+	ops := []string{portaltest.OpCreateTestSalesUnit, portaltest.OpRegenerateKey, portaltest.OpInviteUser, portaltest.OpGrantAccess, portaltest.OpRevokeAccess, portaltest.OpRemoveUser, portaltest.OpOrderProduct, portaltest.OpDeleteProductOrder}
 	for _, op := range ops {
 		effects[op] = h.s.Effects(op)
 	}

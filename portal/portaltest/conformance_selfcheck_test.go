@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,15 +30,25 @@ func (r *recordingTB) Errorf(format string, args ...any) {
 }
 
 type cannedTransport struct {
-	status int
-	ct     string
-	body   string
+	status    int
+	ct        string
+	body      string
+	requestID string // "": a fresh one each time; "-": none
 }
+
+var cannedRequests atomic.Int64
 
 func (c cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	h := http.Header{}
 	if c.ct != "" {
 		h.Set("Content-Type", c.ct)
+	}
+	switch c.requestID {
+	case "":
+		h.Set("X-Request-Id", fmt.Sprint("canned-", cannedRequests.Add(1)))
+	case "-":
+	default:
+		h.Set("X-Request-Id", c.requestID)
 	}
 	return &http.Response{StatusCode: c.status, Header: h, Body: io.NopCloser(strings.NewReader(c.body)), Request: req}, nil
 }
@@ -51,25 +62,25 @@ func TestConformanceHarnessSelfCheck(t *testing.T) {
 		resp         cannedTransport
 		wantErrors   bool
 	}{
-		{"valid me", "GET", pathMe, cannedTransport{200, ctJSON, `{"userId":"a","name":"n","phoneNumber":"+4791234567","role":"ADMINISTRATOR","merchant":{"businessIdentifier":{"scheme":"business:NO:ORG","id":"987654325"},"name":"m"}}`}, false},
-		{"me with a wrong type", "GET", pathMe, cannedTransport{200, ctJSON, `{"userId":1}`}, true},
-		{"me with a charset", "GET", pathMe, cannedTransport{200, "application/json; charset=utf-8", `{"userId":"a","name":"n","phoneNumber":"+4791234567","role":"ADMINISTRATOR","merchant":{"businessIdentifier":{"scheme":"business:NO:ORG","id":"987654325"},"name":"m"}}`}, true},
-		{"management 200 as plain json", "GET", pathSalesUnit, cannedTransport{200, ctJSON, `[]`}, true},
-		{"management 200 exact", "GET", pathSalesUnit, cannedTransport{200, ctManagementOK, `[]`}, false},
-		{"problem without instance", "GET", testUnitPath("123456"), cannedTransport{404, ctProblem, `{"type":"https://portal-sdk.invalid/problems/not-found","title":"t","status":404,"detail":"d"}`}, true},
-		{"problem with a wrong status", "GET", testUnitPath("123456"), cannedTransport{404, ctProblem, strings.Replace(goodProblem, "404", "400", 1)}, true},
-		{"problem with an unknown name", "GET", testUnitPath("123456"), cannedTransport{404, ctProblem, strings.Replace(goodProblem, "not-found", "nope", 1)}, true},
-		{"portal problem as json", "GET", testUnitPath("123456"), cannedTransport{404, ctManagementOK, goodProblem}, true},
-		{"good problem", "GET", testUnitPath("123456"), cannedTransport{404, ctProblem, goodProblem}, false},
-		{"routeless html", "GET", "/nope", cannedTransport{404, "text/html", `<html></html>`}, true},
-		{"routeless problem", "GET", "/nope", cannedTransport{404, ctProblem, goodProblem}, false},
-		{"token with a number", "POST", "/accesstoken/get", cannedTransport{200, ctJSON, `{"token_type":"Bearer","expires_in":3600,"ext_expires_in":"0","expires_on":"1","not_before":"1","resource":"r","access_token":"a"}`}, true},
-		{"undocumented status", "GET", pathMe, cannedTransport{299, ctJSON, `{}`}, true},
+		{"valid me", "GET", pathMe, cannedTransport{status: 200, ct: ctJSON, body: `{"userId":"a","name":"n","phoneNumber":"+4791234567","role":"ADMINISTRATOR","merchant":{"businessIdentifier":{"scheme":"business:NO:ORG","id":"987654325"},"name":"m"}}`}, false},
+		{"me with a wrong type", "GET", pathMe, cannedTransport{status: 200, ct: ctJSON, body: `{"userId":1}`}, true},
+		{"me with a charset", "GET", pathMe, cannedTransport{status: 200, ct: "application/json; charset=utf-8", body: `{"userId":"a","name":"n","phoneNumber":"+4791234567","role":"ADMINISTRATOR","merchant":{"businessIdentifier":{"scheme":"business:NO:ORG","id":"987654325"},"name":"m"}}`}, true},
+		{"management 200 as plain json", "GET", pathSalesUnit, cannedTransport{status: 200, ct: ctJSON, body: `[]`}, true},
+		{"management 200 exact", "GET", pathSalesUnit, cannedTransport{status: 200, ct: ctManagementOK, body: `[]`}, false},
+		{"problem without instance", "GET", testUnitPath("123456"), cannedTransport{status: 404, ct: ctProblem, body: `{"type":"https://portal-sdk.invalid/problems/not-found","title":"t","status":404,"detail":"d"}`}, true},
+		{"problem with a wrong status", "GET", testUnitPath("123456"), cannedTransport{status: 404, ct: ctProblem, body: strings.Replace(goodProblem, "404", "400", 1)}, true},
+		{"problem with an unknown name", "GET", testUnitPath("123456"), cannedTransport{status: 404, ct: ctProblem, body: strings.Replace(goodProblem, "not-found", "nope", 1)}, true},
+		{"portal problem as json", "GET", testUnitPath("123456"), cannedTransport{status: 404, ct: ctManagementOK, body: goodProblem}, true},
+		{"good problem", "GET", testUnitPath("123456"), cannedTransport{status: 404, ct: ctProblem, body: goodProblem}, false},
+		{"routeless html", "GET", "/nope", cannedTransport{status: 404, ct: "text/html", body: `<html></html>`}, true},
+		{"routeless problem", "GET", "/nope", cannedTransport{status: 404, ct: ctProblem, body: goodProblem}, false},
+		{"token with a number", "POST", "/accesstoken/get", cannedTransport{status: 200, ct: ctJSON, body: `{"token_type":"Bearer","expires_in":3600,"ext_expires_in":"0","expires_on":"1","not_before":"1","resource":"r","access_token":"a"}`}, true},
+		{"undocumented status", "GET", pathMe, cannedTransport{status: 299, ct: ctJSON, body: `{}`}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recordingTB{TB: t}
-			client := &http.Client{Transport: &validatingTransport{t: rec, c: c, inner: tc.resp}}
+			client := &http.Client{Transport: newValidatingTransport(rec, c, tc.resp)}
 			req, err := http.NewRequestWithContext(markInvalid(t.Context()), tc.method, "http://127.0.0.1:1"+tc.path, nil)
 			assert.NoError(t, err)
 			resp, err := client.Do(req)
@@ -88,10 +99,26 @@ func TestConformanceHarnessSelfCheck(t *testing.T) {
 
 	// A request that breaks the contract is flagged unless marked invalid.
 	rec := &recordingTB{TB: t}
-	client := &http.Client{Transport: &validatingTransport{t: rec, c: c, inner: cannedTransport{200, ctJSON, `{}`}}}
+	client := &http.Client{Transport: newValidatingTransport(rec, c, cannedTransport{status: 200, ct: ctJSON, body: `{}`})}
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://127.0.0.1:1"+pathTestUnits+"?pageSize=0", nil)
 	if resp, err := client.Do(req); assert.NoError(t, err) {
 		_ = resp.Body.Close()
 	}
 	assert.NotEmpty(t, rec.errors, "an invalid request not marked invalid is flagged")
+
+	// Every answer carries a request id of its own.
+	for name, tc := range map[string]struct {
+		id       string
+		requests int
+	}{"no request id": {"-", 1}, "a repeated request id": {"same", 2}} {
+		rec := &recordingTB{TB: t}
+		client := &http.Client{Transport: newValidatingTransport(rec, c, cannedTransport{status: 404, ct: ctProblem, body: goodProblem, requestID: tc.id})}
+		for range tc.requests {
+			req, _ := http.NewRequestWithContext(markInvalid(t.Context()), "GET", "http://127.0.0.1:1/nope", nil)
+			if resp, err := client.Do(req); assert.NoError(t, err) {
+				_ = resp.Body.Close()
+			}
+		}
+		assert.Len(t, rec.errors, 1, "the harness must flag %s once", name)
+	}
 }

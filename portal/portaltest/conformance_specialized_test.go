@@ -22,7 +22,7 @@ import (
 func TestConformanceFetchTokenAnswer(t *testing.T) {
 	h := newHarness(t)
 	m := h.s.ManagementCredentials(portaltest.PartnerID)
-	r := h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret), formContentType, "grant_type=client_credentials", false)
+	r := h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret.Reveal()), formContentType, "grant_type=client_credentials", false)
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Raw)
 	assert.Equal(t, ctManagementOK, r.Header.Get("Content-Type"), "the contract's content type, exactly")
 	body := r.JSON()
@@ -30,13 +30,38 @@ func TestConformanceFetchTokenAnswer(t *testing.T) {
 	assert.Equal(t, "Bearer", body["token_type"])
 	assert.NotEmpty(t, body["access_token"])
 	assert.Equal(t, 1, h.s.State().IssuedTokens)
-	assert.Len(t, h.s.RequestsOf("fetchToken"), 1, "the request log names the operation fetchToken")
-	for _, lr := range h.s.RequestsOf("fetchToken") {
+	assert.Len(t, h.s.RequestsOf(portaltest.OpFetchToken), 1, "the request log names the operation fetchToken")
+	for _, lr := range h.s.RequestsOf(portaltest.OpFetchToken) {
 		assert.Equal(t, "REDACTED", lr.Header.Get("Authorization"), "the Basic credentials are a secret")
 	}
-	// Extra OAuth parameters are ignored, and form-encoded id and secret accepted (RFC 6749 2.3.1).
-	r = h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret), formContentType+"; charset=utf-8", "grant_type=client_credentials&scope=x", false)
+	_, hasScope := body["scope"]
+	assert.False(t, hasScope, "no scope asked, none answered: %s", r.Raw)
+	// Extra OAuth parameters are ignored.
+	r = h.fetchToken(t, basicAuth(m.ClientID, m.ClientSecret.Reveal()), formContentType+"; charset=utf-8", "grant_type=client_credentials&resource=x", false)
 	assert.Equal(t, http.StatusOK, r.Status, "%s", r.Raw)
+}
+
+// "scope: Optional, space-separated (RFC 6749). ... The simulator accepts any
+// well-formed scope and echoes it in the answer."
+func TestConformanceFetchTokenScope(t *testing.T) {
+	h := newHarness(t)
+	m := h.s.ManagementCredentials(portaltest.PartnerID)
+	auth := basicAuth(m.ClientID, m.ClientSecret.Reveal())
+	for form, want := range map[string]string{
+		"scope=donations%3Aread":             "donations:read",
+		"scope=a+b%2Fc+%21%23%5B%5D%7E":      "a b/c !#[]~",
+		"scope=management.read%20orders.all": "management.read orders.all",
+	} {
+		r := h.fetchToken(t, auth, formContentType, "grant_type=client_credentials&"+form, false)
+		require.Equal(t, http.StatusOK, r.Status, "%s: %s", form, r.Raw)
+		assert.Equal(t, want, r.JSON()["scope"], form)
+	}
+	for _, form := range []string{"scope=", "scope=a++b", "scope=+a", "scope=a+", "scope=a%22b", "scope=a%5Cb", "scope=%C3%A6", "scope=a&scope=b", "scope=a%09b"} {
+		r := h.fetchToken(t, auth, formContentType, "grant_type=client_credentials&"+form, false)
+		if assertProblem(t, r, http.StatusBadRequest, "invalid-request", form) {
+			assert.Contains(t, string(r.Raw), `"scope"`, "the Problem names the field: %s", r.Raw)
+		}
+	}
 }
 
 // "On POST /miami/v1/token: headers and body (400 invalid-request ...), then
@@ -45,7 +70,7 @@ func TestConformanceFetchTokenAnswer(t *testing.T) {
 func TestConformanceFetchTokenErrorOrder(t *testing.T) {
 	h := newHarness(t)
 	m := h.s.ManagementCredentials(portaltest.PartnerID)
-	good, wrong := basicAuth(m.ClientID, m.ClientSecret), basicAuth(m.ClientID, "not-the-secret")
+	good, wrong := basicAuth(m.ClientID, m.ClientSecret.Reveal()), basicAuth(m.ClientID, "not-the-secret")
 	const form = "grant_type=client_credentials"
 	state := h.s.State()
 
@@ -76,10 +101,10 @@ func TestConformanceFetchTokenErrorOrder(t *testing.T) {
 	unit := h.s.UnitCredentials(portaltest.ProductionMSN)
 	cred401 := map[string]string{
 		"wrong secret":               wrong,
-		"unknown client id":          basicAuth("5a2c1f4e-8b3d-4c6a-9e7f-1d2b3c4d5e6f", m.ClientSecret),
-		"partner's API client":       basicAuth(h.s.PartnerCredentials(portaltest.PartnerID).ClientID, h.s.PartnerCredentials(portaltest.PartnerID).ClientSecret),
-		"administrator's API client": basicAuth(h.s.UserCredentials(portaltest.AdminUserID).ClientID, h.s.UserCredentials(portaltest.AdminUserID).ClientSecret),
-		"sales unit keys":            basicAuth(unit.ClientID, unit.ClientSecret),
+		"unknown client id":          basicAuth("5a2c1f4e-8b3d-4c6a-9e7f-1d2b3c4d5e6f", m.ClientSecret.Reveal()),
+		"partner's API client":       basicAuth(h.s.PartnerCredentials(portaltest.PartnerID).ClientID, h.s.PartnerCredentials(portaltest.PartnerID).ClientSecret.Reveal()),
+		"administrator's API client": basicAuth(h.s.UserCredentials(portaltest.AdminUserID).ClientID, h.s.UserCredentials(portaltest.AdminUserID).ClientSecret.Reveal()),
+		"sales unit keys":            basicAuth(unit.ClientID, unit.ClientSecret.Reveal()),
 	}
 	for name, auth := range cred401 {
 		r := h.fetchToken(t, auth, formContentType, form, false)
@@ -89,7 +114,7 @@ func TestConformanceFetchTokenErrorOrder(t *testing.T) {
 	assert.Equal(t, state, h.s.State(), "no refused token request issues a token")
 
 	// And the other way: management keys are not standard keys.
-	r := h.tokenRequest(t, m.ClientID, m.ClientSecret, unit.SubscriptionKey, false)
+	r := h.tokenRequest(t, m.ClientID, m.ClientSecret.Reveal(), unit.SubscriptionKey.Reveal(), false)
 	assertOAuthError(t, r, "invalid_client", "management keys on POST /accesstoken/get")
 }
 
@@ -283,7 +308,7 @@ func TestConformanceUnavailableStatuses(t *testing.T) {
 	h := newHarness(t)
 	admin := h.admin(t)
 	for _, status := range []int{502, 503, 504} {
-		require.NoError(t, h.s.InjectFault(portaltest.Fault{Operation: "getMe", Status: status}))
+		require.NoError(t, h.s.InjectFault(portaltest.Fault{Operation: portaltest.OpGetMe, Status: status}))
 		assertProblem(t, h.get(t, admin, pathMe), status, "unavailable", strconv.Itoa(status))
 	}
 }

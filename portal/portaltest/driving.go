@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // CompleteCreation ends a PENDING creation now: COMPLETED with a new unit, or
@@ -113,66 +115,59 @@ func (s *Server) ActivateUser(userID string) error {
 	return nil
 }
 
-// Credentials is a key set for the token endpoint (plain strings: this is a
-// test double, it reveals).
-type Credentials struct {
-	ClientID, ClientSecret, SubscriptionKey, MSN string
-}
-
-// KeySet is a unit's whole current key set.
+// KeySet is a unit's whole current key set in plain strings, as the
+// simulator holds it: both subscription keys, for tests that need the one a
+// [vipps.Credentials] does not carry. It reveals every value: a test double,
+// never a type to log.
 type KeySet struct {
 	MSN, Environment, ClientID, ClientSecret, SubscriptionKeyPrimary, SubscriptionKeySecondary string
 	UpdatedAt                                                                                  time.Time
 }
 
 // UserCredentials returns the user's API client (MSN empty); zero if unknown.
-func (s *Server) UserCredentials(userID string) Credentials {
+func (s *Server) UserCredentials(userID string) vipps.Credentials {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.st.users[userID]
 	if u == nil {
-		return Credentials{}
+		return vipps.Credentials{}
 	}
-	return Credentials{ClientID: u.client.clientID, ClientSecret: u.client.clientSecret, SubscriptionKey: u.client.subKey}
+	return u.client.credentials()
 }
 
 // PartnerCredentials returns the partner's API client; zero if unknown.
-func (s *Server) PartnerCredentials(partnerID string) Credentials {
+func (s *Server) PartnerCredentials(partnerID string) vipps.Credentials {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.st.partners[partnerID]
 	if p == nil {
-		return Credentials{}
+		return vipps.Credentials{}
 	}
-	return Credentials{ClientID: p.client.clientID, ClientSecret: p.client.clientSecret, SubscriptionKey: p.client.subKey}
+	return p.client.credentials()
 }
 
-// ManagementCredentials are a partner's management keys: the specialized
-// flow (POST /miami/v1/token with HTTP Basic), no subscription key. Plain
-// strings: this is a test double, it reveals.
-type ManagementCredentials struct {
-	ClientID, ClientSecret string
-}
-
-// ManagementCredentials returns the partner's management keys; zero if unknown.
-func (s *Server) ManagementCredentials(partnerID string) ManagementCredentials {
+// ManagementCredentials returns the partner's management keys: the
+// specialized flow (Flow: [vipps.SpecializedAuth], POST /miami/v1/token with
+// HTTP Basic), no subscription key; zero if unknown.
+func (s *Server) ManagementCredentials(partnerID string) vipps.Credentials {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.st.partners[partnerID]
 	if p == nil {
-		return ManagementCredentials{}
+		return vipps.Credentials{}
 	}
-	return ManagementCredentials{ClientID: p.mgmt.clientID, ClientSecret: p.mgmt.clientSecret}
+	return p.mgmt.managementCredentials()
 }
 
 // UnitCredentials returns the unit's current keys with the primary
-// subscription key; zero if unknown.
-func (s *Server) UnitCredentials(msn string) Credentials {
+// subscription key and the unit's MSN; zero if unknown.
+func (s *Server) UnitCredentials(msn string) vipps.Credentials {
 	k, ok := s.UnitKeys(msn)
 	if !ok {
-		return Credentials{}
+		return vipps.Credentials{}
 	}
-	return Credentials{ClientID: k.ClientID, ClientSecret: k.ClientSecret, SubscriptionKey: k.SubscriptionKeyPrimary, MSN: msn}
+	return vipps.Credentials{ClientID: k.ClientID, ClientSecret: vipps.Secret(k.ClientSecret),
+		SubscriptionKey: vipps.Secret(k.SubscriptionKeyPrimary), MSN: msn}
 }
 
 // UnitKeys returns the unit's current key set (issued or not yet).

@@ -10,7 +10,7 @@ import (
 
 // Fault describes a failure to inject into matching requests.
 type Fault struct {
-	Operation      string        // contract operationId; "" = every operation
+	Operation      string        // an Op* constant; "" = every operation
 	Times          int           // how many matching requests to affect; 0 = 1; -1 = unlimited
 	Probability    float64       // >0: each matching request is affected with this probability
 	Status         int           // 400-599: answer it with a Problem, without doing the work; 0: none
@@ -27,10 +27,11 @@ type faultEntry struct {
 
 // InjectFault adds a fault; faults are tried in the order they were added.
 // A fault the contract cannot answer is refused with an error naming the
-// field, and nothing is added: Status must be 0 (no answer of its own) or an
-// error status, 400-599 (a 2xx or 3xx would pass an error body off as a
-// success or a redirect); Times at least -1; Probability within 0-1; Delay
-// and RetryAfter not negative.
+// field, and nothing is added: Operation must be "" or one of the contract's
+// ids (the Op* constants; the error lists them); Status must be 0 (no answer
+// of its own) or an error status, 400-599 (a 2xx or 3xx would pass an error
+// body off as a success or a redirect); Times at least -1; Probability within
+// 0-1; Delay and RetryAfter not negative.
 func (s *Server) InjectFault(f Fault) error {
 	if err := f.check(); err != nil {
 		return err
@@ -46,6 +47,11 @@ func (s *Server) InjectFault(f Fault) error {
 }
 
 func (f Fault) check() error {
+	if f.Operation != "" {
+		if err := checkOperation(f.Operation); err != nil {
+			return fmt.Errorf("portaltest: Fault.Operation: %w", err)
+		}
+	}
 	switch {
 	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
 		return fmt.Errorf("portaltest: Fault.Status %d is outside 400-599 (use 0 for a fault without a status of its own)", f.Status)

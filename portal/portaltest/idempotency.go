@@ -31,7 +31,7 @@ func jsonValue(b []byte) any {
 // whole request, so a concurrent request with the same key waits for this one
 // and then replays what it stored, or runs itself if nothing was stored.
 func (s *Server) idempotent(rq *request, work func() *response) *response {
-	scope := idemScope{who: rq.who.String(), method: rq.r.Method, path: rq.path(), key: rq.idemKey}
+	scope := idemScope{who: rq.who.String() + "/" + rq.idemScope, method: rq.r.Method, path: rq.path(), key: rq.idemKey}
 	body := jsonValue(rq.body)
 	if e := s.st.idem[scope]; e != nil {
 		if rq.now.Sub(e.storedAt) >= idemRetention {
@@ -50,6 +50,7 @@ func (s *Server) idempotent(rq *request, work func() *response) *response {
 	resp := work()
 	if storable(resp) {
 		s.st.idem[scope] = &idemEntry{body: body, resp: resp.clone(), storedAt: rq.now}
+		s.st.idemExpiry.add(scope, rq.now.Add(idemRetention))
 	}
 	return resp
 }

@@ -1,6 +1,9 @@
 package portaltest
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // Option configures a simulator.
 type Option func(*config)
@@ -12,11 +15,15 @@ type config struct {
 	keysDelay         time.Duration
 	manual            bool
 	now               func() time.Time
+	clockSet          bool
 	orderStep         time.Duration
 	randSeed          int64
 	randSeeded        bool
 	logLimit          int
 	onRequest         func(LoggedRequest)
+	localWebhooks     bool
+	webhookTransport  http.RoundTripper
+	notifyEndpoint    bool
 }
 
 // WithSeed sets the starting state (default: DefaultSeed()).
@@ -39,8 +46,14 @@ func WithKeysDelay(d time.Duration) Option { return func(c *config) { c.keysDela
 // contract allows.
 func WithManualProvisioning() Option { return func(c *config) { c.manual = true } }
 
-// WithClock sets the clock used for every time the server reads.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+// WithClock sets the clock used for every time the server reads. With a
+// clock of your own (a [ManualClock], say) webhook notifications are
+// delivered only when the test calls [Server.RunDueDeliveries]: nothing
+// happens behind its back, and a test never sleeps. With the real clock (no
+// WithClock) one goroutine delivers them as they fall due.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.now, c.clockSet = now, true }
+}
 
 // WithOrderStep moves each prefilled product order one status every d
 // (RECEIVED, MERCHANT_VIEWED, ORDER_SUBMITTED, COMPLETED); 0 leaves them.
@@ -59,3 +72,27 @@ func WithRequestLogLimit(n int) Option { return func(c *config) { c.logLimit = n
 // must be safe for concurrent use and should be quick. Secret header values
 // are redacted in the entry, as in the log. examples/simulator -v uses it.
 func WithRequestHook(f func(LoggedRequest)) Option { return func(c *config) { c.onRequest = f } }
+
+// WithLocalWebhooks lets registerWebhook accept http and https URLs on a
+// loopback host (127.0.0.1, ::1, localhost) on any port, so notifications can
+// reach a receiver on the developer's machine (an httptest.Server, say).
+// Vipps never does; without this option such a URL is a 400, as there.
+func WithLocalWebhooks() Option { return func(c *config) { c.localWebhooks = true } }
+
+// WithWebhookTransport sends notifications through rt instead of the
+// network, so a test can receive them in memory at any registered URL
+// (https on port 443 included). The delivering client still follows no
+// redirect and gives each attempt 10 seconds. The simulator never closes
+// rt's connections: they are the caller's.
+func WithWebhookTransport(rt http.RoundTripper) Option {
+	return func(c *config) { c.webhookTransport = rt }
+}
+
+// WithNotifyEndpoint serves POST [NotifyPath] (/_simulator/notifications)
+// on the server's own address, for the standalone simulator (examples/simulator): a JSON body
+// {"msn": "123456", "event": "epayments.payment.captured.v1", "payload": {...}}
+// is handed to [Server.Notify] and answered 202 with the number of
+// registrations it goes to, 404 when none holds the event, 400 when the body
+// is not such an object. Not part of the contract: without this option the
+// path is a 404 like any other.
+func WithNotifyEndpoint() Option { return func(c *config) { c.notifyEndpoint = true } }

@@ -114,7 +114,7 @@ func (s *Server) orderJSON(o *order) productOrderDetailsJSON {
 	return d
 }
 
-func (s *Server) prefillProductOrder(rq *request) *response {
+func (s *Server) orderProduct(rq *request) *response {
 	var body productOrderRequestJSON
 	if e := rq.decodeBody(&body); e != nil {
 		return rq.fail(e)

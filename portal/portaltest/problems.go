@@ -28,6 +28,7 @@ const (
 	pUserExists         = "user-exists"
 	pLastAdministrator  = "last-administrator"
 	pOrderSubmitted     = "order-submitted"
+	pWebhookLimit       = "webhook-limit-reached"
 	pRateLimited        = "rate-limited"
 	pProvisioningFailed = "provisioning-failed"
 	pInternal           = "internal"
@@ -52,6 +53,7 @@ var problemTitles = map[string]string{
 	pUserExists:         "User exists",
 	pLastAdministrator:  "Last administrator",
 	pOrderSubmitted:     "Order submitted",
+	pWebhookLimit:       "Webhook limit reached",
 	pRateLimited:        "Too many requests",
 	pProvisioningFailed: "Provisioning failed",
 	pInternal:           "Internal server error",

@@ -7,7 +7,8 @@ import (
 
 // LoggedRequest is one request the simulator received.
 type LoggedRequest struct {
-	Operation      string      // operationId, "" when no operation matched
+	Operation      string      // an Op* constant, "" when no operation matched
+	RequestID      string      // the X-Request-Id the answer carried (or would have: see Status)
 	Method, Path   string      //
 	RawQuery       string      //
 	Header         http.Header // copy; secret values replaced by "REDACTED"
@@ -74,9 +75,15 @@ func (s *Server) Requests() []LoggedRequest {
 	return out
 }
 
-// RequestsOf returns a copy of the logged requests of one operation (an
-// operationId such as "createTestSalesUnit"), oldest first.
+// RequestsOf returns a copy of the logged requests of one operation (an Op*
+// constant such as [OpCreateTestSalesUnit]), oldest first; "" selects the
+// requests no operation matched. It panics on an id the contract does not
+// have, listing the valid ones: a filter that could never match would let a
+// test pass for nothing.
 func (s *Server) RequestsOf(operation string) []LoggedRequest {
+	if operation != "" {
+		mustOperation(operation)
+	}
 	var out []LoggedRequest
 	for _, e := range s.Requests() {
 		if e.Operation == operation {
@@ -93,9 +100,12 @@ func (s *Server) ResetRequests() {
 	s.log, s.logStart = nil, 0
 }
 
-// Effects counts the work actually done by an operation: answers of 2xx that
-// were not replays.
+// Effects counts the work actually done by an operation (an Op* constant):
+// answers of 2xx that were not replays. It panics on an id the contract does
+// not have, listing the valid ones: a count that could never move would let a
+// test pass for nothing.
 func (s *Server) Effects(operation string) int {
+	mustOperation(operation)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.effects[operation]

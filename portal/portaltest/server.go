@@ -1,13 +1,3 @@
-// Package portaltest is an in-memory simulator of the SDK's whole wire
-// contract (Access Token API, Management API and portal operations), for tests
-// and for running the SDK locally without Vipps.
-//
-// It serves the contract's five principals: a sales unit's own keys
-// (UnitCredentials), a portal user's API client (UserCredentials, AdminClient),
-// a partner's API client (PartnerCredentials) and the partner's management
-// keys (ManagementCredentials, ManagementClient), which get their tokens from
-// POST /miami/v1/token, send no subscription key and reach the Management API
-// only.
 package portaltest
 
 import (
@@ -20,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -45,6 +36,13 @@ type Server struct {
 	log            []LoggedRequest // a ring once full; logStart is the oldest
 	logStart       int
 	effects        map[string]int
+
+	requestIDPrefix string        // random per server (fixed by WithRandSeed)
+	requestSeq      atomic.Uint64 // numbers the requests: ids are unique per server
+
+	deliveries    deliverer  // webhook notifications on their way
+	deliveryLog   []Delivery // a ring once full; deliveryStart is the oldest
+	deliveryStart int
 }
 
 // NewServer starts a simulator on a loopback port. It panics on a bad option
@@ -67,6 +65,7 @@ func Start(addr string, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.startDeliveries()
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
@@ -110,10 +109,12 @@ func newServer(opts ...Option) (*Server, error) {
 		_, _ = rand.Read(s.pageKey)
 	}
 	s.resolved = s.st.load(seed, s.rng, cfg.now().UTC())
+	s.requestIDPrefix = s.rng.hex(16)
 	return s, nil
 }
 
-// Close shuts the server down, closing open connections.
+// Close shuts the server down, closing open connections, and stops
+// delivering webhook notifications (an attempt in flight is cut off).
 func (s *Server) Close() {
 	s.closeOne.Do(func() {
 		if s.srv != nil {
@@ -123,15 +124,20 @@ func (s *Server) Close() {
 			// when its connection's context does): wait, so none outlives Close.
 			s.inflight.Wait()
 		}
+		s.stopDeliveries()
 	})
 }
 
-// Shutdown stops the server gracefully (for examples/simulator).
+// Shutdown stops the server gracefully (for examples/simulator): it stops
+// taking requests, waits for those in flight (or ctx), then stops delivering
+// webhook notifications.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if s.srv == nil {
-		return nil
+	var err error
+	if s.srv != nil {
+		err = s.srv.Shutdown(ctx)
 	}
-	return s.srv.Shutdown(ctx)
+	s.stopDeliveries()
+	return err
 }
 
 // Handler returns the whole contract as one http.Handler.
@@ -153,6 +159,9 @@ type request struct {
 	now     time.Time
 	who     principal
 	idemKey string
+	// idemScope narrows the idempotency scope beyond the principal: the
+	// webhook scope a partner acts in.
+	idemScope string
 }
 
 func (rq *request) path() string { return rq.r.URL.Path }
@@ -164,12 +173,35 @@ func (rq *request) fail(e *apiError) *response {
 	return resp
 }
 
+// requestIDHeader names the id every answer carries (the SDK reads it into
+// vipps.Response.RequestID), for a support case or a log line.
+const requestIDHeader = "X-Request-Id"
+
+// newRequestID returns an id unique among this server's requests.
+func (s *Server) newRequestID() string {
+	return fmt.Sprintf("%s-%012x", s.requestIDPrefix, s.requestSeq.Add(1))
+}
+
+// ServeHTTP serves the contract. Every answer, errors included, carries a
+// fresh X-Request-Id that the request log records (a replay gets its own).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
-	rt, params, e := match(r.Method, r.URL.Path)
-	entry := LoggedRequest{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+	id := s.newRequestID()
+	w.Header().Set(requestIDHeader, id)
+	entry := LoggedRequest{RequestID: id, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: redact(r.Header), IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	if s.cfg.notifyEndpoint && r.URL.Path == NotifyPath {
+		resp := s.serveNotify(r)
+		s.mu.Lock()
+		entry.Time = s.now()
+		s.mu.Unlock()
+		entry.Status = resp.status
+		s.record(entry, resp)
+		resp.write(w)
+		return
+	}
+	rt, params, e := match(r.Method, r.URL.Path)
 	rq := &request{r: r, params: params}
 	if rt != nil {
 		rq.op = rt.op
@@ -240,6 +272,7 @@ func (s *Server) locked(rt *route, rq *request) *response {
 	defer s.mu.Unlock()
 	rq.now = s.now()
 	s.advance(rq.now)
+	s.st.forgetExpired(rq.now)
 	resp := s.serve(rt, rq)
 	if resp.status/100 == 2 && !resp.replayed {
 		s.effects[rt.op]++
@@ -261,9 +294,9 @@ func drop(w http.ResponseWriter) {
 // serve runs the checks in the contract's order; s.mu is held.
 func (s *Server) serve(rt *route, rq *request) *response {
 	switch rt.op {
-	case "fetchAuthorizationTokenUsingPost":
+	case OpFetchAuthorizationTokenUsingPost:
 		return s.getAccessToken(rq)
-	case "fetchToken":
+	case OpFetchToken:
 		return s.fetchToken(rq)
 	}
 	// A specialized token passes no gateway: a subscription key sent along is ignored.
@@ -376,32 +409,35 @@ func init() {
 	add := func(method, pattern, op string, h func(*Server, *request) *response) {
 		routes = append(routes, &route{method: method, segs: strings.Split(strings.Trim(pattern, "/"), "/"), op: op, h: h})
 	}
-	add("POST", "/accesstoken/get", "fetchAuthorizationTokenUsingPost", nil)
-	add("POST", "/miami/v1/token", "fetchToken", nil)
-	add("GET", "/management/v1/sales-units", "getAllSalesUnits", (*Server).listSalesUnits)
-	add("GET", "/management/v1/sales-units/{msn}", "getMsn", (*Server).getSalesUnit)
-	add("GET", "/management/v1/merchants/{scheme}/{id}", "getMerchantByBusinessIdentifier", (*Server).getMerchant)
-	add("GET", "/management/v1/merchants/{scheme}/{id}/sales-units", "getSalesUnitsByBusinessIdentifier", (*Server).listMerchantSalesUnits)
-	add("GET", "/management/v1/partners/price-packages", "getPartnerPricePackages", (*Server).listPricePackages)
-	add("POST", "/management/v1/product-orders", "orderProduct", (*Server).prefillProductOrder)
-	add("DELETE", "/management/v1/product-orders/{productOrderId}", "deleteProductOrder", (*Server).deleteProductOrder)
-	add("GET", "/management/v2/product-orders", "getProductOrders", (*Server).listProductOrders)
-	add("GET", "/management/v2/product-orders/{productOrderId}/details", "getProductOrderDetails", (*Server).getProductOrder)
-	add("GET", "/portal/v1/me", "getMe", (*Server).getMe)
-	add("GET", "/portal/v1/test-sales-units", "listTestSalesUnits", (*Server).listTestSalesUnits)
-	add("POST", "/portal/v1/test-sales-units", "createTestSalesUnit", (*Server).createTestSalesUnit)
-	add("GET", "/portal/v1/test-sales-units/creations", "listTestSalesUnitCreations", (*Server).listCreations)
-	add("GET", "/portal/v1/test-sales-units/creations/{creationId}", "getTestSalesUnitCreation", (*Server).getCreation)
-	add("GET", "/portal/v1/test-sales-units/{msn}", "getTestSalesUnit", (*Server).getTestSalesUnit)
-	add("PATCH", "/portal/v1/test-sales-units/{msn}", "updateTestSalesUnit", (*Server).updateTestSalesUnit)
-	add("GET", "/portal/v1/sales-units/{msn}/keys", "getKeys", (*Server).getKeys)
-	add("POST", "/portal/v1/sales-units/{msn}/keys/regenerate", "regenerateKey", (*Server).regenerateKey)
-	add("GET", "/portal/v1/users", "listUsers", (*Server).listUsers)
-	add("POST", "/portal/v1/users", "inviteUser", (*Server).inviteUser)
-	add("GET", "/portal/v1/users/{userId}", "getUser", (*Server).getUser)
-	add("DELETE", "/portal/v1/users/{userId}", "removeUser", (*Server).removeUser)
-	add("PUT", "/portal/v1/users/{userId}/sales-units/{msn}", "grantAccess", (*Server).grantAccess)
-	add("DELETE", "/portal/v1/users/{userId}/sales-units/{msn}", "revokeAccess", (*Server).revokeAccess)
+	add("POST", "/accesstoken/get", OpFetchAuthorizationTokenUsingPost, nil)
+	add("POST", "/miami/v1/token", OpFetchToken, nil)
+	add("GET", "/management/v1/sales-units", OpGetAllSalesUnits, (*Server).listSalesUnits)
+	add("GET", "/management/v1/sales-units/{msn}", OpGetMsn, (*Server).getSalesUnit)
+	add("GET", "/management/v1/merchants/{scheme}/{id}", OpGetMerchantByBusinessIdentifier, (*Server).getMerchant)
+	add("GET", "/management/v1/merchants/{scheme}/{id}/sales-units", OpGetSalesUnitsByBusinessIdentifier, (*Server).listMerchantSalesUnits)
+	add("GET", "/management/v1/partners/price-packages", OpGetPartnerPricePackages, (*Server).listPricePackages)
+	add("POST", "/management/v1/product-orders", OpOrderProduct, (*Server).orderProduct)
+	add("DELETE", "/management/v1/product-orders/{productOrderId}", OpDeleteProductOrder, (*Server).deleteProductOrder)
+	add("GET", "/management/v2/product-orders", OpGetProductOrders, (*Server).listProductOrders)
+	add("GET", "/management/v2/product-orders/{productOrderId}/details", OpGetProductOrderDetails, (*Server).getProductOrder)
+	add("GET", "/portal/v1/me", OpGetMe, (*Server).getMe)
+	add("GET", "/portal/v1/test-sales-units", OpListTestSalesUnits, (*Server).listTestSalesUnits)
+	add("POST", "/portal/v1/test-sales-units", OpCreateTestSalesUnit, (*Server).createTestSalesUnit)
+	add("GET", "/portal/v1/test-sales-units/creations", OpListTestSalesUnitCreations, (*Server).listCreations)
+	add("GET", "/portal/v1/test-sales-units/creations/{creationId}", OpGetTestSalesUnitCreation, (*Server).getCreation)
+	add("GET", "/portal/v1/test-sales-units/{msn}", OpGetTestSalesUnit, (*Server).getTestSalesUnit)
+	add("PATCH", "/portal/v1/test-sales-units/{msn}", OpUpdateTestSalesUnit, (*Server).updateTestSalesUnit)
+	add("GET", "/portal/v1/sales-units/{msn}/keys", OpGetKeys, (*Server).getKeys)
+	add("POST", "/portal/v1/sales-units/{msn}/keys/regenerate", OpRegenerateKey, (*Server).regenerateKey)
+	add("GET", "/portal/v1/users", OpListUsers, (*Server).listUsers)
+	add("POST", "/portal/v1/users", OpInviteUser, (*Server).inviteUser)
+	add("GET", "/portal/v1/users/{userId}", OpGetUser, (*Server).getUser)
+	add("DELETE", "/portal/v1/users/{userId}", OpRemoveUser, (*Server).removeUser)
+	add("PUT", "/portal/v1/users/{userId}/sales-units/{msn}", OpGrantAccess, (*Server).grantAccess)
+	add("DELETE", "/portal/v1/users/{userId}/sales-units/{msn}", OpRevokeAccess, (*Server).revokeAccess)
+	add("GET", "/webhooks/v1/webhooks", OpGetAllWebhooks, (*Server).getAllWebhooks)
+	add("POST", "/webhooks/v1/webhooks", OpRegisterWebhook, (*Server).registerWebhook)
+	add("DELETE", "/webhooks/v1/webhooks/{id}", OpDeleteWebhook, (*Server).deleteWebhook)
 }
 
 // match finds the operation for method and path: literal segments win over

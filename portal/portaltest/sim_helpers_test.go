@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/vippsportal/sdk/vipps"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -78,14 +80,14 @@ func (s *sim) raw(method, path string, body any, hdr map[string]string) res {
 	return res{resp.StatusCode, resp.Header, data}
 }
 
-func (s *sim) tokenFor(c Credentials) res {
-	return s.raw("POST", "/accesstoken/get", nil, map[string]string{"client_id": c.ClientID, "client_secret": c.ClientSecret,
-		"Ocp-Apim-Subscription-Key": c.SubscriptionKey})
+func (s *sim) tokenFor(c vipps.Credentials) res {
+	return s.raw("POST", "/accesstoken/get", nil, map[string]string{"client_id": c.ClientID, "client_secret": c.ClientSecret.Reveal(),
+		"Ocp-Apim-Subscription-Key": c.SubscriptionKey.Reveal()})
 }
 
-func (s *sim) token(c Credentials) string {
+func (s *sim) token(c vipps.Credentials) string {
 	s.t.Helper()
-	if tok, ok := s.tokens[c.ClientID+"/"+c.ClientSecret]; ok {
+	if tok, ok := s.tokens[c.ClientID+"/"+c.ClientSecret.Reveal()]; ok {
 		return tok
 	}
 	r := s.tokenFor(c)
@@ -93,23 +95,23 @@ func (s *sim) token(c Credentials) string {
 		s.t.Fatalf("token: %d %s", r.status, r.body)
 	}
 	tok := r.json()["access_token"].(string)
-	s.tokens[c.ClientID+"/"+c.ClientSecret] = tok
+	s.tokens[c.ClientID+"/"+c.ClientSecret.Reveal()] = tok
 	return tok
 }
 
 // call sends an authenticated request as c; extra headers are name, value pairs.
-func (s *sim) call(c Credentials, method, path string, body any, hdr ...string) res {
+func (s *sim) call(c vipps.Credentials, method, path string, body any, hdr ...string) res {
 	s.t.Helper()
-	h := map[string]string{"Authorization": "Bearer " + s.token(c), "Ocp-Apim-Subscription-Key": c.SubscriptionKey}
+	h := map[string]string{"Authorization": "Bearer " + s.token(c), "Ocp-Apim-Subscription-Key": c.SubscriptionKey.Reveal()}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		h[hdr[i]] = hdr[i+1]
 	}
 	return s.raw(method, path, body, h)
 }
 
-func (s *sim) admin() Credentials   { return s.UserCredentials(AdminUserID) }
-func (s *sim) dev() Credentials     { return s.UserCredentials(DeveloperUserID) }
-func (s *sim) partner() Credentials { return s.PartnerCredentials(PartnerID) }
+func (s *sim) admin() vipps.Credentials   { return s.UserCredentials(AdminUserID) }
+func (s *sim) dev() vipps.Credentials     { return s.UserCredentials(DeveloperUserID) }
+func (s *sim) partner() vipps.Credentials { return s.PartnerCredentials(PartnerID) }
 
 func expect(t testing.TB, r res, status int, problem string) {
 	t.Helper()

@@ -18,7 +18,7 @@ func TestSimIdempotentReplay(t *testing.T) {
 		again.header.Get("Location") != first.header.Get("Location") || again.header.Get("Content-Type") != first.header.Get("Content-Type") {
 		t.Fatalf("not a faithful replay: %v %s", again.header, again.body)
 	}
-	if n := s.Effects("createTestSalesUnit"); n != 1 {
+	if n := s.Effects(OpCreateTestSalesUnit); n != 1 {
 		t.Fatalf("effects %d", n)
 	}
 	expect(t, s.call(admin, "POST", "/portal/v1/test-sales-units", `{"name":"Other"}`, "Idempotency-Key", "abc-1"), 409, pIdempotencyReused)
@@ -72,7 +72,7 @@ func TestSimIdempotencyConcurrent(t *testing.T) {
 	s := newSim(t, WithManualProvisioning())
 	admin := s.admin()
 	s.token(admin)
-	s.InjectFault(Fault{Operation: "inviteUser", Delay: 20 * time.Millisecond, Times: -1})
+	s.InjectFault(Fault{Operation: OpInviteUser, Delay: 20 * time.Millisecond, Times: -1})
 	var wg sync.WaitGroup
 	statuses := make([]int, 8)
 	for i := range statuses {
@@ -87,7 +87,7 @@ func TestSimIdempotencyConcurrent(t *testing.T) {
 			t.Fatalf("statuses %v", statuses)
 		}
 	}
-	if n := s.Effects("inviteUser"); n != 1 {
+	if n := s.Effects(OpInviteUser); n != 1 {
 		t.Fatalf("effects %d", n)
 	}
 }

@@ -36,15 +36,15 @@ func TestSimRegenerateEffects(t *testing.T) {
 	// Subscription keys: the old one is refused by the gateway at once.
 	r3 := s.call(s.admin(), "POST", path, map[string]string{"key": "subscriptionKeyPrimary"}, "Idempotency-Key", "k3")
 	expect(t, r3, 200, "")
-	gw := s.raw("GET", "/management/v1/sales-units", nil, map[string]string{"Authorization": "Bearer " + oldTok, "Ocp-Apim-Subscription-Key": old.SubscriptionKey})
+	gw := s.raw("GET", "/management/v1/sales-units", nil, map[string]string{"Authorization": "Bearer " + oldTok, "Ocp-Apim-Subscription-Key": old.SubscriptionKey.Reveal()})
 	if gw.status != 401 || gw.json()["statusCode"] != float64(401) {
 		t.Fatalf("old subscription key still passes: %d %s", gw.status, gw.body)
 	}
 	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(r3.json()["subscriptionKeyPrimary"].(string)) {
 		t.Fatal("subscription key format")
 	}
-	if s.Effects("regenerateKey") != 3 {
-		t.Fatalf("effects %d", s.Effects("regenerateKey"))
+	if s.Effects(OpRegenerateKey) != 3 {
+		t.Fatalf("effects %d", s.Effects(OpRegenerateKey))
 	}
 	// Bad bodies: unknown field, bad enum.
 	expect(t, s.call(s.admin(), "POST", path, `{"key":"clientId","x":1}`, "Idempotency-Key", "k4"), 400, pInvalidRequest)
@@ -90,7 +90,7 @@ func TestSimUsersLifecycle(t *testing.T) {
 	s.token(creds)
 	expect(t, s.call(admin, "DELETE", "/portal/v1/users/"+id, nil), 204, "")
 	expect(t, s.call(admin, "GET", "/portal/v1/users/"+id, nil), 404, pNotFound)
-	if gw := s.raw("POST", "/accesstoken/get", nil, map[string]string{"client_id": creds.ClientID, "client_secret": creds.ClientSecret, "Ocp-Apim-Subscription-Key": creds.SubscriptionKey}); gw.json()["statusCode"] != float64(401) {
+	if gw := s.raw("POST", "/accesstoken/get", nil, map[string]string{"client_id": creds.ClientID, "client_secret": creds.ClientSecret.Reveal(), "Ocp-Apim-Subscription-Key": creds.SubscriptionKey.Reveal()}); gw.json()["statusCode"] != float64(401) {
 		t.Fatalf("removed user's subscription key passes: %s", gw.body)
 	}
 	withOther := creds
@@ -98,7 +98,7 @@ func TestSimUsersLifecycle(t *testing.T) {
 	if r := s.tokenFor(withOther); r.status != 401 || r.json()["error"] != "invalid_client" {
 		t.Fatalf("removed user's credentials: %d %s", r.status, r.body)
 	}
-	revoked := s.raw("GET", "/portal/v1/me", nil, map[string]string{"Authorization": "Bearer " + s.token(creds), "Ocp-Apim-Subscription-Key": admin.SubscriptionKey})
+	revoked := s.raw("GET", "/portal/v1/me", nil, map[string]string{"Authorization": "Bearer " + s.token(creds), "Ocp-Apim-Subscription-Key": admin.SubscriptionKey.Reveal()})
 	expect(t, revoked, 401, pTokenRevoked)
 
 	// The last ACTIVE ADMINISTRATOR cannot go; removing yourself otherwise can.

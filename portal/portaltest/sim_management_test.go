@@ -10,10 +10,10 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-func (s *sim) managementToken(m ManagementCredentials) string {
+func (s *sim) managementToken(m vipps.Credentials) string {
 	s.t.Helper()
 	r := s.raw("POST", "/miami/v1/token", "grant_type=client_credentials", map[string]string{
-		"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(m.ClientID+":"+m.ClientSecret)),
+		"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte(m.ClientID+":"+m.ClientSecret.Reveal())),
 		"Content-Type":  "application/x-www-form-urlencoded"})
 	expect(s.t, r, 200, "")
 	return r.json()["access_token"].(string)
@@ -31,13 +31,13 @@ func TestSimDefaultPartnerHasManagementKeys(t *testing.T) {
 		t.Fatal("the management keys are the API client")
 	}
 	rp := s.ResolvedSeed().Partners[0]
-	if rp.ManagementKeys == nil || rp.ManagementKeys.ClientID != m.ClientID || rp.ManagementKeys.ClientSecret != m.ClientSecret {
+	if rp.ManagementKeys == nil || rp.ManagementKeys.ClientID != m.ClientID || rp.ManagementKeys.ClientSecret != m.ClientSecret.Reveal() || m.Flow != vipps.SpecializedAuth || m.SubscriptionKey != "" {
 		t.Fatalf("resolved seed: %+v", rp.ManagementKeys)
 	}
 	if got := s.State().Partners[0].ManagementKeys; got != m {
 		t.Fatal("state lacks the management keys")
 	}
-	if (s.ManagementCredentials("nobody") != ManagementCredentials{}) {
+	if (s.ManagementCredentials("nobody") != vipps.Credentials{}) {
 		t.Fatal("unknown partner has keys")
 	}
 	// The printed seed loads again and serves the same keys.
@@ -125,10 +125,10 @@ func TestSimManagementClientEndToEnd(t *testing.T) {
 	if len(s.Requests()) != before {
 		t.Fatal("the portal call was sent")
 	}
-	if n := len(s.RequestsOf("fetchToken")); n != 1 {
+	if n := len(s.RequestsOf(OpFetchToken)); n != 1 {
 		t.Fatalf("%d fetchToken requests", n)
 	}
-	for _, lr := range s.RequestsOf("getAllSalesUnits") {
+	for _, lr := range s.RequestsOf(OpGetAllSalesUnits) {
 		if lr.Header.Get("Ocp-Apim-Subscription-Key") != "" {
 			t.Fatal("a subscription key was sent")
 		}

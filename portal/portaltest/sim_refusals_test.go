@@ -58,7 +58,7 @@ func TestSimInjectFaultRefusesBadFaults(t *testing.T) {
 		t.Fatalf("%d faults injected", n)
 	}
 	for _, st := range []int{400, 429, 500, 599} {
-		if err := s.InjectFault(Fault{Operation: "getMe", Status: st}); err != nil {
+		if err := s.InjectFault(Fault{Operation: OpGetMe, Status: st}); err != nil {
 			t.Fatalf("status %d refused: %v", st, err)
 		}
 	}
@@ -81,12 +81,12 @@ func TestSimRequestLogBounded(t *testing.T) {
 			t.Fatalf("log[%d] is %s, want %s (newest kept, oldest first)", i, e.Path, want)
 		}
 	}
-	if got := len(s.RequestsOf("getUser")); got != limit {
+	if got := len(s.RequestsOf(OpGetUser)); got != limit {
 		t.Fatalf("RequestsOf: %d", got)
 	}
 	s.ResetRequests()
 	s.call(admin, "GET", "/portal/v1/me", nil)
-	if log := s.Requests(); len(log) != 1 || log[0].Operation != "getMe" {
+	if log := s.Requests(); len(log) != 1 || log[0].Operation != OpGetMe {
 		t.Fatalf("after reset: %+v", log)
 	}
 }
@@ -146,7 +146,7 @@ func TestSimRequestHook(t *testing.T) {
 	s.call(s.admin(), "GET", "/portal/v1/me", nil)
 	mu.Lock()
 	defer mu.Unlock()
-	if len(seen) != 2 || seen[0].Operation != "fetchAuthorizationTokenUsingPost" || seen[1].Operation != "getMe" || seen[1].Status != 200 {
+	if len(seen) != 2 || seen[0].Operation != OpFetchAuthorizationTokenUsingPost || seen[1].Operation != OpGetMe || seen[1].Status != 200 {
 		t.Fatalf("hook saw %+v", seen)
 	}
 	for _, e := range seen {

@@ -63,7 +63,7 @@ func TestSimTestUnitRefusals(t *testing.T) {
 	if !equalJSON(before, after) {
 		t.Fatal("refused requests changed state")
 	}
-	if s.Effects("createTestSalesUnit") != 0 {
+	if s.Effects(OpCreateTestSalesUnit) != 0 {
 		t.Fatal("effects counted for refusals")
 	}
 }
@@ -155,8 +155,8 @@ func TestSimProductOrders(t *testing.T) {
 func TestSimFaults(t *testing.T) {
 	s := newSim(t)
 	admin := s.admin()
-	s.InjectFault(Fault{Operation: "getMe", Status: 429, RetryAfter: 3 * time.Second})
-	s.InjectFault(Fault{Operation: "getMe", Status: 503, RetryAfter: 2 * time.Second, RetryAfterDate: true})
+	s.InjectFault(Fault{Operation: OpGetMe, Status: 429, RetryAfter: 3 * time.Second})
+	s.InjectFault(Fault{Operation: OpGetMe, Status: 503, RetryAfter: 2 * time.Second, RetryAfterDate: true})
 	r := s.call(admin, "GET", "/portal/v1/me", nil)
 	expect(t, r, 429, pRateLimited)
 	if r.header.Get("Retry-After") != "3" {
@@ -173,26 +173,26 @@ func TestSimFaults(t *testing.T) {
 	}
 
 	// DropAfterWork: the work is done, no answer; a retry with the key replays.
-	s.InjectFault(Fault{Operation: "inviteUser", DropAfterWork: true})
+	s.InjectFault(Fault{Operation: OpInviteUser, DropAfterWork: true})
 	body := map[string]string{"phoneNumber": "+4790000009", "name": "Drop", "role": "ASSISTANT"}
 	req, _ := http.NewRequest("POST", s.URL+"/portal/v1/users", strings.NewReader(`{"phoneNumber":"+4790000009","name":"Drop","role":"ASSISTANT"}`))
 	req.Header.Set("Authorization", "Bearer "+s.token(admin))
-	req.Header.Set("Ocp-Apim-Subscription-Key", admin.SubscriptionKey)
+	req.Header.Set("Ocp-Apim-Subscription-Key", admin.SubscriptionKey.Reveal())
 	req.Header.Set("Idempotency-Key", "drop-1")
 	if resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req); err == nil {
 		resp.Body.Close()
 		t.Fatal("connection not dropped")
 	}
-	if s.Effects("inviteUser") != 1 {
+	if s.Effects(OpInviteUser) != 1 {
 		t.Fatal("work not done")
 	}
 	r = s.call(admin, "POST", "/portal/v1/users", body, "Idempotency-Key", "drop-1")
-	if r.status != 201 || r.header.Get("Idempotent-Replayed") != "true" || s.Effects("inviteUser") != 1 {
+	if r.status != 201 || r.header.Get("Idempotent-Replayed") != "true" || s.Effects(OpInviteUser) != 1 {
 		t.Fatalf("retry: %d %v", r.status, r.header)
 	}
 
 	// Delay respects the request's context.
-	s.InjectFault(Fault{Operation: "getMe", Delay: time.Hour})
+	s.InjectFault(Fault{Operation: OpGetMe, Delay: time.Hour})
 	ctx, cancel := context.WithCancel(t.Context())
 	req, _ = http.NewRequestWithContext(ctx, "GET", s.URL+"/portal/v1/me", nil)
 	done := make(chan error, 1)
@@ -222,7 +222,7 @@ func TestSimFaults(t *testing.T) {
 			dropped = &e
 		}
 	}
-	if dropped == nil || dropped.Operation != "inviteUser" || dropped.Fault == "" {
+	if dropped == nil || dropped.Operation != OpInviteUser || dropped.Fault == "" {
 		t.Fatal("dropped request not logged")
 	}
 	s.ResetRequests()
@@ -237,14 +237,14 @@ func TestSimRequestsOf(t *testing.T) {
 	s.call(s.dev(), "GET", "/portal/v1/me", nil)
 	s.call(s.admin(), "GET", "/portal/v1/test-sales-units", nil)
 
-	me := s.RequestsOf("getMe")
+	me := s.RequestsOf(OpGetMe)
 	if len(me) != 2 || me[0].Path != "/portal/v1/me" || me[1].Path != "/portal/v1/me" {
 		t.Fatalf("RequestsOf(getMe) = %+v, want the two getMe requests", me)
 	}
-	if got := s.RequestsOf("listTestSalesUnits"); len(got) != 1 || got[0].Operation != "listTestSalesUnits" {
+	if got := s.RequestsOf(OpListTestSalesUnits); len(got) != 1 || got[0].Operation != OpListTestSalesUnits {
 		t.Fatalf("RequestsOf(listTestSalesUnits) = %+v", got)
 	}
-	if got := s.RequestsOf("noSuchOperation"); len(got) != 0 {
-		t.Fatalf("RequestsOf(noSuchOperation) = %+v, want none", got)
+	if got := s.RequestsOf(OpGetKeys); len(got) != 0 {
+		t.Fatalf("RequestsOf(getKeys) = %+v, want none", got)
 	}
 }

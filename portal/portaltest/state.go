@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // State is a deep copy of the whole simulated system in plain values, sorted,
@@ -15,6 +17,7 @@ type State struct {
 	Partners      []PartnerState
 	Creations     []CreationState
 	ProductOrders []ProductOrderState
+	Webhooks      []WebhookState
 	IssuedTokens  int
 }
 
@@ -49,7 +52,7 @@ type UserState struct {
 	UserID, MerchantScheme, MerchantID, Name, PhoneNumber, Email, Role, Status string
 	CreatedAt                                                                  time.Time
 	Grants                                                                     []GrantState
-	APIClient                                                                  Credentials
+	APIClient                                                                  vipps.Credentials
 }
 
 // GrantState is a user's permissions on one unit.
@@ -62,8 +65,8 @@ type GrantState struct {
 // PartnerState is one partner.
 type PartnerState struct {
 	PartnerID, Name     string
-	APIClient           Credentials
-	ManagementKeys      ManagementCredentials
+	APIClient           vipps.Credentials // secrets print redacted; Reveal gives them
+	ManagementKeys      vipps.Credentials // Flow: vipps.SpecializedAuth
 	ConnectedSalesUnits []string
 	PricePackageIDs     []string
 }
@@ -80,6 +83,18 @@ type CreationState struct {
 type ProductOrderState struct {
 	ProductOrderID, PartnerID, MerchantScheme, MerchantID, ProductType, Status, MSN string
 	CreatedAt, ChangedAt                                                            time.Time
+}
+
+// WebhookState is one webhook registration. Its secret is not here: the
+// contract shows it once, in the 201 of registerWebhook.
+type WebhookState struct {
+	ID        string
+	MSN       string // the unit whose registration it is; "" when partner-wide
+	PartnerID string // the partner of a partner-wide registration; "" otherwise
+	URL       string
+	Events    []string
+	CreatedAt time.Time
+	Pending   int // notifications not yet delivered nor given up
 }
 
 // State returns a snapshot of everything the simulator holds.
@@ -109,7 +124,7 @@ func (s *Server) State() State {
 	for _, u := range st.users {
 		us := UserState{UserID: u.id, MerchantScheme: u.merchant.scheme, MerchantID: u.merchant.id, Name: u.name,
 			PhoneNumber: u.phone, Email: u.email, Role: u.role, Status: u.status, CreatedAt: u.createdAt,
-			APIClient: Credentials{ClientID: u.client.clientID, ClientSecret: u.client.clientSecret, SubscriptionKey: u.client.subKey}}
+			APIClient: u.client.credentials()}
 		for msn, g := range u.grants {
 			us.Grants = append(us.Grants, GrantState{msn, slices.Clone(g.perms), g.grantedAt})
 		}
@@ -118,9 +133,7 @@ func (s *Server) State() State {
 	}
 	sort.Slice(out.Users, func(i, j int) bool { return out.Users[i].UserID < out.Users[j].UserID })
 	for _, p := range st.partners {
-		ps := PartnerState{PartnerID: p.id, Name: p.name,
-			APIClient:      Credentials{ClientID: p.client.clientID, ClientSecret: p.client.clientSecret, SubscriptionKey: p.client.subKey},
-			ManagementKeys: ManagementCredentials{ClientID: p.mgmt.clientID, ClientSecret: p.mgmt.clientSecret}}
+		ps := PartnerState{PartnerID: p.id, Name: p.name, APIClient: p.client.credentials(), ManagementKeys: p.mgmt.managementCredentials()}
 		for msn := range p.connected {
 			ps.ConnectedSalesUnits = append(ps.ConnectedSalesUnits, msn)
 		}
@@ -149,5 +162,10 @@ func (s *Server) State() State {
 		out.ProductOrders = append(out.ProductOrders, ProductOrderState{o.id, o.partner, o.biz.scheme, o.biz.id, o.productType, o.status, o.msn, o.createdAt, o.changedAt})
 	}
 	sort.Slice(out.ProductOrders, func(i, j int) bool { return out.ProductOrders[i].ProductOrderID < out.ProductOrders[j].ProductOrderID })
+	for _, w := range st.webhooks {
+		out.Webhooks = append(out.Webhooks, WebhookState{ID: w.id, MSN: w.scope.msn, PartnerID: w.scope.partner, URL: w.url,
+			Events: slices.Clone(w.events), CreatedAt: w.createdAt, Pending: len(w.queue)})
+	}
+	sort.Slice(out.Webhooks, func(i, j int) bool { return out.Webhooks[i].ID < out.Webhooks[j].ID })
 	return out
 }

@@ -3,6 +3,8 @@ package portaltest
 import (
 	"slices"
 	"time"
+
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // The in-memory model. Every field is guarded by Server.mu.
@@ -26,6 +28,17 @@ type keySet struct {
 }
 
 type apiClient struct{ clientID, clientSecret, subKey string }
+
+// credentials are the API client's keys as the SDK takes them (standard flow).
+func (c apiClient) credentials() vipps.Credentials {
+	return vipps.Credentials{ClientID: c.clientID, ClientSecret: vipps.Secret(c.clientSecret), SubscriptionKey: vipps.Secret(c.subKey)}
+}
+
+// managementCredentials are a partner's management keys as the SDK takes
+// them: the specialized flow, no subscription key.
+func (c apiClient) managementCredentials() vipps.Credentials {
+	return vipps.Credentials{ClientID: c.clientID, ClientSecret: vipps.Secret(c.clientSecret), Flow: vipps.SpecializedAuth}
+}
 
 type configuration struct {
 	PaymentAllowed               *bool   `json:"paymentAllowed,omitempty"`
@@ -185,9 +198,8 @@ func (p principal) String() string {
 func (p principal) partnerSide() bool { return p.kind == kindPartner || p.kind == kindManagement }
 
 type token struct {
-	who         principal
-	expiresAt   time.Time
-	specialized bool // from POST /miami/v1/token: needs no subscription key
+	who       principal
+	expiresAt time.Time
 }
 
 // store is the whole simulated system.
@@ -204,6 +216,12 @@ type store struct {
 	issuedTokens int
 	failNext     []string // details for the next creations to fail
 	idem         map[idemScope]*idemEntry
+	webhooks     map[string]*webhook
+
+	// When tokens and stored answers stop mattering: forgetExpired drops
+	// them then, so memory follows what is live, not the requests served.
+	tokenExpiry deadlines[string]
+	idemExpiry  deadlines[idemScope]
 }
 
 func newStore() *store {
@@ -211,8 +229,26 @@ func newStore() *store {
 		merchants: map[bizID]*merchant{}, units: map[string]*unit{}, users: map[string]*user{},
 		partners: map[string]*partner{}, creations: map[string]*creation{}, orders: map[string]*order{},
 		tokens: map[string]*token{}, usedMSNs: map[string]bool{}, usedUserIDs: map[string]bool{},
-		idem: map[idemScope]*idemEntry{},
+		idem: map[idemScope]*idemEntry{}, webhooks: map[string]*webhook{},
 	}
+}
+
+// forgetExpired drops the tokens that have expired and the stored answers
+// older than the contract's 24 hours by now. Neither can be told from one
+// that was never there: an unknown or expired token is the same 401
+// invalid-token (a specialized one is known by its form, see
+// isSpecializedToken), and an idempotency key past its retention is unused.
+func (st *store) forgetExpired(now time.Time) {
+	st.tokenExpiry.expire(now, func(tok string, at time.Time) {
+		if t := st.tokens[tok]; t != nil && t.expiresAt.Equal(at) {
+			delete(st.tokens, tok)
+		}
+	})
+	st.idemExpiry.expire(now, func(k idemScope, at time.Time) {
+		if e := st.idem[k]; e != nil && e.storedAt.Add(idemRetention).Equal(at) {
+			delete(st.idem, k)
+		}
+	})
 }
 
 // liveSubscriptionKey reports whether any principal currently holds k (a new

@@ -120,31 +120,38 @@ func (s *Server) getAccessToken(rq *request) *response {
 	})
 }
 
-// issueToken stores a new unique token for who; s.mu is held.
+// specializedPrefix starts every token of POST /miami/v1/token (the others
+// are alphanumeric), so that one is known for what it is after the server
+// has forgotten it.
+const specializedPrefix = "mgmt-"
+
+// issueToken stores a new unique token for who until exp; s.mu is held.
 func (s *Server) issueToken(who principal, exp time.Time, specialized bool) string {
+	prefix := ""
+	if specialized {
+		prefix = specializedPrefix
+	}
 	var tok string
 	for {
-		tok = s.rng.secret() + s.rng.secret()
+		tok = prefix + s.rng.secret() + s.rng.secret()
 		if s.st.tokens[tok] == nil {
 			break
 		}
 	}
-	s.st.tokens[tok] = &token{who: who, expiresAt: exp, specialized: specialized}
+	s.st.tokens[tok] = &token{who: who, expiresAt: exp}
+	s.st.tokenExpiry.add(tok, exp)
 	s.st.issuedTokens++
 	return tok
 }
 
-// specializedBearer reports whether the request carries a token issued by
-// POST /miami/v1/token (live or not): such requests pass no gateway, so a
-// subscription key is neither needed nor looked at, and an expired one is
-// then answered 401 invalid-token like any other.
+// specializedBearer reports whether the request carries a token of the form
+// POST /miami/v1/token issues (live, expired and forgotten, or made up):
+// such requests pass no gateway, so a subscription key is neither needed nor
+// looked at, and one that is not live is answered 401 invalid-token like any
+// other.
 func (s *Server) specializedBearer(rq *request) bool {
 	scheme, tok, ok := strings.Cut(rq.r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
-	}
-	t := s.st.tokens[strings.TrimSpace(tok)]
-	return t != nil && t.specialized
+	return ok && strings.EqualFold(scheme, "Bearer") && strings.HasPrefix(strings.TrimSpace(tok), specializedPrefix)
 }
 
 // fetchToken serves POST /miami/v1/token (OAuth 2.0 client credentials) in
@@ -163,7 +170,8 @@ func (s *Server) fetchToken(rq *request) *response {
 	if e := rq.bodyLimit(); e != nil {
 		return rq.fail(e)
 	}
-	if e := clientCredentialsForm(h.Get("Content-Type"), rq.body); e != nil {
+	scope, e := clientCredentialsForm(h.Get("Content-Type"), rq.body)
+	if e != nil {
 		return rq.fail(e)
 	}
 	who, ok := s.st.managementFor(id, secret)
@@ -173,7 +181,7 @@ func (s *Server) fetchToken(rq *request) *response {
 	}
 	tok := s.issueToken(who, rq.now.Add(managementTokenLifetime), true)
 	return jsonResponse(http.StatusOK, ctToken, managementTokenJSON{AccessToken: tok, TokenType: "Bearer",
-		ExpiresIn: int(managementTokenLifetime / time.Second)})
+		ExpiresIn: int(managementTokenLifetime / time.Second), Scope: scope})
 }
 
 // basicCredentials decodes `Authorization: Basic base64(id:secret)`. The two
@@ -207,18 +215,32 @@ func basicCredentials(vs []string) (id, secret string, e *apiError) {
 }
 
 // clientCredentialsForm checks the body is the form grant_type=client_credentials
-// (other parameters, such as scope, are ignored as RFC 6749 has servers do).
-func clientCredentialsForm(contentType string, body []byte) *apiError {
+// with an optional scope, and returns the scope ("" when none was asked for).
+// Other parameters are ignored, as RFC 6749 has servers do.
+func clientCredentialsForm(contentType string, body []byte) (string, *apiError) {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/x-www-form-urlencoded" {
-		return badRequest("Content-Type", "the body must be application/x-www-form-urlencoded")
+		return "", badRequest("Content-Type", "the body must be application/x-www-form-urlencoded")
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return badRequest("grant_type", "the body is not a valid form")
+		return "", badRequest("grant_type", "the body is not a valid form")
 	}
 	if g := form["grant_type"]; len(g) != 1 || g[0] != "client_credentials" {
-		return badRequest("grant_type", "the body must be the form grant_type=client_credentials")
+		return "", badRequest("grant_type", "the body must be the form grant_type=client_credentials")
 	}
-	return nil
+	scope := form["scope"]
+	switch {
+	case len(scope) == 0:
+		return "", nil
+	case len(scope) > 1:
+		return "", badRequest("scope", "scope must be sent once")
+	case !reScope.MatchString(scope[0]):
+		return "", badRequest("scope", "scope must be scope tokens separated by single spaces (RFC 6749 section 3.3)")
+	}
+	return scope[0], nil
 }
+
+// reScope is RFC 6749's scope: scope-tokens of printable ASCII other than
+// space, '"' and '\', separated by single spaces.
+var reScope = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$`)

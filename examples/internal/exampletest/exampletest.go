@@ -14,6 +14,7 @@ import (
 	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // Recorder is the NewServer an example's test passes to run: it starts the
@@ -48,11 +49,11 @@ func Clear(t testing.TB) {
 
 // Use points the VIPPS_* variables at s with credentials c for the test:
 // client id, secret, subscription key (if any), and s as base and portal URL.
-func Use(t testing.TB, s *portaltest.Server, c portaltest.Credentials) {
+func Use(t testing.TB, s *portaltest.Server, c vipps.Credentials) {
 	Clear(t)
 	t.Setenv(portal.EnvClientID, c.ClientID)
-	t.Setenv(portal.EnvClientSecret, c.ClientSecret)
-	t.Setenv(portal.EnvSubscriptionKey, c.SubscriptionKey)
+	t.Setenv(portal.EnvClientSecret, c.ClientSecret.Reveal())
+	t.Setenv(portal.EnvSubscriptionKey, c.SubscriptionKey.Reveal())
 	t.Setenv(portal.EnvBaseURL, s.URL)
 	t.Setenv(portal.EnvPortalURL, s.URL)
 }
