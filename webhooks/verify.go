@@ -199,13 +199,17 @@ func decodeSum(s string, dst *[sha256.Size]byte) bool {
 	var src [encLen]byte
 	copy(src[:], s)
 	var out [sha256.Size + 1]byte // a malformed 44 characters may decode to 33 bytes
-	n, err := base64.StdEncoding.Strict().Decode(out[:], src[:])
+	n, err := strictBase64.Decode(out[:], src[:])
 	if err != nil || n != sha256.Size {
 		return false
 	}
 	copy(dst[:], out[:n])
 	return true
 }
+
+// strictBase64 refuses non-zero padding bits, so that each 32-byte value has
+// exactly one spelling and any changed character is a different value.
+var strictBase64 = base64.StdEncoding.Strict()
 
 // splitURL returns the host (with its port, as written) and the path and
 // query ("/" when the path is empty) of an absolute http(s) URL as text:
