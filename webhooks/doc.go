@@ -10,4 +10,10 @@
 // registration. [Verify] checks a request against the URL that was
 // registered and the registration's secrets; [Sign] produces the same headers
 // for tests of a receiver.
+//
+// Receive: [Handler] is an http.Handler for one registration's URL: it reads
+// a bounded body, verifies it, decodes ePayment events into [EPaymentEvent]
+// (others are kept whole in [Event.Raw]), calls your function and answers
+// Vipps: 2xx delivered, anything else delivered again later. The same event
+// may arrive more than once; see [Handler] for de-duplication.
 package webhooks
