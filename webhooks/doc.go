@@ -16,4 +16,17 @@
 // (others are kept whole in [Event.Raw]), calls your function and answers
 // Vipps: 2xx delivered, anything else delivered again later. The same event
 // may arrive more than once; see [Handler] for de-duplication.
+//
+// Reconcile: [Service.Ensure] compares a declared [Spec] with what Vipps
+// holds, returns a [Plan] (readable, and JSON), and applies it: registers what
+// is missing, deletes what is stale only under URLs you own, re-registers what
+// Vipps removed, and cleans up registrations whose secret was lost to an
+// unknown outcome. New secrets reach your store before anything is deleted.
+//
+// Rotate: [Service.RotateSecret] registers a twin, stores its secret, and
+// only then deletes the old registration, so a receiver that verifies with
+// both secrets refuses nothing during the switch.
+//
+// Secrets are [vipps.Secret] values: they print and encode as a redaction;
+// persisting one is an explicit Reveal.
 package webhooks

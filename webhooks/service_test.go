@@ -294,6 +294,16 @@ func TestServiceNotBuiltByNewFailsClearly(t *testing.T) {
 			},
 			"List":   func(ctx context.Context) error { _, err := s.List(ctx); return err },
 			"Delete": func(ctx context.Context) error { return s.Delete(ctx, "0b52e5bd-be1e-42a1-acf2-e331f52c68ac") },
+			"Ensure": func(ctx context.Context) error {
+				_, err := s.Ensure(ctx, webhooks.Spec{Webhooks: []webhooks.Desired{{URL: hookURL, Events: paymentEvents}},
+					Store: func(context.Context, *webhooks.Registered) error { return nil }})
+				return err
+			},
+			"RotateSecret": func(ctx context.Context) error {
+				_, err := s.RotateSecret(ctx, "0b52e5bd-be1e-42a1-acf2-e331f52c68ac",
+					webhooks.RotateOptions{Store: func(context.Context, *webhooks.Registered) error { return nil }})
+				return err
+			},
 		}
 		for op, call := range calls {
 			t.Run(name+" "+op, func(t *testing.T) { sdktest.RequireNotBuilt(t, call) })
