@@ -28,6 +28,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/contracttest"
+	"github.com/vippsportal/sdk/internal/core"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/vipps"
 	"github.com/vippsportal/sdk/webhooks"
@@ -171,13 +172,8 @@ func (f *fakeAPI) newSecret() string {
 	return s
 }
 
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+// newUUID is a random UUID (version 4), as Vipps gives registration ids.
+func newUUID() string { return core.NewIdempotencyKey() }
 
 func names(events []webhooks.EventName) []string {
 	out := make([]string, len(events))
