@@ -57,7 +57,8 @@ func WithLogger(l *slog.Logger) HandlerOption { return func(h *handler) { h.logg
 //   - a body over the bound ([WithMaxBodyBytes], 1 MiB by default) is 413;
 //   - a notification that [Verify] refuses is 401 (an unusable key, 500);
 //   - an authentic body that is not a JSON object, or an ePayment
-//     notification that does not decode, is 400;
+//     notification that does not decode, is 400 (Vipps delivers it again
+//     for days, so it is not lost: a fixed receiver takes it);
 //   - fn's error is 500, so Vipps delivers the notification again later;
 //   - otherwise the answer is 200.
 //

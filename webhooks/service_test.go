@@ -1,9 +1,11 @@
 package webhooks_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -321,7 +323,14 @@ func TestRegisteredNeverShowsItsSecret(t *testing.T) {
 	require.True(t, strings.HasPrefix(secret, fakeSecretPfx))
 	js, err := json.Marshal(reg)
 	require.NoError(t, err)
-	for _, out := range []string{fmt.Sprint(reg), fmt.Sprintf("%v %+v %#v %s", reg, *reg, *reg, reg.Secret), string(js)} {
+	key := webhooks.Key{URL: reg.URL, Secrets: []vipps.Secret{reg.Secret}}
+	keyJS, err := json.Marshal(key)
+	require.NoError(t, err)
+	var text, logJS bytes.Buffer
+	slog.New(slog.NewTextHandler(&text, nil)).Info("registered", "registration", reg, "key", key, "secret", reg.Secret)
+	slog.New(slog.NewJSONHandler(&logJS, nil)).Info("registered", "registration", reg, "key", key, "secret", reg.Secret)
+	for _, out := range []string{fmt.Sprint(reg), fmt.Sprintf("%v %+v %#v %s %q %x", reg, *reg, *reg, reg.Secret, reg.Secret, reg.Secret), string(js),
+		fmt.Sprintf("%v %+v %#v", key, key, key), string(keyJS), text.String(), logJS.String()} {
 		assert.NotContains(t, out, secret)
 		assert.Contains(t, out, vipps.Redacted)
 	}
