@@ -325,8 +325,11 @@ func (s *Service) apply(ctx context.Context, plan *Plan, store func(context.Cont
 		if a.Op != OpRegister {
 			continue
 		}
-		sctx := core.StepIdempotencyKey(scoped(ctx, a.msn), fmt.Sprintf("ensure-%d", i))
-		reg, err := s.register(sctx, a.URL, a.Events)
+		// A caller's key yields one key per declaration (not per position in
+		// the plan, which changes between runs): repeating Ensure with the
+		// same key replays each register instead of refusing it.
+		step := fmt.Sprintf("ensure %s %s %v", a.msn, a.URL, a.Events)
+		reg, err := s.register(core.StepIdempotencyKey(scoped(ctx, a.msn), step), a.URL, a.Events)
 		if err != nil {
 			return limitHint(fmt.Sprintf("Ensure: registering %s %v in scope %s", a.URL, a.Events, a.Scope), err,
 				"nothing was deleted; delete registrations this scope no longer needs (Service.List, Service.Delete) and run Ensure again")
@@ -336,6 +339,7 @@ func (s *Service) apply(ctx context.Context, plan *Plan, store func(context.Cont
 			return &StoreError{Registered: reg, Err: err, Undo: s.Delete(scoped(ctx, a.msn), reg.ID)}
 		}
 		a.Done = true
+		spareReplayed(plan.Actions, a.msn, reg.ID)
 	}
 	var errs []error
 	for i := range plan.Actions {
@@ -351,6 +355,17 @@ func (s *Service) apply(ctx context.Context, plan *Plan, store func(context.Cont
 		a.Done = true
 	}
 	return errors.Join(errs...)
+}
+
+// spareReplayed keeps a registration the plan meant to delete as one whose
+// secret nobody holds, when a replayed register (the caller's
+// Idempotency-Key, repeated after a crash) has just returned and stored it.
+func spareReplayed(actions []Action, msn, id string) {
+	for i := range actions {
+		if a := &actions[i]; a.Op == OpDelete && a.msn == msn && a.ID == id {
+			a.Op, a.Reason = OpKeep, "its secret came back in a replayed register and was stored"
+		}
+	}
 }
 
 // StoreError is a Store that failed after a register ([Service.Ensure],

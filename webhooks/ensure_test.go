@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/internal/sdktest"
+	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/vipps"
 	"github.com/vippsportal/sdk/webhooks"
 )
@@ -315,4 +316,40 @@ func TestEnsureShowsNoSecret(t *testing.T) {
 			assert.NotContains(t, out, secret)
 		}
 	}
+}
+
+// Repeating Ensure with the caller's Idempotency-Key after a crash between a
+// register and its store replays the register: the same registration comes
+// back, is stored, and is not deleted as one whose secret nobody holds.
+func TestEnsureRepeatedWithTheSameKeyKeepsTheReplayedRegistration(t *testing.T) {
+	f := newFakeAPI(t)
+	c := f.client(t, unitMSN, portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 1}))
+	ctx := portal.WithIdempotencyKey(t.Context(), "deploy-42")
+	spec := webhooks.Spec{Webhooks: []webhooks.Desired{
+		{URL: urlPay, Events: paymentEvents},
+		{URL: urlQR, Events: []webhooks.EventName{webhooks.UserCheckedIn}},
+	}}
+	// The first run "crashes": the first store fails and its undo is lost.
+	var first *webhooks.Registered
+	spec.Store = func(_ context.Context, r *webhooks.Registered) error {
+		first = r
+		f.set(func(f *fakeAPI) { f.failDelete[r.ID] = http.StatusBadGateway })
+		return errors.New("crash")
+	}
+	_, err := c.Webhooks.Ensure(ctx, spec)
+	require.Error(t, err)
+	require.Len(t, f.hooks(unitMSN), 1)
+	f.set(func(f *fakeAPI) { f.failDelete = map[string]int{} })
+
+	j := newJournal(f)
+	spec.Store = j.store
+	plan, err := c.Webhooks.Ensure(ctx, spec)
+	require.NoError(t, err)
+	require.Len(t, j.stored, 2)
+	assert.Equal(t, first.ID, j.stored[0].ID, "the replayed register")
+	assert.Equal(t, first.Secret, j.stored[0].Secret)
+	assert.Len(t, f.requests("deleteWebhook"), 1, "only the first run's failed undo: nothing deleted now")
+	assert.Len(t, f.hooks(unitMSN), 2)
+	assert.Contains(t, plan.String(), "= keep "+first.ID+" "+urlPay)
+	assert.Contains(t, plan.String(), "came back in a replayed register")
 }

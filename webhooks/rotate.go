@@ -44,7 +44,8 @@ type RotateOptions struct {
 // returned with the error: both registrations are live and signed; delete
 // the old one later. With portal.WithIdempotencyKey on ctx, the twin's
 // register carries a key derived from it, so repeating the whole rotation
-// with the same key after a crash registers no second twin.
+// with the same key after a crash registers no second twin; use a new key
+// for each rotation.
 func (s *Service) RotateSecret(ctx context.Context, id string, opts RotateOptions) (*Registered, error) {
 	if err := checkID("id", id); err != nil {
 		return nil, err
@@ -65,6 +66,11 @@ func (s *Service) RotateSecret(ctx context.Context, id string, opts RotateOption
 	if err != nil {
 		return nil, limitHint("RotateSecret: registering a twin of "+id, err,
 			"nothing changed: the registration and its secret are as they were. Delete another registration of these events in this scope and rotate again, or delete this one and register it anew (events in between are not delivered)")
+	}
+	if twin.ID == old.ID {
+		// The caller's key replayed the register of an earlier rotation, whose
+		// twin is this registration: deleting "the old one" would delete it.
+		return nil, fmt.Errorf("webhooks: RotateSecret: the Idempotency-Key of the context replays an earlier rotation that created %s; nothing changed: use a new key for each rotation", id)
 	}
 	if err := opts.Store(ctx, twin); err != nil {
 		return nil, &StoreError{Registered: twin, Err: err, Undo: s.Delete(ctx, twin.ID)}

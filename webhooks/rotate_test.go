@@ -165,3 +165,22 @@ func TestRotateSecretRepeatedWithTheSameKeyRegistersOneTwin(t *testing.T) {
 	require.Len(t, f.hooks(unitMSN), 1)
 	assert.Equal(t, twin.ID, f.hooks(unitMSN)[0].ID)
 }
+
+// A key reused for a second rotation would replay the first one's register:
+// RotateSecret refuses, and nothing changes.
+func TestRotateSecretRefusesAKeyOfAnEarlierRotation(t *testing.T) {
+	f := newFakeAPI(t)
+	old := f.seed(unitMSN, urlPay, paymentEvents...)
+	c := f.client(t, unitMSN)
+	ctx := portal.WithIdempotencyKey(t.Context(), "rotate-once")
+	store := func(context.Context, *webhooks.Registered) error { return nil }
+	twin, err := c.Webhooks.RotateSecret(ctx, old.ID, webhooks.RotateOptions{Store: store})
+	require.NoError(t, err)
+
+	_, err = c.Webhooks.RotateSecret(ctx, twin.ID, webhooks.RotateOptions{Store: store})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "use a new key for each rotation")
+	hooks := f.hooks(unitMSN)
+	require.Len(t, hooks, 1)
+	assert.Equal(t, twin.ID, hooks[0].ID)
+}
