@@ -70,8 +70,9 @@ func ExampleSign() {
 func ExampleHandler() {
 	key := webhooks.Key{
 		URL: "https://shop.example.com/vipps/webhooks", // exactly as registered
-		// The registration's secret; during a rotation, the old and the new.
-		Secrets: []vipps.Secret{vipps.Secret(os.Getenv("VIPPS_WEBHOOK_SECRET"))},
+		// The registration's secret from your secret store; during a
+		// rotation, the old and the new. (An empty one verifies nothing.)
+		Secrets: []vipps.Secret{"the secret Register returned"},
 		MaxSkew: 5 * time.Minute,
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))

@@ -109,6 +109,11 @@ func verify(h http.Header, body []byte, k *Key) error {
 	if len(k.Secrets) == 0 {
 		return &NotAuthenticError{Reason: ReasonUnusableKey, Detail: "Key.Secrets is empty"}
 	}
+	for i, s := range k.Secrets {
+		if s.IsZero() { // an unset variable, say: anyone could sign with it
+			return &NotAuthenticError{Reason: ReasonUnusableKey, Detail: fmt.Sprintf("Key.Secrets[%d] is empty", i)}
+		}
+	}
 	date, err := headerValue(h, canonDate, hdrDate)
 	if err != nil {
 		return err

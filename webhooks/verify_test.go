@@ -166,6 +166,16 @@ func TestVerifyReasons(t *testing.T) {
 	}
 }
 
+// An empty secret (an unset environment variable, say) would let anyone
+// sign: a Key holding one verifies nothing, not even what it signed.
+func TestVerifyRefusesAKeyWithAnEmptySecret(t *testing.T) {
+	body := []byte(`{}`)
+	forged := webhooks.Sign(sampleURL, "", body, time.Now())
+	err := webhooks.Verify(forged, body, webhooks.Key{URL: sampleURL, Secrets: []vipps.Secret{""}})
+	na := requireReason(t, err, webhooks.ReasonUnusableKey, "")
+	assert.Equal(t, "Key.Secrets[0] is empty", na.Detail)
+}
+
 func mustDecode(t *testing.T, s string) string {
 	b, err := base64.StdEncoding.DecodeString(s)
 	require.NoError(t, err)
