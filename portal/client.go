@@ -16,6 +16,7 @@ import (
 	"github.com/vippsportal/sdk/salesunit"
 	"github.com/vippsportal/sdk/users"
 	"github.com/vippsportal/sdk/vipps"
+	"github.com/vippsportal/sdk/webhooks"
 )
 
 // Client holds one service per group of operations. It is safe for concurrent use.
@@ -26,6 +27,7 @@ type Client struct {
 	TestUnits     *salesunit.TestUnitsService     // portal: test sales units
 	Keys          *keys.Service                   // portal: API keys, verification, rotation
 	Users         *users.Service                  // portal: users and their access
+	Webhooks      *webhooks.Service               // Webhooks API: register, list, delete, reconcile, rotate secrets
 
 	core *core.Client
 }
@@ -126,7 +128,7 @@ func New(opts ...Option) (*Client, error) {
 	// internal/wiring, so none exports a constructor taking an internal type.
 	c := &Client{core: cc}
 	if err := errors.Join(fill(cc, &c.SalesUnits), fill(cc, &c.Merchants), fill(cc, &c.ProductOrders),
-		fill(cc, &c.TestUnits), fill(cc, &c.Keys), fill(cc, &c.Users)); err != nil {
+		fill(cc, &c.TestUnits), fill(cc, &c.Keys), fill(cc, &c.Users), fill(cc, &c.Webhooks)); err != nil {
 		return nil, err
 	}
 	return c, nil

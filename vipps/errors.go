@@ -53,6 +53,7 @@ const (
 	ProblemUserExists             = "user-exists"
 	ProblemLastAdministrator      = "last-administrator"
 	ProblemOrderSubmitted         = "order-submitted"
+	ProblemWebhookLimitReached    = "webhook-limit-reached" // 400: 25 registrations of the scope already hold one of the events
 	ProblemRateLimited            = "rate-limited"
 	ProblemProvisioningFailed     = "provisioning-failed"
 	ProblemInternal               = "internal"

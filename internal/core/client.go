@@ -45,6 +45,7 @@ const (
 	GroupToken      Group = iota // POST /accesstoken/get or /miami/v1/token
 	GroupManagement              // /management/... on the base URL
 	GroupPortal                  // /portal/v1/... on the portal URL
+	GroupWebhooks                // /webhooks/v1/... on the base URL, Production and Test alike
 )
 
 // SystemInfo fills the Vipps-System-* headers.
@@ -447,6 +448,11 @@ func (c *Client) roots(r *Request, creds vipps.Credentials) (root, tokenRoot str
 			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "no portal URL is configured (Vipps publishes no API for portal operations; use portal.WithPortalURL)"}
 		}
 		return c.portal, c.portal, nil
+	case GroupWebhooks:
+		if creds.Specialized() {
+			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "management keys (the specialized token flow) reach only the Management API; the Webhooks API needs a sales unit's or a partner's standard keys"}
+		}
+		return c.base, c.base, nil
 	}
 	return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "unknown operation group"}
 }

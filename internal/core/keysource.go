@@ -39,6 +39,15 @@ func WithMSN(ctx context.Context, msn string) context.Context {
 	return context.WithValue(ctx, msnKey{}, msn)
 }
 
+// MSN is the Merchant-Serial-Number a call made with ctx sends: WithMSN's, else
+// the key set's; "" when it sends none (a partner acting partner-wide).
+func (c *Client) MSN(ctx context.Context) string {
+	if c == nil {
+		return ""
+	}
+	return c.current(ctx).MSN
+}
+
 func msnFrom(ctx context.Context) (string, bool) {
 	v, ok := ctx.Value(msnKey{}).(string)
 	return v, ok

@@ -95,3 +95,17 @@ func TestRenderTakesTheOtherHalfAsBaseline(t *testing.T) {
 	assert.Contains(t, out, "TokenColdStart time: 1.10x the baseline (target <= 1.00x): MISSED")
 	assert.Contains(t, out, "ClientOnlyGet allocations: 1.00x the baseline (target <= 1.00x): met")
 }
+
+func TestRenderJudgesAllocationsAgainstTheBaselinePlusN(t *testing.T) {
+	res, err := Parse(strings.NewReader(`BenchmarkWebhookVerify1KiB/sdk-8 10 100 ns/op 9 allocs/op
+BenchmarkWebhookVerify1KiB/hmac-8 10 100 ns/op 8 allocs/op
+BenchmarkWebhookVerify64KiB/sdk-8 10 200 ns/op 11 allocs/op
+BenchmarkWebhookVerify64KiB/hmac-8 10 100 ns/op 8 allocs/op
+`))
+	require.NoError(t, err)
+	out := Render(res, "")
+	assert.Contains(t, out, "WebhookVerify1KiB time: 1.00x the baseline (target <= 1.10x): met")
+	assert.Contains(t, out, "WebhookVerify1KiB allocations: 9 vs the baseline's 8 (target <= the baseline's + 2): met")
+	assert.Contains(t, out, "WebhookVerify64KiB time: 2.00x the baseline (target <= 1.10x): MISSED")
+	assert.Contains(t, out, "WebhookVerify64KiB allocations: 11 vs the baseline's 8 (target <= the baseline's + 2): MISSED")
+}
