@@ -19,7 +19,7 @@ func TestPublicDocsNameNoInternalPackage(t *testing.T) {
 		t.Skip("the go command is not on PATH")
 	}
 	leak := regexp.MustCompile(`\b(core|secret|wiring|contracttest|sdktest)\.[A-Za-z]|\binternal/`)
-	for _, pkg := range []string{".", "../vipps", "./portaltest", "../salesunit", "../keys", "../users"} {
+	for _, pkg := range []string{".", "../vipps", "./portaltest", "../salesunit", "../keys", "../users", "../webhooks"} {
 		out, err := exec.CommandContext(t.Context(), goTool, "doc", "-all", pkg).CombinedOutput()
 		require.NoError(t, err, "go doc -all %s: %s", pkg, out)
 		require.NotEmpty(t, out)
@@ -35,7 +35,7 @@ func TestPublicPackagesDoNotDependOnTestHelpers(t *testing.T) {
 	if err != nil {
 		t.Skip("the go command is not on PATH")
 	}
-	out, err := exec.CommandContext(t.Context(), goTool, "list", "-deps", ".", "../vipps", "./portaltest", "../salesunit", "../keys", "../users").CombinedOutput()
+	out, err := exec.CommandContext(t.Context(), goTool, "list", "-deps", ".", "../vipps", "./portaltest", "../salesunit", "../keys", "../users", "../webhooks").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	require.Contains(t, string(out), "github.com/vippsportal/sdk/internal/core")
 	for _, helper := range []string{"internal/sdktest", "internal/contracttest", "jarcoal/httpmock", "getkin/kin-openapi", "stretchr/testify"} {
