@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
 	"github.com/vippsportal/sdk/vipps"
@@ -18,13 +19,24 @@ type RotateOptions struct {
 	// deleted right after. If Store fails, the new registration is deleted
 	// again and the old one stays as it was. Required.
 	Store func(ctx context.Context, r *Registered) error
+	// Overlap is how long both registrations stay live after Store, before
+	// the old one is deleted: notifications Vipps queued for the old
+	// registration alone (events from before the twin existed) are delivered
+	// meanwhile instead of going with it. 0 means DefaultOverlap; a negative
+	// value deletes at once. The wait ends early, with ctx's error and both
+	// registrations live, when ctx ends.
+	Overlap time.Duration
 }
+
+// DefaultOverlap is [RotateOptions.Overlap]'s default: Vipps delivers a
+// notification within seconds of its event when the receiver answers.
+const DefaultOverlap = 30 * time.Second
 
 // RotateSecret replaces the secret of registration id (in the call's scope)
 // without a notification being refused: it reads the registration
 // (GET /webhooks/v1/webhooks), registers a twin with the same URL and
 // events, stores the twin's secret with opts.Store, then deletes the old
-// registration. It returns the twin.
+// registration once [RotateOptions.Overlap] has passed. It returns the twin.
 //
 // Between the register and the delete, Vipps delivers each event to both
 // registrations, each signed with its own secret: a receiver that verifies
@@ -75,8 +87,29 @@ func (s *Service) RotateSecret(ctx context.Context, id string, opts RotateOption
 	if err := opts.Store(ctx, twin); err != nil {
 		return nil, &StoreError{Registered: twin, Err: err, Undo: s.Delete(ctx, twin.ID)}
 	}
+	if err := overlap(ctx, opts.Overlap); err != nil {
+		return twin, fmt.Errorf("webhooks: RotateSecret: the new registration %s is registered and its secret stored; the old one %s is still live (delete it later): %w", twin.ID, old.ID, err)
+	}
 	if err := s.Delete(ctx, old.ID); err != nil && !errors.Is(err, vipps.ErrNotFound) {
 		return twin, fmt.Errorf("webhooks: RotateSecret: the new registration %s is registered and its secret stored, but deleting the old one %s failed (both are live; delete it later): %w", twin.ID, old.ID, err)
 	}
 	return twin, nil
+}
+
+// overlap waits d (DefaultOverlap for 0, nothing for a negative d) or until ctx ends.
+func overlap(ctx context.Context, d time.Duration) error {
+	if d == 0 {
+		d = DefaultOverlap
+	}
+	if d < 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }

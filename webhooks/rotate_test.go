@@ -38,7 +38,7 @@ func TestRotateSecretRegistersStoresThenDeletes(t *testing.T) {
 		assert.True(t, stillThere, "the old registration is deleted only after the store")
 		return j.store(ctx, r)
 	}
-	twin, err := c.Webhooks.RotateSecret(t.Context(), old.ID, webhooks.RotateOptions{Store: store})
+	twin, err := c.Webhooks.RotateSecret(t.Context(), old.ID, webhooks.RotateOptions{Store: store, Overlap: -1})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"getAllWebhooks", "registerWebhook", "store", "deleteWebhook"}, j.list())
 	assert.Equal(t, "/webhooks/v1/webhooks/"+old.ID, f.requests("deleteWebhook")[0].Path)
@@ -53,13 +53,35 @@ func TestRotateSecretRegistersStoresThenDeletes(t *testing.T) {
 	assert.True(t, receiverAccepts(twin.Secret.Reveal()))
 }
 
+// The old registration outlives the store by the overlap, so notifications
+// queued for it alone are delivered: a context that ends during the overlap
+// stops the rotation with both registrations live and nothing deleted.
+func TestRotateSecretKeepsBothRegistrationsThroughTheOverlap(t *testing.T) {
+	f := newFakeAPI(t)
+	j := newJournal(f)
+	old := f.seed(unitMSN, urlPay, paymentEvents...)
+	c := f.client(t, unitMSN)
+	ctx, cancel := context.WithCancelCause(t.Context())
+	stop := errors.New("the operator stopped the rotation")
+	twin, err := c.Webhooks.RotateSecret(ctx, old.ID, webhooks.RotateOptions{Overlap: time.Hour,
+		Store: func(ctx context.Context, r *webhooks.Registered) error {
+			defer cancel(stop) // ends the overlap's wait as soon as it begins
+			return j.store(ctx, r)
+		}})
+	require.ErrorIs(t, err, stop)
+	require.NotNil(t, twin)
+	assert.Contains(t, err.Error(), "still live")
+	assert.Equal(t, []string{"getAllWebhooks", "registerWebhook", "store"}, j.list(), "no delete")
+	assert.Len(t, f.hooks(unitMSN), 2)
+}
+
 // A failing Store leaves everything as it was: the twin is deleted again.
 func TestRotateSecretStoreFailureDeletesTheTwin(t *testing.T) {
 	f := newFakeAPI(t)
 	j := newJournal(f)
 	j.failOn = 1
 	old := f.seed(unitMSN, urlPay, paymentEvents...)
-	_, err := f.client(t, unitMSN).Webhooks.RotateSecret(t.Context(), old.ID, webhooks.RotateOptions{Store: j.store})
+	_, err := f.client(t, unitMSN).Webhooks.RotateSecret(t.Context(), old.ID, webhooks.RotateOptions{Store: j.store, Overlap: -1})
 	var se *webhooks.StoreError
 	require.ErrorAs(t, err, &se)
 	require.NoError(t, se.Undo)
@@ -79,7 +101,7 @@ func TestRotateSecretStoreAndUndoFailing(t *testing.T) {
 		f.set(func(f *fakeAPI) { f.failDelete[r.ID] = http.StatusInternalServerError })
 		return errors.New("vault unavailable")
 	}
-	_, err := f.client(t, unitMSN, portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 1})).Webhooks.RotateSecret(t.Context(), old.ID, webhooks.RotateOptions{Store: store})
+	_, err := f.client(t, unitMSN, portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 1})).Webhooks.RotateSecret(t.Context(), old.ID, webhooks.RotateOptions{Store: store, Overlap: -1})
 	var se *webhooks.StoreError
 	require.ErrorAs(t, err, &se)
 	require.Error(t, se.Undo)
@@ -98,7 +120,7 @@ func TestRotateSecretAtTheLimitChangesNothing(t *testing.T) {
 	for i := range 24 {
 		f.seed(unitMSN, fmt.Sprintf("%s/%d", foreign, i), webhooks.EPaymentCaptured)
 	}
-	_, err := f.client(t, unitMSN).Webhooks.RotateSecret(t.Context(), old.ID, webhooks.RotateOptions{Store: j.store})
+	_, err := f.client(t, unitMSN).Webhooks.RotateSecret(t.Context(), old.ID, webhooks.RotateOptions{Store: j.store, Overlap: -1})
 	sdktest.RequireAPIError(t, err, http.StatusBadRequest, vipps.ProblemWebhookLimitReached, vipps.ErrBadRequest)
 	assert.Contains(t, err.Error(), "nothing changed")
 	assert.Contains(t, err.Error(), "Delete another registration of these events")
@@ -113,7 +135,7 @@ func TestRotateSecretOldDeleteFailing(t *testing.T) {
 	j := newJournal(f)
 	old := f.seed(unitMSN, urlPay, paymentEvents...)
 	f.set(func(f *fakeAPI) { f.failDelete[old.ID] = http.StatusInternalServerError })
-	twin, err := f.client(t, unitMSN, portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 1})).Webhooks.RotateSecret(t.Context(), old.ID, webhooks.RotateOptions{Store: j.store})
+	twin, err := f.client(t, unitMSN, portal.WithRetry(vipps.RetryPolicy{MaxAttempts: 1})).Webhooks.RotateSecret(t.Context(), old.ID, webhooks.RotateOptions{Store: j.store, Overlap: -1})
 	require.Error(t, err)
 	require.NotNil(t, twin)
 	assert.Contains(t, err.Error(), "deleting the old one "+old.ID+" failed")
@@ -124,7 +146,7 @@ func TestRotateSecretOfAnUnknownRegistration(t *testing.T) {
 	f := newFakeAPI(t)
 	j := newJournal(f)
 	f.seed(otherMSN, urlPay, paymentEvents...)
-	_, err := f.client(t, unitMSN).Webhooks.RotateSecret(t.Context(), "0b52e5bd-be1e-42a1-acf2-e331f52c68ac", webhooks.RotateOptions{Store: j.store})
+	_, err := f.client(t, unitMSN).Webhooks.RotateSecret(t.Context(), "0b52e5bd-be1e-42a1-acf2-e331f52c68ac", webhooks.RotateOptions{Store: j.store, Overlap: -1})
 	require.ErrorIs(t, err, vipps.ErrNotFound)
 	assert.Contains(t, err.Error(), "scope "+unitMSN)
 	assert.Equal(t, []string{"getAllWebhooks"}, j.list())
@@ -133,7 +155,7 @@ func TestRotateSecretOfAnUnknownRegistration(t *testing.T) {
 func TestRotateSecretRefusesBadInputWithoutARequest(t *testing.T) {
 	f := newFakeAPI(t)
 	c := f.client(t, unitMSN)
-	_, err := c.Webhooks.RotateSecret(t.Context(), "nope", webhooks.RotateOptions{Store: func(context.Context, *webhooks.Registered) error { return nil }})
+	_, err := c.Webhooks.RotateSecret(t.Context(), "nope", webhooks.RotateOptions{Store: func(context.Context, *webhooks.Registered) error { return nil }, Overlap: -1})
 	sdktest.RequireInvalid(t, err, "id")
 	_, err = c.Webhooks.RotateSecret(t.Context(), "0b52e5bd-be1e-42a1-acf2-e331f52c68ac", webhooks.RotateOptions{})
 	sdktest.RequireInvalid(t, err, "RotateOptions.Store")
@@ -158,7 +180,7 @@ func TestRotateSecretRepeatedWithTheSameKeyRegistersOneTwin(t *testing.T) {
 	}})
 	require.Error(t, err)
 	f.set(func(f *fakeAPI) { f.failDelete = map[string]int{} })
-	twin, err := c.Webhooks.RotateSecret(ctx, old.ID, webhooks.RotateOptions{Store: func(context.Context, *webhooks.Registered) error { return nil }})
+	twin, err := c.Webhooks.RotateSecret(ctx, old.ID, webhooks.RotateOptions{Store: func(context.Context, *webhooks.Registered) error { return nil }, Overlap: -1})
 	require.NoError(t, err)
 	assert.Equal(t, first.ID, twin.ID, "the replayed register: the same twin")
 	assert.Equal(t, first.Secret, twin.Secret)
@@ -174,10 +196,10 @@ func TestRotateSecretRefusesAKeyOfAnEarlierRotation(t *testing.T) {
 	c := f.client(t, unitMSN)
 	ctx := portal.WithIdempotencyKey(t.Context(), "rotate-once")
 	store := func(context.Context, *webhooks.Registered) error { return nil }
-	twin, err := c.Webhooks.RotateSecret(ctx, old.ID, webhooks.RotateOptions{Store: store})
+	twin, err := c.Webhooks.RotateSecret(ctx, old.ID, webhooks.RotateOptions{Store: store, Overlap: -1})
 	require.NoError(t, err)
 
-	_, err = c.Webhooks.RotateSecret(ctx, twin.ID, webhooks.RotateOptions{Store: store})
+	_, err = c.Webhooks.RotateSecret(ctx, twin.ID, webhooks.RotateOptions{Store: store, Overlap: -1})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "use a new key for each rotation")
 	hooks := f.hooks(unitMSN)
