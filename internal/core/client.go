@@ -82,6 +82,7 @@ type Client struct {
 	headers   []header // the constant headers of every request
 	ownKeys   []header // subscription key and MSN headers of the client's own key set, built once
 	retry     *retryablehttp.Client
+	guard     *attemptGuard // the transport of retry's client: bounds each attempt
 	tokens    *tokenCache
 	owned     *http.Transport // the transport the SDK built itself (no WithHTTPClient), closed by Close
 	logger    *slog.Logger
@@ -145,8 +146,9 @@ func New(cfg Config) (*Client, error) {
 		}
 	}
 	c.ownKeys = credentialHeaders(cfg.Credentials)
+	c.guard = newAttemptGuard(transportOf(hc), cfg.Retry.AttemptTimeout)
 	c.retry = &retryablehttp.Client{
-		HTTPClient:     guarded(hc, cfg.Retry.AttemptTimeout),
+		HTTPClient:     guarded(hc, c.guard),
 		Logger:         nil, // silenced: events go to our slog logger through the hooks
 		RetryWaitMin:   cfg.Retry.MinBackoff,
 		RetryWaitMax:   cfg.Retry.MaxBackoff,
@@ -165,15 +167,19 @@ func New(cfg Config) (*Client, error) {
 // an answer, not a success), bounds each attempt, and hides the transport's
 // CloseIdleConnections from retryablehttp, which calls it when retries run out
 // and would flush a pool the caller shares.
-func guarded(hc *http.Client, attempt time.Duration) *http.Client {
+func guarded(hc *http.Client, guard *attemptGuard) *http.Client {
 	own := *hc
-	rt := hc.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
-	own.Transport = newAttemptGuard(rt, attempt)
+	own.Transport = guard
 	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &own
+}
+
+// transportOf is hc's transport, net/http's default when it has none.
+func transportOf(hc *http.Client) http.RoundTripper {
+	if hc.Transport == nil {
+		return http.DefaultTransport
+	}
+	return hc.Transport
 }
 
 // Close releases what the SDK itself owns: the idle connections of the
@@ -451,47 +457,33 @@ func (c *Client) roots(r *Request, creds vipps.Credentials) (root, tokenRoot str
 	return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "unknown operation group"}
 }
 
-// callState is one call's state, and the context its request carries, so
-// that the retry policy, which retryablehttp calls without the request, knows
-// what it may retry (one allocation for both).
+// callState is one call's state. Its request's context carries it (see
+// stateOf), so that the retry policy, which retryablehttp calls without the
+// request, knows what it may retry.
 type callState struct {
-	context.Context // the caller's
-	c               *Client
-	out             outgoing
-	retryable       bool
-	attempts        int
-	noAnswer        bool // an attempt got no HTTP answer
-	logger          *slog.Logger
-	operation       string
-	method          string
-	path            string
-	// first is the context of the request's first attempt, allocated with the
-	// state (see attemptGuard); a retry goes back to the state as its context
-	// (see retryFrom), so retryablehttp's wait between attempts follows the caller.
-	first attempt
-	req   *retryablehttp.Request
+	ctx       context.Context // the caller's, carrying the state
+	c         *Client
+	out       outgoing
+	retryable bool
+	attempts  int
+	noAnswer  bool // an attempt got no HTTP answer
+	logger    *slog.Logger
+	operation string
+	method    string
+	path      string
+	// first is the context of the call's first attempt (see attemptGuard), on
+	// which send builds the request; firstCancel ends it, until the guard
+	// takes it over. A retry goes back to ctx (see retryFrom), so
+	// retryablehttp's wait between attempts follows the caller.
+	first       context.Context
+	firstCancel context.CancelFunc
+	req         *retryablehttp.Request
 }
 
 type callStateKey struct{}
 
-// Value answers callStateKey with the state itself.
-func (st *callState) Value(key any) any {
-	if key == (callStateKey{}) {
-		return st
-	}
-	return st.Context.Value(key)
-}
-
 // stateOf finds the call's state in a request's context.
 func stateOf(ctx context.Context) *callState {
-	switch c := ctx.(type) {
-	case *callState:
-		return c
-	case *attempt:
-		if st, ok := c.Context.(*callState); ok {
-			return st
-		}
-	}
 	st, _ := ctx.Value(callStateKey{}).(*callState)
 	return st
 }
@@ -515,10 +507,12 @@ type outgoing struct {
 // it does not return. The returned *callState is never nil.
 func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callState, error) {
 	r := o.r
-	st := &callState{Context: ctx, c: c, out: o,
+	st := &callState{c: c, out: o,
 		retryable: r.Group == GroupToken || r.Method != http.MethodPost && r.Method != http.MethodPatch || o.idemKey != "",
 		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path,
 	}
+	st.ctx = context.WithValue(ctx, callStateKey{}, st)
+	st.first, st.firstCancel = c.guard.attemptContext(st.ctx)
 	u := o.root + r.Path
 	if len(r.Query) > 0 {
 		u += "?" + r.Query.Encode()
@@ -527,9 +521,9 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 	if o.body != nil {
 		raw = o.body
 	}
-	st.first.Context = st
-	req, err := retryablehttp.NewRequestWithContext(&st.first, r.Method, u, raw)
+	req, err := retryablehttp.NewRequestWithContext(st.first, r.Method, u, raw)
 	if err != nil {
+		st.endFirst()
 		return nil, st, &vipps.Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: err}
 	}
 	st.req = req
@@ -537,6 +531,7 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 	req.Header = make(http.Header, len(c.headers)+len(c.ownKeys)+4)
 	resp, err := c.retry.Do(req)
 	if err != nil {
+		st.endFirst()
 		if resp != nil {
 			drainClose(resp.Body)
 		}
@@ -545,6 +540,14 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 	}
 	observeResponse(ctx, r.Operation, resp, o.creds.ClientSecret, o.creds.SubscriptionKey, o.auth)
 	return resp, st, nil
+}
+
+// endFirst ends the first attempt's context when no attempt took it over.
+func (st *callState) endFirst() {
+	if st.firstCancel != nil {
+		st.firstCancel()
+		st.firstCancel = nil
+	}
 }
 
 // setHeaders fills an attempt's headers, once: the SDK's transport calls it

@@ -160,15 +160,11 @@ func (d *dripBody) Read(p []byte) (int, error) {
 func (d *dripBody) Close() error { return nil }
 
 func TestAttemptTimeoutHoldsUnderBackgroundContext(t *testing.T) {
-	for _, tc := range []struct{ drip, clock bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
-		drip := tc.drip
-		t.Run(fmt.Sprintf("drip=%v/clock=%v", drip, tc.clock), func(t *testing.T) {
+	for _, drip := range []bool{false, true} {
+		t.Run(fmt.Sprintf("drip=%v", drip), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				tr := &stallTransport{drip: drip}
 				c := newClient(t, mockBase, &http.Client{Transport: tr}, func(cfg *core.Config) { cfg.Retry.AttemptTimeout = 0 })
-				if tc.clock {
-					core.UseAttemptClockInBubble(c)
-				}
 				start := time.Now()
 				var out map[string]any
 				_, err := c.Do(context.Background(), getReq(), &out)

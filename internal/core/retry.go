@@ -36,8 +36,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, err
 	}
 	// The caller's context, not the attempt's: an attempt that ran out of time
-	// is worth another one.
-	if ctxErr := st.Context.Err(); ctxErr != nil {
+	// is worth another one, and the caller's deadline is the one a wait must meet.
+	ctx = st.ctx
+	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
 	retry, err := c.shouldRetry(ctx, st, resp, err)
@@ -51,8 +52,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 // retryablehttp waits for the next attempt: the wait then ends with the
 // caller's context, not with the attempt that just ended.
 func (st *callState) retryFrom() {
-	if st.req != nil && st.req.Context() != st {
-		st.req.Request = st.req.Request.WithContext(st)
+	if st.req != nil && st.req.Context() != st.ctx {
+		st.req.Request = st.req.Request.WithContext(st.ctx)
 	}
 }
 
