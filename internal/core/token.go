@@ -10,11 +10,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/vippsportal/sdk/vipps"
 )
@@ -174,8 +175,10 @@ func (c *Client) Token(ctx context.Context, group Group) (*Token, error) {
 	return c.tokens.get(ctx, creds, root)
 }
 
-// tokenCache holds one token per key set and token endpoint. Concurrent first
-// callers share one fetch. A cached token is read without a lock.
+// tokenCache holds one token per key set and token endpoint. A cached token
+// is read without a lock (one atomic load); when there is none, concurrent
+// callers share one fetch (singleflight) and each waits for it only as long as
+// its own context lets it.
 type tokenCache struct {
 	c       *Client
 	mu      sync.Mutex // guards entries
@@ -192,19 +195,23 @@ type tokenKey struct {
 
 type tokenEntry struct {
 	tok    atomic.Pointer[Token]
-	mu     sync.Mutex // guards call and handed
-	call   *tokenCall
-	handed bool // took a token handed over by a rotation (see Client.handedToken)
+	flight singleflight.Group // the fetch in progress, under the key ""
+	mu     sync.Mutex         // guards handed
+	handed bool               // took a token handed over by a rotation (see Client.handedToken)
 }
 
-// tokenCall is one fetch that concurrent callers wait for. When it is over,
-// its baton (a channel of capacity 1) holds a value that each waiter takes and
-// puts back: waiters wake one after another, as on a mutex, instead of all at
-// once, so a cold start of many goroutines does not dial a connection each.
-type tokenCall struct {
-	baton chan struct{}
-	tok   *Token
-	err   error
+// fetched is the outcome of one fetch, shared by every caller that waited for it.
+type fetched struct {
+	tok *Token
+	err error
+	// answer is what the fetch saw of the token endpoint's answer (see
+	// observeResponse): the fetch runs on a goroutine of its own, which must
+	// not write to a caller's holder.
+	answer vipps.Response
+	// panicked: the fetch panicked (in the caller's transport or slog handler,
+	// say) with panicValue, which the caller that started it panics with again.
+	panicked   bool
+	panicValue any
 }
 
 func newTokenCache(c *Client) *tokenCache {
@@ -253,61 +260,104 @@ func keyOf(creds vipps.Credentials, root string) tokenKey {
 
 func (tc *tokenCache) get(ctx context.Context, creds vipps.Credentials, root string) (*Token, error) {
 	e := tc.entryFor(creds, root)
+	if t := tc.valid(e); t != nil {
+		return t, nil
+	}
+	return tc.fetch(ctx, e, creds, root)
+}
+
+// valid is e's cached token while it is valid, or nil.
+func (tc *tokenCache) valid(e *tokenEntry) *Token {
+	if t := e.tok.Load(); t != nil && tc.c.now().Before(t.validUntil) {
+		return t
+	}
+	return nil
+}
+
+// fetch waits for the one fetch of e's token, starting it when none is in
+// flight. The fetch runs on its own goroutine (singleflight.Group.DoChan) under
+// the context of the caller that started it, so that every caller can stop
+// waiting when its own context ends, as aws-sdk-go-v2's credentials cache does.
+func (tc *tokenCache) fetch(ctx context.Context, e *tokenEntry, creds vipps.Credentials, root string) (*Token, error) {
 	for {
-		if t := e.tok.Load(); t != nil && tc.c.now().Before(t.validUntil) {
-			return t, nil
-		}
-		e.mu.Lock()
-		if t := e.tok.Load(); t != nil && tc.c.now().Before(t.validUntil) {
-			e.mu.Unlock()
-			return t, nil
-		}
-		if t := tc.c.handedToken(creds, root); t != nil && e.call == nil && !e.handed {
-			// A rotation handed this token over: no request with a secret about to
-			// change. Taken once: after a 401 the cache fetches its own.
-			e.tok.Store(t)
-			e.handed = true
-			e.mu.Unlock()
-			return t, nil
-		}
-		call := e.call
-		if call == nil {
-			call = &tokenCall{baton: make(chan struct{}, 1)}
-			e.call = call
-			e.mu.Unlock()
-			call.tok, call.err = tc.c.FetchToken(ctx, creds, root)
-			e.mu.Lock()
-			e.call = nil
-			if call.err == nil {
-				e.tok.Store(call.tok)
-			}
-			e.mu.Unlock()
-			call.baton <- struct{}{}
-			return call.tok, call.err
-		}
-		e.mu.Unlock()
+		started := false
+		ch := e.flight.DoChan("", func() (any, error) {
+			started = true // read by this caller only after the fetch is over
+			return tc.fetchOnce(ctx, e, creds, root), nil
+		})
 		select {
-		case <-call.baton:
-			// Yield once before waking the next waiter: the callers released
-			// before us get to send their requests and hand their connections
-			// back first. A cold start of a thousand goroutines then reuses the
-			// pool's connections rather than dialling new ones (fewer dials than
-			// a plain mutex's waiters make: dials/op in BenchmarkTokenColdStart).
-			runtime.Gosched()
-			call.baton <- struct{}{} // wake the next waiter
-			if call.err == nil {
-				return call.tok, nil
+		case r := <-ch:
+			f := r.Val.(*fetched)
+			switch {
+			case f.panicked && started:
+				panic(f.panicValue)
+			case f.panicked:
+				continue // another call's fetch panicked: fetch again
+			case f.err == nil:
+				return f.tok, nil
+			case !started && isContextErr(f.err) && ctx.Err() == nil:
+				continue // the fetch ended with its caller's context, not ours: fetch again
 			}
-			// The fetch failed on its caller's context, not ours: try again ourselves.
-			if isContextErr(call.err) && ctx.Err() == nil {
-				continue
+			if meta := responseOf(ctx); meta != nil && f.answer.StatusCode != 0 {
+				*meta = f.answer
+				meta.Header = f.answer.Header.Clone()
 			}
-			return nil, call.err
+			return nil, ownCopy(f.err)
 		case <-ctx.Done():
 			r := tokenRequestOf(creds)
 			return nil, &vipps.Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: ctx.Err()}
 		}
 	}
+}
+
+// fetchOnce is one fetch: it takes a token that arrived since the caller
+// looked (a fetch that just ended, or one a rotation handed over) before it
+// asks the token endpoint. A panic is recovered, so that it cannot take the
+// process down from a goroutine no caller can recover in, and handed back.
+func (tc *tokenCache) fetchOnce(ctx context.Context, e *tokenEntry, creds vipps.Credentials, root string) (f *fetched) {
+	f = &fetched{}
+	defer func() {
+		if p := recover(); p != nil {
+			f.panicked, f.panicValue = true, p
+		}
+	}()
+	if f.tok = tc.valid(e); f.tok != nil {
+		return f
+	}
+	if f.tok = tc.takeHanded(e, creds, root); f.tok != nil {
+		return f
+	}
+	f.tok, f.err = tc.c.FetchToken(context.WithValue(ctx, responseKey{}, &f.answer), creds, root)
+	if f.err == nil {
+		e.tok.Store(f.tok)
+	}
+	return f
+}
+
+// takeHanded takes a token a rotation handed over, once: no request with a
+// secret about to change. After a 401 the cache fetches its own.
+func (tc *tokenCache) takeHanded(e *tokenEntry, creds vipps.Credentials, root string) *Token {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.handed {
+		return nil
+	}
+	t := tc.c.handedToken(creds, root)
+	if t != nil {
+		e.tok.Store(t)
+		e.handed = true
+	}
+	return t
+}
+
+// ownCopy gives each caller its own *vipps.Error of a shared fetch: calls
+// record their attempts and Idempotency-Key in it.
+func ownCopy(err error) error {
+	if e, ok := err.(*vipps.Error); ok {
+		c := *e
+		return &c
+	}
+	return err
 }
 
 // invalidate drops the cached token if it is still the one that failed.

@@ -1,8 +1,10 @@
 package core_test
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -302,4 +304,122 @@ func TestTokenCachedPerKeySetAndRoot(t *testing.T) {
 	_, err = c.Token(t.Context(), core.GroupPortal)
 	require.NoError(t, err, "same root for both groups here: one cache entry")
 	assert.EqualValues(t, 2, s.tokens.Load(), "FetchToken bypasses the cache; Token fetched once")
+}
+
+// panicOnce panics with "boom" the first time it is asked to, once release is closed.
+type panicOnce struct {
+	done    atomic.Bool
+	release chan struct{}
+}
+
+func (p *panicOnce) maybe() {
+	if p.done.CompareAndSwap(false, true) {
+		<-p.release // another call joins the fetch meanwhile
+		panic("boom")
+	}
+}
+
+// panickyHandler is a slog handler that panics on the first event of a token request.
+type panickyHandler struct {
+	slog.Handler
+	p *panicOnce
+}
+
+func (h panickyHandler) Handle(ctx context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "operation" && a.Value.String() == "fetchAuthorizationTokenUsingPost" {
+			h.p.maybe()
+		}
+		return true
+	})
+	return h.Handler.Handle(ctx, r)
+}
+
+// A panic during a token fetch (in the caller's transport, or its slog
+// handler), which the caller recovers as net/http servers do, reaches the call
+// that started the fetch and wedges nothing: a call waiting for that fetch
+// fetches again, and so do later calls.
+func TestPanicDuringTokenFetchDoesNotWedgeTheCache(t *testing.T) {
+	for _, where := range []string{"transport", "slog handler"} {
+		t.Run(where, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := &panicOnce{release: make(chan struct{})}
+				var tokens atomic.Int32
+				c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+					if r.URL.Path == "/accesstoken/get" {
+						tokens.Add(1)
+						if where == "transport" {
+							p.maybe()
+						}
+						return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
+					}
+					return jsonAnswer(r, 200, `{"id":"t1"}`), nil
+				})}, func(cfg *core.Config) {
+					if where == "slog handler" {
+						cfg.Logger = slog.New(panickyHandler{Handler: slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), p: p})
+					}
+				})
+				call := func() error {
+					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+					defer cancel()
+					_, err := c.Do(ctx, getReq(), nil)
+					return err
+				}
+				var recovered any
+				var first, waiter error
+				var wg sync.WaitGroup
+				wg.Go(func() {
+					defer func() { recovered = recover() }()
+					first = call()
+				})
+				synctest.Wait() // the first call's fetch is under way
+				wg.Go(func() { waiter = call() })
+				synctest.Wait() // the second call waits for it
+				start := time.Now()
+				close(p.release)
+				wg.Wait()
+				assert.Equal(t, "boom", recovered, "the call that started the fetch panics with the panic's own value")
+				assert.NoError(t, first, "no result: it panicked")
+				assert.NoError(t, waiter, "the waiting call fetched again")
+				require.NoError(t, call(), "a later call works")
+				assert.Zero(t, time.Since(start), "nobody waited for a timeout")
+				wantTokens := 2 // the fetch that panicked in the transport, and one more
+				if where == "slog handler" {
+					wantTokens = 1 // it panicked as its request was about to leave
+				}
+				assert.EqualValues(t, wantTokens, tokens.Load())
+			})
+		})
+	}
+}
+
+// A call waiting for another call's token fetch stops waiting when its own
+// context ends; the fetch goes on for the call that started it.
+func TestTokenWaiterLeavesOnItsOwnContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var tokens atomic.Int32
+		c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Path == "/accesstoken/get" {
+				tokens.Add(1)
+				<-release
+				return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
+			}
+			return jsonAnswer(r, 200, `{"id":"t1"}`), nil
+		})})
+		var first error
+		var wg sync.WaitGroup
+		wg.Go(func() { _, first = c.Do(context.Background(), getReq(), nil) })
+		synctest.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := c.Do(ctx, getReq(), nil)
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, time.Second, time.Since(start), "left at its own deadline")
+		close(release)
+		wg.Wait()
+		assert.NoError(t, first)
+		assert.EqualValues(t, 1, tokens.Load())
+	})
 }
