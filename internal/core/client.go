@@ -330,16 +330,18 @@ type Request struct {
 	Idempotent bool
 }
 
-// Response describes a successful answer.
-type Response struct {
+// Answer is what a service may need of a successful answer besides its
+// decoded body (a creation's Retry-After estimate, say). The caller's view of
+// an answer is a vipps.Response (see WithResponse); this is the core's own.
+type Answer struct {
 	StatusCode int
 	Header     http.Header
-	Attempts   int
+	Attempts   int // attempts sent for the call, a token refresh's included
 }
 
 // Do sends r and decodes a 2xx JSON body into out (when out is not nil). Every
 // failure is an *Error, a *ValidationError or an *UnsupportedError.
-func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Response, err error) {
+func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Answer, err error) {
 	if c == nil { // a service not built by portal.New
 		return nil, NotBuilt(r.Operation)
 	}
@@ -399,7 +401,7 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Response, er
 		// A DELETE whose earlier attempt got no answer and whose retry finds nothing has done its work.
 		if r.Method == http.MethodDelete && resp.StatusCode == http.StatusNotFound && st.noAnswer {
 			drainClose(resp.Body)
-			return &Response{StatusCode: http.StatusNoContent, Header: resp.Header, Attempts: st.attempts}, nil
+			return &Answer{StatusCode: http.StatusNoContent, Header: resp.Header, Attempts: st.attempts}, nil
 		}
 		apiErr := c.decodeFailure(r, resp, st, creds, tok)
 		// A 401 Problem means our token is no longer good: fetch another once.
@@ -587,7 +589,7 @@ func (st *callState) setHeaders(h http.Header) {
 	}
 }
 
-func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any, creds vipps.Credentials, tok vipps.Secret) (*Response, error) {
+func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any, creds vipps.Credentials, tok vipps.Secret) (*Answer, error) {
 	defer drainClose(resp.Body)
 	if out != nil && resp.StatusCode != http.StatusNoContent {
 		if err := decodeAnswer(resp.Body, resp.ContentLength, out); err != nil {
@@ -596,7 +598,7 @@ func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any,
 				Err: RedactError(fmt.Errorf("decoding the answer: %w", err), redactor(creds, tok))}
 		}
 	}
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}, nil
+	return &Answer{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}, nil
 }
 
 // decodeAnswer reads a successful answer whole, at most MaxResponseBody, into

@@ -72,7 +72,7 @@ func observeResponse(ctx context.Context, operation string, resp *http.Response,
 }
 
 // finishResponse records the attempts of the call that ends with res or err.
-func finishResponse(ctx context.Context, operation string, res *Response, err error) {
+func finishResponse(ctx context.Context, operation string, res *Answer, err error) {
 	meta := responseOf(ctx)
 	if meta == nil {
 		return
