@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/vipps"
 )
 
@@ -48,4 +49,19 @@ func TestCredentialsAreOneType(t *testing.T) {
 	require.NoError(t, err)
 	var got vipps.Credentials = portal.CoreOf(c).Credentials()
 	assert.Equal(t, vipps.Credentials{ClientID: "id", ClientSecret: "s", Flow: vipps.SpecializedAuth}, got)
+}
+
+// Management keys whose secret holds '+' and "%2B" authenticate against the
+// simulator, which decodes the Basic credentials as RFC 6749 has servers do.
+func TestManagementKeysWithFormSpecialCharacters(t *testing.T) {
+	seed := portaltest.DefaultSeed()
+	seed.Partners[0].ManagementKeys = &portaltest.SeedManagementKeys{ClientSecret: "mk+secret%2Bvalue/=&x"}
+	s := portaltest.NewServer(portaltest.WithSeed(seed))
+	t.Cleanup(s.Close)
+	require.Equal(t, "mk+secret%2Bvalue/=&x", s.ManagementCredentials(portaltest.PartnerID).ClientSecret)
+	c, err := s.ManagementClient(portaltest.PartnerID)
+	require.NoError(t, err)
+	units, err := c.SalesUnits.List(t.Context())
+	require.NoError(t, err, "the token endpoint took the secret as it is")
+	assert.NotEmpty(t, units)
 }

@@ -5,7 +5,6 @@ package core
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -671,7 +670,7 @@ func redactor(creds vipps.Credentials, tok vipps.Secret) func(string) string {
 	}
 	vals := []string{creds.ClientSecret.Reveal(), creds.SubscriptionKey.Reveal(), t}
 	if creds.Specialized() && creds.ClientSecret != "" {
-		vals = append(vals, base64.StdEncoding.EncodeToString([]byte(creds.ClientID+":"+creds.ClientSecret.Reveal())))
+		vals = append(vals, basicCredentials(creds))
 	}
 	return Redactor(vals...)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -161,6 +162,41 @@ func TestSystemHeadersNameTheSDKAsPlugin(t *testing.T) {
 				assert.Equal(t, tc.wantPlugin, r.Header.Get("Vipps-System-Plugin-Name"))
 				assert.Equal(t, tc.wantPlugin2, r.Header.Get("Vipps-System-Plugin-Version"))
 			}
+		})
+	}
+}
+
+// The specialized flow form-encodes the client id and secret before HTTP
+// Basic (RFC 6749 section 2.3.1): a server decodes them back to what they are,
+// '+', "%2B", ':' and spaces included.
+func TestSpecializedFlowFormEncodesBasicCredentials(t *testing.T) {
+	for _, tc := range []struct{ id, secret, wantPair string }{
+		{"partner-1", "plain-secret-value", "partner-1:plain-secret-value"},
+		{"partner-1", "s+cr%2Bet/=", "partner-1:s%2Bcr%252Bet%2F%3D"},
+		{"partner:7", "a b&c", "partner%3A7:a+b%26c"},
+		{"ünï", "sé:cret", "%C3%BCn%C3%AF:s%C3%A9%3Acret"},
+	} {
+		t.Run(tc.id+" "+tc.secret, func(t *testing.T) {
+			var got string
+			s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = r.Header.Get("Authorization")
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"access_token":"tok-basic-0001","token_type":"Bearer","expires_in":900}`)
+			}))
+			t.Cleanup(s.Close)
+			c := newClient(t, s.URL, httpClient(t), func(cfg *core.Config) {
+				cfg.Credentials = vipps.Credentials{ClientID: tc.id, ClientSecret: vipps.Secret(tc.secret), Flow: vipps.SpecializedAuth}
+			})
+			_, err := c.Token(t.Context(), core.GroupManagement)
+			require.NoError(t, err)
+			assert.Equal(t, "Basic "+base64.StdEncoding.EncodeToString([]byte(tc.wantPair)), got)
+			raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(got, "Basic "))
+			require.NoError(t, err)
+			id, secret, _ := strings.Cut(string(raw), ":")
+			id, _ = url.QueryUnescape(id)
+			secret, _ = url.QueryUnescape(secret)
+			assert.Equal(t, tc.id, id, "a server's decoding gives the id back")
+			assert.Equal(t, tc.secret, secret, "and the secret")
 		})
 	}
 }

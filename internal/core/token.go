@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -118,6 +119,14 @@ var (
 	formContentType       = []string{"application/x-www-form-urlencoded"}
 )
 
+// basicCredentials is the specialized flow's HTTP Basic credential: the
+// client id and secret each form-encoded (application/x-www-form-urlencoded),
+// as RFC 6749 section 2.3.1 has clients do, then joined by ':' in base64. So a
+// secret holding '+' or "%2B", or a client id holding ':', arrives as it is.
+func basicCredentials(creds vipps.Credentials) string {
+	return base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(creds.ClientID) + ":" + url.QueryEscape(creds.ClientSecret.Reveal())))
+}
+
 func tokenRequestOf(creds vipps.Credentials) *Request {
 	if creds.Specialized() {
 		return specialTokenRequest
@@ -132,9 +141,8 @@ func (c *Client) FetchToken(ctx context.Context, creds vipps.Credentials, root s
 	}
 	o := outgoing{r: tokenRequestOf(creds), root: root, creds: creds, token: true}
 	if creds.Specialized() {
-		basic := base64.StdEncoding.EncodeToString([]byte(creds.ClientID + ":" + creds.ClientSecret.Reveal()))
 		o = outgoing{r: specialTokenRequest, root: root, creds: creds, body: clientCredentialsBody,
-			ctype: formContentType, auth: vipps.Secret("Basic " + basic)}
+			ctype: formContentType, auth: vipps.Secret("Basic " + basicCredentials(creds))}
 	}
 	r := o.r
 	resp, st, err := c.send(ctx, o)
