@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,9 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 	if b.AccessToken == "" {
 		return nil, errors.New("token answer has no access_token")
 	}
+	if err := checkTokenType(string(b.TokenType)); err != nil {
+		return nil, err
+	}
 	t := &Token{AccessToken: vipps.Secret(b.AccessToken), TokenType: string(b.TokenType), Received: received,
 		bearer: vipps.Secret("Bearer " + string(b.AccessToken))}
 	t.bearerHdr = []string{t.bearer.Reveal()}
@@ -101,6 +105,21 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 		t.ExpiresOn = time.Unix(on, 0)
 	}
 	return t, nil
+}
+
+// checkTokenType accepts a Bearer token (the name is case-insensitive, RFC
+// 6749 section 5.1) and an answer that names no type; any other type (mac,
+// Basic ...) is refused, never sent as if it were Bearer (section 7.1).
+func checkTokenType(tt string) error {
+	tt = strings.TrimSpace(tt)
+	switch {
+	case tt == "" || strings.EqualFold(tt, "Bearer"):
+		return nil
+	case len(tt) <= 20 && strings.IndexFunc(tt, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') }) < 0:
+		return fmt.Errorf("token answer has token_type %q; the SDK sends only Bearer tokens (RFC 6749 section 7.1)", tt)
+	}
+	// Not a type's name: not quoted, a server may have put anything there.
+	return errors.New("token answer has an unusable token_type; the SDK sends only Bearer tokens (RFC 6749 section 7.1)")
 }
 
 // Token endpoints of the two flows.

@@ -423,3 +423,42 @@ func TestTokenWaiterLeavesOnItsOwnContext(t *testing.T) {
 		assert.EqualValues(t, 1, tokens.Load())
 	})
 }
+
+// A token answer of another type than Bearer (RFC 6749 section 7.1) is
+// refused, and nothing is sent with it; Bearer in any case, or no type at
+// all, is taken.
+func TestTokenTypeMustBeBearer(t *testing.T) {
+	recv := time.Unix(1000, 0)
+	for _, tt := range []string{`"Bearer"`, `"bearer"`, `"BEARER"`, `" Bearer "`, `null`, `""`, ``} {
+		body := `{"access_token":"tok-123456","expires_in":3600}`
+		if tt != "" {
+			body = `{"access_token":"tok-123456","expires_in":3600,"token_type":` + tt + `}`
+		}
+		_, err := core.ParseToken([]byte(body), recv)
+		assert.NoError(t, err, "token_type %s", tt)
+	}
+	for tt, want := range map[string]string{
+		`"mac"`:                    `token_type "mac"`,
+		`"Basic"`:                  `token_type "Basic"`,
+		`"DPoP"`:                   `token_type "DPoP"`,
+		`"tok-123456 is a secret"`: `unusable token_type`,
+	} {
+		_, err := core.ParseToken([]byte(`{"access_token":"tok-123456","expires_in":3600,"token_type":`+tt+`}`), recv)
+		require.Error(t, err, tt)
+		assert.Contains(t, err.Error(), want)
+		assert.Contains(t, err.Error(), "Bearer")
+		assert.NotContains(t, err.Error(), "tok-123456", "the answer's token is not quoted")
+	}
+
+	s := newServer(t, failThen(0, 0, ""))
+	s.tokenFor = func(int32) (int, string) {
+		return 200, `{"token_type":"mac","expires_in":"3600","access_token":"tok-mac-0001"}`
+	}
+	c := newClient(t, s.URL, httpClient(t))
+	_, err := c.Do(t.Context(), getReq(), nil)
+	var e *vipps.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, "fetchAuthorizationTokenUsingPost", e.Operation)
+	assert.Contains(t, err.Error(), `token_type "mac"`)
+	assert.Zero(t, s.api.Load(), "a mac token is never sent as a Bearer one")
+}
