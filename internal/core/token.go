@@ -115,7 +115,9 @@ func checkTokenType(tt string) error {
 	switch {
 	case tt == "" || strings.EqualFold(tt, "Bearer"):
 		return nil
-	case len(tt) <= 20 && strings.IndexFunc(tt, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') }) < 0:
+	case len(tt) <= 20 && strings.IndexFunc(tt, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) < 0:
 		return fmt.Errorf("token answer has token_type %q; the SDK sends only Bearer tokens (RFC 6749 section 7.1)", tt)
 	}
 	// Not a type's name: not quoted, a server may have put anything there.
