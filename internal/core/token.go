@@ -115,13 +115,25 @@ func checkTokenType(tt string) error {
 	switch {
 	case tt == "" || strings.EqualFold(tt, "Bearer"):
 		return nil
-	case len(tt) <= 20 && strings.IndexFunc(tt, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-	}) < 0:
+	case isTypeName(tt):
 		return fmt.Errorf("token answer has token_type %q; the SDK sends only Bearer tokens (RFC 6749 section 7.1)", tt)
 	}
 	// Not a type's name: not quoted, a server may have put anything there.
 	return errors.New("token answer has an unusable token_type; the SDK sends only Bearer tokens (RFC 6749 section 7.1)")
+}
+
+// isTypeName reports whether s looks like a token type's name (mac, DPoP):
+// short, letters, digits, '-' and '_'.
+func isTypeName(s string) bool {
+	if len(s) > 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Token endpoints of the two flows.
