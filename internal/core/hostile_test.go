@@ -434,10 +434,10 @@ func TestNilContextAndNilClientAreErrors(t *testing.T) {
 }
 
 func TestCheckSegment(t *testing.T) {
-	for _, bad := range []string{"", ".", "..", "a/b", `a\b`, "a\r\nb", "a\x00b", "a\x7fb", "\xff"} {
+	for _, bad := range []string{"", ".", "..", "a/b", `a\b`, "a\r\nb", "a\x00b", "a\x7fb", "\xff", "a%2Fb", "..%2F..%2Fmanagement", "%2E%2E", "100%"} {
 		assert.ErrorIs(t, core.CheckSegment("userID", bad), vipps.ErrInvalidInput, "%q", bad)
 	}
-	for _, good := range []string{"u1", "ada.lovelace", "..a", "a b", "øyvind", "a%2Fb"} {
+	for _, good := range []string{"u1", "ada.lovelace", "..a", "a b", "øyvind", "business:NO:ORG"} {
 		assert.NoError(t, core.CheckSegment("userID", good), "%q", good)
 	}
 }

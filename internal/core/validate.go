@@ -138,9 +138,11 @@ func CheckCredentials(field string, c vipps.Credentials) error {
 }
 
 // CheckSegment refuses a value that is not one of the contract's identifiers
-// as a path segment: empty, "." or "..", a '/' or '\\', a control character
-// (NUL, CR, LF ...), or invalid UTF-8. Path escapes every segment anyway; this
-// refuses before sending what no server could mean.
+// as a path segment: empty, "." or "..", a '/', '\\' or '%', a control
+// character (NUL, CR, LF ...), or invalid UTF-8. Path escapes every segment
+// anyway; this refuses before sending what no server could mean, and what a
+// server or proxy that decodes a path twice would read as another path
+// ("..%2F..%2Fmanagement"). Vipps issues no identifier with any of them.
 func CheckSegment(field, v string) error {
 	switch {
 	case v == "":
@@ -149,8 +151,8 @@ func CheckSegment(field, v string) error {
 		return Invalid(field, `must not be "." or ".."`)
 	case !utf8.ValidString(v):
 		return Invalid(field, "must be valid UTF-8")
-	case strings.ContainsAny(v, `/\`):
-		return Invalid(field, `must not contain '/' or '\'`)
+	case strings.ContainsAny(v, `/\%`):
+		return Invalid(field, `must not contain '/', '\' or '%%'`)
 	case strings.IndexFunc(v, unicode.IsControl) >= 0:
 		return Invalid(field, "must not contain a control character (NUL, line break ...)")
 	}
