@@ -75,18 +75,21 @@ type Config struct {
 
 // Client sends requests for every service. It is safe for concurrent use.
 type Client struct {
-	cfg       Config
-	base      string
-	portal    string
-	headers   []header // the constant headers of every request
-	ownKeys   []header // subscription key and MSN headers of the client's own key set, built once
-	retry     *retryablehttp.Client
-	guard     *attemptGuard // the transport of retry's client: bounds each attempt
-	tokens    *tokenCache
-	owned     *http.Transport // the transport the SDK built itself (no WithHTTPClient), closed by Close
-	logger    *slog.Logger
-	now       func() time.Time
-	maxRetryA time.Duration
+	cfg     Config
+	base    string
+	portal  string
+	headers []header // the constant headers of every request
+	ownKeys []header // subscription key and MSN headers of the client's own key set, built once
+	retry   *retryablehttp.Client
+	guard   *attemptGuard // the transport of retry's client: bounds each attempt
+	tokens  *tokenCache
+	owned   *http.Transport // the transport the SDK built itself (no WithHTTPClient), closed by Close
+	// maxRefreshes bounds the token refreshes of one call after 401s: a call
+	// sends with at most RetryPolicy.MaxAttempts tokens (two at the least).
+	maxRefreshes int
+	logger       *slog.Logger
+	now          func() time.Time
+	maxRetryA    time.Duration
 }
 
 // New checks cfg and builds a Client.
@@ -123,7 +126,8 @@ func New(cfg Config) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	c := &Client{cfg: cfg, base: base, portal: portalURL, logger: cfg.Logger, now: now, maxRetryA: cfg.Retry.MaxRetryAfter}
+	c := &Client{cfg: cfg, base: base, portal: portalURL, logger: cfg.Logger, now: now, maxRetryA: cfg.Retry.MaxRetryAfter,
+		maxRefreshes: max(1, cfg.Retry.MaxAttempts-1)}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = DefaultHTTPClient()
@@ -372,9 +376,11 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Answer, err 
 			return nil, err
 		}
 	}
-	prior := 0        // attempts before a token refresh
-	reloaded := false // a live key source is read again once when Vipps refuses its keys
-	for refreshed := false; ; refreshed = true {
+	prior := 0               // attempts before a token refresh
+	reloaded := false        // a live key source is read again once when Vipps refuses its keys
+	var refused vipps.Secret // the token the last 401 Problem refused
+	refreshes := 0
+	for {
 		t, err := c.tokens.get(ctx, creds, tokenRoot)
 		if err != nil {
 			if !reloaded && keysRefused(err) {
@@ -403,10 +409,15 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Answer, err 
 			return &Answer{StatusCode: http.StatusNoContent, Header: resp.Header, Attempts: st.attempts}, nil
 		}
 		apiErr := c.decodeFailure(r, resp, st, creds, tok)
-		// A 401 Problem means our token is no longer good: fetch another once.
-		// A gateway 401 (wrong subscription key) would fail the same way again.
-		if apiErr.StatusCode == http.StatusUnauthorized && apiErr.Type != "" && !refreshed {
+		// A 401 Problem means our token is no longer good (expired early,
+		// revoked): fetch another and try again, as long as the token refused
+		// is a new one (a token endpoint that hands out the refused token
+		// again would be refused again), within the refresh bound. A gateway
+		// 401 (wrong subscription key) would fail the same way again.
+		if apiErr.StatusCode == http.StatusUnauthorized && apiErr.Type != "" && tok != refused && refreshes < c.maxRefreshes {
 			c.tokens.invalidate(creds, tokenRoot, tok)
+			refused = tok
+			refreshes++
 			prior = st.attempts
 			continue
 		}
