@@ -459,7 +459,7 @@ func (c *Client) roots(r *Request, creds vipps.Credentials) (root, tokenRoot str
 		return c.base, c.base, nil
 	case GroupPortal:
 		if creds.Specialized() {
-			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "management keys (the specialized token flow) reach only the Management API; portal operations need a portal user's or a partner's standard keys"}
+			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "management keys (the specialized token flow) reach only the Management API; portal operations need a portal user's API client"}
 		}
 		if c.portal == "" {
 			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "no portal URL is configured (Vipps publishes no API for portal operations; use portal.WithPortalURL)"}

@@ -174,7 +174,11 @@ func (c *Client) FetchToken(ctx context.Context, creds vipps.Credentials, root s
 	}
 	o := outgoing{r: tokenRequestOf(creds), root: root, creds: creds, token: true}
 	if creds.Specialized() {
-		o = outgoing{r: specialTokenRequest, root: root, creds: creds, body: clientCredentialsBody,
+		body := clientCredentialsBody
+		if creds.Scope != "" {
+			body = []byte(url.Values{"grant_type": {"client_credentials"}, "scope": {creds.Scope}}.Encode())
+		}
+		o = outgoing{r: specialTokenRequest, root: root, creds: creds, body: body,
 			ctype: formContentType, auth: vipps.Secret("Basic " + basicCredentials(creds))}
 	}
 	r := o.r
@@ -231,6 +235,7 @@ type tokenKey struct {
 	root     string
 	flow     vipps.AuthFlow
 	clientID string
+	scope    string            // a token of one scope is not one of another
 	sum      [sha256.Size]byte // of the secrets: the map never holds them in the clear twice
 }
 
@@ -291,7 +296,7 @@ func keyOf(creds vipps.Credentials, root string) tokenKey {
 	_, _ = io.WriteString(h, creds.ClientSecret.Reveal())
 	_, _ = h.Write([]byte{0})
 	_, _ = io.WriteString(h, creds.SubscriptionKey.Reveal())
-	k := tokenKey{root: root, flow: creds.Flow, clientID: creds.ClientID}
+	k := tokenKey{root: root, flow: creds.Flow, clientID: creds.ClientID, scope: creds.Scope}
 	if k.flow == "" {
 		k.flow = vipps.StandardAuth
 	}
