@@ -21,9 +21,17 @@ func TestNewFromEnvTokenFlow(t *testing.T) {
 	t.Setenv(portal.EnvPortalURL, "")
 
 	t.Setenv(portal.EnvTokenFlow, " Specialized ")
+	t.Setenv(portal.EnvTokenScope, "")
 	c, err := portal.NewFromEnv()
 	require.NoError(t, err, "management keys need no subscription key")
 	assert.Equal(t, vipps.SpecializedAuth, portal.CoreOf(c).Credentials().Flow)
+	assert.Empty(t, portal.CoreOf(c).Credentials().Scope)
+
+	t.Setenv(portal.EnvTokenScope, " donations:read payments:read ")
+	c, err = portal.NewFromEnv()
+	require.NoError(t, err)
+	assert.Equal(t, "donations:read payments:read", portal.CoreOf(c).Credentials().Scope)
+	t.Setenv(portal.EnvTokenScope, "")
 
 	t.Setenv(portal.EnvTokenFlow, "oauth")
 	_, err = portal.NewFromEnv()
@@ -35,7 +43,8 @@ func TestNewFromEnvTokenFlow(t *testing.T) {
 	t.Setenv(portal.EnvSubscriptionKey, "sub-key-value")
 	_, err = portal.NewFromEnv()
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "Credentials.SubscriptionKey", ve.Field)
+	assert.Equal(t, portal.EnvSubscriptionKey, ve.Field, "the variable, not the Go field")
+	assert.NotContains(t, err.Error(), "sub-key-value")
 
 	t.Setenv(portal.EnvTokenFlow, "standard")
 	c, err = portal.NewFromEnv()
