@@ -82,8 +82,11 @@ func WithSystem(name, version, pluginName, pluginVersion string) Option {
 // WithHTTPClient sends requests through hc (its Transport, Timeout, proxy ...).
 func WithHTTPClient(hc *http.Client) Option { return func(s *settings) { s.cfg.HTTPClient = hc } }
 
-// WithLogger sends the SDK's events (attempts, retries) to l at debug level.
-// No secret ever reaches it.
+// WithLogger sends the SDK's events to l at debug level: each attempt and
+// retry, and one "vipps call" event that ends every call, with its operation,
+// method, path, status, attempts, elapsed time, request_id (as
+// [vipps.Response.RequestID]) and the error of a failed call. No secret ever
+// reaches it.
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.cfg.Logger = l } }
 
 // WithRetry replaces the retry policy; zero fields keep their defaults.

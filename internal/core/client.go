@@ -351,8 +351,12 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Answer, err 
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
+	ctx, end := c.traceCall(ctx, r)
 	startResponse(ctx, r.Operation) // portal.WithResponse: see response.go
-	defer func() { finishResponse(ctx, r.Operation, res, err) }()
+	defer func() {
+		finishResponse(ctx, r.Operation, res, err)
+		end(err)
+	}()
 	creds, done, err := c.acquire(ctx)
 	defer func() { done() }()
 	if err != nil {

@@ -148,3 +148,32 @@ func (st *callState) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 		slog.String("path", st.path), slog.Int("attempt", st.attempts)}, attrs...)
 	st.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }
+
+// traceCall prepares the one debug event that ends each call, when the
+// logger takes debug events: it returns ctx carrying a holder of the call's
+// answer (the caller's own holder, if it gave one; see WithResponse) and end,
+// which logs the operation, method, path, status, attempts, elapsed time and
+// request id (vipps.Response's rule), and the error's text, which holds no
+// secret. Without a logger, end does nothing and ctx is unchanged.
+func (c *Client) traceCall(ctx context.Context, r *Request) (context.Context, func(error)) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return ctx, noEnd
+	}
+	meta := responseOf(ctx)
+	if meta == nil {
+		meta = new(vipps.Response)
+		ctx = WithResponse(ctx, meta)
+	}
+	start := time.Now()
+	return ctx, func(err error) {
+		attrs := []slog.Attr{slog.String("operation", r.Operation), slog.String("method", r.Method), slog.String("path", r.Path),
+			slog.Int("status", meta.StatusCode), slog.Int("attempts", meta.Attempts),
+			slog.Duration("elapsed", time.Since(start)), slog.String("request_id", meta.RequestID)}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "vipps call", attrs...)
+	}
+}
+
+func noEnd(error) {}

@@ -168,10 +168,24 @@ func tokenRequestOf(creds vipps.Credentials) *Request {
 }
 
 // FetchToken asks root's token endpoint of creds' flow for a token, outside the cache.
-func (c *Client) FetchToken(ctx context.Context, creds vipps.Credentials, root string) (*Token, error) {
+func (c *Client) FetchToken(ctx context.Context, creds vipps.Credentials, root string) (tok *Token, err error) {
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
+	r := tokenRequestOf(creds)
+	ctx, end := c.traceCall(ctx, r)
+	startResponse(ctx, r.Operation)
+	var ans *Answer
+	defer func() {
+		finishResponse(ctx, r.Operation, ans, err)
+		end(err)
+	}()
+	tok, ans, err = c.fetchToken(ctx, creds, root)
+	return tok, err
+}
+
+// fetchToken is one token request: the cache's, and FetchToken's.
+func (c *Client) fetchToken(ctx context.Context, creds vipps.Credentials, root string) (*Token, *Answer, error) {
 	o := outgoing{r: tokenRequestOf(creds), root: root, creds: creds, token: true}
 	if creds.Specialized() {
 		body := clientCredentialsBody
@@ -184,26 +198,26 @@ func (c *Client) FetchToken(ctx context.Context, creds vipps.Credentials, root s
 	r := o.r
 	resp, st, err := c.send(ctx, o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, c.decodeFailure(r, resp, st, creds, "")
+		return nil, nil, c.decodeFailure(r, resp, st, creds, "")
 	}
 	defer drainClose(resp.Body)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if err != nil {
-		return nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+		return nil, nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
 	}
 	tok, err := ParseToken(body, c.now())
 	if err != nil {
-		return nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
+		return nil, nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
 			Err: RedactError(err, redactor(creds, o.auth))}
 	}
 	if tok.ExpiresIn == 0 && creds.Specialized() {
 		tok.ExpiresIn = specializedTTL
 	}
 	tok.validUntil = tok.ValidUntil()
-	return tok, nil
+	return tok, &Answer{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}, nil
 }
 
 // Token returns a cached or new token for the client's own credentials at the
@@ -373,7 +387,7 @@ func (tc *tokenCache) fetchOnce(ctx context.Context, e *tokenEntry, creds vipps.
 	if f.tok = tc.takeHanded(e, creds, root); f.tok != nil {
 		return f
 	}
-	f.tok, f.err = tc.c.FetchToken(context.WithValue(ctx, responseKey{}, &f.answer), creds, root)
+	f.tok, _, f.err = tc.c.fetchToken(context.WithValue(ctx, responseKey{}, &f.answer), creds, root)
 	if f.err == nil {
 		e.tok.Store(f.tok)
 	}
