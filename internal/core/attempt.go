@@ -42,12 +42,16 @@ func (g *attemptGuard) RoundTrip(r *http.Request) (*http.Response, error) {
 	ctx := r.Context()
 	st := stateOf(ctx)
 	var cancel context.CancelFunc
+	var body *attemptBody
 	if st != nil && ctx == st.first {
 		// The call's first attempt: send built its request on the attempt's
-		// context already, so the request needs no copy.
+		// context already, so the request needs no copy, and the state has
+		// room for the body.
 		cancel, st.firstCancel = st.firstCancel, nil
+		body = &st.firstBody
 	} else if ctx, cancel = g.attemptContext(ctx); cancel != nil {
 		r = r.WithContext(ctx)
+		body = new(attemptBody)
 	}
 	if st != nil {
 		st.setHeaders(r.Header)
@@ -60,7 +64,8 @@ func (g *attemptGuard) RoundTrip(r *http.Request) (*http.Response, error) {
 		cancel()
 		return nil, g.explain(ctx, err)
 	}
-	resp.Body = &attemptBody{ReadCloser: resp.Body, ctx: ctx, cancel: cancel, guard: g}
+	*body = attemptBody{ReadCloser: resp.Body, ctx: ctx, cancel: cancel, guard: g}
+	resp.Body = body
 	return resp, nil
 }
 

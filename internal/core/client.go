@@ -75,15 +75,17 @@ type Config struct {
 
 // Client sends requests for every service. It is safe for concurrent use.
 type Client struct {
-	cfg     Config
-	base    string
-	portal  string
-	headers []header // the constant headers of every request
-	ownKeys []header // subscription key and MSN headers of the client's own key set, built once
-	retry   *retryablehttp.Client
-	guard   *attemptGuard // the transport of retry's client: bounds each attempt
-	tokens  *tokenCache
-	owned   *http.Transport // the transport the SDK built itself (no WithHTTPClient), closed by Close
+	cfg       Config
+	base      string
+	portal    string
+	baseURL   *url.URL // base, parsed
+	portalURL *url.URL // portal, parsed; nil when there is none
+	headers   []header // the constant headers of every request
+	ownKeys   []header // subscription key and MSN headers of the client's own key set, built once
+	retry     *retryablehttp.Client
+	guard     *attemptGuard // the transport of retry's client: bounds each attempt
+	tokens    *tokenCache
+	owned     *http.Transport // the transport the SDK built itself (no WithHTTPClient), closed by Close
 	// maxRefreshes bounds the token refreshes of one call after 401s: a call
 	// sends with at most RetryPolicy.MaxAttempts tokens (two at the least).
 	maxRefreshes int
@@ -149,6 +151,10 @@ func New(cfg Config) (*Client, error) {
 		}
 	}
 	c.ownKeys = credentialHeaders(cfg.Credentials)
+	c.baseURL, _ = url.Parse(base) // checked by CheckURL
+	if portalURL != "" {
+		c.portalURL, _ = url.Parse(portalURL)
+	}
 	c.guard = newAttemptGuard(transportOf(hc), cfg.Retry.AttemptTimeout)
 	c.retry = &retryablehttp.Client{
 		HTTPClient:     guarded(hc, c.guard),
@@ -410,7 +416,7 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Answer, err 
 		// A DELETE whose earlier attempt got no answer and whose retry finds nothing has done its work.
 		if r.Method == http.MethodDelete && resp.StatusCode == http.StatusNotFound && st.noAnswer {
 			drainClose(resp.Body)
-			return &Answer{StatusCode: http.StatusNoContent, Header: resp.Header, Attempts: st.attempts}, nil
+			return st.answer(http.StatusNoContent, resp.Header), nil
 		}
 		apiErr := c.decodeFailure(r, resp, st, creds, tok)
 		// A 401 Problem means our token is no longer good (expired early,
@@ -493,7 +499,15 @@ type callState struct {
 	// retryablehttp's wait between attempts follows the caller.
 	first       context.Context
 	firstCancel context.CancelFunc
+	firstBody   attemptBody // the first attempt's answer's body, allocated with the state
 	req         *retryablehttp.Request
+	done        Answer // the call's Answer, allocated with the state
+}
+
+// answer is the call's Answer.
+func (st *callState) answer(status int, h http.Header) *Answer {
+	st.done = Answer{StatusCode: status, Header: h, Attempts: st.attempts}
+	return &st.done
 }
 
 type callStateKey struct{}
@@ -529,22 +543,12 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 	}
 	st.ctx = context.WithValue(ctx, callStateKey{}, st)
 	st.first, st.firstCancel = c.guard.attemptContext(st.ctx)
-	u := o.root + r.Path
-	if len(r.Query) > 0 {
-		u += "?" + r.Query.Encode()
-	}
-	var raw any
-	if o.body != nil {
-		raw = o.body
-	}
-	req, err := retryablehttp.NewRequestWithContext(st.first, r.Method, u, raw)
+	req, err := c.newRequest(st, o)
 	if err != nil {
 		st.endFirst()
 		return nil, st, &vipps.Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: err}
 	}
 	st.req = req
-	// Empty until the attempt: see setHeaders.
-	req.Header = make(http.Header, len(c.headers)+len(c.ownKeys)+4)
 	resp, err := c.retry.Do(req)
 	if err != nil {
 		st.endFirst()
@@ -556,6 +560,62 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 	}
 	observeResponse(ctx, r.Operation, resp, o.creds.ClientSecret, o.creds.SubscriptionKey, o.auth)
 	return resp, st, nil
+}
+
+// newRequest builds o's request on the first attempt's context, with an
+// empty header map (filled as the request leaves: see setHeaders) sized for
+// what setHeaders puts in it.
+func (c *Client) newRequest(st *callState, o outgoing) (*retryablehttp.Request, error) {
+	u, err := c.requestURL(o.root, o.r)
+	if err != nil {
+		return nil, err
+	}
+	hr := (&http.Request{Method: o.r.Method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, len(c.headers)+len(c.ownKeys)+4), Host: u.Host}).WithContext(st.first)
+	req, err := retryablehttp.FromRequest(hr)
+	if err == nil && o.body != nil {
+		err = req.SetBody(o.body)
+	}
+	return req, err
+}
+
+// requestURL is the URL of r under root. A path of plain characters (as Path
+// makes them) is joined to the root parsed once by New, without parsing the
+// whole URL again; anything else is parsed (and refused if it must be).
+func (c *Client) requestURL(root string, r *Request) (*url.URL, error) {
+	var base *url.URL
+	switch root {
+	case c.base:
+		base = c.baseURL
+	case c.portal:
+		base = c.portalURL
+	}
+	if base == nil || !plainPath(base.Path) || !plainPath(r.Path) {
+		raw := root + r.Path
+		if len(r.Query) > 0 {
+			raw += "?" + r.Query.Encode()
+		}
+		return url.Parse(raw)
+	}
+	u := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: base.Path + r.Path}
+	if len(r.Query) > 0 {
+		u.RawQuery = r.Query.Encode()
+	}
+	return u, nil
+}
+
+// plainPath reports whether p holds only characters a path carries as they
+// are (no escapes): its text is then both its decoded and its escaped form.
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("-._~/:@!$&'()*+,;=", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // endFirst ends the first attempt's context when no attempt took it over.
@@ -612,7 +672,7 @@ func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any,
 				Err: RedactError(fmt.Errorf("decoding the answer: %w", err), redactor(creds, tok))}
 		}
 	}
-	return &Answer{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}, nil
+	return st.answer(resp.StatusCode, resp.Header), nil
 }
 
 // decodeAnswer reads a successful answer whole, at most MaxResponseBody, into
