@@ -228,11 +228,15 @@ func retryWithDefaults(p vipps.RetryPolicy) vipps.RetryPolicy {
 
 // DefaultHTTPClient is a pooled client whose idle-connection limit per host suits
 // many concurrent workers (net/http's default keeps only 2), so bulk work reuses
-// connections instead of dialling and discarding them.
+// connections instead of dialling and discarding them. It opens at most as
+// many connections per host as it keeps idle: a thousand calls that start at
+// once (a cold start) wait for a connection rather than dial one each and
+// close most of them again. (Over HTTP/2 one connection carries many calls.)
 func DefaultHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 128
+	t.MaxConnsPerHost = 128
 	t.IdleConnTimeout = 90 * time.Second
 	return &http.Client{Transport: t}
 }

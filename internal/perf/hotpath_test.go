@@ -120,9 +120,9 @@ func (m *mutexCache) get(ctx context.Context) (string, error) {
 
 // coldStartMutexCache is TokenColdStart's baseline half: a fresh mutexCache per
 // iteration (like the SDK's fresh client), one connection pool across them.
-func coldStartMutexCache(b *testing.B) {
+func coldStartMutexCache(b *testing.B, root string) {
 	ctx := context.Background()
-	bl, ct := newBaseline(b, server.URL)
+	bl, ct := newBaseline(b, root)
 	b.ReportAllocs()
 	for b.Loop() {
 		cache := &mutexCache{fetch: bl.fetchToken}
