@@ -505,13 +505,13 @@ type callState struct {
 	firstCancel context.CancelFunc
 	firstBody   attemptBody // the first attempt's answer's body, allocated with the state
 	req         *retryablehttp.Request
-	done        Answer // the call's Answer, allocated with the state
+	ans         Answer // the call's Answer, allocated with the state
 }
 
 // answer is the call's Answer.
 func (st *callState) answer(status int, h http.Header) *Answer {
-	st.done = Answer{StatusCode: status, Header: h, Attempts: st.attempts}
-	return &st.done
+	st.ans = Answer{StatusCode: status, Header: h, Attempts: st.attempts}
+	return &st.ans
 }
 
 type callStateKey struct{}
