@@ -123,10 +123,7 @@ func TestAnswerDecoding(t *testing.T) {
 		{name: "empty", body: ``, want: "decoding the answer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-				if r.URL.Path == "/accesstoken/get" {
-					return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
-				}
+			c := newClient(t, mockBase, &http.Client{Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
 				resp := jsonAnswer(r, 200, tc.body)
 				if tc.slow {
 					resp.Body = oneByte{strings.NewReader(tc.body)}
@@ -153,10 +150,7 @@ func TestAnswerDecoding(t *testing.T) {
 // An answer over MaxResponseBody is refused, not cut and decoded.
 func TestAnswerOverTheLimitRefused(t *testing.T) {
 	body := `{"name":"` + strings.Repeat("x", core.MaxResponseBody) + `"}`
-	c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if r.URL.Path == "/accesstoken/get" {
-			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
-		}
+	c := newClient(t, mockBase, &http.Client{Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
 		return jsonAnswer(r, 200, body), nil
 	})})
 	var out struct{ Name string }
@@ -170,10 +164,7 @@ func TestAnswerOverTheLimitRefused(t *testing.T) {
 // included) must not change when the next call reuses the buffer.
 func TestDecodedAnswersDoNotShareBuffers(t *testing.T) {
 	var n atomic.Int32
-	c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if r.URL.Path == "/accesstoken/get" {
-			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
-		}
+	c := newClient(t, mockBase, &http.Client{Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
 		if n.Add(1) == 1 {
 			return jsonAnswer(r, 200, `{"raw":{"a":"first"},"name":"first"}`), nil
 		}
@@ -259,10 +250,7 @@ func TestRetryLeavesHeadersAlone(t *testing.T) {
 	var calls atomic.Int32
 	var seen []http.Header
 	var mu sync.Mutex
-	c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if r.URL.Path == "/accesstoken/get" {
-			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
-		}
+	c := newClient(t, mockBase, &http.Client{Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
 		h := r.Header
 		readers.Go(func() { // reads the headers on after the answer
 			for {
@@ -302,10 +290,7 @@ func TestAttemptContextEndsWithItsAnswer(t *testing.T) {
 	var mu sync.Mutex
 	var seen []context.Context
 	var calls atomic.Int32
-	c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if r.URL.Path == "/accesstoken/get" {
-			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
-		}
+	c := newClient(t, mockBase, &http.Client{Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
 		mu.Lock()
 		seen = append(seen, r.Context())
 		mu.Unlock()
@@ -333,10 +318,7 @@ func TestAttemptContextEndsWithItsAnswer(t *testing.T) {
 
 // stallWhenAsked answers every request at once, except those whose query
 // has stall=1: they wait for their context to end.
-var stallWhenAsked = roundTripFunc(func(r *http.Request) (*http.Response, error) {
-	if r.URL.Path == "/accesstoken/get" {
-		return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
-	}
+var stallWhenAsked = apiOnly(func(r *http.Request) (*http.Response, error) {
 	if r.URL.Query().Get("stall") == "1" {
 		<-r.Context().Done()
 		return nil, r.Context().Err()
