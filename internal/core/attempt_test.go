@@ -353,3 +353,35 @@ func TestClientInsideSynctestBubbles(t *testing.T) {
 		check(t, newClient(t, mockBase, &http.Client{Transport: stallWhenAsked}, withTimeout))
 	})
 }
+
+// With a client given a Timeout of its own (which gives each request a
+// context of its own), the attempt timeout bounds each attempt all the same,
+// and the shorter of the two wins.
+func TestAttemptTimeoutWithTheCallersClientTimeout(t *testing.T) {
+	for _, tc := range []struct{ clientTimeout, want time.Duration }{
+		{time.Hour, 10 * time.Second},
+		{5 * time.Second, 5 * time.Second},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			var seen atomic.Pointer[context.Context]
+			c := newClient(t, mockBase, &http.Client{Timeout: tc.clientTimeout, Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
+				ctx := r.Context()
+				seen.Store(&ctx)
+				if r.URL.Query().Get("stall") == "1" {
+					<-ctx.Done()
+					return nil, ctx.Err()
+				}
+				return jsonAnswer(r, 200, `{}`), nil
+			})}, func(cfg *core.Config) { cfg.Retry.AttemptTimeout, cfg.Retry.MaxAttempts = 10*time.Second, 1 })
+			_, err := c.Do(context.Background(), getReq(), nil)
+			require.NoError(t, err)
+			assert.Error(t, (*seen.Load()).Err(), "the attempt's context ended with its answer")
+			start := time.Now()
+			stall := getReq()
+			stall.Query = url.Values{"stall": {"1"}}
+			_, err = c.Do(context.Background(), stall, nil)
+			require.Error(t, err)
+			assert.Equal(t, tc.want, time.Since(start))
+		})
+	}
+}

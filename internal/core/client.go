@@ -546,7 +546,12 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path,
 	}
 	st.ctx = context.WithValue(ctx, callStateKey{}, st)
-	st.first, st.firstCancel = c.guard.attemptContext(st.ctx)
+	st.first = st.ctx
+	if c.retry.HTTPClient.Timeout == 0 {
+		// An http.Client with a Timeout gives each request a context of its
+		// own, derived from this one: the guard then makes every attempt's.
+		st.first, st.firstCancel = c.guard.attemptContext(st.ctx)
+	}
 	req, err := c.newRequest(st, o)
 	if err != nil {
 		st.endFirst()
