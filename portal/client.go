@@ -233,7 +233,9 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	c, err := build(s)
 	var ve *vipps.ValidationError
 	if errors.As(err, &ve) {
-		return nil, e.name(s, ve)
+		if named := e.name(s, ve); named != nil {
+			return nil, named
+		}
 	}
 	return c, err
 }
@@ -251,9 +253,9 @@ var credentialVars = map[string]string{
 	"Credentials.Flow": EnvTokenFlow, "Credentials.Scope": EnvTokenScope,
 }
 
-// name returns ve naming the environment variable its value came from, when
-// it came from one (the options given to NewFromEnv may have replaced it).
-// A bad URL is quoted, with any password or query masked.
+// name returns ve naming the environment variable its value came from, or
+// nil when it came from none (the options given to NewFromEnv may have
+// replaced it). A bad URL is quoted, with any password or query masked.
 func (e fromEnv) name(s *settings, ve *vipps.ValidationError) error {
 	switch {
 	case credentialVars[ve.Field] != "" && s.source == nil && s.cfg.Credentials == e.creds:
@@ -263,14 +265,17 @@ func (e fromEnv) name(s *settings, ve *vipps.ValidationError) error {
 	case ve.Field == "PortalURL" && e.portalURL != "" && s.cfg.PortalURL == e.portalURL:
 		return &vipps.ValidationError{Field: EnvPortalURL, Reason: ve.Reason + ", got " + quoteURL(e.portalURL)}
 	}
-	return ve
+	return nil
 }
 
 // quoteURL quotes a URL for an error: a URL is no secret, but a password or a
 // query in it may be one (a subscription key, say), so those are masked.
 func quoteURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
+	if err != nil { // unparsable: keep what comes before any user info or query
+		if i := strings.IndexAny(raw, "@?#"); i >= 0 {
+			raw = raw[:i] + "xxxxx"
+		}
 		return strconv.Quote(raw)
 	}
 	if u.RawQuery != "" || u.ForceQuery {

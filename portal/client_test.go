@@ -245,6 +245,8 @@ func TestNewFromEnvNamesTheVariable(t *testing.T) {
 			`must not carry user info, a query or a fragment, got "https://portal.example/?xxxxx"`},
 		{"a password in the URL", with(portal.EnvBaseURL, "https://me:pass-word-1@api.example"), portal.EnvBaseURL,
 			`must not carry user info, a query or a fragment, got "https://me:xxxxx@api.example"`},
+		{"an unparsable URL with a key in its query", with(portal.EnvBaseURL, "https://api example/?k=env-sub-key-value"), portal.EnvBaseURL,
+			`must not contain spaces or control characters, got "https://api example/xxxxx"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			set(tc.vars)
