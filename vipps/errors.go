@@ -100,26 +100,21 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("vipps: ")
-	// Each part of "METHOD /path (operation): " that is set; a hand-made
+	// The parts of "METHOD /path (operation): " that are set: a hand-made
 	// Error without them reads "vipps: 409 keys-not-ready".
-	n := b.Len()
-	for _, part := range [...]string{e.Method, e.Path} {
-		if part != "" {
-			if b.Len() > n {
-				b.WriteByte(' ')
-			}
-			b.WriteString(part)
-		}
-	}
+	op := ""
 	if e.Operation != "" {
-		if b.Len() > n {
-			b.WriteByte(' ')
-		}
-		b.WriteString("(")
-		b.WriteString(e.Operation)
-		b.WriteByte(')')
+		op = "(" + e.Operation + ")"
 	}
-	if b.Len() > n {
+	sep := ""
+	for _, part := range [...]string{e.Method, e.Path, op} {
+		if part != "" {
+			b.WriteString(sep)
+			b.WriteString(part)
+			sep = " "
+		}
+	}
+	if sep != "" {
 		b.WriteString(": ")
 	}
 	if e.StatusCode == 0 {
