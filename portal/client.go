@@ -7,7 +7,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/vippsportal/sdk/internal/core"
@@ -82,8 +84,11 @@ func WithSystem(name, version, pluginName, pluginVersion string) Option {
 // WithHTTPClient sends requests through hc (its Transport, Timeout, proxy ...).
 func WithHTTPClient(hc *http.Client) Option { return func(s *settings) { s.cfg.HTTPClient = hc } }
 
-// WithLogger sends the SDK's events (attempts, retries) to l at debug level.
-// No secret ever reaches it.
+// WithLogger sends the SDK's events to l at debug level: each attempt and
+// retry, and one "vipps call" event that ends every call, with its operation,
+// method, path, status, attempts, elapsed time, request_id (as
+// [vipps.Response.RequestID]) and the error of a failed call. No secret ever
+// reaches it.
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.cfg.Logger = l } }
 
 // WithRetry replaces the retry policy; zero fields keep their defaults.
@@ -96,10 +101,19 @@ func WithInsecureHTTP() Option { return func(s *settings) { s.cfg.AllowInsecureH
 // New builds a Client. It sends nothing: bad settings are refused here with an
 // error naming the setting.
 func New(opts ...Option) (*Client, error) {
+	return build(settingsOf(opts))
+}
+
+func settingsOf(opts []Option) *settings {
 	s := &settings{env: vipps.Production}
 	for _, o := range opts {
 		o(s)
 	}
+	return s
+}
+
+// build checks s and builds the Client.
+func build(s *settings) (*Client, error) {
 	if s.source != nil {
 		if err := useSource(s); err != nil {
 			return nil, err
@@ -160,7 +174,7 @@ func checkCredentials(s *settings) error {
 		return core.Invalid("Credentials.ClientSecret", "is required")
 	}
 	if c.SubscriptionKey.IsZero() && !c.Specialized() {
-		return core.Invalid("Credentials.SubscriptionKey", "is required (management keys have none: set Flow: vipps.SpecializedAuth)")
+		return core.Invalid("Credentials.SubscriptionKey", "is required (management keys have none: they use the specialized flow)")
 	}
 	return core.CheckFlow(c)
 }
@@ -174,11 +188,13 @@ const (
 	EnvEnvironment     = "VIPPS_ENVIRONMENT" // production (default) or test
 	EnvBaseURL         = "VIPPS_BASE_URL"    // overrides the environment
 	EnvPortalURL       = "VIPPS_PORTAL_URL"
-	EnvTokenFlow       = "VIPPS_TOKEN_FLOW" // standard (default) or specialized (management keys)
+	EnvTokenFlow       = "VIPPS_TOKEN_FLOW"  // standard (default) or specialized (management keys)
+	EnvTokenScope      = "VIPPS_TOKEN_SCOPE" // vipps.Credentials.Scope: space-separated, specialized flow only
 )
 
 // NewFromEnv builds a Client from the VIPPS_* environment variables; opts are
-// applied after them.
+// applied after them. A bad or missing value is a *vipps.ValidationError
+// naming its variable (VIPPS_CLIENT_SECRET, say) rather than the Go field it fills.
 func NewFromEnv(opts ...Option) (*Client, error) {
 	env := vipps.Production
 	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(EnvEnvironment))); v {
@@ -196,21 +212,79 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	default:
 		return nil, core.Invalid(EnvTokenFlow, "must be standard or specialized, got %q", v)
 	}
-	base := []Option{
-		WithCredentials(vipps.Credentials{
+	e := fromEnv{
+		creds: vipps.Credentials{
 			Flow:            flow,
 			ClientID:        os.Getenv(EnvClientID),
 			ClientSecret:    vipps.Secret(os.Getenv(EnvClientSecret)),
 			SubscriptionKey: vipps.Secret(os.Getenv(EnvSubscriptionKey)),
 			MSN:             os.Getenv(EnvMSN),
-		}),
-		WithEnvironment(env),
+			Scope:           strings.TrimSpace(os.Getenv(EnvTokenScope)),
+		},
+		baseURL:   os.Getenv(EnvBaseURL),
+		portalURL: os.Getenv(EnvPortalURL),
 	}
-	if u := os.Getenv(EnvBaseURL); u != "" {
-		base = append(base, WithBaseURL(u))
+	base := []Option{WithCredentials(e.creds), WithEnvironment(env)}
+	if e.baseURL != "" {
+		base = append(base, WithBaseURL(e.baseURL))
 	}
-	if u := os.Getenv(EnvPortalURL); u != "" {
-		base = append(base, WithPortalURL(u))
+	if e.portalURL != "" {
+		base = append(base, WithPortalURL(e.portalURL))
 	}
-	return New(append(base, opts...)...)
+	s := settingsOf(append(base, opts...))
+	c, err := build(s)
+	var ve *vipps.ValidationError
+	if errors.As(err, &ve) {
+		if named := e.name(s, ve); named != nil {
+			return nil, named
+		}
+	}
+	return c, err
+}
+
+// fromEnv is what NewFromEnv read.
+type fromEnv struct {
+	creds              vipps.Credentials
+	baseURL, portalURL string
+}
+
+// credentialVars names the variable behind each field of the credentials.
+var credentialVars = map[string]string{
+	"Credentials.ClientID": EnvClientID, "Credentials.ClientSecret": EnvClientSecret,
+	"Credentials.SubscriptionKey": EnvSubscriptionKey, "Credentials.MSN": EnvMSN,
+	"Credentials.Flow": EnvTokenFlow, "Credentials.Scope": EnvTokenScope,
+}
+
+// name returns ve naming the environment variable its value came from, or
+// nil when it came from none (the options given to NewFromEnv may have
+// replaced it). A bad URL is quoted, with any password or query masked.
+func (e fromEnv) name(s *settings, ve *vipps.ValidationError) error {
+	switch {
+	case credentialVars[ve.Field] != "" && s.source == nil && s.cfg.Credentials == e.creds:
+		return &vipps.ValidationError{Field: credentialVars[ve.Field], Reason: ve.Reason}
+	case ve.Field == "BaseURL" && e.baseURL != "" && s.hasBase && s.baseURL == e.baseURL:
+		return &vipps.ValidationError{Field: EnvBaseURL, Reason: ve.Reason + ", got " + quoteURL(e.baseURL)}
+	case ve.Field == "PortalURL" && e.portalURL != "" && s.cfg.PortalURL == e.portalURL:
+		return &vipps.ValidationError{Field: EnvPortalURL, Reason: ve.Reason + ", got " + quoteURL(e.portalURL)}
+	}
+	return nil
+}
+
+// quoteURL quotes a URL for an error: a URL is no secret, but a password or a
+// query in it may be one (a subscription key, say), so those are masked.
+func quoteURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil { // unparsable: keep what comes before any user info or query
+		if i := strings.IndexAny(raw, "@?#"); i >= 0 {
+			raw = raw[:i] + "xxxxx"
+		}
+		return strconv.Quote(raw)
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		u.RawQuery, u.ForceQuery = "xxxxx", false
+	}
+	if u.Fragment != "" {
+		u.Fragment, u.RawFragment = "xxxxx", ""
+	}
+	return strconv.Quote(u.Redacted())
 }

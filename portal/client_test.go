@@ -203,6 +203,78 @@ func TestNewFromEnv(t *testing.T) {
 	t.Setenv(portal.EnvClientSecret, "")
 	_, err = portal.NewFromEnv()
 	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, portal.EnvClientSecret, ve.Field)
+	assert.Equal(t, "vipps: invalid VIPPS_CLIENT_SECRET: is required", err.Error())
+}
+
+// NewFromEnv's errors name the environment variable a bad value came from
+// (a URL is quoted, a secret never); the same mistake made with options names
+// the Go field, and an option that replaced the variable's value is not blamed
+// on the variable.
+func TestNewFromEnvNamesTheVariable(t *testing.T) {
+	set := func(vars map[string]string) {
+		for _, name := range []string{portal.EnvClientID, portal.EnvClientSecret, portal.EnvSubscriptionKey, portal.EnvMSN,
+			portal.EnvEnvironment, portal.EnvBaseURL, portal.EnvPortalURL, portal.EnvTokenFlow, portal.EnvTokenScope} {
+			t.Setenv(name, vars[name])
+		}
+	}
+	good := map[string]string{portal.EnvClientID: "env-client", portal.EnvClientSecret: "env-secret-value",
+		portal.EnvSubscriptionKey: "env-sub-key-value"}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for a, b := range good {
+			m[a] = b
+		}
+		m[k] = v
+		return m
+	}
+	for _, tc := range []struct {
+		name   string
+		vars   map[string]string
+		field  string
+		reason string
+	}{
+		{"no client id", with(portal.EnvClientID, ""), portal.EnvClientID, "is required"},
+		{"no secret", with(portal.EnvClientSecret, ""), portal.EnvClientSecret, "is required"},
+		{"no subscription key", with(portal.EnvSubscriptionKey, ""), portal.EnvSubscriptionKey, "is required (management keys have none: they use the specialized flow)"},
+		{"bad msn", with(portal.EnvMSN, "12"), portal.EnvMSN, `must be 4-10 digits, got "12"`},
+		{"a line break in the secret", with(portal.EnvClientSecret, "sec\nret-value"), portal.EnvClientSecret, "must not contain a control character (such as a line break)"},
+		{"scope with the standard flow", with(portal.EnvTokenScope, "donations:read"), portal.EnvTokenScope, "must be empty with the standard flow, which takes no scope (a scope goes with the specialized flow)"},
+		{"not a URL", with(portal.EnvBaseURL, "ftp://api.example"), portal.EnvBaseURL, `must be an absolute http(s) URL, got "ftp://api.example"`},
+		{"a portal URL with a key in its query", with(portal.EnvPortalURL, "https://portal.example/?subscription-key=env-sub-key-value"), portal.EnvPortalURL,
+			`must not carry user info, a query or a fragment, got "https://portal.example/?xxxxx"`},
+		{"a password in the URL", with(portal.EnvBaseURL, "https://me:pass-word-1@api.example"), portal.EnvBaseURL,
+			`must not carry user info, a query or a fragment, got "https://me:xxxxx@api.example"`},
+		{"an unparsable URL with a key in its query", with(portal.EnvBaseURL, "https://api example/?k=env-sub-key-value"), portal.EnvBaseURL,
+			`must not contain spaces or control characters, got "https://api example/xxxxx"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			set(tc.vars)
+			_, err := portal.NewFromEnv()
+			var ve *vipps.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, tc.field, ve.Field)
+			assert.Equal(t, tc.reason, ve.Reason)
+			for _, secret := range []string{"env-secret-value", "env-sub-key-value", "pass-word-1"} {
+				assert.NotContains(t, err.Error(), secret)
+			}
+		})
+	}
+
+	// The options given to NewFromEnv replace the variables: their mistakes name the Go field.
+	set(with(portal.EnvClientSecret, ""))
+	_, err := portal.NewFromEnv(portal.WithCredentials(vipps.Credentials{ClientID: "id", SubscriptionKey: "k"}))
+	var ve *vipps.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "Credentials.ClientSecret", ve.Field)
+	set(with(portal.EnvBaseURL, "https://api.example"))
+	_, err = portal.NewFromEnv(portal.WithBaseURL("ftp://other.example"))
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "BaseURL", ve.Field)
+
+	// portal.New names the Go field, as ever.
+	_, err = portal.New(portal.WithCredentials(vipps.Credentials{ClientID: "id", SubscriptionKey: "k"}))
+	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "Credentials.ClientSecret", ve.Field)
 }
 

@@ -31,9 +31,19 @@ func WithMSN(ctx context.Context, msn string) context.Context { return core.With
 // WithMSN's, or a header you set) and the Vipps-System-* headers. On a 401 it
 // fetches a new token (reading the key source again) and resends once, when
 // the body can be replayed (no body, or http.Request.GetBody set, as
-// http.NewRequest does for in-memory bodies). It follows no redirect (the
-// request fails), and a request to any other scheme, host or port is refused
-// with a *ValidationError before anything is sent: credentials go nowhere else.
+// http.NewRequest does for in-memory bodies).
+//
+// Credentials go nowhere else: a request to any other scheme, host or port,
+// or whose Host field names another host, is refused with a
+// *vipps.ValidationError before anything is sent. It follows no redirect: the
+// request fails with a *vipps.Error whose RedirectHost names where the
+// redirect pointed (never the rest of its Location).
+//
+// Each attempt is bounded by [vipps.RetryPolicy].AttemptTimeout until the
+// answer's headers arrive; the body is then read under the request's context
+// alone, so a download may take longer than an attempt. To bound the whole
+// exchange, give the request a context with a deadline (or set Timeout on the
+// client given to WithHTTPClient, which this client keeps). Close every body.
 func (c *Client) HTTPClient() *http.Client { return c.core.HTTPClient() }
 
 // UseToken gives the client a token Rotate obtained (RotateOptions.HandOff),

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,7 +111,7 @@ func TestHTTPClientSharesTheTokenCache(t *testing.T) {
 func TestHTTPClientSendsCredentialsNowhereElse(t *testing.T) {
 	other := newTestServer(t, okAPI)
 	s, c := newHTTPClientTest(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.URL+"/stolen", http.StatusFound)
+		http.Redirect(w, r, other.URL+"/stolen?key="+subKey, http.StatusFound)
 	})
 	hc := c.HTTPClient()
 	host, port, _ := strings.Cut(strings.TrimPrefix(s.URL, "http://"), ":")
@@ -127,10 +129,34 @@ func TestHTTPClientSendsCredentialsNowhereElse(t *testing.T) {
 	}
 	assert.Zero(t, s.tokens.Load(), "refused before a token was even fetched")
 
-	// A redirect (to another host) is not followed: the request fails.
-	_, err := hc.Get(s.URL + "/epayment/v1/payments/x")
-	require.Error(t, err)
-	assert.ErrorContains(t, err, "redirect refused")
+	// A request whose Host header names another host gets no credentials either.
+	for _, h := range []string{"evil.example", "evil.example:" + port, "localhost:" + port} {
+		req, err := http.NewRequest(http.MethodGet, s.URL+"/epayment/v1/payments/x", nil)
+		require.NoError(t, err)
+		req.Host = h
+		_, err = hc.Do(req)
+		var ve *vipps.ValidationError
+		require.ErrorAs(t, err, &ve, h)
+		assert.Equal(t, "request Host", ve.Field)
+	}
+	assert.Zero(t, s.tokens.Load()+s.api.Load(), "refused before anything was sent")
+	req, err := http.NewRequest(http.MethodGet, s.URL+"/epayment/v1/payments/x", nil)
+	require.NoError(t, err)
+	req.Host = strings.ToUpper(host) + ":" + port // the base URL's own host, written otherwise
+	_, err = hc.Do(req)
+	var e *vipps.Error
+	require.ErrorAs(t, err, &e, "sent, and redirected")
+	assert.Equal(t, int32(1), s.api.Load())
+
+	// A redirect (to another host) is not followed: the request fails, naming
+	// the host it pointed to and never the rest of the Location.
+	_, err = hc.Get(s.URL + "/epayment/v1/payments/x")
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusFound, e.StatusCode)
+	assert.Equal(t, strings.TrimPrefix(other.URL, "http://"), e.RedirectHost)
+	assert.Contains(t, err.Error(), "redirect to "+e.RedirectHost+" not followed")
+	assert.NotContains(t, err.Error(), "stolen", "the Location's path is not quoted")
+	assert.NotContains(t, err.Error(), subKey)
 	assert.Zero(t, other.api.Load()+other.tokens.Load(), "nothing reached the other server")
 	other.mu.Lock()
 	assert.Empty(t, other.headers)
@@ -255,4 +281,93 @@ func TestKeySourcesNeverShowSecrets(t *testing.T) {
 	require.Error(t, err)
 	formatAll(t, "HTTPClient transport error", err)
 	assert.False(t, errors.Is(err, context.Canceled))
+}
+
+// slowAPI answers tokens at once; other requests get their headers after
+// headersAfter and then a body of chunks, one every chunkEvery, each wait
+// ending early when the request's context ends.
+type slowAPI struct {
+	headersAfter, chunkEvery time.Duration
+	chunks                   int
+}
+
+func (a slowAPI) RoundTrip(r *http.Request) (*http.Response, error) {
+	ctx := r.Context()
+	if r.URL.Path == "/accesstoken/get" {
+		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
+			Body: io.NopCloser(strings.NewReader(`{"token_type":"Bearer","expires_in":"3600","access_token":"` + accessToken + `"}`))}, nil
+	}
+	if err := sleepCtx(ctx, a.headersAfter); err != nil {
+		return nil, err
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		for range a.chunks {
+			if err := sleepCtx(ctx, a.chunkEvery); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			_, _ = pw.Write([]byte("chunk;"))
+		}
+		_ = pw.Close()
+	}()
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: r, Body: pr}, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// HTTPClient bounds an attempt by RetryPolicy.AttemptTimeout until its
+// answer's headers arrive; the body then runs under the caller's context
+// alone, so a download longer than an attempt completes.
+func TestHTTPClientBoundsHeadersNotTheBody(t *testing.T) {
+	get := func(t *testing.T, ctx context.Context, api slowAPI) (string, time.Duration, error) {
+		c, err := portal.New(portal.WithCredentials(creds()), portal.WithBaseURL("https://api.vipps.test"),
+			portal.WithHTTPClient(&http.Client{Transport: api}), portal.WithRetry(vipps.RetryPolicy{AttemptTimeout: 30 * time.Second}))
+		require.NoError(t, err)
+		start := time.Now()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://api.vipps.test/reports/v1/big", nil)
+		require.NoError(t, err)
+		resp, err := c.HTTPClient().Do(req)
+		if err != nil {
+			return "", time.Since(start), err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return string(b), time.Since(start), err
+	}
+	t.Run("a download longer than an attempt", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			body, took, err := get(t, context.Background(), slowAPI{chunkEvery: 20 * time.Second, chunks: 3})
+			require.NoError(t, err)
+			assert.Equal(t, "chunk;chunk;chunk;", body)
+			assert.Equal(t, time.Minute, took)
+		})
+	})
+	t.Run("headers later than an attempt", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			_, took, err := get(t, context.Background(), slowAPI{headersAfter: time.Minute})
+			require.Error(t, err)
+			assert.ErrorContains(t, err, "attempt timeout of 30s")
+			assert.Equal(t, 30*time.Second, took)
+		})
+	})
+	t.Run("the caller's context bounds the body", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+			defer cancel()
+			body, took, err := get(t, ctx, slowAPI{chunkEvery: 20 * time.Second, chunks: 3})
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.Equal(t, "chunk;chunk;", body)
+			assert.Equal(t, 45*time.Second, took)
+		})
+	})
 }

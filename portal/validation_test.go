@@ -155,6 +155,14 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 			return err
 		}},
 		{"revoke empty user id", "userID", func(ctx context.Context) error { return c.Users.Revoke(ctx, "", "123456") }},
+		{"user id with an escape (path traversal)", "userID", func(ctx context.Context) error {
+			_, err := c.Users.Get(ctx, "..%2F..%2Fmanagement")
+			return err
+		}},
+		{"merchant scheme with an escape", "Scheme", func(ctx context.Context) error {
+			_, err := c.Merchants.Get(ctx, vipps.BusinessIdentifier{Scheme: "business%2FNO%2FORG", ID: "987654325"})
+			return err
+		}},
 		{"remove user id over 64", "userID", func(ctx context.Context) error { return c.Users.Remove(ctx, strings.Repeat("u", 65)) }},
 		{"get user id dot-dot", "userID", func(ctx context.Context) error { _, err := c.Users.Get(ctx, ".."); return err }},
 		{"grant user id dot-dot", "userID", func(ctx context.Context) error {

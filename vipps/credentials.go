@@ -23,6 +23,11 @@ type Credentials struct {
 	SubscriptionKey Secret   // Ocp-Apim-Subscription-Key; must be empty with SpecializedAuth
 	MSN             string   // sent as Merchant-Serial-Number when set (4-10 digits)
 	Flow            AuthFlow // "" or StandardAuth: the standard flow
+	// Scope is the access asked for with the specialized flow: space-separated
+	// scope tokens (RFC 6749 section 3.3), such as "donations:read", sent as the
+	// token request's scope field; "" asks for none. Vipps asks for one with
+	// some keys. The standard flow takes none: a Scope there is refused.
+	Scope string
 }
 
 // Specialized reports whether the key set uses the specialized flow.

@@ -101,15 +101,23 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("vipps: ")
-	b.WriteString(e.Method)
-	b.WriteByte(' ')
-	b.WriteString(e.Path)
+	// The parts of "METHOD /path (operation): " that are set: a hand-made
+	// Error without them reads "vipps: 409 keys-not-ready".
+	op := ""
 	if e.Operation != "" {
-		b.WriteString(" (")
-		b.WriteString(e.Operation)
-		b.WriteByte(')')
+		op = "(" + e.Operation + ")"
 	}
-	b.WriteString(": ")
+	sep := ""
+	for _, part := range [...]string{e.Method, e.Path, op} {
+		if part != "" {
+			b.WriteString(sep)
+			b.WriteString(part)
+			sep = " "
+		}
+	}
+	if sep != "" {
+		b.WriteString(": ")
+	}
 	if e.StatusCode == 0 {
 		b.WriteString("no answer")
 		if e.Err != nil {
@@ -197,7 +205,9 @@ func (e *Error) Is(target error) bool {
 }
 
 // Temporary reports whether the same call may succeed later without a change
-// of input: no answer, 408, 429, 5xx (not 501), or keys still being issued.
+// of input: no answer (unless the caller's context ended), 408, 429, 500, 502,
+// 503 and 504 (the statuses of [RetryableStatus]), or a 409 keys-not-ready.
+// Every other status is not: 501, 505, 507, 511 and the rest of 5xx included.
 func (e *Error) Temporary() bool {
 	switch e.StatusCode {
 	case 0:

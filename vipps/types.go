@@ -21,7 +21,8 @@ type RetryPolicy struct {
 	// answer's body, even under context.Background(): a server that never
 	// answers, or drips its body, fails that attempt (a safe call is retried).
 	// Default 30 s. A WithHTTPClient client's own Timeout applies too: the
-	// shorter of the two wins.
+	// shorter of the two wins. Requests through portal.Client.HTTPClient are
+	// bounded until their answer's headers arrive; their body is the caller's.
 	AttemptTimeout time.Duration
 }
 

@@ -123,10 +123,7 @@ func TestAnswerDecoding(t *testing.T) {
 		{name: "empty", body: ``, want: "decoding the answer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-				if r.URL.Path == "/accesstoken/get" {
-					return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
-				}
+			c := newClient(t, mockBase, &http.Client{Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
 				resp := jsonAnswer(r, 200, tc.body)
 				if tc.slow {
 					resp.Body = oneByte{strings.NewReader(tc.body)}
@@ -153,10 +150,7 @@ func TestAnswerDecoding(t *testing.T) {
 // An answer over MaxResponseBody is refused, not cut and decoded.
 func TestAnswerOverTheLimitRefused(t *testing.T) {
 	body := `{"name":"` + strings.Repeat("x", core.MaxResponseBody) + `"}`
-	c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if r.URL.Path == "/accesstoken/get" {
-			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
-		}
+	c := newClient(t, mockBase, &http.Client{Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
 		return jsonAnswer(r, 200, body), nil
 	})})
 	var out struct{ Name string }
@@ -170,10 +164,7 @@ func TestAnswerOverTheLimitRefused(t *testing.T) {
 // included) must not change when the next call reuses the buffer.
 func TestDecodedAnswersDoNotShareBuffers(t *testing.T) {
 	var n atomic.Int32
-	c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if r.URL.Path == "/accesstoken/get" {
-			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
-		}
+	c := newClient(t, mockBase, &http.Client{Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
 		if n.Add(1) == 1 {
 			return jsonAnswer(r, 200, `{"raw":{"a":"first"},"name":"first"}`), nil
 		}
@@ -199,9 +190,9 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// The client's one attempt clock ends each of many overlapping attempts at
-// its own deadline, whichever others answered or ended in between.
-func TestAttemptClockEndsEachAttemptOnTime(t *testing.T) {
+// Each of many overlapping attempts ends at its own deadline, whichever
+// others answered or ended in between.
+func TestEachAttemptEndsOnTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const calls = 24
 		c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -217,7 +208,6 @@ func TestAttemptClockEndsEachAttemptOnTime(t *testing.T) {
 		})}, func(cfg *core.Config) {
 			cfg.Retry.AttemptTimeout, cfg.Retry.MaxAttempts = time.Second, 1
 		})
-		core.UseAttemptClockInBubble(c)
 		_, err := c.Token(context.Background(), core.GroupManagement)
 		require.NoError(t, err)
 		type result struct {
@@ -260,10 +250,7 @@ func TestRetryLeavesHeadersAlone(t *testing.T) {
 	var calls atomic.Int32
 	var seen []http.Header
 	var mu sync.Mutex
-	c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		if r.URL.Path == "/accesstoken/get" {
-			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
-		}
+	c := newClient(t, mockBase, &http.Client{Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
 		h := r.Header
 		readers.Go(func() { // reads the headers on after the answer
 			for {
@@ -294,4 +281,107 @@ func TestRetryLeavesHeadersAlone(t *testing.T) {
 	assert.Equal(t, "Bearer "+testAccessToken, seen[0].Get("Authorization"))
 	assert.Equal(t, testSubKey, seen[0].Get("Ocp-Apim-Subscription-Key"))
 	assert.NotEmpty(t, seen[0].Get("Idempotency-Key"))
+}
+
+// An attempt's context ends as soon as its answer is read to the end or
+// closed, so no timer outlives the attempt; a retry's attempt gets a context
+// (and a full timeout) of its own.
+func TestAttemptContextEndsWithItsAnswer(t *testing.T) {
+	var mu sync.Mutex
+	var seen []context.Context
+	var calls atomic.Int32
+	c := newClient(t, mockBase, &http.Client{Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		seen = append(seen, r.Context())
+		mu.Unlock()
+		if _, ok := r.Context().Deadline(); !ok {
+			t.Error("an attempt without a deadline")
+		}
+		if r.Context().Err() != nil {
+			t.Error("an attempt begun on an ended context")
+		}
+		if calls.Add(1) == 1 {
+			return jsonAnswer(r, 503, `{"title":"busy","status":503}`), nil
+		}
+		return jsonAnswer(r, 200, `{"id":"t1"}`), nil
+	})})
+	var out thing
+	res, err := c.Do(context.Background(), getReq(), &out)
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Attempts)
+	require.Len(t, seen, 2)
+	assert.NotSame(t, seen[0], seen[1], "each attempt its own context")
+	for i, ctx := range seen {
+		assert.ErrorIs(t, ctx.Err(), context.Canceled, "attempt %d: its context ended with its answer", i+1)
+	}
+}
+
+// stallWhenAsked answers every request at once, except those whose query
+// has stall=1: they wait for their context to end.
+var stallWhenAsked = apiOnly(func(r *http.Request) (*http.Response, error) {
+	if r.URL.Query().Get("stall") == "1" {
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}
+	return jsonAnswer(r, 200, `{"id":"t1"}`), nil
+})
+
+// A client works inside testing/synctest bubbles whether it was made inside
+// one or outside all of them (and used in several): the timer of an attempt
+// is made by its call, in the call's bubble.
+func TestClientInsideSynctestBubbles(t *testing.T) {
+	withTimeout := func(cfg *core.Config) { cfg.Retry.AttemptTimeout, cfg.Retry.MaxAttempts = 10*time.Second, 1 }
+	check := func(t *testing.T, c *core.Client) {
+		t.Helper()
+		start := time.Now()
+		stall := getReq()
+		stall.Query = url.Values{"stall": {"1"}}
+		_, err := c.Do(context.Background(), stall, nil)
+		var timeout *core.AttemptTimeoutError
+		require.ErrorAs(t, err, &timeout)
+		assert.Equal(t, 10*time.Second, time.Since(start), "ended by the attempt timeout, on the bubble's clock")
+		var out thing
+		_, err = c.Do(context.Background(), getReq(), &out)
+		require.NoError(t, err)
+		assert.Equal(t, "t1", out.ID)
+	}
+	shared := newClient(t, mockBase, &http.Client{Transport: stallWhenAsked}, withTimeout)
+	for range 2 {
+		synctest.Test(t, func(t *testing.T) { check(t, shared) })
+	}
+	synctest.Test(t, func(t *testing.T) {
+		check(t, newClient(t, mockBase, &http.Client{Transport: stallWhenAsked}, withTimeout))
+	})
+}
+
+// With a client given a Timeout of its own (which gives each request a
+// context of its own), the attempt timeout bounds each attempt all the same,
+// and the shorter of the two wins.
+func TestAttemptTimeoutWithTheCallersClientTimeout(t *testing.T) {
+	for _, tc := range []struct{ clientTimeout, want time.Duration }{
+		{time.Hour, 10 * time.Second},
+		{5 * time.Second, 5 * time.Second},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			var seen atomic.Pointer[context.Context]
+			c := newClient(t, mockBase, &http.Client{Timeout: tc.clientTimeout, Transport: apiOnly(func(r *http.Request) (*http.Response, error) {
+				ctx := r.Context()
+				seen.Store(&ctx)
+				if r.URL.Query().Get("stall") == "1" {
+					<-ctx.Done()
+					return nil, ctx.Err()
+				}
+				return jsonAnswer(r, 200, `{}`), nil
+			})}, func(cfg *core.Config) { cfg.Retry.AttemptTimeout, cfg.Retry.MaxAttempts = 10*time.Second, 1 })
+			_, err := c.Do(context.Background(), getReq(), nil)
+			require.NoError(t, err)
+			assert.Error(t, (*seen.Load()).Err(), "the attempt's context ended with its answer")
+			start := time.Now()
+			stall := getReq()
+			stall.Query = url.Values{"stall": {"1"}}
+			_, err = c.Do(context.Background(), stall, nil)
+			require.Error(t, err)
+			assert.Equal(t, tc.want, time.Since(start))
+		})
+	}
 }

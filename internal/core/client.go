@@ -5,7 +5,6 @@ package core
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -80,14 +79,20 @@ type Client struct {
 	cfg       Config
 	base      string
 	portal    string
+	baseURL   *url.URL // base, parsed
+	portalURL *url.URL // portal, parsed; nil when there is none
 	headers   []header // the constant headers of every request
 	ownKeys   []header // subscription key and MSN headers of the client's own key set, built once
 	retry     *retryablehttp.Client
+	guard     *attemptGuard // the transport of retry's client: bounds each attempt
 	tokens    *tokenCache
 	owned     *http.Transport // the transport the SDK built itself (no WithHTTPClient), closed by Close
-	logger    *slog.Logger
-	now       func() time.Time
-	maxRetryA time.Duration
+	// maxRefreshes bounds the token refreshes of one call after 401s: a call
+	// sends with at most RetryPolicy.MaxAttempts tokens (two at the least).
+	maxRefreshes int
+	logger       *slog.Logger
+	now          func() time.Time
+	maxRetryA    time.Duration
 }
 
 // New checks cfg and builds a Client.
@@ -124,7 +129,8 @@ func New(cfg Config) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	c := &Client{cfg: cfg, base: base, portal: portalURL, logger: cfg.Logger, now: now, maxRetryA: cfg.Retry.MaxRetryAfter}
+	c := &Client{cfg: cfg, base: base, portal: portalURL, logger: cfg.Logger, now: now, maxRetryA: cfg.Retry.MaxRetryAfter,
+		maxRefreshes: max(1, cfg.Retry.MaxAttempts-1)}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = DefaultHTTPClient()
@@ -146,8 +152,13 @@ func New(cfg Config) (*Client, error) {
 		}
 	}
 	c.ownKeys = credentialHeaders(cfg.Credentials)
+	c.baseURL, _ = url.Parse(base) // checked by CheckURL
+	if portalURL != "" {
+		c.portalURL, _ = url.Parse(portalURL)
+	}
+	c.guard = newAttemptGuard(transportOf(hc), cfg.Retry.AttemptTimeout)
 	c.retry = &retryablehttp.Client{
-		HTTPClient:     guarded(hc, cfg.Retry.AttemptTimeout),
+		HTTPClient:     guarded(hc, c.guard),
 		Logger:         nil, // silenced: events go to our slog logger through the hooks
 		RetryWaitMin:   cfg.Retry.MinBackoff,
 		RetryWaitMax:   cfg.Retry.MaxBackoff,
@@ -166,15 +177,19 @@ func New(cfg Config) (*Client, error) {
 // an answer, not a success), bounds each attempt, and hides the transport's
 // CloseIdleConnections from retryablehttp, which calls it when retries run out
 // and would flush a pool the caller shares.
-func guarded(hc *http.Client, attempt time.Duration) *http.Client {
+func guarded(hc *http.Client, guard *attemptGuard) *http.Client {
 	own := *hc
-	rt := hc.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
-	own.Transport = newAttemptGuard(rt, attempt)
+	own.Transport = guard
 	own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &own
+}
+
+// transportOf is hc's transport, net/http's default when it has none.
+func transportOf(hc *http.Client) http.RoundTripper {
+	if hc.Transport == nil {
+		return http.DefaultTransport
+	}
+	return hc.Transport
 }
 
 // Close releases what the SDK itself owns: the idle connections of the
@@ -214,11 +229,15 @@ func retryWithDefaults(p vipps.RetryPolicy) vipps.RetryPolicy {
 
 // DefaultHTTPClient is a pooled client whose idle-connection limit per host suits
 // many concurrent workers (net/http's default keeps only 2), so bulk work reuses
-// connections instead of dialling and discarding them.
+// connections instead of dialling and discarding them. It opens at most as
+// many connections per host as it keeps idle: a thousand calls that start at
+// once (a cold start) wait for a connection rather than dial one each and
+// close most of them again. (Over HTTP/2 one connection carries many calls.)
 func DefaultHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 128
+	t.MaxConnsPerHost = 128
 	t.IdleConnTimeout = 90 * time.Second
 	return &http.Client{Transport: t}
 }
@@ -325,24 +344,30 @@ type Request struct {
 	Idempotent bool
 }
 
-// Response describes a successful answer.
-type Response struct {
+// Answer is what a service may need of a successful answer besides its
+// decoded body (a creation's Retry-After estimate, say). The caller's view of
+// an answer is a vipps.Response (see WithResponse); this is the core's own.
+type Answer struct {
 	StatusCode int
 	Header     http.Header
-	Attempts   int
+	Attempts   int // attempts sent for the call, a token refresh's included
 }
 
 // Do sends r and decodes a 2xx JSON body into out (when out is not nil). Every
 // failure is an *Error, a *ValidationError or an *UnsupportedError.
-func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Response, err error) {
+func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Answer, err error) {
 	if c == nil { // a service not built by portal.New
 		return nil, NotBuilt(r.Operation)
 	}
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
+	ctx, end := c.traceCall(ctx, r)
 	startResponse(ctx, r.Operation) // portal.WithResponse: see response.go
-	defer func() { finishResponse(ctx, r.Operation, res, err) }()
+	defer func() {
+		finishResponse(ctx, r.Operation, res, err)
+		end(err)
+	}()
 	creds, done, err := c.acquire(ctx)
 	defer func() { done() }()
 	if err != nil {
@@ -366,9 +391,11 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Response, er
 			return nil, err
 		}
 	}
-	prior := 0        // attempts before a token refresh
-	reloaded := false // a live key source is read again once when Vipps refuses its keys
-	for refreshed := false; ; refreshed = true {
+	prior := 0               // attempts before a token refresh
+	reloaded := false        // a live key source is read again once when Vipps refuses its keys
+	var refused vipps.Secret // the token the last 401 Problem refused
+	refreshes := 0
+	for {
 		t, err := c.tokens.get(ctx, creds, tokenRoot)
 		if err != nil {
 			if !reloaded && keysRefused(err) {
@@ -394,13 +421,18 @@ func (c *Client) Do(ctx context.Context, r *Request, out any) (res *Response, er
 		// A DELETE whose earlier attempt got no answer and whose retry finds nothing has done its work.
 		if r.Method == http.MethodDelete && resp.StatusCode == http.StatusNotFound && st.noAnswer {
 			drainClose(resp.Body)
-			return &Response{StatusCode: http.StatusNoContent, Header: resp.Header, Attempts: st.attempts}, nil
+			return st.answer(http.StatusNoContent, resp.Header), nil
 		}
 		apiErr := c.decodeFailure(r, resp, st, creds, tok)
-		// A 401 Problem means our token is no longer good: fetch another once.
-		// A gateway 401 (wrong subscription key) would fail the same way again.
-		if apiErr.StatusCode == http.StatusUnauthorized && apiErr.Type != "" && !refreshed {
+		// A 401 Problem means our token is no longer good (expired early,
+		// revoked): fetch another and try again, as long as the token refused
+		// is a new one (a token endpoint that hands out the refused token
+		// again would be refused again), within the refresh bound. A gateway
+		// 401 (wrong subscription key) would fail the same way again.
+		if apiErr.StatusCode == http.StatusUnauthorized && apiErr.Type != "" && tok != refused && refreshes < c.maxRefreshes {
 			c.tokens.invalidate(creds, tokenRoot, tok)
+			refused = tok
+			refreshes++
 			prior = st.attempts
 			continue
 		}
@@ -442,7 +474,7 @@ func (c *Client) roots(r *Request, creds vipps.Credentials) (root, tokenRoot str
 		return c.base, c.base, nil
 	case GroupPortal:
 		if creds.Specialized() {
-			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "management keys (the specialized token flow) reach only the Management API; portal operations need a portal user's or a partner's standard keys"}
+			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "management keys (the specialized token flow) reach only the Management API; portal operations need a portal user's API client"}
 		}
 		if c.portal == "" {
 			return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "no portal URL is configured (Vipps publishes no API for portal operations; use portal.WithPortalURL)"}
@@ -457,47 +489,41 @@ func (c *Client) roots(r *Request, creds vipps.Credentials) (root, tokenRoot str
 	return "", "", &vipps.UnsupportedError{Operation: r.Operation, Reason: "unknown operation group"}
 }
 
-// callState is one call's state, and the context its request carries, so
-// that the retry policy, which retryablehttp calls without the request, knows
-// what it may retry (one allocation for both).
+// callState is one call's state. Its request's context carries it (see
+// stateOf), so that the retry policy, which retryablehttp calls without the
+// request, knows what it may retry.
 type callState struct {
-	context.Context // the caller's
-	c               *Client
-	out             outgoing
-	retryable       bool
-	attempts        int
-	noAnswer        bool // an attempt got no HTTP answer
-	logger          *slog.Logger
-	operation       string
-	method          string
-	path            string
-	// first is the context of the request's first attempt, allocated with the
-	// state (see attemptGuard); a retry goes back to the state as its context
-	// (see retryFrom), so retryablehttp's wait between attempts follows the caller.
-	first attempt
-	req   *retryablehttp.Request
+	ctx       context.Context // the caller's, carrying the state
+	c         *Client
+	out       outgoing
+	retryable bool
+	attempts  int
+	noAnswer  bool // an attempt got no HTTP answer
+	logger    *slog.Logger
+	operation string
+	method    string
+	path      string
+	// first is the context of the call's first attempt (see attemptGuard), on
+	// which send builds the request; firstCancel ends it, until the guard
+	// takes it over. A retry goes back to ctx (see retryFrom), so
+	// retryablehttp's wait between attempts follows the caller.
+	first       context.Context
+	firstCancel context.CancelFunc
+	firstBody   attemptBody // the first attempt's answer's body, allocated with the state
+	req         *retryablehttp.Request
+	ans         Answer // the call's Answer, allocated with the state
+}
+
+// answer is the call's Answer.
+func (st *callState) answer(status int, h http.Header) *Answer {
+	st.ans = Answer{StatusCode: status, Header: h, Attempts: st.attempts}
+	return &st.ans
 }
 
 type callStateKey struct{}
 
-// Value answers callStateKey with the state itself.
-func (st *callState) Value(key any) any {
-	if key == (callStateKey{}) {
-		return st
-	}
-	return st.Context.Value(key)
-}
-
 // stateOf finds the call's state in a request's context.
 func stateOf(ctx context.Context) *callState {
-	switch c := ctx.(type) {
-	case *callState:
-		return c
-	case *attempt:
-		if st, ok := c.Context.(*callState); ok {
-			return st
-		}
-	}
 	st, _ := ctx.Value(callStateKey{}).(*callState)
 	return st
 }
@@ -521,28 +547,26 @@ type outgoing struct {
 // it does not return. The returned *callState is never nil.
 func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callState, error) {
 	r := o.r
-	st := &callState{Context: ctx, c: c, out: o,
+	st := &callState{c: c, out: o,
 		retryable: r.Group == GroupToken || r.Method != http.MethodPost && r.Method != http.MethodPatch || o.idemKey != "",
 		logger:    c.logger, operation: r.Operation, method: r.Method, path: r.Path,
 	}
-	u := o.root + r.Path
-	if len(r.Query) > 0 {
-		u += "?" + r.Query.Encode()
+	st.ctx = context.WithValue(ctx, callStateKey{}, st)
+	st.first = st.ctx
+	if c.retry.HTTPClient.Timeout == 0 {
+		// An http.Client with a Timeout gives each request a context of its
+		// own, derived from this one: the guard then makes every attempt's.
+		st.first, st.firstCancel = c.guard.attemptContext(st.ctx)
 	}
-	var raw any
-	if o.body != nil {
-		raw = o.body
-	}
-	st.first.Context = st
-	req, err := retryablehttp.NewRequestWithContext(&st.first, r.Method, u, raw)
+	req, err := c.newRequest(st, o)
 	if err != nil {
+		st.endFirst()
 		return nil, st, &vipps.Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: err}
 	}
 	st.req = req
-	// Empty until the attempt: see setHeaders.
-	req.Header = make(http.Header, len(c.headers)+len(c.ownKeys)+4)
 	resp, err := c.retry.Do(req)
 	if err != nil {
+		st.endFirst()
 		if resp != nil {
 			drainClose(resp.Body)
 		}
@@ -551,6 +575,70 @@ func (c *Client) send(ctx context.Context, o outgoing) (*http.Response, *callSta
 	}
 	observeResponse(ctx, r.Operation, resp, o.creds.ClientSecret, o.creds.SubscriptionKey, o.auth)
 	return resp, st, nil
+}
+
+// newRequest builds o's request on the first attempt's context, with an
+// empty header map (filled as the request leaves: see setHeaders) sized for
+// what setHeaders puts in it.
+func (c *Client) newRequest(st *callState, o outgoing) (*retryablehttp.Request, error) {
+	u, err := c.requestURL(o.root, o.r)
+	if err != nil {
+		return nil, err
+	}
+	hr := (&http.Request{Method: o.r.Method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, len(c.headers)+len(c.ownKeys)+4), Host: u.Host}).WithContext(st.first)
+	req, err := retryablehttp.FromRequest(hr)
+	if err == nil && o.body != nil {
+		err = req.SetBody(o.body)
+	}
+	return req, err
+}
+
+// requestURL is the URL of r under root. A path of plain characters (as Path
+// makes them) is joined to the root parsed once by New, without parsing the
+// whole URL again; anything else is parsed (and refused if it must be).
+func (c *Client) requestURL(root string, r *Request) (*url.URL, error) {
+	var base *url.URL
+	switch root {
+	case c.base:
+		base = c.baseURL
+	case c.portal:
+		base = c.portalURL
+	}
+	if base == nil || !plainPath(base.Path) || !plainPath(r.Path) {
+		raw := root + r.Path
+		if len(r.Query) > 0 {
+			raw += "?" + r.Query.Encode()
+		}
+		return url.Parse(raw)
+	}
+	u := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: base.Path + r.Path}
+	if len(r.Query) > 0 {
+		u.RawQuery = r.Query.Encode()
+	}
+	return u, nil
+}
+
+// plainPath reports whether p holds only characters a path carries as they
+// are (no escapes): its text is then both its decoded and its escaped form.
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("-._~/:@!$&'()*+,;=", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// endFirst ends the first attempt's context when no attempt took it over.
+func (st *callState) endFirst() {
+	if st.firstCancel != nil {
+		st.firstCancel()
+		st.firstCancel = nil
+	}
 }
 
 // setHeaders fills an attempt's headers, once: the SDK's transport calls it
@@ -590,7 +678,7 @@ func (st *callState) setHeaders(h http.Header) {
 	}
 }
 
-func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any, creds vipps.Credentials, tok vipps.Secret) (*Response, error) {
+func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any, creds vipps.Credentials, tok vipps.Secret) (*Answer, error) {
 	defer drainClose(resp.Body)
 	if out != nil && resp.StatusCode != http.StatusNoContent {
 		if err := decodeAnswer(resp.Body, resp.ContentLength, out); err != nil {
@@ -599,7 +687,7 @@ func (c *Client) finish(r *Request, resp *http.Response, st *callState, out any,
 				Err: RedactError(fmt.Errorf("decoding the answer: %w", err), redactor(creds, tok))}
 		}
 	}
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}, nil
+	return st.answer(resp.StatusCode, resp.Header), nil
 }
 
 // decodeAnswer reads a successful answer whole, at most MaxResponseBody, into
@@ -672,7 +760,7 @@ func redactor(creds vipps.Credentials, tok vipps.Secret) func(string) string {
 	}
 	vals := []string{creds.ClientSecret.Reveal(), creds.SubscriptionKey.Reveal(), t}
 	if creds.Specialized() && creds.ClientSecret != "" {
-		vals = append(vals, base64.StdEncoding.EncodeToString([]byte(creds.ClientID+":"+creds.ClientSecret.Reveal())))
+		vals = append(vals, basicCredentials(creds))
 	}
 	return Redactor(vals...)
 }

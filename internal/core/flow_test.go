@@ -1,11 +1,13 @@
 package core_test
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,6 +74,8 @@ func TestSpecializedFlowOnTheWire(t *testing.T) {
 			_, err := c.Do(t.Context(), &core.Request{Group: core.GroupPortal, Operation: "getMe", Method: http.MethodGet, Path: "/portal/v1/users/me"}, nil)
 			require.ErrorIs(t, err, vipps.ErrUnsupported)
 			assert.Contains(t, err.Error(), "management keys")
+			assert.Contains(t, err.Error(), "portal operations need a portal user's API client")
+			assert.NotContains(t, err.Error(), "partner", "a partner's standard keys are refused too (403 not-a-portal-user)")
 			assert.Len(t, reqs(), before, "no request for a refused portal call")
 
 			// The token is refreshed once its 15 minutes are over.
@@ -162,5 +166,113 @@ func TestSystemHeadersNameTheSDKAsPlugin(t *testing.T) {
 				assert.Equal(t, tc.wantPlugin2, r.Header.Get("Vipps-System-Plugin-Version"))
 			}
 		})
+	}
+}
+
+// The specialized flow form-encodes the client id and secret before HTTP
+// Basic (RFC 6749 section 2.3.1): a server decodes them back to what they are,
+// '+', "%2B", ':' and spaces included.
+func TestSpecializedFlowFormEncodesBasicCredentials(t *testing.T) {
+	for _, tc := range []struct{ id, secret, wantPair string }{
+		{"partner-1", "plain-secret-value", "partner-1:plain-secret-value"},
+		{"partner-1", "s+cr%2Bet/=", "partner-1:s%2Bcr%252Bet%2F%3D"},
+		{"partner:7", "a b&c", "partner%3A7:a+b%26c"},
+		{"ünï", "sé:cret", "%C3%BCn%C3%AF:s%C3%A9%3Acret"},
+	} {
+		t.Run(tc.id+" "+tc.secret, func(t *testing.T) {
+			var got string
+			s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got = r.Header.Get("Authorization")
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"access_token":"tok-basic-0001","token_type":"Bearer","expires_in":900}`)
+			}))
+			t.Cleanup(s.Close)
+			c := newClient(t, s.URL, httpClient(t), func(cfg *core.Config) {
+				cfg.Credentials = vipps.Credentials{ClientID: tc.id, ClientSecret: vipps.Secret(tc.secret), Flow: vipps.SpecializedAuth}
+			})
+			_, err := c.Token(t.Context(), core.GroupManagement)
+			require.NoError(t, err)
+			assert.Equal(t, "Basic "+base64.StdEncoding.EncodeToString([]byte(tc.wantPair)), got)
+			raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(got, "Basic "))
+			require.NoError(t, err)
+			id, secret, _ := strings.Cut(string(raw), ":")
+			id, _ = url.QueryUnescape(id)
+			secret, _ = url.QueryUnescape(secret)
+			assert.Equal(t, tc.id, id, "a server's decoding gives the id back")
+			assert.Equal(t, tc.secret, secret, "and the secret")
+		})
+	}
+}
+
+// A Scope travels as the scope field of the specialized flow's form, and a
+// token of one scope is cached apart from a token of another.
+func TestSpecializedFlowSendsTheScope(t *testing.T) {
+	srv, reqs, tokens := miamiServer(t, "900")
+	src := &scopeSource{}
+	src.scope.Store("donations:read payments:read")
+	c := newClient(t, srv.URL, httpClient(t), func(cfg *core.Config) {
+		cfg.Credentials = managementCreds()
+		cfg.Credentials.Scope = "donations:read payments:read"
+		cfg.KeySource = src
+	})
+	get := &core.Request{Group: core.GroupManagement, Operation: "getMsn", Method: http.MethodGet, Path: "/management/v1/sales-units/123456"}
+	for _, scope := range []string{"donations:read payments:read", "donations:read payments:read", "", "donations:read payments:read", ""} {
+		src.scope.Store(scope)
+		_, err := c.Do(t.Context(), get, nil)
+		require.NoError(t, err, "scope %q", scope)
+	}
+	assert.EqualValues(t, 2, tokens.Load(), "one token per scope")
+	var forms []url.Values
+	for _, r := range reqs() {
+		if r.Path == "/miami/v1/token" {
+			assert.Equal(t, "application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
+			f, err := url.ParseQuery(r.Body)
+			require.NoError(t, err)
+			forms = append(forms, f)
+		}
+	}
+	assert.Equal(t, []url.Values{
+		{"grant_type": {"client_credentials"}, "scope": {"donations:read payments:read"}},
+		{"grant_type": {"client_credentials"}},
+	}, forms)
+}
+
+// scopeSource is a key source of management keys whose scope a test sets.
+type scopeSource struct{ scope atomic.Value }
+
+func (s *scopeSource) Acquire() (vipps.Credentials, func()) {
+	c := managementCreds()
+	c.Scope = s.scope.Load().(string)
+	return c, func() {}
+}
+func (s *scopeSource) Reload(context.Context)                               {}
+func (s *scopeSource) HandedToken(string, vipps.Secret, string) *core.Token { return nil }
+
+// A Scope is refused with the standard flow (it has none) and when it is not
+// space-separated scope tokens (RFC 6749 section 3.3), before any request.
+func TestScopeIsChecked(t *testing.T) {
+	for _, tc := range []struct {
+		creds vipps.Credentials
+		ok    bool
+	}{
+		{vipps.Credentials{ClientID: "id", ClientSecret: "s", SubscriptionKey: "k", Scope: "donations:read"}, false},
+		{vipps.Credentials{ClientID: "id", ClientSecret: "s", Flow: vipps.SpecializedAuth, Scope: "donations:read"}, true},
+		{vipps.Credentials{ClientID: "id", ClientSecret: "s", Flow: vipps.SpecializedAuth, Scope: "a b c!#[]~"}, true},
+		{vipps.Credentials{ClientID: "id", ClientSecret: "s", Flow: vipps.SpecializedAuth, Scope: "a  b"}, false},
+		{vipps.Credentials{ClientID: "id", ClientSecret: "s", Flow: vipps.SpecializedAuth, Scope: " a"}, false},
+		{vipps.Credentials{ClientID: "id", ClientSecret: "s", Flow: vipps.SpecializedAuth, Scope: `a"b`}, false},
+		{vipps.Credentials{ClientID: "id", ClientSecret: "s", Flow: vipps.SpecializedAuth, Scope: `a\b`}, false},
+		{vipps.Credentials{ClientID: "id", ClientSecret: "s", Flow: vipps.SpecializedAuth, Scope: "dønations"}, false},
+		{vipps.Credentials{ClientID: "id", ClientSecret: "s", Flow: vipps.SpecializedAuth, Scope: "a\tb"}, false},
+	} {
+		_, err := core.New(core.Config{BaseURL: mockBase, Credentials: tc.creds})
+		if tc.ok {
+			assert.NoError(t, err, "%q", tc.creds.Scope)
+			continue
+		}
+		var ve *vipps.ValidationError
+		if assert.ErrorAs(t, err, &ve, "%q", tc.creds.Scope) {
+			assert.Equal(t, "Credentials.Scope", ve.Field)
+		}
 	}
 }

@@ -175,3 +175,14 @@ func status(code int, body string, hdr ...string) func(*http.Request) (*http.Res
 func getReq() *core.Request {
 	return &core.Request{Group: core.GroupManagement, Operation: "getThing", Method: http.MethodGet, Path: "/management/v1/things/1"}
 }
+
+// apiOnly answers every token request with a token at once and hands every
+// other request to api.
+func apiOnly(api roundTripFunc) roundTripFunc {
+	return func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/accesstoken/get" {
+			return jsonAnswer(r, 200, tokenJSON(testAccessToken, 3600)), nil
+		}
+		return api(r)
+	}
+}

@@ -71,9 +71,11 @@ func (o PollOptions[T]) withDefaults() PollOptions[T] {
 //
 // Between polls it waits on its own schedule (MinDelay growing by half to
 // MaxDelay, jittered), or, when the last answer carried the server's estimate,
-// until then (at least MinDelay); an error's Retry-After is a least wait. Every
-// wait is cut to the time left, and check's context ends at the bound, so the
-// poll in flight is bounded too. Past the bound it returns a *WaitTimeoutError.
+// until then (at least MinDelay); an error's Retry-After is a least wait. The
+// last poll starts a second (a tenth of Timeout, if less) before the bound: a
+// wait is cut to it, or stretched to it when it would stop short by less than
+// PollFloor. check's context ends at the bound, so the poll in flight is
+// bounded too. Past the bound it returns a *WaitTimeoutError.
 func Poll[T any](ctx context.Context, o PollOptions[T], check func(ctx context.Context) (Seen[T], error)) (T, error) {
 	if err := CheckContext(ctx); err != nil {
 		var zero T
@@ -123,8 +125,8 @@ func Poll[T any](ctx context.Context, o PollOptions[T], check func(ctx context.C
 			last, lastErr = seen, nil
 			ev.Status = seen.Status
 		}
-		room := deadline.Sub(now) - reserve // the latest a poll can start and still be answered
-		if room < PollFloor {
+		room := deadline.Sub(now) - reserve // until the latest a poll can start and still be answered
+		if room <= 0 {
 			report(o, ev, seen.Value)
 			return zero, timeout(attempt, now)
 		}
@@ -137,7 +139,13 @@ func Poll[T any](ctx context.Context, o PollOptions[T], check func(ctx context.C
 		default:
 			wait = jittered(delay)
 		}
-		wait = max(min(wait, room), PollFloor)
+		wait = max(wait, PollFloor)
+		if room-wait < PollFloor {
+			// The last poll is at the bound: a wait that would leave less than
+			// PollFloor before it stretches to it, so the wait neither gives up
+			// early nor polls twice in a rush at the end.
+			wait = room
+		}
 		ev.NextDelay = wait
 		report(o, ev, seen.Value)
 		t := time.NewTimer(wait)

@@ -291,3 +291,26 @@ func TestPollContextCancelledDuringWait(t *testing.T) {
 		assert.Equal(t, 3*time.Second, time.Since(start))
 	})
 }
+
+// Whatever the jitter, the last poll is at the bound (a second before the
+// timeout): a wait that would stop short of it by less than PollFloor
+// stretches to it instead of the wait giving up early.
+func TestPollLastPollIsAtTheBound(t *testing.T) {
+	for trial := range 50 {
+		synctest.Test(t, func(t *testing.T) {
+			tr := &pollTrace{start: time.Now()}
+			_, err := core.Poll(t.Context(), tr.opts(core.PollOptions[*record]{MinDelay: 700 * time.Millisecond, MaxDelay: 700 * time.Millisecond, Timeout: 10 * time.Second}),
+				func(context.Context) (core.Seen[*record], error) {
+					tr.mark()
+					return core.Seen[*record]{Value: &record{"PENDING"}, Status: "PENDING"}, nil
+				})
+			var wt *vipps.WaitTimeoutError
+			require.ErrorAs(t, err, &wt)
+			assert.Equal(t, 9*time.Second, tr.checks[len(tr.checks)-1], "trial %d: the last poll", trial)
+			assert.Equal(t, 9*time.Second, wt.Elapsed, "trial %d", trial)
+			for i, ev := range tr.events[:len(tr.events)-1] {
+				assert.GreaterOrEqual(t, ev.NextDelay, core.PollFloor, "trial %d, wait %d", trial, i)
+			}
+		})
+	}
+}

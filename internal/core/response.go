@@ -40,10 +40,10 @@ func startResponse(ctx context.Context, operation string) {
 	}
 }
 
-// observeResponse records an HTTP answer in the caller's holder, if any. It
-// runs on the caller's goroutine: send is synchronous, and the token cache
-// fetches on the goroutine of the call that needs the token. (A fetch moved to
-// a goroutine of its own must not carry the caller's holder.)
+// observeResponse records an HTTP answer in the holder of ctx, if any. It
+// runs on the goroutine of ctx's call (send is synchronous); the token cache,
+// whose fetch runs on a goroutine of its own, gives the fetch a holder of its
+// own and copies it to its callers' when the fetch failed.
 // secrets are the values the request carried; a header value containing one
 // is redacted (a server echoing a credential must not hand it to a log).
 func observeResponse(ctx context.Context, operation string, resp *http.Response, secrets ...vipps.Secret) {
@@ -72,7 +72,7 @@ func observeResponse(ctx context.Context, operation string, resp *http.Response,
 }
 
 // finishResponse records the attempts of the call that ends with res or err.
-func finishResponse(ctx context.Context, operation string, res *Response, err error) {
+func finishResponse(ctx context.Context, operation string, res *Answer, err error) {
 	meta := responseOf(ctx)
 	if meta == nil {
 		return

@@ -36,8 +36,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, err
 	}
 	// The caller's context, not the attempt's: an attempt that ran out of time
-	// is worth another one.
-	if ctxErr := st.Context.Err(); ctxErr != nil {
+	// is worth another one, and the caller's deadline is the one a wait must meet.
+	ctx = st.ctx
+	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
 	retry, err := c.shouldRetry(ctx, st, resp, err)
@@ -51,8 +52,8 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 // retryablehttp waits for the next attempt: the wait then ends with the
 // caller's context, not with the attempt that just ended.
 func (st *callState) retryFrom() {
-	if st.req != nil && st.req.Context() != st {
-		st.req.Request = st.req.Request.WithContext(st)
+	if st.req != nil && st.req.Context() != st.ctx {
+		st.req.Request = st.req.Request.WithContext(st.ctx)
 	}
 }
 
@@ -147,3 +148,32 @@ func (st *callState) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 		slog.String("path", st.path), slog.Int("attempt", st.attempts)}, attrs...)
 	st.logger.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }
+
+// traceCall prepares the one debug event that ends each call, when the
+// logger takes debug events: it returns ctx carrying a holder of the call's
+// answer (the caller's own holder, if it gave one; see WithResponse) and end,
+// which logs the operation, method, path, status, attempts, elapsed time and
+// request id (vipps.Response's rule), and the error's text, which holds no
+// secret. Without a logger, end does nothing and ctx is unchanged.
+func (c *Client) traceCall(ctx context.Context, r *Request) (context.Context, func(error)) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return ctx, noEnd
+	}
+	meta := responseOf(ctx)
+	if meta == nil {
+		meta = new(vipps.Response)
+		ctx = WithResponse(ctx, meta)
+	}
+	start := time.Now()
+	return ctx, func(err error) {
+		attrs := []slog.Attr{slog.String("operation", r.Operation), slog.String("method", r.Method), slog.String("path", r.Path),
+			slog.Int("status", meta.StatusCode), slog.Int("attempts", meta.Attempts),
+			slog.Duration("elapsed", time.Since(start)), slog.String("request_id", meta.RequestID)}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "vipps call", attrs...)
+	}
+}
+
+func noEnd(error) {}

@@ -10,11 +10,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/vippsportal/sdk/vipps"
 )
@@ -84,6 +87,9 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 	if b.AccessToken == "" {
 		return nil, errors.New("token answer has no access_token")
 	}
+	if err := checkTokenType(string(b.TokenType)); err != nil {
+		return nil, err
+	}
 	t := &Token{AccessToken: vipps.Secret(b.AccessToken), TokenType: string(b.TokenType), Received: received,
 		bearer: vipps.Secret("Bearer " + string(b.AccessToken))}
 	t.bearerHdr = []string{t.bearer.Reveal()}
@@ -99,6 +105,35 @@ func ParseToken(body []byte, received time.Time) (*Token, error) {
 		t.ExpiresOn = time.Unix(on, 0)
 	}
 	return t, nil
+}
+
+// checkTokenType accepts a Bearer token (the name is case-insensitive, RFC
+// 6749 section 5.1) and an answer that names no type; any other type (mac,
+// Basic ...) is refused, never sent as if it were Bearer (section 7.1).
+func checkTokenType(tt string) error {
+	tt = strings.TrimSpace(tt)
+	switch {
+	case tt == "" || strings.EqualFold(tt, "Bearer"):
+		return nil
+	case isTypeName(tt):
+		return fmt.Errorf("token answer has token_type %q; the SDK sends only Bearer tokens (RFC 6749 section 7.1)", tt)
+	}
+	// Not a type's name: not quoted, a server may have put anything there.
+	return errors.New("token answer has an unusable token_type; the SDK sends only Bearer tokens (RFC 6749 section 7.1)")
+}
+
+// isTypeName reports whether s looks like a token type's name (mac, DPoP):
+// short, letters, digits, '-' and '_'.
+func isTypeName(s string) bool {
+	if len(s) > 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // Token endpoints of the two flows.
@@ -117,6 +152,14 @@ var (
 	formContentType       = []string{"application/x-www-form-urlencoded"}
 )
 
+// basicCredentials is the specialized flow's HTTP Basic credential: the
+// client id and secret each form-encoded (application/x-www-form-urlencoded),
+// as RFC 6749 section 2.3.1 has clients do, then joined by ':' in base64. So a
+// secret holding '+' or "%2B", or a client id holding ':', arrives as it is.
+func basicCredentials(creds vipps.Credentials) string {
+	return base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(creds.ClientID) + ":" + url.QueryEscape(creds.ClientSecret.Reveal())))
+}
+
 func tokenRequestOf(creds vipps.Credentials) *Request {
 	if creds.Specialized() {
 		return specialTokenRequest
@@ -125,39 +168,56 @@ func tokenRequestOf(creds vipps.Credentials) *Request {
 }
 
 // FetchToken asks root's token endpoint of creds' flow for a token, outside the cache.
-func (c *Client) FetchToken(ctx context.Context, creds vipps.Credentials, root string) (*Token, error) {
+func (c *Client) FetchToken(ctx context.Context, creds vipps.Credentials, root string) (tok *Token, err error) {
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
+	r := tokenRequestOf(creds)
+	ctx, end := c.traceCall(ctx, r)
+	startResponse(ctx, r.Operation)
+	var ans *Answer
+	defer func() {
+		finishResponse(ctx, r.Operation, ans, err)
+		end(err)
+	}()
+	tok, ans, err = c.fetchToken(ctx, creds, root)
+	return tok, err
+}
+
+// fetchToken is one token request: the cache's, and FetchToken's.
+func (c *Client) fetchToken(ctx context.Context, creds vipps.Credentials, root string) (*Token, *Answer, error) {
 	o := outgoing{r: tokenRequestOf(creds), root: root, creds: creds, token: true}
 	if creds.Specialized() {
-		basic := base64.StdEncoding.EncodeToString([]byte(creds.ClientID + ":" + creds.ClientSecret.Reveal()))
-		o = outgoing{r: specialTokenRequest, root: root, creds: creds, body: clientCredentialsBody,
-			ctype: formContentType, auth: vipps.Secret("Basic " + basic)}
+		body := clientCredentialsBody
+		if creds.Scope != "" {
+			body = []byte(url.Values{"grant_type": {"client_credentials"}, "scope": {creds.Scope}}.Encode())
+		}
+		o = outgoing{r: specialTokenRequest, root: root, creds: creds, body: body,
+			ctype: formContentType, auth: vipps.Secret("Basic " + basicCredentials(creds))}
 	}
 	r := o.r
 	resp, st, err := c.send(ctx, o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, c.decodeFailure(r, resp, st, creds, "")
+		return nil, nil, c.decodeFailure(r, resp, st, creds, "")
 	}
 	defer drainClose(resp.Body)
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if err != nil {
-		return nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
+		return nil, nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts, Err: err}
 	}
 	tok, err := ParseToken(body, c.now())
 	if err != nil {
-		return nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
+		return nil, nil, &vipps.Error{StatusCode: resp.StatusCode, Operation: r.Operation, Method: r.Method, Path: r.Path, Attempts: st.attempts,
 			Err: RedactError(err, redactor(creds, o.auth))}
 	}
 	if tok.ExpiresIn == 0 && creds.Specialized() {
 		tok.ExpiresIn = specializedTTL
 	}
 	tok.validUntil = tok.ValidUntil()
-	return tok, nil
+	return tok, &Answer{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}, nil
 }
 
 // Token returns a cached or new token for the client's own credentials at the
@@ -174,8 +234,10 @@ func (c *Client) Token(ctx context.Context, group Group) (*Token, error) {
 	return c.tokens.get(ctx, creds, root)
 }
 
-// tokenCache holds one token per key set and token endpoint. Concurrent first
-// callers share one fetch. A cached token is read without a lock.
+// tokenCache holds one token per key set and token endpoint. A cached token
+// is read without a lock (one atomic load); when there is none, concurrent
+// callers share one fetch (singleflight) and each waits for it only as long as
+// its own context lets it.
 type tokenCache struct {
 	c       *Client
 	mu      sync.Mutex // guards entries
@@ -187,24 +249,29 @@ type tokenKey struct {
 	root     string
 	flow     vipps.AuthFlow
 	clientID string
+	scope    string            // a token of one scope is not one of another
 	sum      [sha256.Size]byte // of the secrets: the map never holds them in the clear twice
 }
 
 type tokenEntry struct {
 	tok    atomic.Pointer[Token]
-	mu     sync.Mutex // guards call and handed
-	call   *tokenCall
-	handed bool // took a token handed over by a rotation (see Client.handedToken)
+	flight singleflight.Group // the fetch in progress, under the key ""
+	mu     sync.Mutex         // guards handed
+	handed bool               // took a token handed over by a rotation (see Client.handedToken)
 }
 
-// tokenCall is one fetch that concurrent callers wait for. When it is over,
-// its baton (a channel of capacity 1) holds a value that each waiter takes and
-// puts back: waiters wake one after another, as on a mutex, instead of all at
-// once, so a cold start of many goroutines does not dial a connection each.
-type tokenCall struct {
-	baton chan struct{}
-	tok   *Token
-	err   error
+// fetched is the outcome of one fetch, shared by every caller that waited for it.
+type fetched struct {
+	tok *Token
+	err error
+	// answer is what the fetch saw of the token endpoint's answer (see
+	// observeResponse): the fetch runs on a goroutine of its own, which must
+	// not write to a caller's holder.
+	answer vipps.Response
+	// panicked: the fetch panicked (in the caller's transport or slog handler,
+	// say) with panicValue, which the caller that started it panics with again.
+	panicked   bool
+	panicValue any
 }
 
 func newTokenCache(c *Client) *tokenCache {
@@ -243,7 +310,7 @@ func keyOf(creds vipps.Credentials, root string) tokenKey {
 	_, _ = io.WriteString(h, creds.ClientSecret.Reveal())
 	_, _ = h.Write([]byte{0})
 	_, _ = io.WriteString(h, creds.SubscriptionKey.Reveal())
-	k := tokenKey{root: root, flow: creds.Flow, clientID: creds.ClientID}
+	k := tokenKey{root: root, flow: creds.Flow, clientID: creds.ClientID, scope: creds.Scope}
 	if k.flow == "" {
 		k.flow = vipps.StandardAuth
 	}
@@ -253,61 +320,104 @@ func keyOf(creds vipps.Credentials, root string) tokenKey {
 
 func (tc *tokenCache) get(ctx context.Context, creds vipps.Credentials, root string) (*Token, error) {
 	e := tc.entryFor(creds, root)
+	if t := tc.valid(e); t != nil {
+		return t, nil
+	}
+	return tc.fetch(ctx, e, creds, root)
+}
+
+// valid is e's cached token while it is valid, or nil.
+func (tc *tokenCache) valid(e *tokenEntry) *Token {
+	if t := e.tok.Load(); t != nil && tc.c.now().Before(t.validUntil) {
+		return t
+	}
+	return nil
+}
+
+// fetch waits for the one fetch of e's token, starting it when none is in
+// flight. The fetch runs on its own goroutine (singleflight.Group.DoChan) under
+// the context of the caller that started it, so that every caller can stop
+// waiting when its own context ends, as aws-sdk-go-v2's credentials cache does.
+func (tc *tokenCache) fetch(ctx context.Context, e *tokenEntry, creds vipps.Credentials, root string) (*Token, error) {
 	for {
-		if t := e.tok.Load(); t != nil && tc.c.now().Before(t.validUntil) {
-			return t, nil
-		}
-		e.mu.Lock()
-		if t := e.tok.Load(); t != nil && tc.c.now().Before(t.validUntil) {
-			e.mu.Unlock()
-			return t, nil
-		}
-		if t := tc.c.handedToken(creds, root); t != nil && e.call == nil && !e.handed {
-			// A rotation handed this token over: no request with a secret about to
-			// change. Taken once: after a 401 the cache fetches its own.
-			e.tok.Store(t)
-			e.handed = true
-			e.mu.Unlock()
-			return t, nil
-		}
-		call := e.call
-		if call == nil {
-			call = &tokenCall{baton: make(chan struct{}, 1)}
-			e.call = call
-			e.mu.Unlock()
-			call.tok, call.err = tc.c.FetchToken(ctx, creds, root)
-			e.mu.Lock()
-			e.call = nil
-			if call.err == nil {
-				e.tok.Store(call.tok)
-			}
-			e.mu.Unlock()
-			call.baton <- struct{}{}
-			return call.tok, call.err
-		}
-		e.mu.Unlock()
+		started := false
+		ch := e.flight.DoChan("", func() (any, error) {
+			started = true // read by this caller only after the fetch is over
+			return tc.fetchOnce(ctx, e, creds, root), nil
+		})
 		select {
-		case <-call.baton:
-			// Yield once before waking the next waiter: the callers released
-			// before us get to send their requests and hand their connections
-			// back first. A cold start of a thousand goroutines then reuses the
-			// pool's connections rather than dialling new ones (fewer dials than
-			// a plain mutex's waiters make: dials/op in BenchmarkTokenColdStart).
-			runtime.Gosched()
-			call.baton <- struct{}{} // wake the next waiter
-			if call.err == nil {
-				return call.tok, nil
+		case r := <-ch:
+			f := r.Val.(*fetched)
+			switch {
+			case f.panicked && started:
+				panic(f.panicValue)
+			case f.panicked:
+				continue // another call's fetch panicked: fetch again
+			case f.err == nil:
+				return f.tok, nil
+			case !started && isContextErr(f.err) && ctx.Err() == nil:
+				continue // the fetch ended with its caller's context, not ours: fetch again
 			}
-			// The fetch failed on its caller's context, not ours: try again ourselves.
-			if isContextErr(call.err) && ctx.Err() == nil {
-				continue
+			if meta := responseOf(ctx); meta != nil && f.answer.StatusCode != 0 {
+				*meta = f.answer
+				meta.Header = f.answer.Header.Clone()
 			}
-			return nil, call.err
+			return nil, ownCopy(f.err)
 		case <-ctx.Done():
 			r := tokenRequestOf(creds)
 			return nil, &vipps.Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: ctx.Err()}
 		}
 	}
+}
+
+// fetchOnce is one fetch: it takes a token that arrived since the caller
+// looked (a fetch that just ended, or one a rotation handed over) before it
+// asks the token endpoint. A panic is recovered, so that it cannot take the
+// process down from a goroutine no caller can recover in, and handed back.
+func (tc *tokenCache) fetchOnce(ctx context.Context, e *tokenEntry, creds vipps.Credentials, root string) (f *fetched) {
+	f = &fetched{}
+	defer func() {
+		if p := recover(); p != nil {
+			f.panicked, f.panicValue = true, p
+		}
+	}()
+	if f.tok = tc.valid(e); f.tok != nil {
+		return f
+	}
+	if f.tok = tc.takeHanded(e, creds, root); f.tok != nil {
+		return f
+	}
+	f.tok, _, f.err = tc.c.fetchToken(context.WithValue(ctx, responseKey{}, &f.answer), creds, root)
+	if f.err == nil {
+		e.tok.Store(f.tok)
+	}
+	return f
+}
+
+// takeHanded takes a token a rotation handed over, once: no request with a
+// secret about to change. After a 401 the cache fetches its own.
+func (tc *tokenCache) takeHanded(e *tokenEntry, creds vipps.Credentials, root string) *Token {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.handed {
+		return nil
+	}
+	t := tc.c.handedToken(creds, root)
+	if t != nil {
+		e.tok.Store(t)
+		e.handed = true
+	}
+	return t
+}
+
+// ownCopy gives each caller its own *vipps.Error of a shared fetch: calls
+// record their attempts and Idempotency-Key in it.
+func ownCopy(err error) error {
+	if e, ok := err.(*vipps.Error); ok {
+		c := *e
+		return &c
+	}
+	return err
 }
 
 // invalidate drops the cached token if it is still the one that failed.

@@ -89,17 +89,42 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// CheckFlow refuses an unknown token flow, and a subscription key given with
-// the specialized flow (management keys have none; sending one would be wrong).
+// CheckFlow refuses an unknown token flow, a subscription key given with
+// the specialized flow (management keys have none; sending one would be
+// wrong), and a Scope with the standard flow (it has no scope) or one that is
+// not space-separated scope tokens.
 func CheckFlow(c vipps.Credentials) error {
 	switch c.Flow {
 	case "", vipps.StandardAuth:
+		if c.Scope != "" {
+			return Invalid("Credentials.Scope", "must be empty with the standard flow, which takes no scope (a scope goes with the specialized flow)")
+		}
 	case vipps.SpecializedAuth:
 		if !c.SubscriptionKey.IsZero() {
 			return Invalid("Credentials.SubscriptionKey", "must be empty with the specialized flow: management keys have no subscription key")
 		}
+		return checkScope("Credentials.Scope", c.Scope)
 	default:
 		return Invalid("Credentials.Flow", "must be StandardAuth (or \"\") or SpecializedAuth, got %q", string(c.Flow))
+	}
+	return nil
+}
+
+// checkScope refuses a scope that is not scope tokens separated by single
+// spaces (RFC 6749 section 3.3: printable ASCII but space, '"' and '\\').
+func checkScope(field, scope string) error {
+	if scope == "" {
+		return nil
+	}
+	for _, tok := range strings.Split(scope, " ") {
+		if tok == "" {
+			return Invalid(field, "must be scope tokens separated by single spaces, with none at either end (RFC 6749 section 3.3)")
+		}
+		for i := 0; i < len(tok); i++ {
+			if c := tok[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+				return Invalid(field, "must be scope tokens of printable ASCII other than '\"' and '\\' (RFC 6749 section 3.3), got %q", scope)
+			}
+		}
 	}
 	return nil
 }
@@ -138,9 +163,11 @@ func CheckCredentials(field string, c vipps.Credentials) error {
 }
 
 // CheckSegment refuses a value that is not one of the contract's identifiers
-// as a path segment: empty, "." or "..", a '/' or '\\', a control character
-// (NUL, CR, LF ...), or invalid UTF-8. Path escapes every segment anyway; this
-// refuses before sending what no server could mean.
+// as a path segment: empty, "." or "..", a '/', '\\' or '%', a control
+// character (NUL, CR, LF ...), or invalid UTF-8. Path escapes every segment
+// anyway; this refuses before sending what no server could mean, and what a
+// server or proxy that decodes a path twice would read as another path
+// ("..%2F..%2Fmanagement"). Vipps issues no identifier with any of them.
 func CheckSegment(field, v string) error {
 	switch {
 	case v == "":
@@ -149,8 +176,8 @@ func CheckSegment(field, v string) error {
 		return Invalid(field, `must not be "." or ".."`)
 	case !utf8.ValidString(v):
 		return Invalid(field, "must be valid UTF-8")
-	case strings.ContainsAny(v, `/\`):
-		return Invalid(field, `must not contain '/' or '\'`)
+	case strings.ContainsAny(v, `/\%`):
+		return Invalid(field, `must not contain '/', '\' or '%%'`)
 	case strings.IndexFunc(v, unicode.IsControl) >= 0:
 		return Invalid(field, "must not contain a control character (NUL, line break ...)")
 	}

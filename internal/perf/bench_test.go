@@ -95,12 +95,24 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.RoundTripper.RoundTrip(r)
 }
 
-// newTransport is a pool sized exactly as the SDK's default client's, so the
-// baseline is not held back by net/http's default of 2 idle connections per host.
+// newTransport is the baseline's pool: net/http's default transport with
+// idle pools sized as the SDK's default client's, so the baseline is not held
+// back by net/http's default of 2 idle connections per host. (It keeps
+// net/http's default of no cap on connections per host.)
 func newTransport(tb testing.TB) *countingTransport {
 	sdk := core.DefaultHTTPClient().Transport.(*http.Transport)
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = sdk.MaxIdleConns, sdk.MaxIdleConnsPerHost
+	return countDials(tb, t)
+}
+
+// newSDKTransport is the SDK's own default transport (core.DefaultHTTPClient,
+// what portal.New uses without WithHTTPClient), its dials counted.
+func newSDKTransport(tb testing.TB) *countingTransport {
+	return countDials(tb, core.DefaultHTTPClient().Transport.(*http.Transport))
+}
+
+func countDials(tb testing.TB, t *http.Transport) *countingTransport {
 	tb.Cleanup(t.CloseIdleConnections)
 	ct := &countingTransport{RoundTripper: t}
 	dial := t.DialContext
@@ -124,11 +136,16 @@ func newSDK(tb testing.TB, portalPath string) (*portal.Client, *countingTranspor
 }
 
 func newSDKWith(tb testing.TB, portalPath string, hc *http.Client) *portal.Client {
+	return newSDKAt(tb, server.URL, portalPath, hc)
+}
+
+// newSDKAt is newSDKWith on another base URL (under slowTokenPrefix, say).
+func newSDKAt(tb testing.TB, base, portalPath string, hc *http.Client) *portal.Client {
 	tb.Helper()
 	c, err := portal.New(
 		portal.WithCredentials(vipps.Credentials{ClientID: clientID, ClientSecret: vipps.Secret(clientSecret),
 			SubscriptionKey: vipps.Secret(subscriptionKey), MSN: credsMSN}),
-		portal.WithBaseURL(server.URL), portal.WithPortalURL(server.URL+portalPath),
+		portal.WithBaseURL(base), portal.WithPortalURL(server.URL+portalPath),
 		portal.WithSystem("perf", "1.0.0", "", ""),
 		portal.WithHTTPClient(hc),
 	)
@@ -407,17 +424,24 @@ func coldStart(call func(i int) error) error {
 }
 
 // BenchmarkTokenColdStart: 1,000 goroutines make their first call at once. The
-// SDK (a fresh client, so a fresh token cache, per iteration) must fetch one
-// token; so does the baseline, a 20-line mutex-guarded cache (mutexCache).
-// Each half keeps one connection pool across iterations.
-func BenchmarkTokenColdStart(b *testing.B) {
+// SDK (a fresh client, so a fresh token cache, per iteration, on the SDK's own
+// default transport) must fetch one token; so does the baseline, a 20-line
+// mutex-guarded cache (mutexCache) on net/http. Each half keeps one
+// connection pool across iterations.
+func BenchmarkTokenColdStart(b *testing.B) { benchmarkColdStart(b, server.URL) }
+
+// BenchmarkTokenColdStart50ms is TokenColdStart with a token endpoint that
+// takes 50 ms: every caller waits for the one fetch, and then all at once.
+func BenchmarkTokenColdStart50ms(b *testing.B) { benchmarkColdStart(b, server.URL+slowTokenPrefix) }
+
+func benchmarkColdStart(b *testing.B, root string) {
 	ctx := context.Background()
 	b.Run("sdk", func(b *testing.B) {
-		ct := newTransport(b)
+		ct := newSDKTransport(b)
 		hc := &http.Client{Transport: ct}
 		b.ReportAllocs()
 		for b.Loop() {
-			c := newSDKWith(b, "", hc)
+			c := newSDKAt(b, root, "", hc)
 			before := ct.tokens.Load()
 			if err := coldStart(func(i int) error {
 				_, err := c.SalesUnits.Get(ctx, unitMSN(i%bulkUnits))
@@ -432,5 +456,5 @@ func BenchmarkTokenColdStart(b *testing.B) {
 		b.ReportMetric(float64(ct.tokens.Load())/float64(b.N), "tokens/op")
 		b.ReportMetric(float64(ct.dials.Load())/float64(b.N), "dials/op")
 	})
-	b.Run("mutexcache", coldStartMutexCache)
+	b.Run("mutexcache", func(b *testing.B) { coldStartMutexCache(b, root) })
 }

@@ -23,7 +23,8 @@ import (
 //
 // where {prefix} is "" or "/u{N}": a listing under /u1000 has 1,000 units, under
 // /u10000 (and without a prefix) 10,000. Pages are the contract's: pageSize 1-100,
-// an opaque pageToken, nextPageToken omitted on the last page.
+// an opaque pageToken, nextPageToken omitted on the last page. Under
+// slowTokenPrefix everything is served alike, but a token takes slowToken.
 
 const (
 	serverEnv    = "PERF_FAKE_SERVER" // set in the child process that serves
@@ -31,6 +32,10 @@ const (
 	bulkUnits    = 2000
 	maxTestUnits = 10000
 	pageSize     = 100
+	// slowTokenPrefix is a root whose token endpoint takes slowToken to answer,
+	// as a loaded identity provider may.
+	slowTokenPrefix = "/slowtoken"
+	slowToken       = 50 * time.Millisecond
 )
 
 type fakeServer struct {
@@ -85,6 +90,10 @@ func newFakeServer() *fakeServer {
 
 func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path, listing := r.URL.Path, maxTestUnits
+	rest, slow := strings.CutPrefix(path, slowTokenPrefix+"/")
+	if slow {
+		path = "/" + rest
+	}
 	if rest, ok := strings.CutPrefix(path, "/u"); ok {
 		i := strings.IndexByte(rest, '/')
 		n, err := strconv.Atoi(rest[:max(i, 0)])
@@ -99,6 +108,9 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("client_id") == "" || r.Header.Get("client_secret") == "" || r.Header.Get("Ocp-Apim-Subscription-Key") == "" {
 			writeJSON(w, http.StatusUnauthorized, "application/json", []byte(`{"error":"invalid_client"}`))
 			return
+		}
+		if slow {
+			time.Sleep(slowToken)
 		}
 		n := f.tokens.Add(1)
 		writeJSON(w, http.StatusOK, "application/json", fmt.Appendf(nil,

@@ -5,6 +5,11 @@
 //	go run ./internal/perftable            # -count 5
 //	go run ./internal/perftable -count 10 -bench BulkGet
 //	go run ./internal/perftable -input saved.txt   # a saved `go test -bench` output
+//
+// It builds the benchmark binary once and runs it -count times, each run
+// measuring every case once, so a case's two halves always run back to back:
+// a machine whose load changes over time weighs on both halves alike (go
+// test -count N would run one half N times, then the other).
 package main
 
 import (
@@ -16,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -43,22 +49,8 @@ func run(out io.Writer, count int, bench, benchtime, pkg, input string) error {
 		if raw, err = os.ReadFile(input); err != nil {
 			return err
 		}
-	} else {
-		if count < 1 {
-			return errors.New("-count must be at least 1")
-		}
-		args := []string{"test", "-run", "^$", "-bench", bench, "-benchmem", "-count", strconv.Itoa(count)}
-		if benchtime != "" {
-			args = append(args, "-benchtime", benchtime)
-		}
-		args = append(args, pkg)
-		fmt.Fprintf(os.Stderr, "running go %s\n", strings.Join(args, " "))
-		cmd := exec.Command("go", args...)
-		cmd.Stderr = os.Stderr
-		if raw, err = cmd.Output(); err != nil {
-			os.Stderr.Write(raw)
-			return fmt.Errorf("go test: %w", err)
-		}
+	} else if raw, err = runRounds(count, bench, benchtime, pkg); err != nil {
+		return err
 	}
 	res, err := Parse(bytes.NewReader(raw))
 	if err != nil {
@@ -66,6 +58,47 @@ func run(out io.Writer, count int, bench, benchtime, pkg, input string) error {
 	}
 	_, err = io.WriteString(out, Render(res, machine()))
 	return err
+}
+
+// runRounds builds pkg's test binary and runs its benchmarks count times,
+// once each per run, in the package's directory; it returns every run's output.
+func runRounds(count int, bench, benchtime, pkg string) ([]byte, error) {
+	if count < 1 {
+		return nil, errors.New("-count must be at least 1")
+	}
+	dir, err := exec.Command("go", "list", "-f", "{{.Dir}}", pkg).Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list %s: %w", pkg, err)
+	}
+	tmp, err := os.MkdirTemp("", "perftable")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, "perf.test")
+	build := exec.Command("go", "test", "-c", "-o", bin, pkg)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return nil, fmt.Errorf("go test -c: %w", err)
+	}
+	args := []string{"-test.run", "^$", "-test.bench", bench, "-test.benchmem", "-test.count", "1"}
+	if benchtime != "" {
+		args = append(args, "-test.benchtime", benchtime)
+	}
+	var all []byte
+	for i := range count {
+		fmt.Fprintf(os.Stderr, "round %d of %d: %s %s\n", i+1, count, pkg, strings.Join(args, " "))
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = strings.TrimSpace(string(dir))
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		all = append(all, out...)
+		if err != nil {
+			os.Stderr.Write(out)
+			return nil, fmt.Errorf("benchmark run %d: %w", i+1, err)
+		}
+	}
+	return all, nil
 }
 
 // Results holds every sample of every benchmark, by case and half.
@@ -164,8 +197,9 @@ func Parse(r io.Reader) (*Results, error) {
 var targets = map[string]struct{ time, allocs, allocsPlus float64 }{
 	"SalesUnitGet":       {time: 1.15, allocs: 1.3},
 	"BulkGet":            {time: 1.1},
-	"ClientOnlyGet":      {time: 1.05, allocs: 1.0},
+	"ClientOnlyGet":      {time: 1.0, allocs: 1.0},
 	"TokenColdStart":     {time: 1.0},
+	"TokenColdStart50ms": {time: 1.0},
 	"WebhookVerify1KiB":  {time: 1.1, allocsPlus: 2},
 	"WebhookVerify64KiB": {time: 1.1, allocsPlus: 2},
 }
@@ -216,12 +250,17 @@ func Render(res *Results, machine string) string {
 	for _, v := range verdicts {
 		b.WriteString("- " + v + "\n")
 	}
-	b.WriteString("\nMedians of every run. Both halves of a case run in one process against the same fake server, " +
-		"which runs in a child process so the allocations are the client's alone. The baseline is plain net/http + " +
-		"encoding/json with the same headers and a token fetched once; its Transport has the same MaxIdleConns and " +
-		"MaxIdleConnsPerHost as the SDK's core.DefaultHTTPClient (net/http's default keeps 2 idle connections per host), " +
-		"so BulkGet's 32 workers reuse connections alike. TokenColdStart's baseline (mutexcache) is a 20-line " +
-		"mutex-guarded token cache; ClientOnlyGet runs both halves over an in-memory http.RoundTripper (no network). " +
+	b.WriteString("\nMedians of every run; each run measures every case's two halves back to back, in one process, " +
+		"against the same fake server, which runs in a child process so the allocations are the client's alone. " +
+		"The baseline is plain net/http + encoding/json with the same headers and a token fetched once; its Transport " +
+		"has the same MaxIdleConns and MaxIdleConnsPerHost as the SDK's core.DefaultHTTPClient (net/http's default " +
+		"keeps 2 idle connections per host), so BulkGet's 32 workers reuse connections alike. ClientOnlyGet calls the " +
+		"public SalesUnits.Get, and its baseline the same GET, both over an in-memory http.RoundTripper (no network). " +
+		"TokenColdStart's baseline (mutexcache) is a 20-line mutex-guarded token cache; 1,000 goroutines make their " +
+		"first call at once, on a token endpoint that answers at once or (TokenColdStart50ms) in 50 ms. Its SDK half " +
+		"runs on the SDK's own default transport, which also caps connections per host (MaxConnsPerHost 128, as many " +
+		"as it keeps idle): callers that all start at once wait for a connection instead of dialling one each, which " +
+		"the baseline, on net/http's default of no cap, does. " +
 		"WebhookVerify's baseline (hmac) is crypto/hmac and crypto/sha256 over the same signed text for one fixed URL; neither half uses the network.\n\n")
 	b.WriteString(machine + "\n")
 	return b.String()

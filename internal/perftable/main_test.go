@@ -94,6 +94,11 @@ func TestRenderTakesTheOtherHalfAsBaseline(t *testing.T) {
 	assert.Contains(t, out, "| TokenColdStart | 110 | 100 | 1.10x |")
 	assert.Contains(t, out, "TokenColdStart time: 1.10x the baseline (target <= 1.00x): MISSED")
 	assert.Contains(t, out, "ClientOnlyGet allocations: 1.00x the baseline (target <= 1.00x): met")
+	assert.Contains(t, out, "ClientOnlyGet time: 1.00x the baseline (target <= 1.00x): met")
+
+	res, err = Parse(strings.NewReader("BenchmarkTokenColdStart50ms/sdk-8 10 90 ns/op\nBenchmarkTokenColdStart50ms/mutexcache-8 10 100 ns/op\n"))
+	require.NoError(t, err)
+	assert.Contains(t, Render(res, ""), "TokenColdStart50ms time: 0.90x the baseline (target <= 1.00x): met")
 }
 
 func TestRenderJudgesAllocationsAgainstTheBaselinePlusN(t *testing.T) {
