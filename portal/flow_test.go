@@ -53,7 +53,7 @@ func TestNewFromEnvTokenFlow(t *testing.T) {
 }
 
 func TestCredentialsAreOneType(t *testing.T) {
-	// vipps.Credentials is the core's type itself (an alias), not a field-by-field copy.
+	// The core holds the vipps.Credentials it was given, not a field-by-field copy.
 	c, err := portal.New(portal.WithCredentials(vipps.Credentials{ClientID: "id", ClientSecret: vipps.Secret("s"), Flow: vipps.SpecializedAuth}))
 	require.NoError(t, err)
 	var got vipps.Credentials = portal.CoreOf(c).Credentials()
@@ -67,7 +67,7 @@ func TestManagementKeysWithFormSpecialCharacters(t *testing.T) {
 	seed.Partners[0].ManagementKeys = &portaltest.SeedManagementKeys{ClientSecret: "mk+secret%2Bvalue/=&x"}
 	s := portaltest.NewServer(portaltest.WithSeed(seed))
 	t.Cleanup(s.Close)
-	require.Equal(t, "mk+secret%2Bvalue/=&x", s.ManagementCredentials(portaltest.PartnerID).ClientSecret)
+	require.Equal(t, "mk+secret%2Bvalue/=&x", s.ManagementCredentials(portaltest.PartnerID).ClientSecret.Reveal())
 	c, err := s.ManagementClient(portaltest.PartnerID)
 	require.NoError(t, err)
 	units, err := c.SalesUnits.List(t.Context())
