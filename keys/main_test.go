@@ -12,6 +12,7 @@ import (
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // TestMain fails the package's tests if any goroutine outlives them.
@@ -38,7 +39,7 @@ func simSet(t *testing.T, s *portaltest.Server, msn string) keys.Set {
 	t.Helper()
 	k, ok := s.UnitKeys(msn)
 	require.True(t, ok, "unit %s has keys", msn)
-	return keys.RevealedSet{MSN: k.MSN, Environment: k.Environment, ClientID: k.ClientID, ClientSecret: k.ClientSecret,
+	return keys.RevealedSet{MSN: k.MSN, Environment: vipps.Environment(k.Environment), ClientID: k.ClientID, ClientSecret: k.ClientSecret,
 		SubscriptionKeyPrimary: k.SubscriptionKeyPrimary, SubscriptionKeySecondary: k.SubscriptionKeySecondary,
 		UpdatedAt: k.UpdatedAt}.Set()
 }

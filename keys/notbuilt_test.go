@@ -6,13 +6,14 @@ import (
 
 	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // A Keys service that portal.New did not build (a zero value, a nil pointer)
 // fails every call with an *vipps.UnsupportedError saying to use portal.New,
 // without a panic and without sending anything.
 func TestServiceNotBuiltByNewFailsClearly(t *testing.T) {
-	set := keys.RevealedSet{MSN: "123456", Environment: keys.EnvironmentTest, ClientID: "client-1", ClientSecret: "secret-1",
+	set := keys.RevealedSet{MSN: "123456", Environment: vipps.Test, ClientID: "client-1", ClientSecret: "secret-1",
 		SubscriptionKeyPrimary: "sub-primary-1", SubscriptionKeySecondary: "sub-secondary-1"}.Set()
 	store := func(context.Context, keys.Set, keys.Name) error { return nil }
 	var zero keys.Service

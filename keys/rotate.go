@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // RotateOptions choose what Rotate replaces and how the new keys reach the
@@ -140,7 +141,7 @@ func (r *RotationReport) Drains() []RotationStep {
 // never values: printing it or json.Marshal of it shows no secret value.
 type RotationReport struct {
 	MSN         string
-	Environment string
+	Environment vipps.Environment
 	Started     time.Time
 	Finished    time.Time
 	Rotated     []Name    // keys replaced, in order
@@ -410,7 +411,7 @@ func (r *rotation) run(ctx context.Context, inUse Name) error {
 
 // token gets a fresh access token for set with subscription key inUse, outside the cache.
 func (r *rotation) token(ctx context.Context, set Set, inUse Name) (AccessToken, error) {
-	url := r.s.c.TokenURL(set.Environment)
+	url := r.s.c.TokenURL(string(set.Environment))
 	t, err := r.s.c.FetchToken(ctx, r.s.credentials(set, inUse), url)
 	if err != nil {
 		return AccessToken{}, &RotationError{MSN: r.msn, Action: ActionToken, Key: inUse, Err: &KeyError{MSN: r.msn, Name: inUse, Err: err}}

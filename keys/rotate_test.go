@@ -109,7 +109,7 @@ func TestRotateSubscriptionKeysWithoutDowntime(t *testing.T) {
 			assert.Equal(t, keys.SubscriptionKeySecondary, rep.InUse)
 			assert.Equal(t, after.UpdatedAt, rep.UpdatedAt)
 			assert.Equal(t, portaltest.ProductionMSN, rep.MSN)
-			assert.Equal(t, "production", rep.Environment)
+			assert.Equal(t, vipps.Production, rep.Environment)
 			want := []string{"fetch", "token subscriptionKeyPrimary",
 				"regenerate subscriptionKeySecondary", "verify subscriptionKeySecondary",
 				"store new subscriptionKeySecondary"}

@@ -82,7 +82,7 @@ func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, 
 // a token with the set's client id and secret. It holds no key value.
 type Verification struct {
 	MSN          string
-	Environment  string
+	Environment  vipps.Environment
 	TokenURL     string // the token endpoint asked (.../accesstoken/get): the environment's host, or the client's custom base URL
 	PrimaryOK    bool   // a token was issued with the primary subscription key
 	SecondaryOK  bool   // a token was issued with the secondary subscription key
@@ -188,7 +188,7 @@ func (s *Service) Verify(ctx context.Context, set Set) (*Verification, error) {
 }
 
 func (s *Service) verify(ctx context.Context, set Set) (*Verification, error) {
-	url := s.c.TokenURL(set.Environment)
+	url := s.c.TokenURL(string(set.Environment))
 	v := &Verification{MSN: set.MSN, Environment: set.Environment, TokenURL: core.StandardTokenEndpoint(url)}
 	var errs []error
 	for _, n := range []Name{SubscriptionKeyPrimary, SubscriptionKeySecondary} {
@@ -224,8 +224,8 @@ func checkSet(field string, set *Set) error {
 	if err := core.CheckMSN(field+".MSN", set.MSN); err != nil {
 		return err
 	}
-	if set.Environment != EnvironmentProduction && set.Environment != EnvironmentTest {
-		return core.Invalid(field+".Environment", "must be %q or %q, got %q", EnvironmentProduction, EnvironmentTest, set.Environment)
+	if set.Environment != vipps.Production && set.Environment != vipps.Test {
+		return core.Invalid(field+".Environment", "must be vipps.Production or vipps.Test, got %q", string(set.Environment))
 	}
 	if err := core.CheckRequired(field+".ClientID", set.ClientID); err != nil {
 		return err

@@ -247,7 +247,7 @@ func TestGetSimulator(t *testing.T) {
 	set, err := c.Keys.Get(ctx, portaltest.ProductionMSN)
 	require.NoError(t, err)
 	assert.Equal(t, simSet(t, s, portaltest.ProductionMSN), *set)
-	assert.Equal(t, "production", set.Environment)
+	assert.Equal(t, vipps.Production, set.Environment)
 	assert.False(t, set.UpdatedAt.IsZero())
 
 	reqs := loggedRequests(t, s, "getKeys", 1)
@@ -264,7 +264,7 @@ func TestGetSimulator(t *testing.T) {
 	// A test unit's keys too.
 	tset, err := c.Keys.Get(ctx, portaltest.TestMSN)
 	require.NoError(t, err)
-	assert.Equal(t, "test", tset.Environment)
+	assert.Equal(t, vipps.Test, tset.Environment)
 
 	// The developer holds DEVELOPER on 123456 but not on 123457.
 	dev := simClient(t, s, s.UserCredentials(portaltest.DeveloperUserID))
@@ -389,7 +389,7 @@ func TestKeysNotReady(t *testing.T) {
 	require.NoError(t, s.IssueKeys(msn))
 	set, err := c.Keys.Get(ctx, msn)
 	require.NoError(t, err)
-	assert.Equal(t, "test", set.Environment)
+	assert.Equal(t, vipps.Test, set.Environment)
 	assert.Equal(t, msn, set.MSN)
 	_, err = c.Keys.Verify(ctx, *set)
 	require.NoError(t, err)

@@ -61,24 +61,18 @@ func (n Name) label() string {
 	return string(n)
 }
 
-// Environments a key set belongs to: its keys get tokens only there.
-const (
-	EnvironmentProduction = "production"
-	EnvironmentTest       = "test"
-)
-
 // Set is the key set of one sales unit (the contract's KeySet). Its secrets
 // are Secrets, so printing, logging or json.Marshal of a Set never writes one:
 // to persist a Set on purpose, store its Reveal() and load it back with
 // RevealedSet.Set (or json.Unmarshal straight into a Set, which accepts values).
 type Set struct {
-	MSN                      string       `json:"msn"`
-	Environment              string       `json:"environment"` // "production" or "test"
-	ClientID                 string       `json:"clientId"`
-	ClientSecret             vipps.Secret `json:"clientSecret"`
-	SubscriptionKeyPrimary   vipps.Secret `json:"subscriptionKeyPrimary"`
-	SubscriptionKeySecondary vipps.Secret `json:"subscriptionKeySecondary"`
-	UpdatedAt                time.Time    `json:"updatedAt"` // when any key of the set last changed
+	MSN                      string            `json:"msn"`
+	Environment              vipps.Environment `json:"environment"` // vipps.Production or vipps.Test: its keys get tokens only there
+	ClientID                 string            `json:"clientId"`
+	ClientSecret             vipps.Secret      `json:"clientSecret"`
+	SubscriptionKeyPrimary   vipps.Secret      `json:"subscriptionKeyPrimary"`
+	SubscriptionKeySecondary vipps.Secret      `json:"subscriptionKeySecondary"`
+	UpdatedAt                time.Time         `json:"updatedAt"` // when any key of the set last changed
 }
 
 // SubscriptionKey returns the value of the named subscription key, or an empty
@@ -137,13 +131,13 @@ func (s Set) Reveal() RevealedSet {
 // contract's KeySet. Only JSON reveals it: fmt and slog print it as the
 // redacted Set, so an accidental log line of one still leaks nothing.
 type RevealedSet struct {
-	MSN                      string    `json:"msn"`
-	Environment              string    `json:"environment"`
-	ClientID                 string    `json:"clientId"`
-	ClientSecret             string    `json:"clientSecret"`
-	SubscriptionKeyPrimary   string    `json:"subscriptionKeyPrimary"`
-	SubscriptionKeySecondary string    `json:"subscriptionKeySecondary"`
-	UpdatedAt                time.Time `json:"updatedAt"`
+	MSN                      string            `json:"msn"`
+	Environment              vipps.Environment `json:"environment"`
+	ClientID                 string            `json:"clientId"`
+	ClientSecret             string            `json:"clientSecret"`
+	SubscriptionKeyPrimary   string            `json:"subscriptionKeyPrimary"`
+	SubscriptionKeySecondary string            `json:"subscriptionKeySecondary"`
+	UpdatedAt                time.Time         `json:"updatedAt"`
 }
 
 // Set returns the key set with its secrets wrapped as Secrets again.

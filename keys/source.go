@@ -281,11 +281,11 @@ func (l *LiveSource) GoString() string { return l.String() }
 
 // sourceJSON is what JSON shows of a source: names, never values.
 type sourceJSON struct {
-	Path        string `json:"path,omitempty"`
-	MSN         string `json:"msn"`
-	Environment string `json:"environment"`
-	InUse       Name   `json:"inUse"`
-	Version     uint64 `json:"version"`
+	Path        string            `json:"path,omitempty"`
+	MSN         string            `json:"msn"`
+	Environment vipps.Environment `json:"environment"`
+	InUse       Name              `json:"inUse"`
+	Version     uint64            `json:"version"`
 }
 
 // MarshalJSON shows the sales unit, the key in use and the version, never a value.

@@ -31,7 +31,7 @@ func simSet(t *testing.T, s *portaltest.Server) keys.Set {
 	t.Helper()
 	k, ok := s.UnitKeys(msn)
 	require.True(t, ok)
-	return keys.RevealedSet{MSN: k.MSN, Environment: k.Environment, ClientID: k.ClientID, ClientSecret: k.ClientSecret,
+	return keys.RevealedSet{MSN: k.MSN, Environment: vipps.Environment(k.Environment), ClientID: k.ClientID, ClientSecret: k.ClientSecret,
 		SubscriptionKeyPrimary: k.SubscriptionKeyPrimary, SubscriptionKeySecondary: k.SubscriptionKeySecondary,
 		UpdatedAt: k.UpdatedAt}.Set()
 }
