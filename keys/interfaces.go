@@ -4,7 +4,7 @@ import "context"
 
 // Small single-operation interfaces, so code that needs one call can take it
 // as a parameter and a test can fake just that call. Service satisfies them;
-// Regenerator is the one Rotate itself takes.
+// Replacer is the one Rotate itself takes.
 
 // Getter reads a sales unit's key set (Service.Get).
 type Getter interface {

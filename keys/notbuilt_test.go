@@ -23,11 +23,7 @@ func TestServiceNotBuiltByNewFailsClearly(t *testing.T) {
 			"Regenerate": func(ctx context.Context) error { _, err := s.Regenerate(ctx, "123456", keys.ClientSecret); return err },
 			"Verify":     func(ctx context.Context) error { _, err := s.Verify(ctx, set); return err },
 			"Rotate": func(ctx context.Context) error {
-				_, err := s.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Current: &set, Store: store})
-				return err
-			},
-			"Regenerator": func(ctx context.Context) error {
-				_, err := s.Regenerator().Regenerate(ctx, keys.Regeneration{Current: set, Name: keys.ClientSecret})
+				_, err := s.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Current: &set, Store: store, Strategy: keys.DrainStrategy{}})
 				return err
 			},
 		}

@@ -187,35 +187,58 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 			return err
 		}, "set.SubscriptionKeySecondary"},
 		{"rotate msn", func() error {
-			_, err := c.Keys.Rotate(ctx, "x", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: store})
+			_, err := c.Keys.Rotate(ctx, "x", keys.RotateOptions{Strategy: noDrain, SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: store})
 			return err
 		}, "msn"},
 		{"rotate nothing chosen", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, InUse: keys.SubscriptionKeyPrimary, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, InUse: keys.SubscriptionKeyPrimary, Store: store})
 			return err
 		}, "RotateOptions"},
 		{"rotate no store", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary})
 			return err
 		}, "RotateOptions.Store"},
 		{"rotate no in-use key", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, SubscriptionKeys: true, Store: store})
 			return err
 		}, "RotateOptions.InUse"},
 		{"rotate in-use not a subscription key", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, InUse: keys.ClientSecret, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, SubscriptionKeys: true, InUse: keys.ClientSecret, Store: store})
 			return err
 		}, "RotateOptions.InUse"},
 		{"rotate in-use unknown", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, ClientSecret: true, InUse: "tertiary", Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, ClientSecret: true, InUse: "tertiary", Store: store})
 			return err
 		}, "RotateOptions.InUse"},
+		{"rotate no strategy", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: store})
+			return err
+		}, "RotateOptions.Strategy"},
+		{"rotate live strategy without a source", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Store: store, Strategy: keys.LiveStrategy{}})
+			return err
+		}, "LiveStrategy.Source"},
+		{"rotate live strategy with a negative bound", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Store: store,
+				Strategy: keys.LiveStrategy{Source: keys.NewLiveSource(good, keys.SubscriptionKeyPrimary), MaxDrain: -time.Second}})
+			return err
+		}, "LiveStrategy.MaxDrain"},
+		{"rotate live strategy without a store", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true,
+				Strategy: keys.LiveStrategy{Source: keys.NewLiveSource(good, keys.SubscriptionKeyPrimary)}})
+			return err
+		}, "RotateOptions.Store"},
+		{"rotate nil context", func() error {
+			var nilCtx context.Context // nil on purpose
+			_, err := c.Keys.Rotate(nilCtx, "123456", keys.RotateOptions{ClientSecret: true, Store: store, Strategy: noDrain})
+			return err
+		}, "ctx"},
 		{"rotate current of another unit", func() error {
-			_, err := c.Keys.Rotate(ctx, "123457", keys.RotateOptions{Drain: noDrain, ClientSecret: true, Current: &good, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123457", keys.RotateOptions{Strategy: noDrain, ClientSecret: true, Current: &good, Store: store})
 			return err
 		}, "RotateOptions.Current.MSN"},
 		{"rotate current incomplete", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, ClientSecret: true, Store: store,
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, ClientSecret: true, Store: store,
 				Current: with(func(s *keys.Set) { s.ClientSecret = "" })})
 			return err
 		}, "RotateOptions.Current.ClientSecret"},
