@@ -396,7 +396,7 @@ func (r *rotation) token(ctx context.Context, set Set, inUse Name) (AccessToken,
 	url := r.s.c.TokenURL(string(set.Environment))
 	t, err := r.s.c.FetchToken(ctx, r.s.credentials(set, inUse), url)
 	if err != nil {
-		return AccessToken{}, &RotationError{MSN: r.msn, Action: ActionToken, Key: inUse, Err: &KeyError{MSN: r.msn, Name: inUse, Err: err}}
+		return AccessToken{}, &RotationError{MSN: r.msn, Action: ActionToken, Key: inUse, Err: keyError(r.msn, inUse, err)}
 	}
 	r.step(ActionToken, inUse, time.Time{})
 	tok := AccessToken{Value: t.AccessToken, Received: t.Received, ExpiresIn: t.ExpiresIn, TokenURL: url,

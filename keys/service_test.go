@@ -450,6 +450,16 @@ func TestVerifySimulator(t *testing.T) {
 	require.ErrorAs(t, err, &ke)
 	assert.NotContains(t, err.Error(), "not-the-secret")
 	assert.NotContains(t, err.Error(), set.SubscriptionKeyPrimary.Reveal())
+	// The client credentials are to blame, not the subscription keys (which passed the gateway).
+	assert.Equal(t, keys.ClientSecret, ke.Name)
+	require.Len(t, err.(interface{ Unwrap() []error }).Unwrap(), 1, "one error, for the client: %v", err)
+	assert.Contains(t, err.Error(), "the client id or client secret of sales unit "+portaltest.ProductionMSN+" does not work")
+	assert.NotContains(t, err.Error(), "subscriptionKeyPrimary")
+	assert.NotContains(t, err.Error(), "subscriptionKeySecondary")
+	assert.Same(t, v.ClientErr, v.PrimaryErr)
+	assert.Same(t, v.ClientErr, v.SecondaryErr)
+	assert.Equal(t, "sales unit "+portaltest.ProductionMSN+" (production): the client id or client secret is REFUSED (401 invalid_client); "+
+		"subscriptionKeyPrimary passed the gateway, subscriptionKeySecondary passed the gateway", v.String())
 
 	// A wrong secondary key: the gateway refuses it; the primary still works.
 	wrong = set
@@ -461,6 +471,12 @@ func TestVerifySimulator(t *testing.T) {
 	assert.True(t, v.Works(keys.ClientSecret), "the client credentials got a token with the primary")
 	requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 	assert.Contains(t, v.String(), "subscriptionKeySecondary FAILS")
+	assert.NotContains(t, v.String(), "REFUSED")
+	assert.Nil(t, v.ClientErr)
+	require.ErrorAs(t, err, &ke)
+	assert.Equal(t, keys.SubscriptionKeySecondary, ke.Name, "the gateway's 401 blames the key")
+	assert.Contains(t, err.Error(), "subscriptionKeySecondary of sales unit "+portaltest.ProductionMSN+" does not work")
+	assert.NotContains(t, err.Error(), "client secret")
 }
 
 func TestRegenerateLostResponse(t *testing.T) {
