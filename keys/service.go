@@ -275,26 +275,35 @@ func (s *Service) credentials(set Set, n Name) vipps.Credentials {
 		SubscriptionKey: set.SubscriptionKey(n), MSN: set.MSN}
 }
 
-// checkSet refuses a set that cannot be used for a token request, naming the field.
+// checkSet refuses a set that no token request could carry, naming the
+// field: a missing value, a control character (CR, LF, NUL ...) in one (it
+// would fail every request with "invalid header field value"), an MSN that is
+// not 4-10 digits, an unknown environment. Its errors quote no value: a set
+// may come from a file where a secret sits in the wrong field.
 func checkSet(field string, set *Set) error {
 	if set == nil {
 		return core.Invalid(field, "is nil")
 	}
-	if err := core.CheckMSN(field+".MSN", set.MSN); err != nil {
-		return err
+	if core.CheckMSN(field+".MSN", set.MSN) != nil {
+		return core.Invalid(field+".MSN", "must be 4-10 digits")
 	}
 	if set.Environment != vipps.Production && set.Environment != vipps.Test {
-		return core.Invalid(field+".Environment", "must be vipps.Production or vipps.Test, got %q", string(set.Environment))
-	}
-	if err := core.CheckRequired(field+".ClientID", set.ClientID); err != nil {
-		return err
+		return core.Invalid(field+".Environment", "must be vipps.Production or vipps.Test")
 	}
 	for _, f := range []struct {
-		name string
-		v    vipps.Secret
-	}{{".ClientSecret", set.ClientSecret}, {".SubscriptionKeyPrimary", set.SubscriptionKeyPrimary}, {".SubscriptionKeySecondary", set.SubscriptionKeySecondary}} {
-		if f.v.IsZero() {
+		name  string
+		value string
+	}{
+		{".ClientID", set.ClientID},
+		{".ClientSecret", set.ClientSecret.Reveal()},
+		{".SubscriptionKeyPrimary", set.SubscriptionKeyPrimary.Reveal()},
+		{".SubscriptionKeySecondary", set.SubscriptionKeySecondary.Reveal()},
+	} {
+		if f.value == "" {
 			return core.Invalid(field+f.name, "is required")
+		}
+		if err := core.CheckHeaderValue(field+f.name, f.value); err != nil {
+			return err
 		}
 	}
 	return nil

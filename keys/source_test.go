@@ -353,3 +353,49 @@ func TestZeroLiveSourceIsUsable(t *testing.T) {
 	assert.Equal(t, set, got)
 	assert.Equal(t, keys.SubscriptionKeyPrimary, n)
 }
+
+// A set that no request can carry fails every call with "invalid header
+// field value" once in use: Store refuses it, naming the field, and the last
+// good set stays in use.
+func TestLiveSourceStoreRefusesSetsNoRequestCanCarry(t *testing.T) {
+	good := keys.Set{MSN: "123456", Environment: "production", ClientID: "id", ClientSecret: "s", SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
+	live := keys.NewLiveSource(good, keys.SubscriptionKeyPrimary)
+	for _, tc := range []struct {
+		field string
+		bad   func(*keys.Set)
+	}{
+		{"set.SubscriptionKeyPrimary", func(s *keys.Set) { s.SubscriptionKeyPrimary = "p\r\nX-Injected: 1" }},
+		{"set.SubscriptionKeySecondary", func(s *keys.Set) { s.SubscriptionKeySecondary = "q\n" }},
+		{"set.ClientSecret", func(s *keys.Set) { s.ClientSecret = "s\x00" }},
+		{"set.ClientID", func(s *keys.Set) { s.ClientID = "id\n" }},
+		{"set.MSN", func(s *keys.Set) { s.MSN = "12345\n" }},
+		{"set.Environment", func(s *keys.Set) { s.Environment = "staging" }},
+	} {
+		bad := good
+		tc.bad(&bad)
+		err := live.Store(context.Background(), bad, keys.SubscriptionKeySecondary)
+		requireInvalid(t, err, tc.field)
+		assert.NotContains(t, err.Error(), "X-Injected")
+	}
+	set, n := live.Current()
+	assert.Equal(t, good, set)
+	assert.Equal(t, keys.SubscriptionKeyPrimary, n)
+	assert.Zero(t, live.Version(), "nothing was stored")
+}
+
+// Store and Drain with a nil context return an error, even while a request is
+// in flight (where waiting on the context would have panicked).
+func TestLiveSourceNilContextIsAnError(t *testing.T) {
+	set := keys.Set{MSN: "123456", Environment: "production", ClientID: "id", ClientSecret: "s", SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
+	live := keys.NewLiveSource(set, keys.SubscriptionKeyPrimary)
+	_, _, done := live.Keys() // a request in flight on the primary
+	defer done()
+	var nilCtx context.Context // nil on purpose
+	var err error
+	require.NotPanics(t, func() { err = live.Store(nilCtx, set, keys.SubscriptionKeySecondary) })
+	requireInvalid(t, err, "ctx")
+	_, n := live.Current()
+	assert.Equal(t, keys.SubscriptionKeyPrimary, n, "nothing was stored")
+	require.NotPanics(t, func() { _, err = live.Drain(nilCtx, keys.SubscriptionKeyPrimary, time.Second) })
+	requireInvalid(t, err, "ctx")
+}

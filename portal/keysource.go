@@ -10,14 +10,23 @@ import (
 )
 
 // WithKeySource makes the client read its key set from src on every call,
-// token requests included: keys.NewLiveSource (which Rotate updates) or
-// keys.NewFileSource (which follows a key file). A change needs no restart;
-// when Vipps refuses the keys (401 invalid_client, or the gateway's 401) the
-// client reloads src once and retries if the keys changed. It replaces
-// WithCredentials. The set's MSN is sent as Merchant-Serial-Number.
+// token requests included: a [keys.LiveSource] (which a rotation with a
+// [keys.LiveStrategy] updates) or a [keys.FileSource] (which follows a key
+// file). A change needs no restart; when Vipps refuses the keys (401
+// invalid_client, or the gateway's 401) the client reloads src once and
+// retries if the keys changed. It replaces WithCredentials. The set's MSN is
+// sent as Merchant-Serial-Number. New refuses a nil src (a nil
+// *keys.LiveSource or *keys.FileSource too) and a source whose set no request
+// could carry with a *[vipps.ValidationError] naming WithKeySource.
 func WithKeySource(src keys.Source) Option {
+	if src == nil {
+		src = nilSource{}
+	}
 	return func(s *settings) { s.source = src }
 }
+
+// nilSource stands for WithKeySource(nil), so that New can refuse it.
+type nilSource struct{ keys.Source }
 
 // WithMSN makes one call (through the services or HTTPClient) send
 // Merchant-Serial-Number msn: partner keys act for many merchants. A bad MSN
@@ -85,6 +94,18 @@ func (a *sourceAdapter) HandedToken(clientID string, clientSecret vipps.Secret, 
 
 // useSource checks the source's first set and puts it in the configuration.
 func useSource(s *settings) error {
+	switch src := s.source.(type) {
+	case nilSource:
+		return core.Invalid("WithKeySource", "is nil")
+	case *keys.LiveSource:
+		if src == nil {
+			return core.Invalid("WithKeySource", "is a nil *keys.LiveSource")
+		}
+	case *keys.FileSource:
+		if src == nil {
+			return core.Invalid("WithKeySource", "is a nil *keys.FileSource")
+		}
+	}
 	set, inUse, done := s.source.Keys()
 	if done != nil {
 		done()
@@ -98,6 +119,9 @@ func useSource(s *settings) error {
 		return core.Invalid("WithKeySource", "the source's set has no ClientSecret")
 	case set.SubscriptionKey(inUse).IsZero():
 		return core.Invalid("WithKeySource", "the source's set has no %s", inUse)
+	}
+	if err := core.CheckCredentials("WithKeySource", credentialsOf(set, inUse)); err != nil {
+		return err
 	}
 	a := &sourceAdapter{src: s.source}
 	a.tokens, _ = s.source.(interface {
