@@ -307,7 +307,12 @@ func (f *FileSource) GoString() string { return f.String() }
 func (f *FileSource) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, f.String()) }
 
 // LogValue logs the file, the sales unit and the key in use, never a value.
-func (f *FileSource) LogValue() slog.Value { return slog.StringValue(f.String()) }
+func (f *FileSource) LogValue() slog.Value {
+	if f == nil {
+		return slog.StringValue("keys.FileSource(nil)")
+	}
+	return slog.GroupValue(slog.String("path", f.path), slog.Any("source", f.live))
+}
 
 // MarshalJSON shows the file, the sales unit and the key in use, never a value.
 func (f *FileSource) MarshalJSON() ([]byte, error) {

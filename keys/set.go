@@ -2,7 +2,9 @@ package keys
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/vippsportal/sdk/vipps"
@@ -73,6 +75,25 @@ type Set struct {
 	SubscriptionKeyPrimary   vipps.Secret      `json:"subscriptionKeyPrimary"`
 	SubscriptionKeySecondary vipps.Secret      `json:"subscriptionKeySecondary"`
 	UpdatedAt                time.Time         `json:"updatedAt"` // when any key of the set last changed
+}
+
+// plainSet is a Set without its printing methods: fmt prints its fields, each
+// Secret by its own Format, so redacted.
+type plainSet Set
+
+// String prints the set with its secrets redacted.
+func (s Set) String() string { return fmt.Sprint(plainSet(s)) }
+
+// Format prints the set with its secrets redacted, for every verb. A Set
+// needs it despite its Secret fields: fmt honours no method of a field
+// reached through a pointer printed with a verb other than %v (a *Set in
+// another struct, printed with %s or %q), and prints the field as it is.
+func (s Set) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, "keys.Set"+strings.TrimPrefix(fmt.Sprintf("%#v", plainSet(s)), "keys.plainSet"))
+		return
+	}
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), plainSet(s))
 }
 
 // SubscriptionKey returns the value of the named subscription key, or an empty

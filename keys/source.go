@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
@@ -75,10 +76,11 @@ const DefaultMaxDrain = time.Minute
 // verb, through slog or JSON, shows no secret.
 type LiveSource struct {
 	mu sync.Mutex
-	// st is behind a pointer so that fmt, walking a LiveSource printed by
-	// value (where the pointer's methods are out of reach), prints an address
-	// and never a key.
-	st *liveState
+	// st is behind an atomic.Pointer (an unsafe.Pointer inside) so that fmt,
+	// walking a LiveSource printed by value, where the pointer's methods are
+	// out of reach, prints an address whatever the verb, and never a key (a
+	// plain pointer is printed in full by %s and %q). Written under mu.
+	st atomic.Pointer[liveState]
 }
 
 type liveState struct {
@@ -99,15 +101,19 @@ var _ Source = (*LiveSource)(nil)
 // does, and portal.WithKeySource refuses a source whose set no request could
 // carry.
 func NewLiveSource(set Set, inUse Name) *LiveSource {
-	return &LiveSource{st: &liveState{set: set, inUse: inUse, inFlight: map[Name]int{}, byEpoch: map[uint64]int{}}}
+	l := &LiveSource{}
+	l.st.Store(&liveState{set: set, inUse: inUse, inFlight: map[Name]int{}, byEpoch: map[uint64]int{}})
+	return l
 }
 
 // state returns the state, made on first use of a zero LiveSource. l.mu is held.
 func (l *LiveSource) state() *liveState {
-	if l.st == nil {
-		l.st = &liveState{inFlight: map[Name]int{}, byEpoch: map[uint64]int{}}
+	st := l.st.Load()
+	if st == nil {
+		st = &liveState{inFlight: map[Name]int{}, byEpoch: map[uint64]int{}}
+		l.st.Store(st)
 	}
-	return l.st
+	return st
 }
 
 // Keys returns the current set and key in use, counting one request in flight on it until done runs.
@@ -320,8 +326,15 @@ func (l *LiveSource) GoString() string { return l.String() }
 // Format prints String for every verb.
 func (l *LiveSource) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, l.String()) }
 
-// LogValue logs String.
-func (l *LiveSource) LogValue() slog.Value { return slog.StringValue(l.String()) }
+// LogValue logs the sales unit, the key in use and the version, never a value.
+func (l *LiveSource) LogValue() slog.Value {
+	if l == nil {
+		return slog.StringValue("keys.LiveSource(nil)")
+	}
+	set, n := l.Current()
+	return slog.GroupValue(slog.String("msn", set.MSN), slog.String("environment", string(set.Environment)),
+		slog.String("inUse", string(n)), slog.Uint64("version", l.Version()))
+}
 
 // sourceJSON is what JSON shows of a source: names, never values.
 type sourceJSON struct {
