@@ -83,7 +83,7 @@ const (
 	ActionRegenerate Action = "regenerate" // replaced a key
 	ActionVerify     Action = "verify"     // every subscription key of the new set got a token
 	ActionStore      Action = "store"      // Store accepted the set
-	ActionSwitch     Action = "switch"     // Switch accepted the set
+	ActionSwitch     Action = "switch"     // Switch accepted the set, or every live replica of the fleet acknowledged it
 	ActionDrain      Action = "drain"      // waited for the requests that carried the key (Took says how long)
 )
 
@@ -111,6 +111,7 @@ func (s RotationStep) String() string {
 }
 
 // Drains returns the drain steps of the report: which key, how long each took.
+// A [FleetStrategy] rotation has none (the replicas' acknowledgements are its drains).
 func (r *RotationReport) Drains() []RotationStep {
 	var out []RotationStep
 	for _, st := range r.Steps {
@@ -149,10 +150,14 @@ func (r *RotationReport) String() string {
 	return fmt.Sprintf("sales unit %s: rotated %s in %d steps; in use: %s", r.MSN, strings.Join(rot, ", "), len(r.Steps), r.InUse)
 }
 
-// StoreError is a Store (or Switch) callback that failed. The workflow stopped
-// there; Set is the newest set, already in force at Vipps and verified: save
-// it, the value it replaced may no longer work. errors.As finds it in Rotate's
-// error; Err is the callback's error.
+// StoreError is a rotation that stopped where a new set was to be stored or
+// switched to: Action [ActionStore] when [RotateOptions.Store] failed or the
+// strategy could not take the set (a [LiveSource] refusing it, a [Fleet]
+// refusing to publish it), [ActionSwitch] when [RotateOptions.Switch] failed
+// or a fleet's replicas did not acknowledge it in time. Set is the newest
+// set, already in force at Vipps and verified: with ActionStore save it, the
+// value it replaced may no longer work. errors.As finds it in Rotate's error;
+// Err is the cause.
 type StoreError struct {
 	MSN    string
 	Action Action // ActionStore or ActionSwitch
@@ -168,13 +173,14 @@ func (e *StoreError) Error() string {
 	return fmt.Sprintf("keys: storing the new key set of sales unit %s failed (the error carries it: save it): %v", e.MSN, e.Err)
 }
 
-// Unwrap returns the callback's error.
+// Unwrap returns the cause.
 func (e *StoreError) Unwrap() error { return e.Err }
 
-// RotationError is a rotation that stopped at a step other than Store. When a
-// key had changed and the newest set had not been stored, Unsaved holds it:
-// save it, the value it replaced may no longer work. Err is the cause (a
-// *vipps.Error, a *KeyError ...).
+// RotationError is a rotation that stopped at a step other than storing or
+// switching (those are a [StoreError]). When a key had changed and the newest
+// set had not been stored, Unsaved holds it: save it, the value it replaced
+// may no longer work. Err is the cause (a *[vipps.Error], a *[KeyError], a
+// *[DrainError], a [Fleet]'s error ...).
 type RotationError struct {
 	MSN     string
 	Action  Action
@@ -197,9 +203,9 @@ func (e *RotationError) Error() string {
 // Unwrap returns the cause.
 func (e *RotationError) Unwrap() error { return e.Err }
 
-// UnsavedSet finds, in an error of Rotate, the newest key set that did not
-// reach the store (from a *StoreError or a *RotationError), so a caller can
-// save it by other means.
+// UnsavedSet finds, in an error of [Service.Rotate], the newest key set that
+// did not reach the store (from a *[StoreError] or a *[RotationError]), so a
+// caller can save it by other means.
 func UnsavedSet(err error) (Set, bool) {
 	var se *StoreError
 	if errors.As(err, &se) && se.Action == ActionStore {

@@ -12,9 +12,11 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-// Service reads, regenerates, verifies and rotates the API keys of sales units.
-// Get and Regenerate are portal operations (a portal URL must be configured);
-// Verify calls only Vipps' token endpoint, so it works against Vipps today.
+// Service reads, regenerates, verifies and rotates the API keys of sales units
+// (portal.Client's Keys; a Service not built by portal.New fails every call
+// with a *[vipps.UnsupportedError]). Get and Regenerate are portal operations
+// (a portal URL must be configured); Verify calls only Vipps' token endpoint,
+// so it works against Vipps today, and so does Rotate with a [ManualReplacer].
 type Service struct{ c *core.Client }
 
 // Built by portal.New through internal/wiring (see salesunit's services.go).
@@ -34,7 +36,9 @@ func (s *Service) client() *core.Client {
 //
 // It needs an ADMINISTRATOR of the unit's merchant or the DEVELOPER permission
 // on the unit (else 403 keys-hidden); a new test unit answers 409
-// keys-not-ready (errors.Is(err, ErrKeysNotReady)) until its keys are issued.
+// keys-not-ready (errors.Is(err, [vipps.ErrKeysNotReady]), a *[vipps.Error]
+// with RetryAfter) until its keys are issued. An MSN that is not 4-10 digits
+// is refused with a *[vipps.ValidationError] before any request.
 func (s *Service) Get(ctx context.Context, msn string) (*Set, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
@@ -60,7 +64,7 @@ type regenerateBody struct {
 // they expire). The call carries an Idempotency-Key, reused on every retry, so
 // an answer lost on the way still returns the set of the one regeneration done;
 // pass your own key with portal.WithIdempotencyKey to repeat a call safely
-// after a crash. To replace keys without downtime use Rotate.
+// after a crash. To replace keys without downtime use [Service.Rotate].
 func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err

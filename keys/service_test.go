@@ -223,6 +223,11 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 				Strategy: keys.LiveStrategy{Source: keys.NewLiveSource(good, keys.SubscriptionKeyPrimary), MaxDrain: -time.Second}})
 			return err
 		}, "LiveStrategy.MaxDrain"},
+		{"rotate live strategy with another current set", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Store: store, Current: with(func(s *keys.Set) { s.ClientSecret = "other" }),
+				Strategy: keys.LiveStrategy{Source: keys.NewLiveSource(good, keys.SubscriptionKeyPrimary)}})
+			return err
+		}, "RotateOptions.Current"},
 		{"rotate live strategy without a store", func() error {
 			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true,
 				Strategy: keys.LiveStrategy{Source: keys.NewLiveSource(good, keys.SubscriptionKeyPrimary)}})

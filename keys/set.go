@@ -64,9 +64,10 @@ func (n Name) label() string {
 }
 
 // Set is the key set of one sales unit (the contract's KeySet). Its secrets
-// are Secrets, so printing, logging or json.Marshal of a Set never writes one:
-// to persist a Set on purpose, store its Reveal() and load it back with
-// RevealedSet.Set (or json.Unmarshal straight into a Set, which accepts values).
+// are [vipps.Secret]s, so printing, logging or json.Marshal of a Set never
+// writes one: to persist a Set on purpose, store its [Set.Reveal] and load it
+// back with [RevealedSet.Set] (or json.Unmarshal straight into a Set, which
+// accepts values).
 type Set struct {
 	MSN                      string            `json:"msn"`
 	Environment              vipps.Environment `json:"environment"` // vipps.Production or vipps.Test: its keys get tokens only there
@@ -136,7 +137,7 @@ func (s Set) value(n Name) vipps.Secret {
 
 // Reveal returns the set with its secrets in the clear, for a store the caller
 // chose on purpose (a secrets manager, a 0600 file): json.Marshal of the
-// result writes every value. Load it back with RevealedSet.Set.
+// result writes every value. Load it back with [RevealedSet.Set].
 func (s Set) Reveal() RevealedSet {
 	return RevealedSet{
 		MSN: s.MSN, Environment: s.Environment, ClientID: s.ClientID,
@@ -147,10 +148,12 @@ func (s Set) Reveal() RevealedSet {
 	}
 }
 
-// RevealedSet is a Set whose secrets are plain strings, made by Set.Reveal for
-// persisting: json.Marshal writes every value, with the same field names as the
-// contract's KeySet. Only JSON reveals it: fmt and slog print it as the
-// redacted Set, so an accidental log line of one still leaks nothing.
+// RevealedSet is a [Set] whose secrets are plain strings, made by [Set.Reveal]
+// for persisting: json.Marshal writes every value, with the same field names
+// as the contract's KeySet (so does slog's JSON handler when a RevealedSet is
+// a field of the struct it logs: it is json.Marshal). Only JSON reveals it:
+// fmt and slog print it as the redacted Set, so an accidental log line of one
+// still leaks nothing.
 type RevealedSet struct {
 	MSN                      string            `json:"msn"`
 	Environment              vipps.Environment `json:"environment"`
@@ -161,7 +164,7 @@ type RevealedSet struct {
 	UpdatedAt                time.Time         `json:"updatedAt"`
 }
 
-// Set returns the key set with its secrets wrapped as Secrets again.
+// Set returns the key set with its secrets wrapped as [vipps.Secret]s again.
 func (r RevealedSet) Set() Set {
 	return Set{
 		MSN: r.MSN, Environment: r.Environment, ClientID: r.ClientID,

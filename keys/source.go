@@ -17,8 +17,8 @@ import (
 
 // Source is a live key set: the set to use now and the subscription key in use.
 // A client built with portal.WithKeySource(src) asks it on every call, token
-// requests included, so a change needs no restart. NewLiveSource and
-// NewFileSource are the SDK's sources.
+// requests included, so a change needs no restart. [NewLiveSource] and
+// [NewFileSource] are the SDK's sources.
 type Source interface {
 	// Keys returns the set to use now, the subscription key in use, and done,
 	// which the caller runs once the request carrying them has its answer: a
@@ -32,10 +32,11 @@ type Source interface {
 }
 
 // AccessToken is a token Rotate obtained with a set just before it replaced
-// the set's client secret, handed to the integration (RotateOptions.Live, or
-// HandOff and portal.Client.UseToken) so that a client holding no token does
-// not ask for one with a secret about to change. Every printing of it shows no
-// secret; it keeps only a fingerprint of the keys it was obtained with.
+// the set's client secret, handed to the integration (a [LiveStrategy]'s
+// source, or [DrainStrategy.HandOff], which gives it to
+// portal.Client.UseToken) so that a client holding no token does not ask for
+// one with a secret about to change. Every printing of it (fmt, slog, JSON)
+// shows no secret; it keeps only a fingerprint of the keys it was obtained with.
 type AccessToken struct {
 	Value     vipps.Secret
 	Received  time.Time // our clock when it arrived
@@ -299,8 +300,8 @@ func (l *LiveSource) handOff(ctx context.Context, tok AccessToken, max time.Dura
 	})
 }
 
-// HandedToken returns the token a rotation handed over for this client id and
-// secret at tokenURL, if any (portal.WithKeySource reads it).
+// HandedToken returns the token a [LiveStrategy] rotation handed over for
+// this client id and secret at tokenURL, if any (portal.WithKeySource reads it).
 func (l *LiveSource) HandedToken(clientID string, clientSecret vipps.Secret, tokenURL string) (AccessToken, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -38,15 +38,15 @@ type Strategy interface {
 const DefaultDrain = 10 * time.Second
 
 // LiveStrategy rotates the keys of an integration that reads them from Source,
-// the [LiveSource] its clients are built with ([portal.WithKeySource]).
+// the [LiveSource] its clients are built with (portal.WithKeySource).
 //
 // What the integration must do: build every client that uses these keys with
 // portal.WithKeySource(Source), so that each call takes its keys from Source and
 // Source counts the calls in flight per key.
 //
-// What Rotate does: it starts from Source's set and key in use (unless
-// [RotateOptions.Current] and [RotateOptions.InUse] are given, which must then
-// agree with it), puts every new set into Source right after
+// What Rotate does: it starts from Source's set and key in use
+// ([RotateOptions.Current] and [RotateOptions.InUse] may be left empty; when
+// given, they must agree with Source), puts every new set into Source right after
 // [RotateOptions.Store] accepted it, regenerates a subscription key that was in
 // use only once every request that carried it has its answer, and, before the
 // client secret changes, hands Source the fresh token it obtained and waits
@@ -58,8 +58,6 @@ const DefaultDrain = 10 * time.Second
 // *[DrainError], regenerates nothing more, and every set so far is stored.
 // Calls that do not read Source (another process, a copy of the set) are not
 // covered: use [FleetStrategy] for many processes.
-//
-// [portal.WithKeySource]: https://pkg.go.dev/github.com/vippsportal/sdk/portal#WithKeySource
 type LiveStrategy struct {
 	Source *LiveSource // required
 	// MaxDrain bounds each wait for requests in flight. 0 means
@@ -149,8 +147,16 @@ func (s LiveStrategy) check(msn string, o *RotateOptions) error {
 	}
 	if o.Current == nil {
 		o.Current = &set
+	} else if !sameKeys(*o.Current, set) {
+		return core.Invalid("RotateOptions.Current", "holds other keys than the live source: leave it nil to start from the source's set")
 	}
 	return nil
+}
+
+// sameKeys reports whether a and b hold the same keys of the same sales unit.
+func sameKeys(a, b Set) bool {
+	return a.MSN == b.MSN && a.Environment == b.Environment && a.ClientID == b.ClientID && a.ClientSecret == b.ClientSecret &&
+		a.SubscriptionKeyPrimary == b.SubscriptionKeyPrimary && a.SubscriptionKeySecondary == b.SubscriptionKeySecondary
 }
 
 func (LiveStrategy) start(context.Context, *rotation) (func(), error) { return nil, nil }

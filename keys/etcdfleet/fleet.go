@@ -19,8 +19,10 @@ import (
 	"github.com/vippsportal/sdk/keys"
 )
 
-// Codec turns the revealed key set (JSON of keys.RevealedSet) into the bytes
-// stored in etcd and back. Seal encrypts, say with a data key from your KMS.
+// Codec turns the revealed key set (JSON of a [keys.RevealedSet]) into the
+// bytes stored in etcd and back. Seal encrypts, say with a data key from your
+// KMS; Open decrypts what Seal made. Neither may put the plain bytes in an
+// error.
 type Codec interface {
 	Seal(ctx context.Context, plain []byte) ([]byte, error)
 	Open(ctx context.Context, sealed []byte) ([]byte, error)
@@ -43,8 +45,11 @@ type Config struct {
 	Prefix string
 	// Codec is how the set is stored. Required: Plaintext or your own.
 	Codec Codec
-	// LeaseTTL bounds how long a dead rotator keeps the lease and a dead
-	// replica still counts as live. 0 means 10 seconds.
+	// LeaseTTL bounds how long a dead (or paused) rotator keeps the lease and
+	// a dead replica still counts as live. etcd counts it in whole seconds
+	// (at least its own minimum, about 2 seconds by default). Keep it well
+	// above twice the time one regeneration takes: [Fleet.Held] confirms the
+	// lease for half of it. 0 means 10 seconds.
 	LeaseTTL time.Duration
 	// AckTimeout bounds AwaitSwitched. 0 means 30 seconds.
 	AckTimeout time.Duration
@@ -57,7 +62,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// ErrLeaseNotHeld is Publish without the rotation lease, or after it was lost.
+// ErrLeaseNotHeld is [Fleet.Publish] or [Fleet.Held] without the rotation
+// lease, or after it was lost (expired, revoked, or its lock removed).
 var ErrLeaseNotHeld = errors.New("etcdfleet: the rotation lease is not held")
 
 // NotSwitchedError is AwaitSwitched's answer when live replicas did not
@@ -82,8 +88,8 @@ func (e *NotSwitchedError) Error() string {
 // Unwrap returns why waiting stopped.
 func (e *NotSwitchedError) Unwrap() error { return e.Err }
 
-// Fleet is a keys.Fleet on etcd. One Fleet holds the lease at most once at a
-// time; make one per rotator.
+// Fleet is a [keys.Fleet] on etcd. One Fleet holds the lease at most once at a
+// time; make one per rotator. It is safe for concurrent use.
 type Fleet struct {
 	cli *clientv3.Client
 	cfg Config
@@ -126,7 +132,9 @@ func (f *Fleet) ackKey() string  { return f.cfg.Prefix + "acks/" }
 func (f *Fleet) ttl() int { return max(1, int(f.cfg.LeaseTTL/time.Second)) }
 
 // Acquire waits for the rotation lease (the fleet's lock, bound to a lease of
-// LeaseTTL kept alive while held) and fails when ctx ends first.
+// LeaseTTL kept alive while held) and fails when ctx ends first. release
+// gives it back (revoking the lease, so the next rotator need not wait for
+// it to expire); calling it again does nothing.
 func (f *Fleet) Acquire(ctx context.Context) (func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -271,7 +279,8 @@ func (f *Fleet) encode(ctx context.Context, set keys.Set, inUse keys.Name) (stri
 	return string(val), nil
 }
 
-// Current reads the published set; version 0 when there is none.
+// Current reads the published set, the subscription key in use and the
+// version; version 0 (and no error) when nothing was published.
 func (f *Fleet) Current(ctx context.Context) (keys.Set, keys.Name, int64, error) {
 	resp, err := f.cli.Get(ctx, f.setKey())
 	if err != nil {
