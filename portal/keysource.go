@@ -42,14 +42,15 @@ func WithMSN(ctx context.Context, msn string) context.Context { return core.With
 // the body can be replayed (no body, or http.Request.GetBody set, as
 // http.NewRequest does for in-memory bodies). It follows no redirect (the
 // request fails), and a request to any other scheme, host or port is refused
-// with a *ValidationError before anything is sent: credentials go nowhere else.
+// with a *[vipps.ValidationError] before anything is sent: credentials go nowhere else.
 func (c *Client) HTTPClient() *http.Client { return c.core.HTTPClient() }
 
-// UseToken gives the client a token Rotate obtained (RotateOptions.HandOff),
-// so that a client built from a key set whose client secret is about to
-// change holds a token before it has made a call. A token of other keys or of
-// another endpoint is refused (*ValidationError naming "token"); a client that
-// holds a valid token keeps it.
+// UseToken gives the client a token Rotate obtained ([keys.DrainStrategy]'s
+// HandOff), so that a client built from a key set whose client secret is
+// about to change holds a token before it has made a call. A token of other
+// keys or of another endpoint, or one that has expired, is refused (a
+// *[vipps.ValidationError] naming "token"); a client that holds a valid token
+// keeps it.
 func (c *Client) UseToken(tok keys.AccessToken) error {
 	return c.core.HoldToken("token", core.NewToken(tok.Value, tok.Received, tok.ExpiresIn), tok.IssuedTo, tok.TokenURL)
 }
