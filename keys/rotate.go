@@ -270,9 +270,14 @@ func checkRotateOptions(ctx context.Context, msn string, o *RotateOptions) (Name
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return "", err
 	}
-	switch {
-	case o.Strategy == nil:
+	switch o.Strategy.(type) {
+	case LiveStrategy, DrainStrategy, FleetStrategy:
+	case nil:
 		return "", core.Invalid("RotateOptions.Strategy", "is required: keys.LiveStrategy, keys.DrainStrategy or keys.FleetStrategy")
+	default: // a pointer to one (nil, say)
+		return "", core.Invalid("RotateOptions.Strategy", "must be a keys.LiveStrategy, keys.DrainStrategy or keys.FleetStrategy value, got %T", o.Strategy)
+	}
+	switch {
 	case !o.SubscriptionKeys && !o.ClientSecret:
 		return "", core.Invalid("RotateOptions", "choose SubscriptionKeys, ClientSecret or both")
 	case o.Store == nil:

@@ -214,6 +214,10 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: store})
 			return err
 		}, "RotateOptions.Strategy"},
+		{"rotate nil strategy pointer", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Store: store, Strategy: (*keys.LiveStrategy)(nil)})
+			return err
+		}, "RotateOptions.Strategy"},
 		{"rotate live strategy without a source", func() error {
 			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Store: store, Strategy: keys.LiveStrategy{}})
 			return err
