@@ -40,7 +40,7 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	_, err = c.Keys.Verify(ctx, *set)
 	require.NoError(t, err)
 	st := &memStore{}
-	_, err = c.Keys.Rotate(ctx, portaltest.TestMSN, keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, ClientSecret: true,
+	_, err = c.Keys.Rotate(ctx, portaltest.TestMSN, keys.RotateOptions{Strategy: noDrain, SubscriptionKeys: true, ClientSecret: true,
 		InUse: keys.SubscriptionKeyPrimary, Store: st.store})
 	require.NoError(t, err)
 

@@ -28,6 +28,7 @@ type fakeFleet struct {
 	inUse      keys.Name
 	version    int64
 	acquireErr error
+	heldErr    func() error // nil: the lease is held while acquired
 	awaitErr   func(version int64) error
 }
 
@@ -64,6 +65,20 @@ func (f *fakeFleet) Acquire(context.Context) (func(), error) {
 	}, nil
 }
 
+func (f *fakeFleet) Held(context.Context) error {
+	f.log("held?")
+	f.mu.Lock()
+	held := f.held
+	f.mu.Unlock()
+	if !held {
+		return errors.New("the lease was released")
+	}
+	if f.heldErr != nil {
+		return f.heldErr()
+	}
+	return nil
+}
+
 func (f *fakeFleet) Current(context.Context) (keys.Set, keys.Name, int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -95,15 +110,15 @@ func (f *fakeFleet) AwaitSwitched(_ context.Context, version int64) error {
 	return nil
 }
 
-func TestRotateFleetPublishesEveryChangeAndWaitsForTheFleetBeforeRegenerating(t *testing.T) {
+func TestFleetStrategyPublishesEveryChangeAndWaitsForTheFleetBeforeRegenerating(t *testing.T) {
 	s := newSim(t)
 	before := simSet(t, s, portaltest.ProductionMSN)
 	in := newIntegration(t, s, portaltest.ProductionMSN, keys.SubscriptionKeyPrimary)
 	f := newFakeFleet(t, in, before, keys.SubscriptionKeyPrimary)
 
 	var saved []keys.Set
-	rep, err := s.AdminClient(fastRetry).Keys.RotateFleet(context.Background(), portaltest.ProductionMSN, f, keys.RotateOptions{
-		SubscriptionKeys: true, ClientSecret: true,
+	rep, err := s.AdminClient(fastRetry).Keys.Rotate(context.Background(), portaltest.ProductionMSN, keys.RotateOptions{
+		SubscriptionKeys: true, ClientSecret: true, Strategy: keys.FleetStrategy{Fleet: f},
 		Store: func(_ context.Context, set keys.Set, inUse keys.Name) error {
 			f.log("caller store %s", inUse)
 			saved = append(saved, set)
@@ -122,13 +137,13 @@ func TestRotateFleetPublishesEveryChangeAndWaitsForTheFleetBeforeRegenerating(t 
 	assert.Equal(t, []string{
 		"acquire", "await v1", // the fleet is in step before anything changes
 		"step token " + string(p),
-		"step regenerate " + string(sec), "step verify " + string(sec),
+		"held?", "step regenerate " + string(sec), "step verify " + string(sec),
 		"caller store " + string(sec), "publish v2 " + string(sec), "step store new " + string(sec),
 		"await v2", "step switch " + string(sec), // every replica uses the fresh key ...
-		"step regenerate " + string(p), "step verify " + string(p), // ... before the old one goes
+		"held?", "step regenerate " + string(p), "step verify " + string(p), // ... before the old one goes
 		"caller store " + string(sec), "publish v3 " + string(sec), "step store new " + string(p),
 		"step token " + string(sec),
-		"step regenerate clientSecret", "step verify clientSecret",
+		"held?", "step regenerate clientSecret", "step verify clientSecret",
 		"caller store " + string(sec), "publish v4 " + string(sec), "step store new clientSecret",
 		"await v4", "step switch " + string(sec),
 		"release",
@@ -144,7 +159,7 @@ func TestRotateFleetPublishesEveryChangeAndWaitsForTheFleetBeforeRegenerating(t 
 	assert.Equal(t, sec, rep.InUse)
 }
 
-func TestRotateFleetStopsWithTheSetPublishedWhenAReplicaDoesNotSwitch(t *testing.T) {
+func TestFleetStrategyStopsWithTheSetPublishedWhenAReplicaDoesNotSwitch(t *testing.T) {
 	s := newSim(t)
 	before := simSet(t, s, portaltest.ProductionMSN)
 	in := newIntegration(t, s, portaltest.ProductionMSN, keys.SubscriptionKeyPrimary)
@@ -156,8 +171,8 @@ func TestRotateFleetStopsWithTheSetPublishedWhenAReplicaDoesNotSwitch(t *testing
 		return fmt.Errorf("replica pod-b did not acknowledge version %d", v)
 	}
 
-	_, err := s.AdminClient(fastRetry).Keys.RotateFleet(context.Background(), portaltest.ProductionMSN, f,
-		keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true})
+	_, err := s.AdminClient(fastRetry).Keys.Rotate(context.Background(), portaltest.ProductionMSN,
+		keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true, Store: (&memStore{}).store, Strategy: keys.FleetStrategy{Fleet: f}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "pod-b")
 	var se *keys.StoreError
@@ -178,13 +193,13 @@ func TestRotateFleetStopsWithTheSetPublishedWhenAReplicaDoesNotSwitch(t *testing
 	assert.Equal(t, "release", f.Events()[len(f.Events())-1])
 }
 
-func TestRotateFleetChangesNothingUntilTheFleetIsInStep(t *testing.T) {
+func TestFleetStrategyChangesNothingUntilTheFleetIsInStep(t *testing.T) {
 	s := newSim(t)
 	f := newFakeFleet(t, nil, simSet(t, s, portaltest.ProductionMSN), keys.SubscriptionKeyPrimary)
 	f.awaitErr = func(v int64) error { return fmt.Errorf("replica pod-c is on an older version than %d", v) }
 
-	_, err := s.AdminClient(fastRetry).Keys.RotateFleet(context.Background(), portaltest.ProductionMSN, f,
-		keys.RotateOptions{ClientSecret: true})
+	_, err := s.AdminClient(fastRetry).Keys.Rotate(context.Background(), portaltest.ProductionMSN,
+		keys.RotateOptions{ClientSecret: true, Store: (&memStore{}).store, Strategy: keys.FleetStrategy{Fleet: f}})
 	var re *keys.RotationError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, keys.ActionAwait, re.Action)
@@ -193,7 +208,7 @@ func TestRotateFleetChangesNothingUntilTheFleetIsInStep(t *testing.T) {
 	assert.Equal(t, []string{"acquire", "await v1", "release"}, f.Events())
 }
 
-func TestRotateFleetRefusesAFleetItCannotRotate(t *testing.T) {
+func TestFleetStrategyRefusesAFleetItCannotRotate(t *testing.T) {
 	s := newSim(t)
 	set := simSet(t, s, portaltest.ProductionMSN)
 	other := simSet(t, s, portaltest.SecondProductionMSN)
@@ -211,8 +226,8 @@ func TestRotateFleetRefusesAFleetItCannotRotate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeFleet(t, nil, set, keys.SubscriptionKeyPrimary)
 			tc.fleet(f)
-			_, err := s.AdminClient(fastRetry).Keys.RotateFleet(context.Background(), portaltest.ProductionMSN, f,
-				keys.RotateOptions{SubscriptionKeys: true, InUse: tc.inUse})
+			_, err := s.AdminClient(fastRetry).Keys.Rotate(context.Background(), portaltest.ProductionMSN,
+				keys.RotateOptions{SubscriptionKeys: true, InUse: tc.inUse, Store: (&memStore{}).store, Strategy: keys.FleetStrategy{Fleet: f}})
 			var re *keys.RotationError
 			require.ErrorAs(t, err, &re)
 			assert.Equal(t, tc.want, re.Action)
@@ -227,7 +242,7 @@ func TestRotateFleetRefusesAFleetItCannotRotate(t *testing.T) {
 	assert.Empty(t, s.Requests(), "nothing reached the portal")
 }
 
-func TestRotateFleetRefusesBadOptionsBeforeAskingForTheLease(t *testing.T) {
+func TestFleetStrategyRefusesBadOptionsBeforeAskingForTheLease(t *testing.T) {
 	s := newSim(t)
 	set := simSet(t, s, portaltest.ProductionMSN)
 	noop := func(context.Context, keys.Set, keys.Name) error { return nil }
@@ -237,12 +252,13 @@ func TestRotateFleetRefusesBadOptionsBeforeAskingForTheLease(t *testing.T) {
 		o     keys.RotateOptions
 		field string
 	}{
-		{msn: "12", o: keys.RotateOptions{ClientSecret: true}, field: "msn"},
-		{nilF: true, o: keys.RotateOptions{ClientSecret: true}, field: "f"},
-		{o: keys.RotateOptions{}, field: "RotateOptions"},
-		{o: keys.RotateOptions{ClientSecret: true, InUse: keys.ClientID}, field: "RotateOptions.InUse"},
-		{o: keys.RotateOptions{ClientSecret: true, Current: &set}, field: "RotateOptions.Current"},
-		{o: keys.RotateOptions{ClientSecret: true, Switch: noop}, field: "RotateOptions.Switch"},
+		{msn: "12", o: keys.RotateOptions{ClientSecret: true, Store: noop}, field: "msn"},
+		{nilF: true, o: keys.RotateOptions{ClientSecret: true, Store: noop}, field: "FleetStrategy.Fleet"},
+		{o: keys.RotateOptions{Store: noop}, field: "RotateOptions"},
+		{o: keys.RotateOptions{ClientSecret: true}, field: "RotateOptions.Store"},
+		{o: keys.RotateOptions{ClientSecret: true, Store: noop, InUse: keys.ClientID}, field: "RotateOptions.InUse"},
+		{o: keys.RotateOptions{ClientSecret: true, Store: noop, Current: &set}, field: "RotateOptions.Current"},
+		{o: keys.RotateOptions{ClientSecret: true, Store: noop, Switch: noop}, field: "RotateOptions.Switch"},
 	} {
 		t.Run(tc.field, func(t *testing.T) {
 			f := newFakeFleet(t, nil, set, keys.SubscriptionKeyPrimary)
@@ -254,7 +270,8 @@ func TestRotateFleetRefusesBadOptionsBeforeAskingForTheLease(t *testing.T) {
 			if msn == "" {
 				msn = portaltest.ProductionMSN
 			}
-			rep, err := s.AdminClient(fastRetry).Keys.RotateFleet(context.Background(), msn, fl, tc.o)
+			tc.o.Strategy = keys.FleetStrategy{Fleet: fl}
+			rep, err := s.AdminClient(fastRetry).Keys.Rotate(context.Background(), msn, tc.o)
 			requireInvalid(t, err, tc.field)
 			assert.Nil(t, rep)
 			assert.Empty(t, f.Events(), "the fleet was not asked")
@@ -263,12 +280,42 @@ func TestRotateFleetRefusesBadOptionsBeforeAskingForTheLease(t *testing.T) {
 	assert.Empty(t, s.Requests())
 }
 
-func TestRotateFleetPublishesOnlyWhatTheCallerSaved(t *testing.T) {
+// A rotator whose lease is gone by the time it would regenerate (it was
+// paused while another took over) changes nothing more: the fleet's fence is
+// asked right before every regeneration.
+func TestFleetStrategyRegeneratesNothingOnceTheLeaseIsLost(t *testing.T) {
+	s := newSim(t)
+	before := simSet(t, s, portaltest.ProductionMSN)
+	f := newFakeFleet(t, nil, before, keys.SubscriptionKeyPrimary)
+	lost := errors.New("lease 42 expired")
+	checks := 0
+	f.heldErr = func() error {
+		if checks++; checks > 1 {
+			return lost // held for the first regeneration, gone for the second
+		}
+		return nil
+	}
+	st := &memStore{}
+	rep, err := s.AdminClient(fastRetry).Keys.Rotate(context.Background(), portaltest.ProductionMSN, keys.RotateOptions{
+		SubscriptionKeys: true, ClientSecret: true, Store: st.store, Strategy: keys.FleetStrategy{Fleet: f}})
+	var re *keys.RotationError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, keys.ActionRegenerate, re.Action)
+	assert.Equal(t, keys.SubscriptionKeyPrimary, re.Key, "it stopped before the key the replicas used")
+	assert.ErrorIs(t, err, lost)
+	assert.Contains(t, err.Error(), "lease could not be confirmed held")
+	assert.Equal(t, 1, s.Effects("regenerateKey"), "only the regeneration made while the lease was held")
+	assert.Equal(t, before.SubscriptionKeyPrimary, simSet(t, s, portaltest.ProductionMSN).SubscriptionKeyPrimary)
+	assert.Equal(t, []keys.Name{keys.SubscriptionKeySecondary}, rep.Rotated)
+	assert.Equal(t, "release", f.Events()[len(f.Events())-1])
+}
+
+func TestFleetStrategyPublishesOnlyWhatTheCallerSaved(t *testing.T) {
 	s := newSim(t)
 	f := newFakeFleet(t, nil, simSet(t, s, portaltest.ProductionMSN), keys.SubscriptionKeyPrimary)
-	_, err := s.AdminClient(fastRetry).Keys.RotateFleet(context.Background(), portaltest.ProductionMSN, f, keys.RotateOptions{
-		ClientSecret: true,
-		Store:        func(context.Context, keys.Set, keys.Name) error { return errors.New("vault sealed") },
+	_, err := s.AdminClient(fastRetry).Keys.Rotate(context.Background(), portaltest.ProductionMSN, keys.RotateOptions{
+		ClientSecret: true, Strategy: keys.FleetStrategy{Fleet: f},
+		Store: func(context.Context, keys.Set, keys.Name) error { return errors.New("vault sealed") },
 	})
 	var se *keys.StoreError
 	require.ErrorAs(t, err, &se)

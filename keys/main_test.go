@@ -38,7 +38,7 @@ func simSet(t *testing.T, s *portaltest.Server, msn string) keys.Set {
 	t.Helper()
 	k, ok := s.UnitKeys(msn)
 	require.True(t, ok, "unit %s has keys", msn)
-	return keys.RevealedSet{MSN: k.MSN, Environment: k.Environment, ClientID: k.ClientID, ClientSecret: k.ClientSecret,
+	return keys.RevealedSet{MSN: k.MSN, Environment: vipps.Environment(k.Environment), ClientID: k.ClientID, ClientSecret: k.ClientSecret,
 		SubscriptionKeyPrimary: k.SubscriptionKeyPrimary, SubscriptionKeySecondary: k.SubscriptionKeySecondary,
 		UpdatedAt: k.UpdatedAt}.Set()
 }
@@ -114,4 +114,16 @@ func tokenFor(t *testing.T, s *portaltest.Server, creds vipps.Credentials) error
 
 // noDrain: these rotations run with no concurrent calls (the integration calls
 // from OnStep), so they skip the bounded drain of the pattern without a live source.
-const noDrain = -1
+var noDrain = keys.DrainStrategy{Drain: -1}
+
+// regenerateVia is Rotate's default replacement (the portal's regenerateKey
+// through c) as a ReplacerFunc, for a test to wrap.
+func regenerateVia(c *portal.Client) keys.ReplacerFunc {
+	return func(ctx context.Context, r keys.Replacement) (keys.Set, error) {
+		set, err := c.Keys.Regenerate(ctx, r.Current.MSN, r.Name)
+		if err != nil {
+			return keys.Set{}, err
+		}
+		return *set, nil
+	}
+}

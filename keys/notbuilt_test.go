@@ -6,13 +6,14 @@ import (
 
 	"github.com/vippsportal/sdk/internal/sdktest"
 	"github.com/vippsportal/sdk/keys"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 // A Keys service that portal.New did not build (a zero value, a nil pointer)
 // fails every call with an *vipps.UnsupportedError saying to use portal.New,
 // without a panic and without sending anything.
 func TestServiceNotBuiltByNewFailsClearly(t *testing.T) {
-	set := keys.RevealedSet{MSN: "123456", Environment: keys.EnvironmentTest, ClientID: "client-1", ClientSecret: "secret-1",
+	set := keys.RevealedSet{MSN: "123456", Environment: vipps.Test, ClientID: "client-1", ClientSecret: "secret-1",
 		SubscriptionKeyPrimary: "sub-primary-1", SubscriptionKeySecondary: "sub-secondary-1"}.Set()
 	store := func(context.Context, keys.Set, keys.Name) error { return nil }
 	var zero keys.Service
@@ -22,11 +23,7 @@ func TestServiceNotBuiltByNewFailsClearly(t *testing.T) {
 			"Regenerate": func(ctx context.Context) error { _, err := s.Regenerate(ctx, "123456", keys.ClientSecret); return err },
 			"Verify":     func(ctx context.Context) error { _, err := s.Verify(ctx, set); return err },
 			"Rotate": func(ctx context.Context) error {
-				_, err := s.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Current: &set, Store: store})
-				return err
-			},
-			"Regenerator": func(ctx context.Context) error {
-				_, err := s.Regenerator().Regenerate(ctx, keys.Regeneration{Current: set, Name: keys.ClientSecret})
+				_, err := s.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Current: &set, Store: store, Strategy: keys.DrainStrategy{}})
 				return err
 			},
 		}

@@ -20,7 +20,7 @@ func TestRotateWithCallersIdempotencyKey(t *testing.T) {
 	c := s.AdminClient(fastRetry)
 	before := simSet(t, s, portaltest.ProductionMSN)
 	ctx := portal.WithIdempotencyKey(context.Background(), "rotation-2026-12-01-production-unit")
-	opts := keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true, InUse: keys.SubscriptionKeyPrimary, Store: (&memStore{}).store, Drain: -1}
+	opts := keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true, InUse: keys.SubscriptionKeyPrimary, Store: (&memStore{}).store, Strategy: noDrain}
 	rep, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, opts)
 	require.NoError(t, err)
 	assert.Equal(t, []keys.Name{keys.SubscriptionKeySecondary, keys.SubscriptionKeyPrimary, keys.ClientSecret}, rep.Rotated)

@@ -124,14 +124,15 @@ func TestRotateUnderLoadLosesNoCall(t *testing.T) {
 			ctx := context.Background()
 			admin := s.AdminClient(fastRetry)
 			before := simSet(t, s, portaltest.ProductionMSN)
-			opts := keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true, InUse: keys.SubscriptionKeyPrimary, Current: &before}
+			opts := keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true, InUse: keys.SubscriptionKeyPrimary, Current: &before,
+				Store: (&memStore{}).store}
 
 			var client func() *portal.Client
 			if pattern == "live source" {
 				live := keys.NewLiveSource(before, keys.SubscriptionKeyPrimary)
 				c := liveClient(t, s, live)
 				client = func() *portal.Client { return c }
-				opts.Live = live
+				opts.Strategy = keys.LiveStrategy{Source: live}
 			} else {
 				// The pattern without a live source: Store swaps in a client built
 				// from the new set, HandOff gives it Rotate's token before the
@@ -146,8 +147,10 @@ func TestRotateUnderLoadLosesNoCall(t *testing.T) {
 					}
 					return err
 				}
-				opts.HandOff = func(_ context.Context, _ keys.Set, tok keys.AccessToken) error { return cur.Load().UseToken(tok) }
-				opts.Drain = 2 * time.Second // far beyond a call on loopback; the default is 10s
+				opts.Strategy = keys.DrainStrategy{
+					Drain:   2 * time.Second, // far beyond a call on loopback; the default is 10s
+					HandOff: func(_ context.Context, _ keys.Set, tok keys.AccessToken) error { return cur.Load().UseToken(tok) },
+				}
 			}
 
 			l := startLoad(t, s, client)

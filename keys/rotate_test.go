@@ -62,7 +62,7 @@ func TestRotateSubscriptionKeysWithoutDowntime(t *testing.T) {
 
 			st := &memStore{}
 			opts := keys.RotateOptions{
-				Drain:            noDrain,
+				Strategy:         noDrain,
 				SubscriptionKeys: true,
 				InUse:            keys.SubscriptionKeyPrimary,
 				OnStep:           func(step keys.RotationStep) { in.call("after " + string(step.Action) + " " + string(step.Key)) },
@@ -109,7 +109,7 @@ func TestRotateSubscriptionKeysWithoutDowntime(t *testing.T) {
 			assert.Equal(t, keys.SubscriptionKeySecondary, rep.InUse)
 			assert.Equal(t, after.UpdatedAt, rep.UpdatedAt)
 			assert.Equal(t, portaltest.ProductionMSN, rep.MSN)
-			assert.Equal(t, "production", rep.Environment)
+			assert.Equal(t, vipps.Production, rep.Environment)
 			want := []string{"fetch", "token subscriptionKeyPrimary",
 				"regenerate subscriptionKeySecondary", "verify subscriptionKeySecondary",
 				"store new subscriptionKeySecondary"}
@@ -145,7 +145,7 @@ func TestRotateClientSecret(t *testing.T) {
 
 	st := &memStore{}
 	rep, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-		Drain:        noDrain,
+		Strategy:     noDrain,
 		ClientSecret: true, Current: &before, Store: st.store,
 		OnStep: func(step keys.RotationStep) { in.call("after " + string(step.Action)) },
 	})
@@ -183,7 +183,7 @@ func TestRotateBoth(t *testing.T) {
 
 	st := &memStore{}
 	rep, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-		Drain:            noDrain,
+		Strategy:         noDrain,
 		SubscriptionKeys: true, ClientSecret: true, InUse: keys.SubscriptionKeySecondary,
 		Store: st.store,
 		Switch: func(_ context.Context, set keys.Set, inUse keys.Name) error {
@@ -218,7 +218,7 @@ func TestRotateFailingStoreLosesNothing(t *testing.T) {
 		st := &memStore{failOn: 1}
 
 		rep, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-			Drain:            noDrain,
+			Strategy:         noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: st.store})
 		require.Error(t, err)
 		var se *keys.StoreError
@@ -251,7 +251,7 @@ func TestRotateFailingStoreLosesNothing(t *testing.T) {
 		c := s.AdminClient(fastRetry)
 		before := simSet(t, s, portaltest.ProductionMSN)
 		st := &memStore{failOn: 1}
-		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{Drain: noDrain, ClientSecret: true, Store: st.store})
+		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{Strategy: noDrain, ClientSecret: true, Store: st.store})
 		got, ok := keys.UnsavedSet(err)
 		require.True(t, ok, "the error carries the new set: %v", err)
 		assert.NotEqual(t, before.ClientSecret, got.ClientSecret)
@@ -270,7 +270,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		stale.ClientSecret = "an-old-secret"
 		st := &memStore{}
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-			Drain:            noDrain,
+			Strategy:         noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &stale, Store: st.store})
 		var re *keys.RotationError
 		require.ErrorAs(t, err, &re)
@@ -288,9 +288,9 @@ func TestRotateStopsSafely(t *testing.T) {
 		st := &memStore{}
 		boom := errors.New("portal down")
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-			Drain:            noDrain,
+			Strategy:         noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: st.store,
-			Regenerator: keys.RegeneratorFunc(func(context.Context, keys.Regeneration) (keys.Set, error) { return keys.Set{}, boom }),
+			Replacer: keys.ReplacerFunc(func(context.Context, keys.Replacement) (keys.Set, error) { return keys.Set{}, boom }),
 		})
 		var re *keys.RotationError
 		require.ErrorAs(t, err, &re)
@@ -304,9 +304,9 @@ func TestRotateStopsSafely(t *testing.T) {
 		c := s.AdminClient(fastRetry)
 		st := &memStore{}
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-			Drain:        noDrain,
+			Strategy:     noDrain,
 			ClientSecret: true, Store: st.store,
-			Regenerator: keys.RegeneratorFunc(func(_ context.Context, r keys.Regeneration) (keys.Set, error) { return r.Current, nil }),
+			Replacer: keys.ReplacerFunc(func(_ context.Context, r keys.Replacement) (keys.Set, error) { return r.Current, nil }),
 		})
 		var re *keys.RotationError
 		require.ErrorAs(t, err, &re)
@@ -319,9 +319,9 @@ func TestRotateStopsSafely(t *testing.T) {
 		st := &memStore{}
 		var regenerated keys.Set
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-			Drain:        noDrain,
+			Strategy:     noDrain,
 			ClientSecret: true, Store: st.store,
-			Regenerator: keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
+			Replacer: keys.ReplacerFunc(func(ctx context.Context, r keys.Replacement) (keys.Set, error) {
 				set, err := c.Keys.Regenerate(ctx, r.Current.MSN, r.Name)
 				require.NoError(t, err)
 				regenerated = *set
@@ -346,7 +346,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		c := s.AdminClient(fastRetry)
 		st := &memStore{}
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-			Drain:            noDrain,
+			Strategy:         noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: st.store,
 			Switch: func(context.Context, keys.Set, keys.Name) error { return errors.New("reload failed") },
 		})
@@ -364,7 +364,7 @@ func TestRotateStopsSafely(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		st := &memStore{}
 		_, err := c.Keys.Rotate(cctx, portaltest.ProductionMSN, keys.RotateOptions{
-			Drain:            noDrain,
+			Strategy:         noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary,
 			Store: func(ctx context.Context, set keys.Set, inUse keys.Name) error {
 				cancel()
@@ -381,7 +381,7 @@ func TestRotateSurvivesLostRegenerateAnswer(t *testing.T) {
 	st := &memStore{}
 	s.InjectFault(portaltest.Fault{Operation: "regenerateKey", DropAfterWork: true, Times: 2})
 	rep, err := c.Keys.Rotate(context.Background(), portaltest.ProductionMSN, keys.RotateOptions{
-		Drain:            noDrain,
+		Strategy:         noDrain,
 		SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: st.store})
 	require.NoError(t, err)
 	assert.Equal(t, 2, s.Effects("regenerateKey"), "one regeneration per key despite the lost answers")

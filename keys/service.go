@@ -12,9 +12,11 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-// Service reads, regenerates, verifies and rotates the API keys of sales units.
-// Get and Regenerate are portal operations (a portal URL must be configured);
-// Verify calls only Vipps' token endpoint, so it works against Vipps today.
+// Service reads, regenerates, verifies and rotates the API keys of sales units
+// (portal.Client's Keys; a Service not built by portal.New fails every call
+// with a *[vipps.UnsupportedError]). Get and Regenerate are portal operations
+// (a portal URL must be configured); Verify calls only Vipps' token endpoint,
+// so it works against Vipps today, and so does Rotate with a [ManualReplacer].
 type Service struct{ c *core.Client }
 
 // Built by portal.New through internal/wiring (see salesunit's services.go).
@@ -34,7 +36,9 @@ func (s *Service) client() *core.Client {
 //
 // It needs an ADMINISTRATOR of the unit's merchant or the DEVELOPER permission
 // on the unit (else 403 keys-hidden); a new test unit answers 409
-// keys-not-ready (errors.Is(err, ErrKeysNotReady)) until its keys are issued.
+// keys-not-ready (errors.Is(err, [vipps.ErrKeysNotReady]), a *[vipps.Error]
+// with RetryAfter) until its keys are issued. An MSN that is not 4-10 digits
+// is refused with a *[vipps.ValidationError] before any request.
 func (s *Service) Get(ctx context.Context, msn string) (*Set, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
@@ -60,7 +64,7 @@ type regenerateBody struct {
 // they expire). The call carries an Idempotency-Key, reused on every retry, so
 // an answer lost on the way still returns the set of the one regeneration done;
 // pass your own key with portal.WithIdempotencyKey to repeat a call safely
-// after a crash. To replace keys without downtime use Rotate.
+// after a crash. To replace keys without downtime use [Service.Rotate].
 func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
@@ -78,17 +82,26 @@ func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, 
 	return &set, nil
 }
 
-// Verification is the outcome of Verify: which subscription keys of a set got
-// a token with the set's client id and secret. It holds no key value.
+// Verification is the outcome of [Service.Verify]: which subscription keys of
+// a set got a token with the set's client id and secret. It holds no key value.
 type Verification struct {
-	MSN          string
-	Environment  string
-	TokenURL     string // the token endpoint asked (.../accesstoken/get): the environment's host, or the client's custom base URL
-	PrimaryOK    bool   // a token was issued with the primary subscription key
-	SecondaryOK  bool   // a token was issued with the secondary subscription key
-	PrimaryErr   error  // why not, when PrimaryOK is false (a *vipps.Error inside)
-	SecondaryErr error  // why not, when SecondaryOK is false
-	VerifiedAt   time.Time
+	MSN         string
+	Environment vipps.Environment
+	TokenURL    string // the token endpoint asked (.../accesstoken/get): the environment's host, or the client's custom base URL
+	PrimaryOK   bool   // a token was issued with the primary subscription key
+	SecondaryOK bool   // a token was issued with the secondary subscription key
+	// PrimaryErr says why not, when PrimaryOK is false: a *[KeyError] naming
+	// the primary (the gateway refused it, or there was no usable answer), or
+	// ClientErr when the client id or secret was refused with it.
+	PrimaryErr error
+	// SecondaryErr is PrimaryErr for the secondary subscription key.
+	SecondaryErr error
+	// ClientErr, when not nil, is a *[KeyError] on [ClientSecret]: the token
+	// endpoint refused the client id or client secret (401 invalid_client).
+	// The gateway checks a subscription key before that, so the keys that got
+	// this answer passed it: the fault is the client id or secret.
+	ClientErr  error
+	VerifiedAt time.Time
 }
 
 // OK reports whether both subscription keys got a token.
@@ -111,12 +124,17 @@ func (v *Verification) Works(n Name) bool {
 	return false
 }
 
-// errFor is the failure that concerns key n (for the client id and secret: the primary's).
+// errFor is the failure that concerns key n.
 func (v *Verification) errFor(n Name) error {
 	switch n {
+	case SubscriptionKeyPrimary:
+		return v.PrimaryErr
 	case SubscriptionKeySecondary:
 		return v.SecondaryErr
-	case SubscriptionKeyPrimary, ClientID, ClientSecret:
+	case ClientID, ClientSecret:
+		if v.ClientErr != nil {
+			return v.ClientErr
+		}
 		if v.PrimaryErr != nil {
 			return v.PrimaryErr
 		}
@@ -130,15 +148,22 @@ func (v *Verification) String() string {
 	if v == nil {
 		return "<nil>"
 	}
-	return fmt.Sprintf("sales unit %s (%s): subscriptionKeyPrimary %s, subscriptionKeySecondary %s",
-		v.MSN, v.Environment, okText(v.PrimaryOK, v.PrimaryErr), okText(v.SecondaryOK, v.SecondaryErr))
+	head := fmt.Sprintf("sales unit %s (%s): ", v.MSN, v.Environment)
+	if v.ClientErr != nil {
+		head += "the client id or client secret is REFUSED (401 invalid_client); "
+	}
+	return head + fmt.Sprintf("subscriptionKeyPrimary %s, subscriptionKeySecondary %s",
+		v.keyText(v.PrimaryOK, v.PrimaryErr), v.keyText(v.SecondaryOK, v.SecondaryErr))
 }
 
-// okText tells a refused key (FAILS) from one the endpoint could not judge.
-func okText(ok bool, err error) string {
+// keyText tells a refused key (FAILS) from one that passed the gateway but
+// got no token for the client's fault, and from one the endpoint could not judge.
+func (v *Verification) keyText(ok bool, err error) string {
 	switch {
 	case ok:
 		return "works"
+	case err != nil && err == v.ClientErr:
+		return "passed the gateway"
 	case err == nil || rejected(err):
 		return "FAILS"
 	}
@@ -149,9 +174,11 @@ func okText(ok bool, err error) string {
 // a step of a workflow that failed on one key. Its text says "does not work"
 // only when the token endpoint refused the key (400/401/403); no answer (a DNS
 // or TLS failure, a timeout) or a server error reads "could not be verified".
-// Err holds the cause (a *vipps.Error for an answer: 401 invalid_client for a
-// wrong client id or secret, 401 "gateway" for a wrong subscription key);
-// errors.As and errors.Is see through it.
+// A refusal of the client credentials (401 invalid_client) is a KeyError on
+// [ClientSecret] whose text names the client id and the client secret, the
+// two suspects; a refused subscription key (the gateway's 401) names that
+// key. Err holds the cause (a *[vipps.Error] for an answer); errors.As and
+// errors.Is see through it.
 type KeyError struct {
 	MSN  string
 	Name Name
@@ -159,24 +186,50 @@ type KeyError struct {
 }
 
 func (e *KeyError) Error() string {
+	what := string(e.Name)
+	if e.Name == ClientID || e.Name == ClientSecret {
+		what = "the client id or client secret"
+	}
 	if rejected(e.Err) {
-		return fmt.Sprintf("keys: %s of sales unit %s does not work: the token endpoint refused it: %v", e.Name, e.MSN, e.Err)
+		return fmt.Sprintf("keys: %s of sales unit %s does not work: the token endpoint refused it: %v", what, e.MSN, e.Err)
 	}
 	// No answer (DNS, TLS, a timeout) or a server error says nothing about the key.
-	return fmt.Sprintf("keys: %s of sales unit %s could not be verified (no usable answer from the token endpoint; the key may still work): %v", e.Name, e.MSN, e.Err)
+	return fmt.Sprintf("keys: %s of sales unit %s could not be verified (no usable answer from the token endpoint; the key may still work): %v", what, e.MSN, e.Err)
 }
 
 // Unwrap returns the cause.
 func (e *KeyError) Unwrap() error { return e.Err }
 
+// keyError blames the key a token request's failure concerns: the client id
+// and secret for the OAuth error invalid_client, else subscription key n.
+func keyError(msn string, n Name, err error) *KeyError {
+	if clientRefused(err) {
+		n = ClientSecret
+	}
+	return &KeyError{MSN: msn, Name: n, Err: err}
+}
+
+// clientRefused reports whether the token endpoint refused the client id or
+// secret (401 invalid_client), as opposed to the gateway refusing a
+// subscription key (401 GatewayError), which is checked first.
+func clientRefused(err error) bool {
+	var e *vipps.Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusUnauthorized && e.Problem == "invalid_client"
+}
+
 // Verify proves a key set with POST /accesstoken/get, once per subscription
 // key (primary, then secondary), each with the set's client id and secret, at
 // the token endpoint of the set's environment (the client's base URL when it
-// is custom), outside the client's token cache.
+// is custom), outside the client's token cache. A set that cannot be sent
+// (a missing value, a control character in one) is refused with a
+// *[vipps.ValidationError] before any request.
 //
-// The *Verification says which keys work. When either does not, the error is
-// not nil: it joins one *KeyError per failing key, each wrapping the
-// *vipps.Error (errors.Is(err, vipps.ErrUnauthorized) for a rejected key).
+// The *[Verification] says which keys work. When either does not, the error is
+// not nil: it joins a *[KeyError] per failing key, each wrapping the
+// *[vipps.Error] (errors.Is(err, [vipps.ErrUnauthorized]) for a refusal). When
+// the token endpoint refused the client id or secret (401 invalid_client),
+// one KeyError on [ClientSecret] says so instead of blaming the subscription
+// keys, which passed the gateway.
 func (s *Service) Verify(ctx context.Context, set Set) (*Verification, error) {
 	if err := checkSet("set", &set); err != nil {
 		return nil, err
@@ -188,14 +241,24 @@ func (s *Service) Verify(ctx context.Context, set Set) (*Verification, error) {
 }
 
 func (s *Service) verify(ctx context.Context, set Set) (*Verification, error) {
-	url := s.c.TokenURL(set.Environment)
+	url := s.c.TokenURL(string(set.Environment))
 	v := &Verification{MSN: set.MSN, Environment: set.Environment, TokenURL: core.StandardTokenEndpoint(url)}
 	var errs []error
 	for _, n := range []Name{SubscriptionKeyPrimary, SubscriptionKeySecondary} {
-		_, err := s.c.FetchToken(ctx, s.credentials(set, n), url)
-		if err != nil {
-			err = &KeyError{MSN: set.MSN, Name: n, Err: err}
-			errs = append(errs, err)
+		var err error
+		if _, ferr := s.c.FetchToken(ctx, s.credentials(set, n), url); ferr != nil {
+			ke := keyError(set.MSN, n, ferr)
+			switch {
+			case ke.Name != ClientSecret:
+				err = ke
+				errs = append(errs, err)
+			case v.ClientErr == nil:
+				v.ClientErr = ke
+				errs = append(errs, ke)
+				fallthrough
+			default:
+				err = v.ClientErr // one error for the client, however many keys met it
+			}
 		}
 		if n == SubscriptionKeyPrimary {
 			v.PrimaryOK, v.PrimaryErr = err == nil, err
@@ -216,26 +279,35 @@ func (s *Service) credentials(set Set, n Name) vipps.Credentials {
 		SubscriptionKey: set.SubscriptionKey(n), MSN: set.MSN}
 }
 
-// checkSet refuses a set that cannot be used for a token request, naming the field.
+// checkSet refuses a set that no token request could carry, naming the
+// field: a missing value, a control character (CR, LF, NUL ...) in one (it
+// would fail every request with "invalid header field value"), an MSN that is
+// not 4-10 digits, an unknown environment. Its errors quote no value: a set
+// may come from a file where a secret sits in the wrong field.
 func checkSet(field string, set *Set) error {
 	if set == nil {
 		return core.Invalid(field, "is nil")
 	}
-	if err := core.CheckMSN(field+".MSN", set.MSN); err != nil {
-		return err
+	if core.CheckMSN(field+".MSN", set.MSN) != nil {
+		return core.Invalid(field+".MSN", "must be 4-10 digits")
 	}
-	if set.Environment != EnvironmentProduction && set.Environment != EnvironmentTest {
-		return core.Invalid(field+".Environment", "must be %q or %q, got %q", EnvironmentProduction, EnvironmentTest, set.Environment)
-	}
-	if err := core.CheckRequired(field+".ClientID", set.ClientID); err != nil {
-		return err
+	if set.Environment != vipps.Production && set.Environment != vipps.Test {
+		return core.Invalid(field+".Environment", "must be vipps.Production or vipps.Test")
 	}
 	for _, f := range []struct {
-		name string
-		v    vipps.Secret
-	}{{".ClientSecret", set.ClientSecret}, {".SubscriptionKeyPrimary", set.SubscriptionKeyPrimary}, {".SubscriptionKeySecondary", set.SubscriptionKeySecondary}} {
-		if f.v.IsZero() {
+		name  string
+		value string
+	}{
+		{".ClientID", set.ClientID},
+		{".ClientSecret", set.ClientSecret.Reveal()},
+		{".SubscriptionKeyPrimary", set.SubscriptionKeyPrimary.Reveal()},
+		{".SubscriptionKeySecondary", set.SubscriptionKeySecondary.Reveal()},
+	} {
+		if f.value == "" {
 			return core.Invalid(field+f.name, "is required")
+		}
+		if err := core.CheckHeaderValue(field+f.name, f.value); err != nil {
+			return err
 		}
 	}
 	return nil

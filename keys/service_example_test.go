@@ -100,7 +100,7 @@ func ExampleService_Rotate() {
 		ClientSecret:     true,
 		InUse:            keys.SubscriptionKeyPrimary,
 		Current:          current,
-		Live:             live,
+		Strategy:         keys.LiveStrategy{Source: live},
 		Store: func(_ context.Context, set keys.Set, use keys.Name) error {
 			return nil // a real store writes set.Reveal() somewhere safe (a secrets manager)
 		},
@@ -147,7 +147,7 @@ func (p *pressAndPaste) Read(b []byte) (int, error) {
 	return p.r.Read(b)
 }
 
-func ExampleManualRegenerator() {
+func ExampleManualReplacer() {
 	s := portaltest.NewServer()
 	defer s.Close()
 	web := s.AdminClient() // the person's browser
@@ -168,8 +168,9 @@ func ExampleManualRegenerator() {
 	_, err = c.Keys.Rotate(ctx, "123456", keys.RotateOptions{
 		ClientSecret: true,
 		Current:      current,
-		Store:        func(context.Context, keys.Set, keys.Name) error { return nil },
-		Regenerator:  &keys.ManualRegenerator{In: operator, Out: &screen},
+		Store:        func(context.Context, keys.Set, keys.Name) error { return nil }, // your secrets manager
+		Strategy:     keys.DrainStrategy{},                                            // the integration reloads its keys from the store
+		Replacer:     &keys.ManualReplacer{In: operator, Out: &screen},
 	})
 	for line := range strings.Lines(screen.String()) {
 		fmt.Println(strings.TrimRight(line, " \n"))

@@ -187,35 +187,67 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 			return err
 		}, "set.SubscriptionKeySecondary"},
 		{"rotate msn", func() error {
-			_, err := c.Keys.Rotate(ctx, "x", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: store})
+			_, err := c.Keys.Rotate(ctx, "x", keys.RotateOptions{Strategy: noDrain, SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: store})
 			return err
 		}, "msn"},
 		{"rotate nothing chosen", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, InUse: keys.SubscriptionKeyPrimary, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, InUse: keys.SubscriptionKeyPrimary, Store: store})
 			return err
 		}, "RotateOptions"},
 		{"rotate no store", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary})
 			return err
 		}, "RotateOptions.Store"},
 		{"rotate no in-use key", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, SubscriptionKeys: true, Store: store})
 			return err
 		}, "RotateOptions.InUse"},
 		{"rotate in-use not a subscription key", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, SubscriptionKeys: true, InUse: keys.ClientSecret, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, SubscriptionKeys: true, InUse: keys.ClientSecret, Store: store})
 			return err
 		}, "RotateOptions.InUse"},
 		{"rotate in-use unknown", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, ClientSecret: true, InUse: "tertiary", Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, ClientSecret: true, InUse: "tertiary", Store: store})
 			return err
 		}, "RotateOptions.InUse"},
+		{"rotate no strategy", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: store})
+			return err
+		}, "RotateOptions.Strategy"},
+		{"rotate nil strategy pointer", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Store: store, Strategy: (*keys.LiveStrategy)(nil)})
+			return err
+		}, "RotateOptions.Strategy"},
+		{"rotate live strategy without a source", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Store: store, Strategy: keys.LiveStrategy{}})
+			return err
+		}, "LiveStrategy.Source"},
+		{"rotate live strategy with a negative bound", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Store: store,
+				Strategy: keys.LiveStrategy{Source: keys.NewLiveSource(good, keys.SubscriptionKeyPrimary), MaxDrain: -time.Second}})
+			return err
+		}, "LiveStrategy.MaxDrain"},
+		{"rotate live strategy with another current set", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Store: store, Current: with(func(s *keys.Set) { s.ClientSecret = "other" }),
+				Strategy: keys.LiveStrategy{Source: keys.NewLiveSource(good, keys.SubscriptionKeyPrimary)}})
+			return err
+		}, "RotateOptions.Current"},
+		{"rotate live strategy without a store", func() error {
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true,
+				Strategy: keys.LiveStrategy{Source: keys.NewLiveSource(good, keys.SubscriptionKeyPrimary)}})
+			return err
+		}, "RotateOptions.Store"},
+		{"rotate nil context", func() error {
+			var nilCtx context.Context // nil on purpose
+			_, err := c.Keys.Rotate(nilCtx, "123456", keys.RotateOptions{ClientSecret: true, Store: store, Strategy: noDrain})
+			return err
+		}, "ctx"},
 		{"rotate current of another unit", func() error {
-			_, err := c.Keys.Rotate(ctx, "123457", keys.RotateOptions{Drain: noDrain, ClientSecret: true, Current: &good, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123457", keys.RotateOptions{Strategy: noDrain, ClientSecret: true, Current: &good, Store: store})
 			return err
 		}, "RotateOptions.Current.MSN"},
 		{"rotate current incomplete", func() error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Drain: noDrain, ClientSecret: true, Store: store,
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{Strategy: noDrain, ClientSecret: true, Store: store,
 				Current: with(func(s *keys.Set) { s.ClientSecret = "" })})
 			return err
 		}, "RotateOptions.Current.ClientSecret"},
@@ -247,7 +279,7 @@ func TestGetSimulator(t *testing.T) {
 	set, err := c.Keys.Get(ctx, portaltest.ProductionMSN)
 	require.NoError(t, err)
 	assert.Equal(t, simSet(t, s, portaltest.ProductionMSN), *set)
-	assert.Equal(t, "production", set.Environment)
+	assert.Equal(t, vipps.Production, set.Environment)
 	assert.False(t, set.UpdatedAt.IsZero())
 
 	reqs := loggedRequests(t, s, "getKeys", 1)
@@ -264,7 +296,7 @@ func TestGetSimulator(t *testing.T) {
 	// A test unit's keys too.
 	tset, err := c.Keys.Get(ctx, portaltest.TestMSN)
 	require.NoError(t, err)
-	assert.Equal(t, "test", tset.Environment)
+	assert.Equal(t, vipps.Test, tset.Environment)
 
 	// The developer holds DEVELOPER on 123456 but not on 123457.
 	dev := simClient(t, s, s.UserCredentials(portaltest.DeveloperUserID))
@@ -389,7 +421,7 @@ func TestKeysNotReady(t *testing.T) {
 	require.NoError(t, s.IssueKeys(msn))
 	set, err := c.Keys.Get(ctx, msn)
 	require.NoError(t, err)
-	assert.Equal(t, "test", set.Environment)
+	assert.Equal(t, vipps.Test, set.Environment)
 	assert.Equal(t, msn, set.MSN)
 	_, err = c.Keys.Verify(ctx, *set)
 	require.NoError(t, err)
@@ -427,6 +459,16 @@ func TestVerifySimulator(t *testing.T) {
 	require.ErrorAs(t, err, &ke)
 	assert.NotContains(t, err.Error(), "not-the-secret")
 	assert.NotContains(t, err.Error(), set.SubscriptionKeyPrimary.Reveal())
+	// The client credentials are to blame, not the subscription keys (which passed the gateway).
+	assert.Equal(t, keys.ClientSecret, ke.Name)
+	require.Len(t, err.(interface{ Unwrap() []error }).Unwrap(), 1, "one error, for the client: %v", err)
+	assert.Contains(t, err.Error(), "the client id or client secret of sales unit "+portaltest.ProductionMSN+" does not work")
+	assert.NotContains(t, err.Error(), "subscriptionKeyPrimary")
+	assert.NotContains(t, err.Error(), "subscriptionKeySecondary")
+	assert.Same(t, v.ClientErr, v.PrimaryErr)
+	assert.Same(t, v.ClientErr, v.SecondaryErr)
+	assert.Equal(t, "sales unit "+portaltest.ProductionMSN+" (production): the client id or client secret is REFUSED (401 invalid_client); "+
+		"subscriptionKeyPrimary passed the gateway, subscriptionKeySecondary passed the gateway", v.String())
 
 	// A wrong secondary key: the gateway refuses it; the primary still works.
 	wrong = set
@@ -438,6 +480,12 @@ func TestVerifySimulator(t *testing.T) {
 	assert.True(t, v.Works(keys.ClientSecret), "the client credentials got a token with the primary")
 	requireAPIError(t, err, http.StatusUnauthorized, vipps.ProblemGateway, vipps.ErrUnauthorized)
 	assert.Contains(t, v.String(), "subscriptionKeySecondary FAILS")
+	assert.NotContains(t, v.String(), "REFUSED")
+	assert.Nil(t, v.ClientErr)
+	require.ErrorAs(t, err, &ke)
+	assert.Equal(t, keys.SubscriptionKeySecondary, ke.Name, "the gateway's 401 blames the key")
+	assert.Contains(t, err.Error(), "subscriptionKeySecondary of sales unit "+portaltest.ProductionMSN+" does not work")
+	assert.NotContains(t, err.Error(), "client secret")
 }
 
 func TestRegenerateLostResponse(t *testing.T) {

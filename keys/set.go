@@ -2,7 +2,9 @@ package keys
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/vippsportal/sdk/vipps"
@@ -61,24 +63,38 @@ func (n Name) label() string {
 	return string(n)
 }
 
-// Environments a key set belongs to: its keys get tokens only there.
-const (
-	EnvironmentProduction = "production"
-	EnvironmentTest       = "test"
-)
-
 // Set is the key set of one sales unit (the contract's KeySet). Its secrets
-// are Secrets, so printing, logging or json.Marshal of a Set never writes one:
-// to persist a Set on purpose, store its Reveal() and load it back with
-// RevealedSet.Set (or json.Unmarshal straight into a Set, which accepts values).
+// are [vipps.Secret] values, so printing, logging or json.Marshal of a Set never
+// writes one: to persist a Set on purpose, store its [Set.Reveal] and load it
+// back with [RevealedSet.Set] (or json.Unmarshal straight into a Set, which
+// accepts values).
 type Set struct {
-	MSN                      string       `json:"msn"`
-	Environment              string       `json:"environment"` // "production" or "test"
-	ClientID                 string       `json:"clientId"`
-	ClientSecret             vipps.Secret `json:"clientSecret"`
-	SubscriptionKeyPrimary   vipps.Secret `json:"subscriptionKeyPrimary"`
-	SubscriptionKeySecondary vipps.Secret `json:"subscriptionKeySecondary"`
-	UpdatedAt                time.Time    `json:"updatedAt"` // when any key of the set last changed
+	MSN                      string            `json:"msn"`
+	Environment              vipps.Environment `json:"environment"` // vipps.Production or vipps.Test: its keys get tokens only there
+	ClientID                 string            `json:"clientId"`
+	ClientSecret             vipps.Secret      `json:"clientSecret"`
+	SubscriptionKeyPrimary   vipps.Secret      `json:"subscriptionKeyPrimary"`
+	SubscriptionKeySecondary vipps.Secret      `json:"subscriptionKeySecondary"`
+	UpdatedAt                time.Time         `json:"updatedAt"` // when any key of the set last changed
+}
+
+// plainSet is a Set without its printing methods: fmt prints its fields, each
+// Secret by its own Format, so redacted.
+type plainSet Set
+
+// String prints the set with its secrets redacted.
+func (s Set) String() string { return fmt.Sprint(plainSet(s)) }
+
+// Format prints the set with its secrets redacted, for every verb. A Set
+// needs it despite its Secret fields: fmt honours no method of a field
+// reached through a pointer printed with a verb other than %v (a *Set in
+// another struct, printed with %s or %q), and prints the field as it is.
+func (s Set) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, "keys.Set"+strings.TrimPrefix(fmt.Sprintf("%#v", plainSet(s)), "keys.plainSet"))
+		return
+	}
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), plainSet(s))
 }
 
 // SubscriptionKey returns the value of the named subscription key, or an empty
@@ -121,7 +137,7 @@ func (s Set) value(n Name) vipps.Secret {
 
 // Reveal returns the set with its secrets in the clear, for a store the caller
 // chose on purpose (a secrets manager, a 0600 file): json.Marshal of the
-// result writes every value. Load it back with RevealedSet.Set.
+// result writes every value. Load it back with [RevealedSet.Set].
 func (s Set) Reveal() RevealedSet {
 	return RevealedSet{
 		MSN: s.MSN, Environment: s.Environment, ClientID: s.ClientID,
@@ -132,21 +148,23 @@ func (s Set) Reveal() RevealedSet {
 	}
 }
 
-// RevealedSet is a Set whose secrets are plain strings, made by Set.Reveal for
-// persisting: json.Marshal writes every value, with the same field names as the
-// contract's KeySet. Only JSON reveals it: fmt and slog print it as the
-// redacted Set, so an accidental log line of one still leaks nothing.
+// RevealedSet is a [Set] whose secrets are plain strings, made by [Set.Reveal]
+// for persisting: json.Marshal writes every value, with the same field names
+// as the contract's KeySet (so does slog's JSON handler when a RevealedSet is
+// a field of the struct it logs: it is json.Marshal). Only JSON reveals it:
+// fmt and slog print it as the redacted Set, so an accidental log line of one
+// still leaks nothing.
 type RevealedSet struct {
-	MSN                      string    `json:"msn"`
-	Environment              string    `json:"environment"`
-	ClientID                 string    `json:"clientId"`
-	ClientSecret             string    `json:"clientSecret"`
-	SubscriptionKeyPrimary   string    `json:"subscriptionKeyPrimary"`
-	SubscriptionKeySecondary string    `json:"subscriptionKeySecondary"`
-	UpdatedAt                time.Time `json:"updatedAt"`
+	MSN                      string            `json:"msn"`
+	Environment              vipps.Environment `json:"environment"`
+	ClientID                 string            `json:"clientId"`
+	ClientSecret             string            `json:"clientSecret"`
+	SubscriptionKeyPrimary   string            `json:"subscriptionKeyPrimary"`
+	SubscriptionKeySecondary string            `json:"subscriptionKeySecondary"`
+	UpdatedAt                time.Time         `json:"updatedAt"`
 }
 
-// Set returns the key set with its secrets wrapped as Secrets again.
+// Set returns the key set with its secrets wrapped as [vipps.Secret] values again.
 func (r RevealedSet) Set() Set {
 	return Set{
 		MSN: r.MSN, Environment: r.Environment, ClientID: r.ClientID,

@@ -133,12 +133,12 @@ func TestNothingPrintsASecret(t *testing.T) {
 	// StoreError exist with real, live keys in them.
 	st := &memStore{failOn: 2}
 	rep, storeErr := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-		Drain:            noDrain,
+		Strategy:         noDrain,
 		SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Store: st.store})
 	require.Error(t, storeErr)
 	var se *keys.StoreError
 	require.ErrorAs(t, storeErr, &se)
-	rep2, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{Drain: noDrain, ClientSecret: true, Current: &se.Set, Store: st.store})
+	rep2, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{Strategy: noDrain, ClientSecret: true, Current: &se.Set, Store: st.store})
 	require.NoError(t, err)
 	after := simSet(t, s, portaltest.ProductionMSN)
 
@@ -149,8 +149,8 @@ func TestNothingPrintsASecret(t *testing.T) {
 	require.Error(t, verifyErr)
 
 	// A rotation error carrying an unsaved set.
-	_, rotErr := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{Drain: noDrain, ClientSecret: true, Current: &after, Store: st.store,
-		Regenerator: keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
+	_, rotErr := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{Strategy: noDrain, ClientSecret: true, Current: &after, Store: st.store,
+		Replacer: keys.ReplacerFunc(func(ctx context.Context, r keys.Replacement) (keys.Set, error) {
 			s.InjectFault(portaltest.Fault{Operation: "fetchAuthorizationTokenUsingPost", Status: http.StatusServiceUnavailable, Times: -1})
 			next := r.Current
 			next.ClientSecret = "Unsaved-New-Secret"

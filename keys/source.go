@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vippsportal/sdk/internal/core"
@@ -15,8 +17,8 @@ import (
 
 // Source is a live key set: the set to use now and the subscription key in use.
 // A client built with portal.WithKeySource(src) asks it on every call, token
-// requests included, so a change needs no restart. NewLiveSource and
-// NewFileSource are the SDK's sources.
+// requests included, so a change needs no restart. [NewLiveSource] and
+// [NewFileSource] are the SDK's sources.
 type Source interface {
 	// Keys returns the set to use now, the subscription key in use, and done,
 	// which the caller runs once the request carrying them has its answer: a
@@ -30,10 +32,11 @@ type Source interface {
 }
 
 // AccessToken is a token Rotate obtained with a set just before it replaced
-// the set's client secret, handed to the integration (RotateOptions.Live, or
-// HandOff and portal.Client.UseToken) so that a client holding no token does
-// not ask for one with a secret about to change. Every printing of it shows no
-// secret; it keeps only a fingerprint of the keys it was obtained with.
+// the set's client secret, handed to the integration (a [LiveStrategy]'s
+// source, or [DrainStrategy.HandOff], which gives it to
+// portal.Client.UseToken) so that a client holding no token does not ask for
+// one with a secret about to change. Every printing of it (fmt, slog, JSON)
+// shows no secret; it keeps only a fingerprint of the keys it was obtained with.
 type AccessToken struct {
 	Value     vipps.Secret
 	Received  time.Time // our clock when it arrived
@@ -62,16 +65,26 @@ func (t AccessToken) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("tokenURL", t.TokenURL), slog.Duration("expiresIn", t.ExpiresIn), slog.Any("value", t.Value))
 }
 
-// DefaultMaxDrain bounds how long LiveSource.Store and Rotate wait for the
-// requests that still carry a replaced subscription key.
+// DefaultMaxDrain bounds how long [LiveSource.Store] and a [LiveStrategy]
+// rotation wait for the requests that still carry a replaced subscription key.
 const DefaultMaxDrain = time.Minute
 
-// LiveSource is an in-memory Source, safe for concurrent use. Store replaces its
-// set (RotateOptions.Store, or RotateOptions.Live); it counts the requests in
-// flight per subscription key, so that a switch waits for the old key's
-// requests to finish. Printing it shows no secret.
+// LiveSource is an in-memory [Source], safe for concurrent use; its zero
+// value holds no set until Store. [LiveSource.Store] (or a rotation with a
+// [LiveStrategy]) replaces its set; it counts the requests in flight per
+// subscription key, so that a switch waits for the old key's requests to
+// finish. Use it by pointer. Printing it, by pointer or by value, with any
+// verb, through slog or JSON, shows no secret.
 type LiveSource struct {
-	mu       sync.Mutex
+	mu sync.Mutex
+	// st is behind an atomic.Pointer (an unsafe.Pointer inside) so that fmt,
+	// walking a LiveSource printed by value, where the pointer's methods are
+	// out of reach, prints an address whatever the verb, and never a key (a
+	// plain pointer is printed in full by %s and %q). Written under mu.
+	st atomic.Pointer[liveState]
+}
+
+type liveState struct {
 	set      Set
 	inUse    Name
 	version  uint64
@@ -85,20 +98,32 @@ type LiveSource struct {
 var _ Source = (*LiveSource)(nil)
 
 // NewLiveSource returns a source holding set, whose subscription key inUse is
-// the one the integration uses.
+// the one the integration uses. It does not check them: [LiveSource.Store]
+// does, and portal.WithKeySource refuses a source whose set no request could
+// carry.
 func NewLiveSource(set Set, inUse Name) *LiveSource {
-	return &LiveSource{set: set, inUse: inUse, inFlight: map[Name]int{}, byEpoch: map[uint64]int{}}
+	l := &LiveSource{}
+	l.st.Store(&liveState{set: set, inUse: inUse, inFlight: map[Name]int{}, byEpoch: map[uint64]int{}})
+	return l
+}
+
+// state returns the state, made on first use of a zero LiveSource. l.mu is held.
+func (l *LiveSource) state() *liveState {
+	st := l.st.Load()
+	if st == nil {
+		st = &liveState{inFlight: map[Name]int{}, byEpoch: map[uint64]int{}}
+		l.st.Store(st)
+	}
+	return st
 }
 
 // Keys returns the current set and key in use, counting one request in flight on it until done runs.
 func (l *LiveSource) Keys() (Set, Name, func()) {
 	l.mu.Lock()
-	if l.inFlight == nil { // a zero LiveSource: counts start empty
-		l.inFlight, l.byEpoch = map[Name]int{}, map[uint64]int{}
-	}
-	set, n, e := l.set, l.inUse, l.epoch
-	l.inFlight[n]++
-	l.byEpoch[e]++
+	st := l.state()
+	set, n, e := st.set, st.inUse, st.epoch
+	st.inFlight[n]++
+	st.byEpoch[e]++
 	l.mu.Unlock()
 	var once sync.Once
 	return set, n, func() { once.Do(func() { l.release(n, e) }) }
@@ -107,15 +132,16 @@ func (l *LiveSource) Keys() (Set, Name, func()) {
 func (l *LiveSource) release(n Name, e uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.inFlight[n]--; l.inFlight[n] == 0 {
-		delete(l.inFlight, n)
+	st := l.state()
+	if st.inFlight[n]--; st.inFlight[n] == 0 {
+		delete(st.inFlight, n)
 	}
-	if l.byEpoch[e]--; l.byEpoch[e] == 0 {
-		delete(l.byEpoch, e)
+	if st.byEpoch[e]--; st.byEpoch[e] == 0 {
+		delete(st.byEpoch, e)
 	}
-	if l.wake != nil {
-		close(l.wake)
-		l.wake = nil
+	if st.wake != nil {
+		close(st.wake)
+		st.wake = nil
 	}
 }
 
@@ -126,29 +152,38 @@ func (l *LiveSource) Reload(context.Context) {}
 func (l *LiveSource) Current() (Set, Name) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.set, l.inUse
+	st := l.state()
+	return st.set, st.inUse
 }
 
 // Version counts the sets stored (0 for the one NewLiveSource was given).
 func (l *LiveSource) Version() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.version
+	return l.state().version
 }
 
 // InFlight is the number of requests in flight that carry subscription key n.
 func (l *LiveSource) InFlight(n Name) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.inFlight[n]
+	return l.state().inFlight[n]
 }
 
 // Store makes set, with subscription key inUse, the keys of every call from
 // now on. When the key in use changes, it then waits until no request carrying
-// the old one is in flight (at most DefaultMaxDrain, and until ctx ends), so
+// the old one is in flight (at most [DefaultMaxDrain], and until ctx ends), so
 // that when it returns the old key may be regenerated; past the bound it
-// returns an error (the new set is in use all the same).
+// returns a *[DrainError] (the new set is in use all the same).
+//
+// A set that no request could carry (a missing value, a control character
+// such as CR, LF or NUL in one, an MSN that is not 4-10 digits) or an inUse
+// that is not a subscription key is refused with a *[vipps.ValidationError],
+// and the last good set stays in use; so is a nil ctx.
 func (l *LiveSource) Store(ctx context.Context, set Set, inUse Name) error {
+	if err := core.CheckContext(ctx); err != nil {
+		return err
+	}
 	old, err := l.put(set, inUse)
 	if err != nil {
 		return err
@@ -170,14 +205,15 @@ func (l *LiveSource) put(set Set, inUse Name) (Name, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	st := l.state()
 	// Only a change of the key in use leaves requests behind worth waiting for:
 	// a key in use whose value changed elsewhere is already refused.
 	var old Name
-	if l.inUse != inUse {
-		old = l.inUse
+	if st.inUse != inUse {
+		old = st.inUse
 	}
-	l.set, l.inUse = set, inUse
-	l.version++
+	st.set, st.inUse = set, inUse
+	st.version++
 	return old, nil
 }
 
@@ -187,7 +223,7 @@ type DrainError struct {
 	Key      Name
 	InFlight int
 	Waited   time.Duration
-	Err      error // context.DeadlineExceeded or the context's error
+	Err      error // context.DeadlineExceeded for the bound, or the context's error
 }
 
 func (e *DrainError) Error() string {
@@ -198,15 +234,19 @@ func (e *DrainError) Error() string {
 func (e *DrainError) Unwrap() error { return e.Err }
 
 // Drain waits until no request carrying subscription key n is in flight, or
-// max has passed (0: DefaultMaxDrain), or ctx ends, and returns how long it
-// waited. Requests that start meanwhile with n (while n is in use) are waited
-// for too.
+// max has passed (0 or less: [DefaultMaxDrain]), or ctx ends, and returns how
+// long it waited; when it gives up, the error is a *[DrainError]. Requests
+// that start meanwhile with n (while n is in use) are waited for too. A nil
+// ctx is an error.
 func (l *LiveSource) Drain(ctx context.Context, n Name, max time.Duration) (time.Duration, error) {
-	return l.wait(ctx, n, max, func() int { return l.inFlight[n] })
+	if err := core.CheckContext(ctx); err != nil {
+		return 0, err
+	}
+	return l.wait(ctx, n, max, func(st *liveState) int { return st.inFlight[n] })
 }
 
 // wait waits until count (called with l.mu held) is 0.
-func (l *LiveSource) wait(ctx context.Context, n Name, max time.Duration, count func() int) (time.Duration, error) {
+func (l *LiveSource) wait(ctx context.Context, n Name, max time.Duration, count func(*liveState) int) (time.Duration, error) {
 	if max <= 0 {
 		max = DefaultMaxDrain
 	}
@@ -215,15 +255,16 @@ func (l *LiveSource) wait(ctx context.Context, n Name, max time.Duration, count 
 	defer timer.Stop()
 	for {
 		l.mu.Lock()
-		left := count()
+		st := l.state()
+		left := count(st)
 		if left == 0 {
 			l.mu.Unlock()
 			return time.Since(start), nil
 		}
-		if l.wake == nil {
-			l.wake = make(chan struct{})
+		if st.wake == nil {
+			st.wake = make(chan struct{})
 		}
-		ch := l.wake
+		ch := st.wake
 		l.mu.Unlock()
 		var cause error
 		select {
@@ -238,18 +279,19 @@ func (l *LiveSource) wait(ctx context.Context, n Name, max time.Duration, count 
 	}
 }
 
-// handOff keeps tok, obtained with set, for the clients reading this source,
-// then waits (as Drain) until every request that began before it has its
-// answer: none of them can still be asking for a token with the old secret.
+// handOff keeps tok, obtained with the set in use, for the clients reading
+// this source, then waits (as Drain) until every request that began before it
+// has its answer: none of them can still be asking for a token with the old secret.
 func (l *LiveSource) handOff(ctx context.Context, tok AccessToken, max time.Duration) (time.Duration, error) {
 	l.mu.Lock()
-	l.token = &tok
-	l.epoch++
-	e := l.epoch
+	st := l.state()
+	st.token = &tok
+	st.epoch++
+	e := st.epoch
 	l.mu.Unlock()
-	return l.wait(ctx, ClientSecret, max, func() int {
+	return l.wait(ctx, ClientSecret, max, func(st *liveState) int {
 		n := 0
-		for k, c := range l.byEpoch {
+		for k, c := range st.byEpoch {
 			if k < e {
 				n += c
 			}
@@ -258,12 +300,12 @@ func (l *LiveSource) handOff(ctx context.Context, tok AccessToken, max time.Dura
 	})
 }
 
-// HandedToken returns the token a rotation handed over for this client id and
-// secret at tokenURL, if any (portal.WithKeySource reads it).
+// HandedToken returns the token a [LiveStrategy] rotation handed over for
+// this client id and secret at tokenURL, if any (portal.WithKeySource reads it).
 func (l *LiveSource) HandedToken(clientID string, clientSecret vipps.Secret, tokenURL string) (AccessToken, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	t := l.token
+	t := l.state().token
 	if t == nil || t.TokenURL != tokenURL || !t.IssuedTo(clientID, clientSecret) {
 		return AccessToken{}, false
 	}
@@ -272,6 +314,9 @@ func (l *LiveSource) HandedToken(clientID string, clientSecret vipps.Secret, tok
 
 // String names the sales unit and the key in use, never a value.
 func (l *LiveSource) String() string {
+	if l == nil {
+		return "keys.LiveSource(nil)"
+	}
 	set, n := l.Current()
 	return fmt.Sprintf("keys.LiveSource{msn: %s, environment: %s, inUse: %s}", set.MSN, set.Environment, n)
 }
@@ -279,19 +324,36 @@ func (l *LiveSource) String() string {
 // GoString is String (the %#v verb).
 func (l *LiveSource) GoString() string { return l.String() }
 
+// Format prints String for every verb.
+func (l *LiveSource) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, l.String()) }
+
+// LogValue logs the sales unit, the key in use and the version, never a value.
+func (l *LiveSource) LogValue() slog.Value {
+	if l == nil {
+		return slog.StringValue("keys.LiveSource(nil)")
+	}
+	set, n := l.Current()
+	return slog.GroupValue(slog.String("msn", set.MSN), slog.String("environment", string(set.Environment)),
+		slog.String("inUse", string(n)), slog.Uint64("version", l.Version()))
+}
+
 // sourceJSON is what JSON shows of a source: names, never values.
 type sourceJSON struct {
-	Path        string `json:"path,omitempty"`
-	MSN         string `json:"msn"`
-	Environment string `json:"environment"`
-	InUse       Name   `json:"inUse"`
-	Version     uint64 `json:"version"`
+	Path        string            `json:"path,omitempty"`
+	MSN         string            `json:"msn"`
+	Environment vipps.Environment `json:"environment"`
+	InUse       Name              `json:"inUse"`
+	Version     uint64            `json:"version"`
 }
 
 // MarshalJSON shows the sales unit, the key in use and the version, never a value.
 func (l *LiveSource) MarshalJSON() ([]byte, error) {
+	if l == nil {
+		return []byte("null"), nil
+	}
 	l.mu.Lock()
-	j := sourceJSON{MSN: l.set.MSN, Environment: l.set.Environment, InUse: l.inUse, Version: l.version}
+	st := l.state()
+	j := sourceJSON{MSN: st.set.MSN, Environment: st.set.Environment, InUse: st.inUse, Version: st.version}
 	l.mu.Unlock()
 	return json.Marshal(j)
 }

@@ -189,7 +189,7 @@ func TestRotateWithLiveSourceWaitsForTheOldKeysRequests(t *testing.T) {
 		require.Equal(t, keys.SubscriptionKeyPrimary, held)
 
 		var regeneratedWhileInFlight []keys.Name
-		regen := admin.Keys.Regenerator()
+		regen := regenerateVia(admin)
 		type result struct {
 			rep *keys.RotationReport
 			err error
@@ -197,12 +197,12 @@ func TestRotateWithLiveSourceWaitsForTheOldKeysRequests(t *testing.T) {
 		res := make(chan result, 1)
 		go func() {
 			rep, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-				SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &before, Live: live,
-				Regenerator: keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
+				SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &before, Strategy: keys.LiveStrategy{Source: live}, Store: (&memStore{}).store,
+				Replacer: keys.ReplacerFunc(func(ctx context.Context, r keys.Replacement) (keys.Set, error) {
 					if live.InFlight(r.Name) > 0 {
 						regeneratedWhileInFlight = append(regeneratedWhileInFlight, r.Name)
 					}
-					return regen.Regenerate(ctx, r)
+					return regen(ctx, r)
 				}),
 			})
 			res <- result{rep, err}
@@ -233,12 +233,12 @@ func TestRotateHandsTheLiveSourceItsToken(t *testing.T) {
 	admin := s.AdminClient(fastRetry)
 	before := simSet(t, s, portaltest.ProductionMSN)
 	live := keys.NewLiveSource(before, keys.SubscriptionKeyPrimary)
-	regen := admin.Keys.Regenerator()
+	regen := regenerateVia(admin)
 	var inWindow error
 	_, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-		ClientSecret: true, Current: &before, Live: live,
-		Regenerator: keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
-			set, err := regen.Regenerate(ctx, r)
+		ClientSecret: true, Current: &before, Strategy: keys.LiveStrategy{Source: live}, Store: (&memStore{}).store,
+		Replacer: keys.ReplacerFunc(func(ctx context.Context, r keys.Replacement) (keys.Set, error) {
+			set, err := regen(ctx, r)
 			// The secret has changed and the source still holds the old set: a
 			// client that holds no token yet must not ask for one with it.
 			fresh := liveClient(t, s, live)
@@ -265,14 +265,14 @@ func TestRotateWithOnlyALiveSource(t *testing.T) {
 	live := keys.NewLiveSource(before, keys.SubscriptionKeySecondary)
 
 	// The live source must hold the unit's keys, with the key in use it says.
-	_, err := admin.Keys.Rotate(ctx, "654321", keys.RotateOptions{SubscriptionKeys: true, Live: live})
-	requireInvalid(t, err, "RotateOptions.Live")
-	_, err = admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{SubscriptionKeys: true, Live: live, InUse: keys.SubscriptionKeyPrimary})
+	_, err := admin.Keys.Rotate(ctx, "654321", keys.RotateOptions{SubscriptionKeys: true, Strategy: keys.LiveStrategy{Source: live}, Store: (&memStore{}).store})
+	requireInvalid(t, err, "LiveStrategy.Source")
+	_, err = admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{SubscriptionKeys: true, Strategy: keys.LiveStrategy{Source: live}, Store: (&memStore{}).store, InUse: keys.SubscriptionKeyPrimary})
 	requireInvalid(t, err, "RotateOptions.InUse")
 	assert.Zero(t, s.Effects("regenerateKey"))
 
 	// Its set and key in use are the starting point: no getKeys, the primary goes first.
-	rep, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{SubscriptionKeys: true, Live: live})
+	rep, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{SubscriptionKeys: true, Strategy: keys.LiveStrategy{Source: live}, Store: (&memStore{}).store})
 	require.NoError(t, err)
 	assert.Empty(t, s.RequestsOf("getKeys"))
 	assert.Equal(t, []keys.Name{keys.SubscriptionKeyPrimary, keys.SubscriptionKeySecondary}, rep.Rotated)
@@ -290,10 +290,10 @@ func TestRotateHandsTheSwappedInClientItsToken(t *testing.T) {
 	// the set (and has made no call yet, so it holds no token).
 	var cur atomic.Pointer[portal.Client]
 	cur.Store(simClient(t, s, credsOf(before, keys.SubscriptionKeyPrimary)))
-	regen := admin.Keys.Regenerator()
+	regen := regenerateVia(admin)
 	var inWindow error
 	_, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-		ClientSecret: true, Current: &before, Drain: noDrain,
+		ClientSecret: true, Current: &before,
 		Store: func(_ context.Context, set keys.Set, inUse keys.Name) error {
 			c, err := s.Client(credsOf(set, inUse), fastRetry)
 			if err == nil {
@@ -301,9 +301,10 @@ func TestRotateHandsTheSwappedInClientItsToken(t *testing.T) {
 			}
 			return err
 		},
-		HandOff: func(_ context.Context, _ keys.Set, tok keys.AccessToken) error { return cur.Load().UseToken(tok) },
-		Regenerator: keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
-			set, err := regen.Regenerate(ctx, r)
+		Strategy: keys.DrainStrategy{Drain: -1,
+			HandOff: func(_ context.Context, _ keys.Set, tok keys.AccessToken) error { return cur.Load().UseToken(tok) }},
+		Replacer: keys.ReplacerFunc(func(ctx context.Context, r keys.Replacement) (keys.Set, error) {
+			set, err := regen(ctx, r)
 			// The secret changed; the integration still has the client of the old set.
 			_, inWindow = cur.Load().SalesUnits.Get(ctx, portaltest.ProductionMSN)
 			return set, err
@@ -320,9 +321,10 @@ func TestUseTokenRefusesAForeignToken(t *testing.T) {
 	before := simSet(t, s, portaltest.ProductionMSN)
 	var got keys.AccessToken
 	_, err := admin.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-		ClientSecret: true, Current: &before, Drain: noDrain,
-		Store:   func(context.Context, keys.Set, keys.Name) error { return nil },
-		HandOff: func(_ context.Context, _ keys.Set, tok keys.AccessToken) error { got = tok; return nil },
+		ClientSecret: true, Current: &before,
+		Store: func(context.Context, keys.Set, keys.Name) error { return nil },
+		Strategy: keys.DrainStrategy{Drain: -1,
+			HandOff: func(_ context.Context, _ keys.Set, tok keys.AccessToken) error { got = tok; return nil }},
 	})
 	require.NoError(t, err)
 	other := simClient(t, s, s.UnitCredentials(portaltest.TestMSN))
@@ -350,4 +352,50 @@ func TestZeroLiveSourceIsUsable(t *testing.T) {
 	got, n := live.Current()
 	assert.Equal(t, set, got)
 	assert.Equal(t, keys.SubscriptionKeyPrimary, n)
+}
+
+// A set that no request can carry fails every call with "invalid header
+// field value" once in use: Store refuses it, naming the field, and the last
+// good set stays in use.
+func TestLiveSourceStoreRefusesSetsNoRequestCanCarry(t *testing.T) {
+	good := keys.Set{MSN: "123456", Environment: "production", ClientID: "id", ClientSecret: "s", SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
+	live := keys.NewLiveSource(good, keys.SubscriptionKeyPrimary)
+	for _, tc := range []struct {
+		field string
+		bad   func(*keys.Set)
+	}{
+		{"set.SubscriptionKeyPrimary", func(s *keys.Set) { s.SubscriptionKeyPrimary = "p\r\nX-Injected: 1" }},
+		{"set.SubscriptionKeySecondary", func(s *keys.Set) { s.SubscriptionKeySecondary = "q\n" }},
+		{"set.ClientSecret", func(s *keys.Set) { s.ClientSecret = "s\x00" }},
+		{"set.ClientID", func(s *keys.Set) { s.ClientID = "id\n" }},
+		{"set.MSN", func(s *keys.Set) { s.MSN = "12345\n" }},
+		{"set.Environment", func(s *keys.Set) { s.Environment = "staging" }},
+	} {
+		bad := good
+		tc.bad(&bad)
+		err := live.Store(context.Background(), bad, keys.SubscriptionKeySecondary)
+		requireInvalid(t, err, tc.field)
+		assert.NotContains(t, err.Error(), "X-Injected")
+	}
+	set, n := live.Current()
+	assert.Equal(t, good, set)
+	assert.Equal(t, keys.SubscriptionKeyPrimary, n)
+	assert.Zero(t, live.Version(), "nothing was stored")
+}
+
+// Store and Drain with a nil context return an error, even while a request is
+// in flight (where waiting on the context would have panicked).
+func TestLiveSourceNilContextIsAnError(t *testing.T) {
+	set := keys.Set{MSN: "123456", Environment: "production", ClientID: "id", ClientSecret: "s", SubscriptionKeyPrimary: "p", SubscriptionKeySecondary: "q"}
+	live := keys.NewLiveSource(set, keys.SubscriptionKeyPrimary)
+	_, _, done := live.Keys() // a request in flight on the primary
+	defer done()
+	var nilCtx context.Context // nil on purpose
+	var err error
+	require.NotPanics(t, func() { err = live.Store(nilCtx, set, keys.SubscriptionKeySecondary) })
+	requireInvalid(t, err, "ctx")
+	_, n := live.Current()
+	assert.Equal(t, keys.SubscriptionKeyPrimary, n, "nothing was stored")
+	require.NotPanics(t, func() { _, err = live.Drain(nilCtx, keys.SubscriptionKeyPrimary, time.Second) })
+	requireInvalid(t, err, "ctx")
 }

@@ -16,7 +16,7 @@ import (
 )
 
 func verifiedSet() keys.Set {
-	return keys.RevealedSet{MSN: "123456", Environment: keys.EnvironmentProduction, ClientID: "client-1", ClientSecret: "secret-1",
+	return keys.RevealedSet{MSN: "123456", Environment: vipps.Production, ClientID: "client-1", ClientSecret: "secret-1",
 		SubscriptionKeyPrimary: "sub-primary-1", SubscriptionKeySecondary: "sub-secondary-1"}.Set()
 }
 

@@ -10,14 +10,23 @@ import (
 )
 
 // WithKeySource makes the client read its key set from src on every call,
-// token requests included: keys.NewLiveSource (which Rotate updates) or
-// keys.NewFileSource (which follows a key file). A change needs no restart;
-// when Vipps refuses the keys (401 invalid_client, or the gateway's 401) the
-// client reloads src once and retries if the keys changed. It replaces
-// WithCredentials. The set's MSN is sent as Merchant-Serial-Number.
+// token requests included: a [keys.LiveSource] (which a rotation with a
+// [keys.LiveStrategy] updates) or a [keys.FileSource] (which follows a key
+// file). A change needs no restart; when Vipps refuses the keys (401
+// invalid_client, or the gateway's 401) the client reloads src once and
+// retries if the keys changed. It replaces WithCredentials. The set's MSN is
+// sent as Merchant-Serial-Number. New refuses a nil src (a nil
+// *keys.LiveSource or *keys.FileSource too) and a source whose set no request
+// could carry with a *[vipps.ValidationError] naming WithKeySource.
 func WithKeySource(src keys.Source) Option {
+	if src == nil {
+		src = nilSource{}
+	}
 	return func(s *settings) { s.source = src }
 }
+
+// nilSource stands for WithKeySource(nil), so that New can refuse it.
+type nilSource struct{ keys.Source }
 
 // WithMSN makes one call (through the services or HTTPClient) send
 // Merchant-Serial-Number msn: partner keys act for many merchants. A bad MSN
@@ -35,8 +44,8 @@ func WithMSN(ctx context.Context, msn string) context.Context { return core.With
 //
 // Credentials go nowhere else: a request to any other scheme, host or port,
 // or whose Host field names another host, is refused with a
-// *vipps.ValidationError before anything is sent. It follows no redirect: the
-// request fails with a *vipps.Error whose RedirectHost names where the
+// *[vipps.ValidationError] before anything is sent. It follows no redirect: the
+// request fails with a *[vipps.Error] whose RedirectHost names where the
 // redirect pointed (never the rest of its Location).
 //
 // Each attempt is bounded by [vipps.RetryPolicy].AttemptTimeout until the
@@ -46,11 +55,12 @@ func WithMSN(ctx context.Context, msn string) context.Context { return core.With
 // client given to WithHTTPClient, which this client keeps). Close every body.
 func (c *Client) HTTPClient() *http.Client { return c.core.HTTPClient() }
 
-// UseToken gives the client a token Rotate obtained (RotateOptions.HandOff),
-// so that a client built from a key set whose client secret is about to
-// change holds a token before it has made a call. A token of other keys or of
-// another endpoint is refused (*ValidationError naming "token"); a client that
-// holds a valid token keeps it.
+// UseToken gives the client a token Rotate obtained ([keys.DrainStrategy]'s
+// HandOff), so that a client built from a key set whose client secret is
+// about to change holds a token before it has made a call. A token of other
+// keys or of another endpoint, or one that has expired, is refused (a
+// *[vipps.ValidationError] naming "token"); a client that holds a valid token
+// keeps it.
 func (c *Client) UseToken(tok keys.AccessToken) error {
 	return c.core.HoldToken("token", core.NewToken(tok.Value, tok.Received, tok.ExpiresIn), tok.IssuedTo, tok.TokenURL)
 }
@@ -95,6 +105,18 @@ func (a *sourceAdapter) HandedToken(clientID string, clientSecret vipps.Secret, 
 
 // useSource checks the source's first set and puts it in the configuration.
 func useSource(s *settings) error {
+	switch src := s.source.(type) {
+	case nilSource:
+		return core.Invalid("WithKeySource", "is nil")
+	case *keys.LiveSource:
+		if src == nil {
+			return core.Invalid("WithKeySource", "is a nil *keys.LiveSource")
+		}
+	case *keys.FileSource:
+		if src == nil {
+			return core.Invalid("WithKeySource", "is a nil *keys.FileSource")
+		}
+	}
 	set, inUse, done := s.source.Keys()
 	if done != nil {
 		done()
@@ -108,6 +130,9 @@ func useSource(s *settings) error {
 		return core.Invalid("WithKeySource", "the source's set has no ClientSecret")
 	case set.SubscriptionKey(inUse).IsZero():
 		return core.Invalid("WithKeySource", "the source's set has no %s", inUse)
+	}
+	if err := core.CheckCredentials("WithKeySource", credentialsOf(set, inUse)); err != nil {
+		return err
 	}
 	a := &sourceAdapter{src: s.source}
 	a.tokens, _ = s.source.(interface {

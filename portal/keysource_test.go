@@ -371,3 +371,28 @@ func TestHTTPClientBoundsHeadersNotTheBody(t *testing.T) {
 		})
 	})
 }
+
+// A nil source (a nil *keys.LiveSource or *keys.FileSource too) and a source
+// whose set no request could carry are refused by New, naming WithKeySource,
+// instead of a panic or a client whose every call fails.
+func TestWithKeySourceRefusesWhatCannotServe(t *testing.T) {
+	for name, src := range map[string]keys.Source{
+		"nil":                  nil,
+		"nil *keys.LiveSource": (*keys.LiveSource)(nil),
+		"nil *keys.FileSource": (*keys.FileSource)(nil),
+	} {
+		t.Run(name, func(t *testing.T) {
+			var err error
+			require.NotPanics(t, func() { _, err = portal.New(portal.WithKeySource(src)) })
+			var ve *vipps.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, "WithKeySource", ve.Field)
+		})
+	}
+	set := keys.Set{MSN: "123456", Environment: "production", ClientID: clientID, ClientSecret: clientSecret,
+		SubscriptionKeyPrimary: subKey + "\r\nX-Injected: 1", SubscriptionKeySecondary: subKey}
+	_, err := portal.New(portal.WithKeySource(keys.NewLiveSource(set, keys.SubscriptionKeyPrimary)))
+	var ve *vipps.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "WithKeySource.SubscriptionKey", ve.Field)
+}

@@ -118,11 +118,11 @@ func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {
 			return err
 		}},
 		{"rotate without store", "Store", func(ctx context.Context) error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Current: goodSet})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{ClientSecret: true, Current: goodSet, Strategy: keys.DrainStrategy{}})
 			return err
 		}},
 		{"rotate subscription keys without in-use key", "InUse", func(ctx context.Context) error {
-			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Current: goodSet, Store: store})
+			_, err := c.Keys.Rotate(ctx, "123456", keys.RotateOptions{SubscriptionKeys: true, Current: goodSet, Store: store, Strategy: keys.DrainStrategy{}})
 			return err
 		}},
 		{"invite phone not E.164", "PhoneNumber", func(ctx context.Context) error {

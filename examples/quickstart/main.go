@@ -134,6 +134,7 @@ func walk(ctx context.Context, c *portal.Client, out io.Writer) error {
 		ClientSecret: true,
 		Current:      set,
 		Store:        func(_ context.Context, s keys.Set, _ keys.Name) error { rotated = &s; return nil },
+		Strategy:     keys.DrainStrategy{Drain: -1}, // nothing else uses the unit's keys yet
 		OnStep:       func(s keys.RotationStep) { say("%s", s) },
 	})
 	if err != nil {

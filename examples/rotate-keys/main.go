@@ -172,7 +172,7 @@ func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) 
 
 	drain := cfg.drain
 	if drain == 0 {
-		drain = -1 // RotateOptions: no wait
+		drain = -1 // DrainStrategy: no wait
 	}
 	opts := keys.RotateOptions{
 		SubscriptionKeys: cfg.subKeys,
@@ -180,7 +180,7 @@ func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) 
 		InUse:            inUse,
 		Current:          &current,
 		Store:            store.Save, // the integration reads the file: storing is the switch
-		Drain:            drain,
+		Strategy:         keys.DrainStrategy{Drain: drain},
 		OnStep: func(st keys.RotationStep) {
 			if st.Action == keys.ActionDrain {
 				fmt.Fprintf(stdout, "%s  %s (waited %s)\n", st.At.Format(time.TimeOnly), st, st.Took.Round(time.Millisecond))
@@ -191,10 +191,10 @@ func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) 
 	}
 	if cfg.manual {
 		in := bufio.NewReader(stdin)
-		manual := &keys.ManualRegenerator{In: in, Out: stdout}
-		opts.Regenerator = manual
+		manual := &keys.ManualReplacer{In: in, Out: stdout}
+		opts.Replacer = manual
 		if e.sim != nil {
-			opts.Regenerator = simulatedPortal(e, manual, stdout)
+			opts.Replacer = simulatedPortal(e, manual, stdout)
 		}
 	}
 
@@ -241,8 +241,8 @@ func rescue(storePath string, set keys.Set, inUse keys.Name, cause error) error 
 // simulatedPortal stands in for portal.vipps.no when -manual runs on the
 // simulator: before the operator is asked, it presses Regenerate in the
 // simulator and shows the new value, as the portal's page would.
-func simulatedPortal(e *env, manual *keys.ManualRegenerator, stdout io.Writer) keys.Regenerator {
-	return keys.RegeneratorFunc(func(ctx context.Context, r keys.Regeneration) (keys.Set, error) {
+func simulatedPortal(e *env, manual *keys.ManualReplacer, stdout io.Writer) keys.Replacer {
+	return keys.ReplacerFunc(func(ctx context.Context, r keys.Replacement) (keys.Set, error) {
 		set, err := e.client.Keys.Regenerate(ctx, r.Current.MSN, r.Name)
 		if err != nil {
 			return keys.Set{}, err
@@ -258,6 +258,6 @@ func simulatedPortal(e *env, manual *keys.ManualRegenerator, stdout io.Writer) k
 		}
 		// This is the simulator's portal page: a real program never prints a key.
 		fmt.Fprintf(stdout, "\n[simulated portal.vipps.no] %s regenerated; the page shows: %s\n", r.Name, shown)
-		return manual.Regenerate(ctx, r)
+		return manual.Replace(ctx, r)
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -120,10 +121,16 @@ func TestFileStoreRefusesBadFiles(t *testing.T) {
 	st := &fileStore{path: path}
 	require.NoError(t, os.WriteFile(path, []byte("not json"), 0o600))
 	_, _, err := st.Load()
-	assert.ErrorContains(t, err, "is not a key file")
+	assert.ErrorContains(t, err, "is not JSON")
 	require.NoError(t, os.WriteFile(path, []byte(`{"inUse":"clientSecret","keys":{}}`), 0o600))
 	_, _, err = st.Load()
-	assert.ErrorContains(t, err, "inUse must be")
+	assert.ErrorContains(t, err, "inUse: must be")
+	if runtime.GOOS != "windows" { // where file modes do not say who may read
+		require.NoError(t, st.Save(context.Background(), testSet, keys.SubscriptionKeyPrimary))
+		require.NoError(t, os.Chmod(path, 0o644))
+		_, _, err = st.Load()
+		assert.ErrorContains(t, err, "open to its group or others", "a key file others may read is not used")
+	}
 }
 
 func noVippsEnv(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -30,23 +29,19 @@ type fileStore struct {
 // errNoStore is Load on a file that does not exist yet.
 var errNoStore = errors.New("no key file yet")
 
-// Load reads the key set and the subscription key in use.
+// Load reads the key set and the subscription key in use, with the checks
+// the integration's keys.FileSource makes (a regular 0600 file, a set every
+// request can carry, errors that quote no value of the file).
 func (f *fileStore) Load() (keys.Set, keys.Name, error) {
-	b, err := os.ReadFile(f.path)
+	src, err := keys.NewFileSource(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return keys.Set{}, "", errNoStore
 	}
 	if err != nil {
 		return keys.Set{}, "", err
 	}
-	var s storedKeys
-	if err := json.Unmarshal(b, &s); err != nil {
-		return keys.Set{}, "", fmt.Errorf("%s is not a key file: %w", f.path, err)
-	}
-	if !s.InUse.IsSubscriptionKey() {
-		return keys.Set{}, "", fmt.Errorf("%s: inUse must be subscriptionKeyPrimary or subscriptionKeySecondary, got %q", f.path, s.InUse)
-	}
-	return s.Keys.Set(), s.InUse, nil
+	set, inUse := src.Current()
+	return set, inUse, nil
 }
 
 // Save writes set and inUse: a temporary file in the same directory (so the

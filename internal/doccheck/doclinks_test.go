@@ -248,7 +248,7 @@ func TestDocLinksResolve(t *testing.T) {
 				case comment.Plain:
 					for _, m := range looksLikeLink.FindAllStringSubmatch(string(x), -1) {
 						if !allCaps(strings.ReplaceAll(m[1], ".", "")) {
-							t.Errorf("%s: %s: [%s] looks like a doc link but names no imported package; use the full import path", rel, where, m[1])
+							t.Errorf("%s: %s: [%s] looks like a doc link but will not render as one (a package it does not import needs its full import path; a letter right after the bracket makes it text)", rel, where, m[1])
 						}
 					}
 				}

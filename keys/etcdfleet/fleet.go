@@ -12,14 +12,17 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 
 	"github.com/vippsportal/sdk/keys"
 )
 
-// Codec turns the revealed key set (JSON of keys.RevealedSet) into the bytes
-// stored in etcd and back. Seal encrypts, say with a data key from your KMS.
+// Codec turns the revealed key set (JSON of a [keys.RevealedSet]) into the
+// bytes stored in etcd and back. Seal encrypts, say with a data key from your
+// KMS; Open decrypts what Seal made. Neither may put the plain bytes in an
+// error.
 type Codec interface {
 	Seal(ctx context.Context, plain []byte) ([]byte, error)
 	Open(ctx context.Context, sealed []byte) ([]byte, error)
@@ -42,8 +45,11 @@ type Config struct {
 	Prefix string
 	// Codec is how the set is stored. Required: Plaintext or your own.
 	Codec Codec
-	// LeaseTTL bounds how long a dead rotator keeps the lease and a dead
-	// replica still counts as live. 0 means 10 seconds.
+	// LeaseTTL bounds how long a dead (or paused) rotator keeps the lease and
+	// a dead replica still counts as live. etcd counts it in whole seconds
+	// (at least its own minimum, about 2 seconds by default). Keep it well
+	// above twice the time one regeneration takes: [Fleet.Held] confirms the
+	// lease for half of it. 0 means 10 seconds.
 	LeaseTTL time.Duration
 	// AckTimeout bounds AwaitSwitched. 0 means 30 seconds.
 	AckTimeout time.Duration
@@ -56,7 +62,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// ErrLeaseNotHeld is Publish without the rotation lease, or after it was lost.
+// ErrLeaseNotHeld is [Fleet.Publish] or [Fleet.Held] without the rotation
+// lease, or after it was lost (expired, revoked, or its lock removed).
 var ErrLeaseNotHeld = errors.New("etcdfleet: the rotation lease is not held")
 
 // NotSwitchedError is AwaitSwitched's answer when live replicas did not
@@ -81,14 +88,15 @@ func (e *NotSwitchedError) Error() string {
 // Unwrap returns why waiting stopped.
 func (e *NotSwitchedError) Unwrap() error { return e.Err }
 
-// Fleet is a keys.Fleet on etcd. One Fleet holds the lease at most once at a
-// time; make one per rotator.
+// Fleet is a [keys.Fleet] on etcd. One Fleet holds the lease at most once at a
+// time; make one per rotator. It is safe for concurrent use.
 type Fleet struct {
 	cli *clientv3.Client
 	cfg Config
 
-	mu   sync.Mutex
-	lock *concurrency.Mutex // the held lease, nil when not held
+	mu      sync.Mutex
+	lock    *concurrency.Mutex   // the held lease's lock, nil when not held
+	session *concurrency.Session // the lease the lock is bound to
 }
 
 var _ keys.Fleet = (*Fleet)(nil)
@@ -124,7 +132,9 @@ func (f *Fleet) ackKey() string  { return f.cfg.Prefix + "acks/" }
 func (f *Fleet) ttl() int { return max(1, int(f.cfg.LeaseTTL/time.Second)) }
 
 // Acquire waits for the rotation lease (the fleet's lock, bound to a lease of
-// LeaseTTL kept alive while held) and fails when ctx ends first.
+// LeaseTTL kept alive while held) and fails when ctx ends first. release
+// gives it back (revoking the lease, so the next rotator need not wait for
+// it to expire); calling it again does nothing.
 func (f *Fleet) Acquire(ctx context.Context) (func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -140,16 +150,55 @@ func (f *Fleet) Acquire(ctx context.Context) (func(), error) {
 		_ = s.Close() // revokes the lease: our place in line goes with it
 		return nil, fmt.Errorf("etcdfleet: waiting for the rotation lease: %w", err)
 	}
-	f.lock = m
+	f.lock, f.session = m, s
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			f.mu.Lock()
-			f.lock = nil
+			f.lock, f.session = nil, nil
 			f.mu.Unlock()
 			_ = s.Close() // revoking the lease deletes the lock key
 		})
 	}, nil
+}
+
+// Held asks etcd, not a local flag, whether this Fleet still holds the
+// rotation lease: it renews the lease once (a lease that expired, while the
+// process was paused say, is gone and cannot be renewed, whatever the
+// session's own keepalive believes) and checks in a linearizable transaction
+// that the lock is still this Fleet's. It returns nil only when both succeed
+// within half the lease's TTL, so the lease is held for at least that long
+// after Held returns: keep LeaseTTL well above the time one regeneration
+// takes. Otherwise it returns an error wrapping ErrLeaseNotHeld when the
+// lease is gone or taken, or etcd's error when etcd did not answer.
+func (f *Fleet) Held(ctx context.Context) error {
+	f.mu.Lock()
+	m, s := f.lock, f.session
+	f.mu.Unlock()
+	if m == nil {
+		return ErrLeaseNotHeld
+	}
+	start := time.Now()
+	ka, err := f.cli.KeepAliveOnce(ctx, s.Lease())
+	switch {
+	case errors.Is(err, rpctypes.ErrLeaseNotFound):
+		return fmt.Errorf("%w: its lease expired", ErrLeaseNotHeld)
+	case err != nil:
+		return fmt.Errorf("etcdfleet: confirming the rotation lease: %w", err)
+	case ka.TTL <= 0:
+		return fmt.Errorf("%w: its lease expired", ErrLeaseNotHeld)
+	}
+	resp, err := f.cli.Txn(ctx).If(m.IsOwner()).Commit()
+	if err != nil {
+		return fmt.Errorf("etcdfleet: confirming the rotation lease: %w", err)
+	}
+	if !resp.Succeeded {
+		return fmt.Errorf("%w: its lock was taken or removed", ErrLeaseNotHeld)
+	}
+	if took, ttl := time.Since(start), time.Duration(ka.TTL)*time.Second; took > ttl/2 {
+		return fmt.Errorf("%w for sure: confirming it took %s of its %s lifetime", ErrLeaseNotHeld, took.Round(time.Millisecond), ttl)
+	}
+	return nil
 }
 
 // envelope is the stored value: the key in use in the clear, the set as the codec made it.
@@ -159,13 +208,12 @@ type envelope struct {
 }
 
 // Publish stores set as the next version, only while this Fleet holds the
-// lease (checked in the same transaction), and returns the version.
+// lease (checked in the same transaction), and returns the version. A fleet's
+// first set is published by [Fleet.PublishFirst], which needs no lease.
 func (f *Fleet) Publish(ctx context.Context, set keys.Set, inUse keys.Name) (int64, error) {
-	if !inUse.IsSubscriptionKey() {
-		return 0, fmt.Errorf("etcdfleet: inUse must be subscriptionKeyPrimary or subscriptionKeySecondary, got %q", string(inUse))
-	}
-	if set.MSN == "" || set.ClientID == "" || set.ClientSecret.IsZero() || set.SubscriptionKey(inUse).IsZero() {
-		return 0, errors.New("etcdfleet: set: msn, clientId, clientSecret and the key in use are required")
+	val, err := f.encode(ctx, set, inUse)
+	if err != nil {
+		return 0, err
 	}
 	f.mu.Lock()
 	m := f.lock
@@ -173,19 +221,7 @@ func (f *Fleet) Publish(ctx context.Context, set keys.Set, inUse keys.Name) (int
 	if m == nil {
 		return 0, ErrLeaseNotHeld
 	}
-	plain, err := json.Marshal(set.Reveal())
-	if err != nil {
-		return 0, err
-	}
-	sealed, err := f.cfg.Codec.Seal(ctx, plain)
-	if err != nil {
-		return 0, fmt.Errorf("etcdfleet: sealing the set: %w", err)
-	}
-	val, err := json.Marshal(envelope{InUse: inUse, Set: sealed})
-	if err != nil {
-		return 0, err
-	}
-	resp, err := f.cli.Txn(ctx).If(m.IsOwner()).Then(clientv3.OpPut(f.setKey(), string(val))).Commit()
+	resp, err := f.cli.Txn(ctx).If(m.IsOwner()).Then(clientv3.OpPut(f.setKey(), val)).Commit()
 	if err != nil {
 		return 0, fmt.Errorf("etcdfleet: publishing: %w", err)
 	}
@@ -195,7 +231,56 @@ func (f *Fleet) Publish(ctx context.Context, set keys.Set, inUse keys.Name) (int
 	return resp.Header.Revision, nil
 }
 
-// Current reads the published set; version 0 when there is none.
+// PublishFirst publishes set, with subscription key inUse, as the fleet's
+// first version: the set of record that every replica starts from and the
+// first rotation replaces. It never replaces a published set (one
+// transaction puts it only where there is none), so it needs no lease and is
+// safe to run on every deploy: published reports whether this call
+// published, and version is the version in force either way.
+func (f *Fleet) PublishFirst(ctx context.Context, set keys.Set, inUse keys.Name) (version int64, published bool, err error) {
+	val, err := f.encode(ctx, set, inUse)
+	if err != nil {
+		return 0, false, err
+	}
+	resp, err := f.cli.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(f.setKey()), "=", 0)).
+		Then(clientv3.OpPut(f.setKey(), val)).Else(clientv3.OpGet(f.setKey())).Commit()
+	if err != nil {
+		return 0, false, fmt.Errorf("etcdfleet: publishing the first set: %w", err)
+	}
+	if resp.Succeeded {
+		return resp.Header.Revision, true, nil
+	}
+	if kvs := resp.Responses[0].GetResponseRange().GetKvs(); len(kvs) > 0 {
+		return kvs[0].ModRevision, false, nil
+	}
+	return 0, false, errors.New("etcdfleet: publishing the first set: the set was there and then gone")
+}
+
+// encode checks set and makes the stored value of it.
+func (f *Fleet) encode(ctx context.Context, set keys.Set, inUse keys.Name) (string, error) {
+	if !inUse.IsSubscriptionKey() {
+		return "", fmt.Errorf("etcdfleet: inUse must be subscriptionKeyPrimary or subscriptionKeySecondary, got %q", string(inUse))
+	}
+	if set.MSN == "" || set.ClientID == "" || set.ClientSecret.IsZero() || set.SubscriptionKey(inUse).IsZero() {
+		return "", errors.New("etcdfleet: set: msn, clientId, clientSecret and the key in use are required")
+	}
+	plain, err := json.Marshal(set.Reveal())
+	if err != nil {
+		return "", err
+	}
+	sealed, err := f.cfg.Codec.Seal(ctx, plain)
+	if err != nil {
+		return "", fmt.Errorf("etcdfleet: sealing the set: %w", err)
+	}
+	val, err := json.Marshal(envelope{InUse: inUse, Set: sealed})
+	if err != nil {
+		return "", err
+	}
+	return string(val), nil
+}
+
+// Current reads the published set, the subscription key in use and the
+// version; version 0 (and no error) when nothing was published.
 func (f *Fleet) Current(ctx context.Context) (keys.Set, keys.Name, int64, error) {
 	resp, err := f.cli.Get(ctx, f.setKey())
 	if err != nil {

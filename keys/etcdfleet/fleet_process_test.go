@@ -31,7 +31,7 @@ func simSet(t *testing.T, s *portaltest.Server) keys.Set {
 	t.Helper()
 	k, ok := s.UnitKeys(msn)
 	require.True(t, ok)
-	return keys.RevealedSet{MSN: k.MSN, Environment: k.Environment, ClientID: k.ClientID, ClientSecret: k.ClientSecret,
+	return keys.RevealedSet{MSN: k.MSN, Environment: vipps.Environment(k.Environment), ClientID: k.ClientID, ClientSecret: k.ClientSecret,
 		SubscriptionKeyPrimary: k.SubscriptionKeyPrimary, SubscriptionKeySecondary: k.SubscriptionKeySecondary,
 		UpdatedAt: k.UpdatedAt}.Set()
 }
@@ -48,12 +48,16 @@ func newFleet(t *testing.T, endpoint string, ackTimeout time.Duration) *etcdflee
 // publish puts set in the fleet as an operator bootstrapping it would.
 func publish(t *testing.T, f *etcdfleet.Fleet, set keys.Set, inUse keys.Name) int64 {
 	t.Helper()
-	release, err := f.Acquire(bounded(t, 30*time.Second))
+	v, published, err := f.PublishFirst(bounded(t, 30*time.Second), set, inUse)
 	require.NoError(t, err)
-	defer release()
-	v, err := f.Publish(bounded(t, 30*time.Second), set, inUse)
-	require.NoError(t, err)
+	require.True(t, published)
 	return v
+}
+
+// fleetRotation is a full rotation through f, storing nothing beyond the fleet.
+func fleetRotation(f keys.Fleet) keys.RotateOptions {
+	return keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true, Strategy: keys.FleetStrategy{Fleet: f},
+		Store: func(context.Context, keys.Set, keys.Name) error { return nil }} // etcd holds the set of record here
 }
 
 // leaseLog records who holds the rotation lease, in order, and how many at once.
@@ -144,7 +148,6 @@ func TestFleetRotatesWhileReplicaProcessesCall(t *testing.T) {
 	fb := tracked{newFleet(t, endpoint, time.Minute), "B", log}
 	watcher := newClient(t, endpoint)
 	admin := sim.AdminClient(fastRetry)
-	full := keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true}
 	ctx := bounded(t, 90*time.Second)
 
 	var wg sync.WaitGroup
@@ -152,7 +155,7 @@ func TestFleetRotatesWhileReplicaProcessesCall(t *testing.T) {
 	errs := make(chan error, 8)
 	wg.Go(func() {
 		for i := range 2 {
-			o := full
+			o := fleetRotation(fa)
 			if i == 0 {
 				// Hold the first rotation until B waits in line, so the lease is contended.
 				var once sync.Once
@@ -160,7 +163,7 @@ func TestFleetRotatesWhileReplicaProcessesCall(t *testing.T) {
 					once.Do(func() { errs <- awaitWaiters(ctx, watcher, prefix, 2) })
 				}
 			}
-			_, err := admin.Keys.RotateFleet(ctx, msn, fa, o)
+			_, err := admin.Keys.Rotate(ctx, msn, o)
 			if err == nil {
 				rotations.Add(1)
 			}
@@ -169,7 +172,7 @@ func TestFleetRotatesWhileReplicaProcessesCall(t *testing.T) {
 	})
 	require.Equal(t, "A", recv(t, log.held, "A holding the lease"))
 	wg.Go(func() {
-		_, err := admin.Keys.RotateFleet(ctx, msn, fb, full)
+		_, err := admin.Keys.Rotate(ctx, msn, fleetRotation(fb))
 		if err == nil {
 			rotations.Add(1)
 		}
@@ -237,7 +240,7 @@ func TestFleetStopsSafelyWhenAReplicaDoesNotAcknowledge(t *testing.T) {
 	}
 
 	ctx := bounded(t, 60*time.Second)
-	_, err := sim.AdminClient(fastRetry).Keys.RotateFleet(ctx, msn, f, keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true})
+	_, err := sim.AdminClient(fastRetry).Keys.Rotate(ctx, msn, fleetRotation(f))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "replica-stuck")
 	var ns *etcdfleet.NotSwitchedError

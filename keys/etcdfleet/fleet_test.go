@@ -191,6 +191,70 @@ func TestEtcdFleet(t *testing.T) {
 		assert.Equal(t, keys.SubscriptionKeyPrimary, inUse)
 	})
 
+	t.Run("Held asks etcd, not a local flag", func(t *testing.T) {
+		pfx := "/held/"
+		ctx := bounded(t, 30*time.Second)
+		f := fleetAt(t, cli, pfx, etcdfleet.Plaintext, time.Second)
+		assert.ErrorIs(t, f.Held(ctx), etcdfleet.ErrLeaseNotHeld, "before Acquire")
+		release, err := f.Acquire(ctx)
+		require.NoError(t, err)
+		require.NoError(t, f.Held(ctx))
+
+		// The lease ends behind the session's back (etcd revokes it, as it
+		// does when it expires): the local session has not noticed yet.
+		lock, err := cli.Get(ctx, pfx+"lock/", clientv3.WithPrefix())
+		require.NoError(t, err)
+		require.Len(t, lock.Kvs, 1)
+		_, err = cli.Revoke(ctx, clientv3.LeaseID(lock.Kvs[0].Lease))
+		require.NoError(t, err)
+		err = f.Held(ctx)
+		assert.ErrorIs(t, err, etcdfleet.ErrLeaseNotHeld)
+		assert.ErrorContains(t, err, "expired")
+		release()
+		assert.ErrorIs(t, f.Held(ctx), etcdfleet.ErrLeaseNotHeld, "after release")
+
+		// Another holder's lock (ours deleted): the lease lives, the lock is not ours.
+		release, err = f.Acquire(ctx)
+		require.NoError(t, err)
+		defer release()
+		_, err = cli.Delete(ctx, pfx+"lock/", clientv3.WithPrefix())
+		require.NoError(t, err)
+		err = f.Held(ctx)
+		assert.ErrorIs(t, err, etcdfleet.ErrLeaseNotHeld)
+		assert.ErrorContains(t, err, "taken or removed")
+	})
+
+	t.Run("PublishFirst publishes once and never replaces", func(t *testing.T) {
+		pfx := "/first/"
+		ctx := bounded(t, 30*time.Second)
+		f := fleetAt(t, cli, pfx, etcdfleet.Plaintext, time.Second)
+		v1, published, err := f.PublishFirst(ctx, testSet("1"), keys.SubscriptionKeyPrimary)
+		require.NoError(t, err)
+		assert.True(t, published)
+		again, published, err := f.PublishFirst(ctx, testSet("old"), keys.SubscriptionKeySecondary)
+		require.NoError(t, err)
+		assert.False(t, published, "a second deploy leaves the set alone")
+		assert.Equal(t, v1, again)
+
+		release, err := f.Acquire(ctx)
+		require.NoError(t, err)
+		v2, err := f.Publish(ctx, testSet("2"), keys.SubscriptionKeySecondary)
+		require.NoError(t, err)
+		release()
+		got, published, err := f.PublishFirst(ctx, testSet("old"), keys.SubscriptionKeyPrimary)
+		require.NoError(t, err)
+		assert.False(t, published)
+		assert.Equal(t, v2, got, "the rotated version is in force")
+		set, inUse, v, err := f.Current(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, v2, v)
+		assert.Equal(t, testSet("2"), set)
+		assert.Equal(t, keys.SubscriptionKeySecondary, inUse)
+
+		_, _, err = f.PublishFirst(ctx, testSet("3"), keys.ClientSecret)
+		assert.ErrorContains(t, err, "inUse")
+	})
+
 	t.Run("Current is version 0 before anything is published", func(t *testing.T) {
 		_, _, v, err := fleetAt(t, cli, "/empty/", etcdfleet.Plaintext, time.Second).Current(bounded(t, 30*time.Second))
 		require.NoError(t, err)

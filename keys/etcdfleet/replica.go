@@ -16,7 +16,12 @@ import (
 // Applier makes a replica use a new set. Store must return only once the
 // replica uses set with subscription key inUse and its calls on the previous
 // set have finished: the acknowledgement that follows lets the rotator
-// regenerate the old key. keys.LiveSource's Store fits.
+// regenerate the old key. It should also leave the replica holding an access
+// token for the new set (a client that has made one call with it), since the
+// client secret may change next. [keys.LiveSource.Store] fits for a replica
+// whose portal client reads the source (portal.WithKeySource) and calls
+// steadily; for one that may sit idle, make one call after Store before
+// returning.
 type Applier interface {
 	Store(ctx context.Context, set keys.Set, inUse keys.Name) error
 }

@@ -105,7 +105,7 @@ func TestManualRotationOfSubscriptionKeys(t *testing.T) {
 	var out bytes.Buffer
 	c := vippsClient(t, s)
 	rep, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-		Drain:            noDrain,
+		Strategy:         noDrain,
 		SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &current,
 		Store: func(ctx context.Context, set keys.Set, inUse keys.Name) error {
 			in.call("store")
@@ -113,8 +113,8 @@ func TestManualRotationOfSubscriptionKeys(t *testing.T) {
 			in.use(set, inUse)
 			return nil
 		},
-		Regenerator: &keys.ManualRegenerator{In: op, Out: &out},
-		OnStep:      func(step keys.RotationStep) { in.call("after " + string(step.Action)) },
+		Replacer: &keys.ManualReplacer{In: op, Out: &out},
+		OnStep:   func(step keys.RotationStep) { in.call("after " + string(step.Action)) },
 	})
 	require.NoError(t, err, out.String())
 	in.call("after")
@@ -161,9 +161,9 @@ func TestManualRotationOfClientSecret(t *testing.T) {
 	}}
 	var out bytes.Buffer
 	_, err := vippsClient(t, s).Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-		Drain:        noDrain,
+		Strategy:     noDrain,
 		ClientSecret: true, Current: &current, Store: st.store,
-		Regenerator: &keys.ManualRegenerator{In: op, Out: &out, PortalURL: "https://portal.example"}})
+		Replacer: &keys.ManualReplacer{In: op, Out: &out, PortalURL: "https://portal.example"}})
 	require.NoError(t, err, out.String())
 	assert.Contains(t, out.String(), "That is the current value")
 	assert.Contains(t, out.String(), "https://portal.example")
@@ -174,7 +174,7 @@ func TestManualRotationOfClientSecret(t *testing.T) {
 	assert.NotContains(t, out.String(), last.ClientSecret.Reveal())
 }
 
-func TestManualRegeneratorClientID(t *testing.T) {
+func TestManualReplacerClientID(t *testing.T) {
 	s := newSim(t)
 	c := s.AdminClient(fastRetry)
 	current := simSet(t, s, portaltest.ProductionMSN)
@@ -182,8 +182,8 @@ func TestManualRegeneratorClientID(t *testing.T) {
 		func() string { return portalButton(t, c, portaltest.ProductionMSN, keys.ClientID) },
 	}}
 	var out bytes.Buffer
-	m := &keys.ManualRegenerator{In: op, Out: &out}
-	set, err := m.Regenerate(context.Background(), keys.Regeneration{Current: current, Name: keys.ClientID,
+	m := &keys.ManualReplacer{In: op, Out: &out}
+	set, err := m.Replace(context.Background(), keys.Replacement{Current: current, Name: keys.ClientID,
 		Verify: func(ctx context.Context, cand keys.Set) (*keys.Verification, error) { return c.Keys.Verify(ctx, cand) }})
 	require.NoError(t, err)
 	assert.Equal(t, simSet(t, s, portaltest.ProductionMSN).ClientID, set.ClientID)
@@ -191,7 +191,7 @@ func TestManualRegeneratorClientID(t *testing.T) {
 	assert.Contains(t, out.String(), "client_id")
 }
 
-func TestManualRegeneratorGivesUp(t *testing.T) {
+func TestManualReplacerGivesUp(t *testing.T) {
 	ctx := context.Background()
 	t.Run("no value works", func(t *testing.T) {
 		s := newSim(t)
@@ -210,9 +210,9 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		st := &memStore{}
 		var out bytes.Buffer
 		_, err := vippsClient(t, s).Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-			Drain:            noDrain,
+			Strategy:         noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &current, Store: st.store,
-			Regenerator: &keys.ManualRegenerator{In: op, Out: &out}})
+			Replacer: &keys.ManualReplacer{In: op, Out: &out}})
 		require.Error(t, err)
 		assert.Zero(t, st.calls, "nothing was stored")
 		var re *keys.RotationError
@@ -229,9 +229,9 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		current := simSet(t, s, portaltest.ProductionMSN)
 		st := &memStore{}
 		_, err := vippsClient(t, s).Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-			Drain:        noDrain,
+			Strategy:     noDrain,
 			ClientSecret: true, Current: &current, Store: st.store,
-			Regenerator: &keys.ManualRegenerator{In: strings.NewReader(""), Out: io.Discard}})
+			Replacer: &keys.ManualReplacer{In: strings.NewReader(""), Out: io.Discard}})
 		assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 		assert.Zero(t, st.calls)
 	})
@@ -250,9 +250,9 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		var out bytes.Buffer
 		c := simClient(t, s, s.UnitCredentials(portaltest.ProductionMSN))
 		_, err := c.Keys.Rotate(ctx, portaltest.ProductionMSN, keys.RotateOptions{
-			Drain:            noDrain,
+			Strategy:         noDrain,
 			SubscriptionKeys: true, InUse: keys.SubscriptionKeyPrimary, Current: &current, Store: st.store,
-			Regenerator: &keys.ManualRegenerator{In: op, Out: &out}})
+			Replacer: &keys.ManualReplacer{In: op, Out: &out}})
 		s.ClearFaults()
 		assert.ErrorIs(t, err, vipps.ErrServer)
 		assert.NotContains(t, out.String(), "try 2 of")
@@ -263,24 +263,24 @@ func TestManualRegeneratorGivesUp(t *testing.T) {
 		web := s.AdminClient(fastRetry)
 		current := simSet(t, s, portaltest.ProductionMSN)
 		v := portalButton(t, web, portaltest.ProductionMSN, keys.SubscriptionKeySecondary)
-		m := &keys.ManualRegenerator{In: strings.NewReader(v), Out: io.Discard}
+		m := &keys.ManualReplacer{In: strings.NewReader(v), Out: io.Discard}
 		c := s.AdminClient(fastRetry)
-		set, err := m.Regenerate(ctx, keys.Regeneration{Current: current, Name: keys.SubscriptionKeySecondary,
+		set, err := m.Replace(ctx, keys.Replacement{Current: current, Name: keys.SubscriptionKeySecondary,
 			Verify: func(ctx context.Context, cand keys.Set) (*keys.Verification, error) { return c.Keys.Verify(ctx, cand) }})
 		require.NoError(t, err)
 		assert.Equal(t, vipps.Secret(v), set.SubscriptionKeySecondary)
 	})
 }
 
-func TestManualRegeneratorValidation(t *testing.T) {
+func TestManualReplacerValidation(t *testing.T) {
 	ctx := context.Background()
 	verify := func(context.Context, keys.Set) (*keys.Verification, error) { return nil, nil }
-	_, err := (&keys.ManualRegenerator{Out: io.Discard}).Regenerate(ctx, keys.Regeneration{Name: keys.ClientSecret, Verify: verify})
-	requireInvalid(t, err, "ManualRegenerator.In")
-	_, err = (&keys.ManualRegenerator{In: strings.NewReader("x\n")}).Regenerate(ctx, keys.Regeneration{Name: keys.ClientSecret, Verify: verify})
-	requireInvalid(t, err, "ManualRegenerator.Out")
-	_, err = (&keys.ManualRegenerator{In: strings.NewReader("x\n"), Out: io.Discard}).Regenerate(ctx, keys.Regeneration{Name: "pin", Verify: verify})
-	requireInvalid(t, err, "Regeneration.Name")
-	_, err = (&keys.ManualRegenerator{In: strings.NewReader("x\n"), Out: io.Discard}).Regenerate(ctx, keys.Regeneration{Name: keys.ClientSecret})
-	requireInvalid(t, err, "Regeneration.Verify")
+	_, err := (&keys.ManualReplacer{Out: io.Discard}).Replace(ctx, keys.Replacement{Name: keys.ClientSecret, Verify: verify})
+	requireInvalid(t, err, "ManualReplacer.In")
+	_, err = (&keys.ManualReplacer{In: strings.NewReader("x\n")}).Replace(ctx, keys.Replacement{Name: keys.ClientSecret, Verify: verify})
+	requireInvalid(t, err, "ManualReplacer.Out")
+	_, err = (&keys.ManualReplacer{In: strings.NewReader("x\n"), Out: io.Discard}).Replace(ctx, keys.Replacement{Name: "pin", Verify: verify})
+	requireInvalid(t, err, "Replacement.Name")
+	_, err = (&keys.ManualReplacer{In: strings.NewReader("x\n"), Out: io.Discard}).Replace(ctx, keys.Replacement{Name: keys.ClientSecret})
+	requireInvalid(t, err, "Replacement.Verify")
 }

@@ -15,37 +15,37 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-// Regenerator replaces one key of a sales unit and returns the whole new set:
-// the one step of Rotate that differs between a portal that has an API for it
-// and Vipps today, where a person presses a button on portal.vipps.no.
-// Service.Regenerator calls the portal contract; ManualRegenerator asks an
-// operator. Rotate verifies every set a Regenerator returns before storing it.
-type Regenerator interface {
-	Regenerate(ctx context.Context, r Regeneration) (Set, error)
+// Replacer replaces one key of a sales unit inside [Service.Rotate] and
+// returns the whole new set: the one step of a rotation that differs between a
+// portal that has an API for it and Vipps today, where a person presses a
+// button on portal.vipps.no. Rotate's default (a nil
+// [RotateOptions.Replacer]) calls [Service.Regenerate]; [ManualReplacer] asks
+// an operator. Rotate verifies every set a Replacer returns before it stores it.
+type Replacer interface {
+	Replace(ctx context.Context, r Replacement) (Set, error)
 }
 
-// Regeneration is one key to replace.
-type Regeneration struct {
+// Replacement is one key for a [Replacer] to replace.
+type Replacement struct {
 	Current Set  // the set before the change (Current.MSN names the sales unit)
 	Name    Name // the key to replace
 	// Verify asks the token endpoint of the set's environment whether a
-	// candidate set works (Service.Verify). A Regenerator that gets values
+	// candidate set works ([Service.Verify]). A Replacer that gets values
 	// from a person uses it to refuse a value that does not work.
 	Verify func(ctx context.Context, candidate Set) (*Verification, error)
 }
 
-// RegeneratorFunc adapts a function to a Regenerator.
-type RegeneratorFunc func(ctx context.Context, r Regeneration) (Set, error)
+// ReplacerFunc adapts a function to a [Replacer].
+type ReplacerFunc func(ctx context.Context, r Replacement) (Set, error)
 
-// Regenerate calls f.
-func (f RegeneratorFunc) Regenerate(ctx context.Context, r Regeneration) (Set, error) {
+// Replace calls f.
+func (f ReplacerFunc) Replace(ctx context.Context, r Replacement) (Set, error) {
 	return f(ctx, r)
 }
 
-// Regenerator returns the default Regenerator of Rotate: Service.Regenerate,
-// POST /portal/v1/sales-units/{msn}/keys/regenerate.
-func (s *Service) Regenerator() Regenerator {
-	return RegeneratorFunc(func(ctx context.Context, r Regeneration) (Set, error) {
+// portalReplacer is Rotate's default Replacer: [Service.Regenerate].
+func (s *Service) portalReplacer() Replacer {
+	return ReplacerFunc(func(ctx context.Context, r Replacement) (Set, error) {
 		set, err := s.Regenerate(ctx, r.Current.MSN, r.Name)
 		if err != nil {
 			return Set{}, err
@@ -54,13 +54,13 @@ func (s *Service) Regenerator() Regenerator {
 	})
 }
 
-// DefaultPortalURL is where ManualRegenerator sends the operator.
+// DefaultPortalURL is where [ManualReplacer] sends the operator.
 const DefaultPortalURL = "https://portal.vipps.no"
 
-// DefaultManualTries bounds how many pasted values ManualRegenerator tries per key.
+// DefaultManualTries bounds how many pasted values [ManualReplacer] tries per key.
 const DefaultManualTries = 3
 
-// ManualRegenerator is the Regenerator for merchants against Vipps today,
+// ManualReplacer is the [Replacer] for merchants against Vipps today,
 // where no API regenerates keys: it tells an operator (on Out) which button to
 // press on portal.vipps.no for which sales unit and key, reads the new value
 // they paste (one line from In), and verifies it against the real token
@@ -69,10 +69,10 @@ const DefaultManualTries = 3
 // nothing stored, until a value verifies. For the client secret the operator
 // pastes the secret, for a subscription key the key, for the client id the id.
 //
-// Use it by pointer, and give Rotate the keys you hold in RotateOptions.Current
+// Use it by pointer, and give Rotate the keys you hold in [RotateOptions.Current]
 // (there is no API to read them). Reading In cannot be interrupted by ctx; the
 // context is checked before and after each line.
-type ManualRegenerator struct {
+type ManualReplacer struct {
 	In        io.Reader // the operator's answers, one value per line (os.Stdin)
 	Out       io.Writer // instructions for the operator (os.Stdout)
 	MaxTries  int       // values tried per key before giving up; 0 means DefaultManualTries
@@ -83,18 +83,18 @@ type ManualRegenerator struct {
 	br  *bufio.Reader
 }
 
-// Regenerate asks the operator to regenerate r.Name on the portal and to paste
+// Replace asks the operator to regenerate r.Name on the portal and to paste
 // the new value, which it checks with r.Verify (POST /accesstoken/get).
-func (m *ManualRegenerator) Regenerate(ctx context.Context, r Regeneration) (Set, error) {
+func (m *ManualReplacer) Replace(ctx context.Context, r Replacement) (Set, error) {
 	switch {
 	case m.In == nil:
-		return Set{}, core.Invalid("ManualRegenerator.In", "is required")
+		return Set{}, core.Invalid("ManualReplacer.In", "is required")
 	case m.Out == nil:
-		return Set{}, core.Invalid("ManualRegenerator.Out", "is required")
+		return Set{}, core.Invalid("ManualReplacer.Out", "is required")
 	case !r.Name.Valid():
-		return Set{}, core.Invalid("Regeneration.Name", "must be a key name, got %q", string(r.Name))
+		return Set{}, core.Invalid("Replacement.Name", "must be a key name, got %q", string(r.Name))
 	case r.Verify == nil:
-		return Set{}, core.Invalid("Regeneration.Verify", "is required: a pasted value is verified before it is used")
+		return Set{}, core.Invalid("Replacement.Verify", "is required: a pasted value is verified before it is used")
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -172,7 +172,7 @@ func (m *ManualRegenerator) Regenerate(ctx context.Context, r Regeneration) (Set
 	return Set{}, fmt.Errorf("keys: no working %s for sales unit %s after %d tries; nothing was stored: %w", r.Name, msn, tries, lastErr)
 }
 
-func (m *ManualRegenerator) say(format string, args ...any) {
+func (m *ManualReplacer) say(format string, args ...any) {
 	_, _ = fmt.Fprintf(m.Out, format, args...)
 }
 
