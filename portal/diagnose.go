@@ -184,7 +184,7 @@ func (d *Diagnosis) String() string {
 	}
 	switch {
 	case failed == 0:
-		fmt.Fprintf(&b, "\nThe keys work for what %s reach.\n", d.KeyKind.Description())
+		fmt.Fprintf(&b, "\nThese keys work for everything %s can reach.\n", d.KeyKind.Description())
 	case len(fix) > 0:
 		fmt.Fprintf(&b, "\n%d check(s) failed. Fix %s.\n", failed, strings.Join(fix, ", "))
 	default:
@@ -588,7 +588,7 @@ func (g *diagnoser) portal() {
 		}
 		g.add(PortalCheck, CheckOK, "", fmt.Sprintf("a portal user, %s (%s) of %s: %s", g.me.Name, g.me.Role, g.me.Merchant.Name, reach))
 	case hasProblem(g.meErr, http.StatusForbidden, vipps.ProblemNotAPortalUser):
-		g.add(PortalCheck, CheckNotExpected, "", g.d.KeyKind.Description()+" are not a portal user's (403 not-a-portal-user): portal operations (test units, keys, users) need a portal user's API client")
+		g.add(PortalCheck, CheckNotExpected, "", "these keys, "+g.d.KeyKind.Description()+", are not a portal user's (403 not-a-portal-user): portal operations (test units, keys, users) need a portal user's API client")
 	default:
 		setting := ""
 		if s := statusOf(g.meErr); s == 0 || s == http.StatusNotFound {
@@ -642,7 +642,7 @@ func (g *diagnoser) webhooks(ctx context.Context) {
 	case e.StatusCode == http.StatusNotFound:
 		g.add(WebhooksCheck, CheckSkipped, "", g.d.BaseURL+" serves no Webhooks API (404 at "+webhooksPath+")")
 	case e.StatusCode == http.StatusForbidden && (g.d.KeyKind == UserKeys || g.d.KeyKind == ManagementKeys):
-		g.add(WebhooksCheck, CheckNotExpected, "", g.d.KeyKind.Description()+" are refused by the Webhooks API (403): it takes a sales unit's or a partner's keys")
+		g.add(WebhooksCheck, CheckNotExpected, "", "these keys, "+g.d.KeyKind.Description()+", are refused by the Webhooks API (403): it takes a sales unit's or a partner's keys")
 	case e.StatusCode == http.StatusForbidden && g.d.MSN != "":
 		g.add(WebhooksCheck, CheckFailed, g.msnSetting, "the Webhooks API refused these keys for sales unit "+g.d.MSN+" ("+e.Error()+"): "+reachOf(g.d.KeyKind))
 	default:

@@ -131,7 +131,7 @@ func TestDiagnoseGoodKeysOfEachKind(t *testing.T) {
 			for _, s := range tc.says {
 				assert.Contains(t, d.String(), s)
 			}
-			assert.Contains(t, d.String(), "The keys work for what "+tc.kind.Description()+" reach.")
+			assert.Contains(t, d.String(), "These keys work for everything "+tc.kind.Description()+" can reach.")
 		})
 	}
 }

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// unitKeys is the seed's key set of unit msn.
+func unitKeys(t *testing.T, msn string) (clientID, secret, primary, secondary string) {
+	t.Helper()
+	for _, m := range seed.Merchants {
+		for _, u := range m.SalesUnits {
+			if u.MSN == msn {
+				k := u.Keys
+				return k.ClientID, k.ClientSecret, k.SubscriptionKeyPrimary, k.SubscriptionKeySecondary
+			}
+		}
+	}
+	t.Fatalf("no unit %s in the seed", msn)
+	return
+}
+
+func TestKeysGetShowsSecretsOnlyWithReveal(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	admin := s.env("admin")
+	id, secret, primary, secondary := unitKeys(t, "123456")
+
+	// ctl checks that no output without --reveal holds a secret of the seed.
+	set := okJSON[obj](t, admin, "keys", "get", "123456")
+	assert.Equal(t, "123456", set["msn"])
+	assert.Equal(t, "production", set["environment"])
+	assert.Equal(t, id, set["clientId"])
+	for _, k := range []string{"clientSecret", "subscriptionKeyPrimary", "subscriptionKeySecondary"} {
+		assert.Equal(t, "[REDACTED]", set[k], k)
+	}
+	assert.NotEmpty(t, set["updatedAt"])
+	assert.Regexp(t, `(?m)^clientSecret:\s+\[REDACTED\]$`, ok(t, admin, "keys", "get", "123456").stdout)
+
+	revealed := okJSON[obj](t, admin, "keys", "get", "123456", "--reveal")
+	assert.Equal(t, secret, revealed["clientSecret"])
+	assert.Equal(t, primary, revealed["subscriptionKeyPrimary"])
+	assert.Equal(t, secondary, revealed["subscriptionKeySecondary"])
+	text := ok(t, admin, "keys", "get", "123456", "--reveal").stdout
+	for _, v := range []string{secret, primary, secondary} {
+		assert.Contains(t, text, v)
+	}
+
+	// Keys are hidden from a user without DEVELOPER on the unit.
+	r := ctl(t, s.userEnv(t, "assistant"), "keys", "get", "123456")
+	assert.Equal(t, exitFailed, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "403 keys-hidden")
+}
+
+func TestKeysVerifyAndRegenerate(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	admin := s.env("admin")
+	_, secret, primary, secondary := unitKeys(t, "123457")
+
+	v := okJSON[obj](t, admin, "keys", "verify", "123457")
+	assert.Equal(t, "123457", v["msn"])
+	assert.Equal(t, "production", v["environment"])
+	assert.Equal(t, s.url+"/accesstoken/get", v["tokenUrl"])
+	assert.Equal(t, obj{"works": true}, v["subscriptionKeyPrimary"])
+	assert.Equal(t, obj{"works": true}, v["subscriptionKeySecondary"])
+	assert.NotEmpty(t, v["verifiedAt"])
+
+	set := okJSON[obj](t, admin, "keys", "regenerate", "123457", "subscriptionKeySecondary", "--reveal")
+	assert.Equal(t, secret, set["clientSecret"], "only the named key changes")
+	assert.Equal(t, primary, set["subscriptionKeyPrimary"])
+	assert.NotEqual(t, secondary, set["subscriptionKeySecondary"])
+	assert.NotEmpty(t, set["subscriptionKeySecondary"])
+	redacted := okJSON[obj](t, admin, "keys", "regenerate", "123457", "subscriptionKeySecondary")
+	assert.Equal(t, "[REDACTED]", redacted["subscriptionKeySecondary"])
+	okJSON[obj](t, admin, "keys", "verify", "123457")
+
+	// The old secondary no longer passes the gateway: a unit whose keys
+	// were changed outside its holder's knowledge fails its doctor.
+	unit := s.unitEnv(t, "123457")
+	unit[envSubscriptionKey] = secondary
+	r := ctl(t, unit, "doctor")
+	assert.Equal(t, exitFailed, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "fix VIPPS_SUBSCRIPTION_KEY")
+
+	r = ctl(t, admin, "keys", "regenerate", "123457", "password")
+	assert.Equal(t, exitUsage, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "must be clientId, clientSecret, subscriptionKeyPrimary or subscriptionKeySecondary")
+}
+
+// keyFileOf reads a --store file.
+func keyFileOf(t *testing.T, path string) (inUse string, set obj) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var f struct {
+		InUse string `json:"inUse"`
+		Keys  obj    `json:"keys"`
+	}
+	require.NoError(t, json.Unmarshal(b, &f))
+	return f.InUse, f.Keys
+}
+
+func TestKeysStoreWrites0600AndNeverOverwritesWithoutForce(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	admin := s.env("admin")
+	_, secret, primary, secondary := unitKeys(t, "123456")
+	path := filepath.Join(t.TempDir(), "keys.json")
+
+	r := ok(t, admin, "keys", "get", "123456", "--store", path)
+	assert.Contains(t, r.stderr, "Stored the key set of 123456 in "+path+" (mode 0600)")
+	inUse, set := keyFileOf(t, path)
+	assert.Equal(t, "subscriptionKeyPrimary", inUse)
+	assert.Equal(t, secret, set["clientSecret"])
+	assert.Equal(t, primary, set["subscriptionKeyPrimary"])
+	assert.Equal(t, secondary, set["subscriptionKeySecondary"])
+
+	// An existing file is refused before anything is regenerated.
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+	r = ctl(t, admin, "keys", "regenerate", "123456", "subscriptionKeySecondary", "--store", path)
+	assert.Equal(t, exitUsage, r.code, "%s", r)
+	assert.Contains(t, r.stderr, "give --force to replace it")
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
+	assert.Equal(t, secondary, okJSON[obj](t, admin, "keys", "get", "123456", "--reveal")["subscriptionKeySecondary"], "nothing was regenerated")
+
+	// --force replaces it with the new set.
+	ok(t, admin, "keys", "regenerate", "123456", "subscriptionKeySecondary", "--store", path, "--force")
+	_, set = keyFileOf(t, path)
+	assert.NotEqual(t, secondary, set["subscriptionKeySecondary"])
+	assert.Equal(t, okJSON[obj](t, admin, "keys", "get", "123456", "--reveal")["subscriptionKeySecondary"], set["subscriptionKeySecondary"])
+
+	// A failed call leaves no file behind.
+	missing := filepath.Join(t.TempDir(), "none.json")
+	r = ctl(t, admin, "keys", "get", "999999", "--store", missing)
+	assert.Equal(t, exitFailed, r.code, "%s", r)
+	assert.NoFileExists(t, missing)
+}
