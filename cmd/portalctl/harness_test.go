@@ -266,16 +266,24 @@ func (s *sim) env(principal string, changes ...string) map[string]string {
 // unitEnv is the VIPPS_* block of the seed's unit msn, its own keys.
 func (s *sim) unitEnv(t *testing.T, msn string) map[string]string {
 	t.Helper()
+	id, secret, primary, _ := unitKeys(t, msn)
+	return map[string]string{envBaseURL: s.url, envPortalURL: s.url, envClientID: id,
+		envClientSecret: secret, envSubscriptionKey: primary, envMSN: msn}
+}
+
+// unitKeys is the seed's key set of unit msn.
+func unitKeys(t *testing.T, msn string) (clientID, secret, primary, secondary string) {
+	t.Helper()
 	for _, m := range seed.Merchants {
 		for _, u := range m.SalesUnits {
 			if u.MSN == msn {
-				return map[string]string{envBaseURL: s.url, envPortalURL: s.url, envClientID: u.Keys.ClientID,
-					envClientSecret: u.Keys.ClientSecret, envSubscriptionKey: u.Keys.SubscriptionKeyPrimary, envMSN: msn}
+				k := u.Keys
+				return k.ClientID, k.ClientSecret, k.SubscriptionKeyPrimary, k.SubscriptionKeySecondary
 			}
 		}
 	}
 	t.Fatalf("no unit %s in the seed", msn)
-	return nil
+	return
 }
 
 // userEnv is the VIPPS_* block of the seed's portal user userID, its API client.

@@ -10,21 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// unitKeys is the seed's key set of unit msn.
-func unitKeys(t *testing.T, msn string) (clientID, secret, primary, secondary string) {
-	t.Helper()
-	for _, m := range seed.Merchants {
-		for _, u := range m.SalesUnits {
-			if u.MSN == msn {
-				k := u.Keys
-				return k.ClientID, k.ClientSecret, k.SubscriptionKeyPrimary, k.SubscriptionKeySecondary
-			}
-		}
-	}
-	t.Fatalf("no unit %s in the seed", msn)
-	return
-}
-
 func TestKeysGetShowsSecretsOnlyWithReveal(t *testing.T) {
 	t.Parallel()
 	s := startSim(t)

@@ -82,7 +82,7 @@ func TestOrdersWait(t *testing.T) {
 	for _, l := range progress {
 		assert.True(t, strings.HasPrefix(l, "product order "+id+": "), "progress line %q", l)
 	}
-	assert.Regexp(t, `COMPLETED after \d.*\(done\)$`, progress[len(progress)-1])
+	assert.Regexp(t, `COMPLETED after \S+ \(poll \d+\): ready$`, progress[len(progress)-1])
 
 	// The new unit is connected to the partner.
 	units := okJSON[[]obj](t, partner, "salesunits", "list")

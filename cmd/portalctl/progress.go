@@ -1,53 +1,52 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
-	"time"
+	"strings"
 
 	"github.com/vippsportal/sdk/salesunit"
-	"github.com/vippsportal/sdk/vipps"
 )
 
-// progress reports a wait on stderr from the waiter's OnPoll events: a line
-// each time the state changes, with the time elapsed and when the next poll
-// is (the server's estimate, when it gave one). On a terminal the current
-// line is redrawn on every poll instead, and ends when the state changes.
+// progress reports a wait on stderr from the waiter's OnPoll events, in the
+// words of salesunit.PrintProgress (the state, the time elapsed, and when the
+// next poll is: the server's estimate, when it gave one): a line each time the
+// state changes. On a terminal the current line is redrawn on every poll
+// instead, and ends when the state changes.
 type progress struct {
-	w    io.Writer
-	live bool   // redraw the line: w is a terminal
-	last string // the state last reported
-	open bool   // a live line is drawn and not yet ended
+	w     io.Writer
+	live  bool   // redraw the line: w is a terminal
+	last  string // the state last reported
+	open  bool   // a live line is drawn and not yet ended
+	line  bytes.Buffer
+	print func(salesunit.PollEvent) // PrintProgress into line
 }
 
-func newProgress(w io.Writer) *progress { return &progress{w: w, live: isTerminal(w)} }
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w, live: isTerminal(w)}
+	p.print = salesunit.PrintProgress(&p.line)
+	return p
+}
 
 // waitOptions are the options of a waiter bounded by the command's bound,
 // reporting its progress on stderr. Call finish once the wait is over.
 func (a *app) waitOptions(forKeys bool) (*salesunit.WaitOptions, *progress) {
 	p := newProgress(a.stderr)
-	return &salesunit.WaitOptions{Timeout: a.bound(true), WaitForKeys: forKeys,
-		OnPoll: func(e salesunit.PollEvent) { p.event(e.PollEvent) }}, p
+	return &salesunit.WaitOptions{Timeout: a.bound(true), WaitForKeys: forKeys, OnPoll: p.event}, p
 }
 
-func (p *progress) event(ev vipps.PollEvent) {
-	state := ev.Status
+func (p *progress) event(ev salesunit.PollEvent) {
+	p.line.Reset()
+	p.print(ev)
+	line := strings.TrimSuffix(p.line.String(), "\n")
+	state := ev.Kind + " " + ev.ID + ": " + ev.Status
 	if ev.Err != nil {
-		state = "poll failed (" + ev.Err.Error() + ")"
+		state += ev.Err.Error()
 	}
-	key := ev.Kind + " " + ev.ID + ": " + state
-	line := fmt.Sprintf("%s after %s", key, ev.Elapsed.Round(100*time.Millisecond))
-	switch {
-	case ev.Done:
-		line += " (done)"
-	case ev.NextDelay > 0 && ev.Estimated:
-		line += fmt.Sprintf("; the server estimates %s more", ev.NextDelay.Round(100*time.Millisecond))
-	case ev.NextDelay > 0:
-		line += fmt.Sprintf("; next poll in %s", ev.NextDelay.Round(100*time.Millisecond))
-	}
-	changed := key != p.last
-	p.last = key
+	changed := state != p.last
+	p.last = state
 	switch {
 	case p.live:
 		if changed && p.open {

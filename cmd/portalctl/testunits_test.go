@@ -31,7 +31,7 @@ func TestTestUnitCreatedWithAllThreeOptionsAndWait(t *testing.T) {
 	assert.NotEmpty(t, u["completedAt"])
 	progress := lines(r.stderr)
 	require.NotEmpty(t, progress, "progress on stderr")
-	assert.Regexp(t, `^test unit `+u["msn"].(string)+`: ready after \S+ \(done\)$`, progress[len(progress)-1])
+	assert.Regexp(t, `^test unit `+u["msn"].(string)+`: ready after \S+ \(poll \d+\): ready$`, progress[len(progress)-1])
 
 	// Its keys can be read at once.
 	keys := okJSON[obj](t, admin, "keys", "get", u["msn"].(string))
