@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"unicode"
@@ -19,9 +20,10 @@ import (
 )
 
 // KeyKind says whose keys a client holds: the principals of the contract.
+// [Client.Diagnose] infers it from what answers.
 type KeyKind string
 
-// The kinds of key set. Diagnose infers the kind from what answers.
+// The kinds of key set.
 const (
 	UnknownKeys    KeyKind = "unknown"
 	UnitKeys       KeyKind = "unit"       // a sales unit's own keys
@@ -45,7 +47,7 @@ func (k KeyKind) Description() string {
 	return "keys of an unknown kind"
 }
 
-// CheckName names one check of a Diagnosis.
+// CheckName names one check of a [Diagnosis].
 type CheckName string
 
 // The checks of a Diagnosis, in the order they are reported.
@@ -62,7 +64,7 @@ const (
 // CheckStatus is a check's outcome.
 type CheckStatus string
 
-// Outcomes of a check. Only CheckFailed makes a Diagnosis not OK.
+// Outcomes of a check. Only CheckFailed makes a [Diagnosis] not OK.
 const (
 	CheckOK          CheckStatus = "ok"
 	CheckFailed      CheckStatus = "failed"
@@ -70,10 +72,11 @@ const (
 	CheckNotExpected CheckStatus = "not-expected" // refused, as the contract says it is for this kind of keys
 )
 
-// Check is one finding of Diagnose. Detail says what was found in words a
-// person acts on, and never holds a secret. Setting names the value to fix
-// by its NewFromEnv variable (EnvClientSecret ...; "WithMSN" for an MSN the
-// call's context carried) when a check failed because of it.
+// Check is one finding of [Client.Diagnose]. Detail says what was found in
+// words a person acts on, and never holds a secret. Setting names the value
+// to fix by its [NewFromEnv] variable ([EnvClientSecret] ...; "WithMSN" for
+// an MSN the call's context carried, see [WithMSN]) when a check failed
+// because of it.
 type Check struct {
 	Name    CheckName   `json:"name"`
 	Status  CheckStatus `json:"status"`
@@ -81,10 +84,11 @@ type Check struct {
 	Setting string      `json:"setting,omitempty"`
 }
 
-// Diagnosis is what Diagnose found out about a client's settings and keys.
-// It holds no secret: print it (String) or encode it as JSON freely.
+// Diagnosis is what [Client.Diagnose] found out about a client's settings
+// and keys. It holds no secret: print it ([Diagnosis.String]) or encode it as
+// JSON freely.
 type Diagnosis struct {
-	Environment   string         `json:"environment"` // "production", "test", or "custom" (WithBaseURL)
+	Environment   string         `json:"environment"` // "production", "test", or "custom" (a base URL of WithBaseURL)
 	BaseURL       string         `json:"baseUrl"`
 	PortalURL     string         `json:"portalUrl,omitempty"`
 	Flow          vipps.AuthFlow `json:"flow"`
@@ -95,7 +99,8 @@ type Diagnosis struct {
 	Checks        []Check        `json:"checks"`
 }
 
-// OK reports whether no check failed: the keys work for what their kind reaches.
+// OK reports whether no check failed ([CheckFailed]): the keys work for
+// everything their kind can reach.
 func (d *Diagnosis) OK() bool {
 	if d == nil {
 		return false
@@ -135,7 +140,7 @@ func (d *Diagnosis) Err() error {
 	return errors.Join(errs...)
 }
 
-// MarshalJSON adds "ok" (OK) to the fields.
+// MarshalJSON adds "ok" ([Diagnosis.OK]) to the fields.
 func (d *Diagnosis) MarshalJSON() ([]byte, error) {
 	type plain Diagnosis
 	return json.Marshal(struct {
@@ -178,7 +183,7 @@ func (d *Diagnosis) String() string {
 			continue
 		}
 		failed++
-		if c.Setting != "" && !contains(fix, c.Setting) {
+		if c.Setting != "" && !slices.Contains(fix, c.Setting) {
 			fix = append(fix, c.Setting)
 		}
 	}
@@ -217,31 +222,24 @@ func orNone(s string) string {
 	return s
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // Diagnose finds out what the client's keys can reach and, when something
 // fails, which setting is wrong, in words a person acts on. Run it at
-// start-up, or from the shell as `portalctl doctor`.
+// start-up, or from the shell as portalctl doctor.
 //
 // It checks the key values for stray spaces and quotes (locally), asks for a
 // token (outside the token cache; in Vipps' environments, when the keys are
 // refused, it also asks the other environment, to tell test keys used against
 // production), and reads: GET /portal/v1/me, the partner's price packages,
 // the sales units, the MSN's sales unit, and GET /webhooks/v1/webhooks. It
-// changes nothing. What answers tells the kind of keys (KeyKind); a refusal
-// that the contract expects for that kind is CheckNotExpected, not a failure.
+// changes nothing. What answers tells the kind of keys ([KeyKind]); a
+// refusal that the contract expects for that kind is [CheckNotExpected], not
+// a failure. The MSN checked is the one calls send: [WithMSN]'s, else the
+// key set's.
 //
-// A failed check is in the Diagnosis (OK, Err), not in the error: the error
-// is not nil only for a nil context, a malformed WithMSN, a client not built
-// by New, or when ctx ends before the checks do (the Diagnosis then holds
-// what was found so far).
+// A failed check is in the [Diagnosis] ([Diagnosis.OK], [Diagnosis.Err]),
+// not in the error: the error is not nil only for a nil context, a malformed
+// WithMSN, a client not built by [New], or when ctx ends before the checks do
+// (the Diagnosis then holds what was found so far).
 func (c *Client) Diagnose(ctx context.Context) (*Diagnosis, error) {
 	if c == nil || c.core == nil {
 		return nil, &vipps.UnsupportedError{Operation: "Diagnose", Reason: "the client was not built by portal.New"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -398,4 +399,22 @@ func TestDiagnosisJSONHasStableNames(t *testing.T) {
 	assert.Equal(t, "ok", first["status"])
 	assert.NotEmpty(t, first["detail"])
 	assert.NotContains(t, first, "setting", "an empty setting is left out")
+}
+
+// A service checks its keys at start-up and stops with the setting to fix.
+func ExampleClient_Diagnose() {
+	sim := portaltest.NewServer() // stands in for Vipps here
+	defer sim.Close()
+	c := sim.AdminClient()
+	defer c.Close()
+
+	d, err := c.Diagnose(context.Background())
+	if err == nil {
+		err = d.Err() // names each failed check and its VIPPS_* setting
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(d.KeyKind.Description(), d.Role)
+	// Output: a portal user's API client ADMINISTRATOR
 }
