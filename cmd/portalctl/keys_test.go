@@ -1,13 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vippsportal/sdk/keys"
 )
 
 func TestKeysGetShowsSecretsOnlyWithReveal(t *testing.T) {
@@ -78,22 +79,6 @@ func TestKeysVerifyAndRegenerate(t *testing.T) {
 	assert.Contains(t, r.stderr, "must be clientId, clientSecret, subscriptionKeyPrimary or subscriptionKeySecondary")
 }
 
-// keyFileOf reads a --store file.
-func keyFileOf(t *testing.T, path string) (inUse string, set obj) {
-	t.Helper()
-	fi, err := os.Stat(path)
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var f struct {
-		InUse string `json:"inUse"`
-		Keys  obj    `json:"keys"`
-	}
-	require.NoError(t, json.Unmarshal(b, &f))
-	return f.InUse, f.Keys
-}
-
 func TestKeysStoreWrites0600AndNeverOverwritesWithoutForce(t *testing.T) {
 	t.Parallel()
 	s := startSim(t)
@@ -103,11 +88,12 @@ func TestKeysStoreWrites0600AndNeverOverwritesWithoutForce(t *testing.T) {
 
 	r := ok(t, admin, "keys", "get", "123456", "--store", path)
 	assert.Contains(t, r.stderr, "Stored the key set of 123456 in "+path+" (mode 0600)")
-	inUse, set := keyFileOf(t, path)
-	assert.Equal(t, "subscriptionKeyPrimary", inUse)
-	assert.Equal(t, secret, set["clientSecret"])
-	assert.Equal(t, primary, set["subscriptionKeyPrimary"])
-	assert.Equal(t, secondary, set["subscriptionKeySecondary"])
+	stored := readKeyFile(t, path) // checks the mode, 0600
+	assert.Equal(t, keys.SubscriptionKeyPrimary, stored.InUse)
+	assert.Equal(t, "123456", stored.Keys.MSN)
+	assert.Equal(t, secret, stored.Keys.ClientSecret)
+	assert.Equal(t, primary, stored.Keys.SubscriptionKeyPrimary)
+	assert.Equal(t, secondary, stored.Keys.SubscriptionKeySecondary)
 
 	// An existing file is refused before anything is regenerated.
 	before, err := os.ReadFile(path)
@@ -122,9 +108,9 @@ func TestKeysStoreWrites0600AndNeverOverwritesWithoutForce(t *testing.T) {
 
 	// --force replaces it with the new set.
 	ok(t, admin, "keys", "regenerate", "123456", "subscriptionKeySecondary", "--store", path, "--force")
-	_, set = keyFileOf(t, path)
-	assert.NotEqual(t, secondary, set["subscriptionKeySecondary"])
-	assert.Equal(t, okJSON[obj](t, admin, "keys", "get", "123456", "--reveal")["subscriptionKeySecondary"], set["subscriptionKeySecondary"])
+	stored = readKeyFile(t, path)
+	assert.NotEqual(t, secondary, stored.Keys.SubscriptionKeySecondary)
+	assert.Equal(t, okJSON[obj](t, admin, "keys", "get", "123456", "--reveal")["subscriptionKeySecondary"], stored.Keys.SubscriptionKeySecondary)
 
 	// A failed call leaves no file behind.
 	missing := filepath.Join(t.TempDir(), "none.json")
