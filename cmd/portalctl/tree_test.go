@@ -1,0 +1,170 @@
+package main
+
+import (
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// commandPaths walks the command tree portalctl builds: every command's
+// words after "portalctl" (the root's are empty), groups and verbs alike.
+// Tests walk the tree, so a command added later is covered at once.
+func commandPaths(t *testing.T) (all, verbs [][]string) {
+	t.Helper()
+	root := (&app{stdout: io.Discard, stderr: io.Discard}).root()
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		all = append(all, path)
+		if !c.HasSubCommands() && c.Name() != "help" {
+			verbs = append(verbs, path)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub, append(slices.Clone(path), sub.Name()))
+		}
+	}
+	walk(root, nil)
+	require.GreaterOrEqual(t, len(verbs), 28, "the whole tree was walked")
+	return all, verbs
+}
+
+func TestEveryCommandHasHelpWithAnExample(t *testing.T) {
+	t.Parallel()
+	all, _ := commandPaths(t)
+	for _, path := range all {
+		t.Run(strings.Join(append([]string{"portalctl"}, path...), " "), func(t *testing.T) {
+			t.Parallel()
+			r := ok(t, nil, append(path, "--help")...)
+			assert.Contains(t, r.stdout, "Usage:")
+			assert.Contains(t, r.stdout, "Examples:\n  portalctl ", "an example of use")
+			assert.Empty(t, r.stderr)
+		})
+	}
+	// A group without its verb shows its help too.
+	r := ok(t, nil, "keys")
+	assert.Contains(t, r.stdout, "Available Commands:")
+}
+
+func TestUsageErrorsExit2AndSayWhatToFix(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	admin := s.env("admin")
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		says string
+	}{
+		{nil, []string{"bogus"}, `unknown command "bogus" for "portalctl"`},
+		{nil, []string{"salesunits", "bogus"}, `unknown command "bogus" for "portalctl salesunits"`},
+		{nil, []string{"salesunits", "lst"}, "Did you mean this?\n\tlist"},
+		{nil, []string{"salesunits", "list", "--bogus"}, "unknown flag: --bogus"},
+		{nil, []string{"salesunits", "get"}, "accepts 1 arg(s), received 0"},
+		{nil, []string{"merchants", "get", "business:NO:ORG"}, "accepts 2 arg(s), received 1"},
+		{nil, []string{"users", "grant", "dev", "123456"}, "requires at least 3 arg(s), only received 2"},
+		{nil, []string{"version", "extra"}, `unknown command "extra" for "portalctl version"`},
+		{nil, []string{"--timeout", "soon", "salesunits", "list"}, `invalid argument "soon" for "--timeout"`},
+		{nil, []string{"--timeout", "-1s", "salesunits", "list"}, "--timeout must not be negative"},
+		{nil, []string{"--json=maybe", "version"}, `invalid argument "maybe" for "--json"`},
+		{nil, []string{"completion", "tcsh"}, `invalid argument "tcsh" for "portalctl completion"`},
+		{nil, []string{"orders", "prefill", "--scheme", "business:NO:ORG"}, `required flag(s) "id", "product-type" not set`},
+		{nil, []string{"orders", "prefill", "--scheme", "a", "--id", "1", "--product-type", "LOGIN", "--website-url", "https://a.example"},
+			"if any flags in the group [website-url terms-url] are set they must all be set"},
+		{nil, []string{"testunits", "create"}, `required flag(s) "name" not set`},
+		{nil, []string{"salesunits", "list"}, "VIPPS_CLIENT_ID is not set"},
+		{s.env("admin", envClientSecret, ""), []string{"salesunits", "list"}, "VIPPS_CLIENT_SECRET is not set"},
+		{s.env("admin", envSubscriptionKey, ""), []string{"doctor"}, "VIPPS_SUBSCRIPTION_KEY is not set (a partner's management keys have none: set VIPPS_TOKEN_FLOW=specialized)"},
+		{s.env("admin", "VIPPS_ENVIRONMENT", "staging"), []string{"doctor"}, "VIPPS_ENVIRONMENT must be production or test"},
+		{s.env("admin", envBaseURL, "ftp://example.com"), []string{"doctor"}, "VIPPS_BASE_URL must be an absolute http(s) URL"},
+		{s.env("admin", envMSN, "12"), []string{"doctor"}, "VIPPS_MSN must be 4-10 digits"},
+		{admin, []string{"--msn", "12", "salesunits", "list"}, "--msn must be 4-10 digits"},
+		{admin, []string{"salesunits", "get", "12"}, "invalid msn: must be 4-10 digits"},
+		{admin, []string{"testunits", "creations", "--status", "DONE"}, `must be PENDING, COMPLETED, FAILED or empty (all), got "DONE"`},
+		{admin, []string{"users", "invite", "--name", "X", "--phone", "+4791234560", "--role", "BOSS"}, "must be ADMINISTRATOR, SALES_UNIT_MANAGER or ASSISTANT"},
+		{admin, []string{"users", "grant", "dev", "123456", "OWNER"}, `unknown permission "OWNER"`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := ctl(t, tc.env, tc.args...)
+			assert.Equal(t, exitUsage, r.code, "%s", r)
+			assert.Empty(t, r.stdout)
+			assert.Contains(t, r.stderr, tc.says)
+			assert.Equal(t, 1, strings.Count(r.stderr, "portalctl: "), "the error is printed once:\n%s", r.stderr)
+			assert.Contains(t, r.stderr, "--help' for usage.")
+		})
+	}
+}
+
+// TestNoOutputShowsASecret runs every verb of the tree against the
+// simulator, plainly, with --json and with -v (the SDK's log), and ctl
+// checks each output for every secret of the seed. A verb missing from
+// runs fails the test: a new command must say how it is run here.
+func TestNoOutputShowsASecret(t *testing.T) {
+	t.Parallel()
+	s := startSim(t)
+	admin, partner := s.env("admin"), s.env("partner")
+	orderID := prefill(t, partner, "Secret test")
+	deleted := prefill(t, partner, "Deleted")
+	creation := okJSON[obj](t, admin, "testunits", "create", "--name", "Secret test")["creationId"].(string)
+	invited := okJSON[obj](t, admin, "users", "invite", "--name", "Secret Test", "--phone", "+4790000001", "--role", "ASSISTANT")["userId"].(string)
+
+	runs := map[string]struct {
+		env  map[string]string
+		args []string
+	}{
+		"doctor":                {admin, nil},
+		"salesunits list":       {admin, nil},
+		"salesunits get":        {admin, []string{"123456"}},
+		"merchants get":         {admin, []string{"business:NO:ORG", "987654325"}},
+		"merchants salesunits":  {partner, []string{"business:NO:ORG", "987654325"}},
+		"orders price-packages": {partner, nil},
+		"orders prefill": {partner, []string{"--scheme", "business:NO:ORG", "--id", "987654325", "--product-type", "LOGIN",
+			"--website-url", "https://acme.example", "--terms-url", "https://acme.example/terms"}},
+		"orders list":         {partner, nil},
+		"orders get":          {partner, []string{orderID}},
+		"orders wait":         {partner, []string{orderID, "--timeout", "1s"}}, // stays RECEIVED: a timeout, exit 1
+		"orders delete":       {partner, []string{deleted}},
+		"testunits create":    {admin, []string{"--name", "Secret shop", "--recurring", "--wait"}},
+		"testunits list":      {admin, nil},
+		"testunits get":       {admin, []string{"223344"}},
+		"testunits creations": {admin, nil},
+		"testunits wait":      {admin, []string{creation}},
+		"keys get":            {admin, []string{"123456"}},
+		"keys verify":         {admin, []string{"123456"}},
+		"keys regenerate":     {admin, []string{"123457", "clientSecret"}},
+		"users me":            {admin, nil},
+		"users list":          {admin, nil},
+		"users get":           {admin, []string{"dev"}},
+		"users invite":        {admin, []string{"--name", "Secret Two", "--phone", "+4790000002", "--role", "ASSISTANT"}},
+		"users grant":         {admin, []string{"dev", "123457", "DEVELOPER"}},
+		"users revoke":        {admin, []string{"dev", "123457"}},
+		"users remove":        {admin, []string{invited}},
+		"version":             {nil, nil},
+		"completion":          {nil, []string{"bash"}},
+	}
+	_, verbs := commandPaths(t)
+	var mu sync.Mutex
+	ran := map[string]bool{}
+	for _, path := range verbs {
+		name := strings.Join(path, " ")
+		run, known := runs[name]
+		if !assert.True(t, known, "TestNoOutputShowsASecret does not run %q: add it to runs", name) {
+			continue
+		}
+		for _, variant := range [][]string{nil, {"--json"}, {"-v"}} {
+			args := append(append(slices.Clone(path), run.args...), variant...)
+			r := ctl(t, run.env, args...) // checks the output for secrets
+			assert.NotEqual(t, exitUsage, r.code, "runs[%q] is a usable command line: %s", name, r)
+			if slices.Contains(variant, "-v") && run.env != nil {
+				assert.Contains(t, r.stderr, "level=DEBUG", "-v logs the SDK's requests: %s", name)
+			}
+			mu.Lock()
+			ran[name] = true
+			mu.Unlock()
+		}
+	}
+	assert.Len(t, ran, len(runs), "every entry of runs is a command of the tree")
+}
