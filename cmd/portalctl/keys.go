@@ -9,6 +9,7 @@ import (
 
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
+	"github.com/vippsportal/sdk/vipps"
 )
 
 func (a *app) keysCmd() *cobra.Command {
@@ -111,12 +112,12 @@ func (s *secretFlags) show(a *app, get func() (*keys.Set, error)) error {
 // verification is a keys.Verification for --json and the record view: it
 // names each key's outcome, never a value.
 type verification struct {
-	MSN                      string    `json:"msn"`
-	Environment              string    `json:"environment"`
-	TokenURL                 string    `json:"tokenUrl"`
-	SubscriptionKeyPrimary   keyResult `json:"subscriptionKeyPrimary"`
-	SubscriptionKeySecondary keyResult `json:"subscriptionKeySecondary"`
-	VerifiedAt               time.Time `json:"verifiedAt"`
+	MSN                      string            `json:"msn"`
+	Environment              vipps.Environment `json:"environment"`
+	TokenURL                 string            `json:"tokenUrl"`
+	SubscriptionKeyPrimary   keyResult         `json:"subscriptionKeyPrimary"`
+	SubscriptionKeySecondary keyResult         `json:"subscriptionKeySecondary"`
+	VerifiedAt               time.Time         `json:"verifiedAt"`
 }
 
 type keyResult struct {
