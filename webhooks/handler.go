@@ -18,6 +18,10 @@ const (
 	// DefaultTimeout bounds the function a Handler calls, well inside the 10
 	// seconds Vipps waits for an answer before it counts the delivery failed.
 	DefaultTimeout = 8 * time.Second
+	// DefaultSecretWait bounds how long a Handler serving a [Keyring] holds a
+	// notification whose signature matches no secret, waiting for the secret
+	// a rotation is adding.
+	DefaultSecretWait = 5 * time.Second
 )
 
 // HandlerOption configures a [Handler].
@@ -44,6 +48,20 @@ func WithTimeout(d time.Duration) HandlerOption {
 	}
 }
 
+// WithSecretWait bounds how long a Handler whose [KeySource] can change (a
+// [*Keyring]) holds a notification signed with a secret it does not hold yet,
+// waiting for the key to change, before it refuses it (default
+// [DefaultSecretWait]; Vipps waits 10 seconds for an answer). d < 0 refuses at
+// once. Each such notification holds its request for up to d: a forged one
+// too, so keep d short.
+func WithSecretWait(d time.Duration) HandlerOption {
+	return func(h *handler) {
+		if d != 0 {
+			h.secretWait = max(d, 0)
+		}
+	}
+}
+
 // WithLogger makes a Handler log every notification it refuses (at warn
 // level: method, size, reason) and every failure of its function (at error
 // level, with the function's error text). It logs no secret, signature,
@@ -51,11 +69,14 @@ func WithTimeout(d time.Duration) HandlerOption {
 func WithLogger(l *slog.Logger) HandlerOption { return func(h *handler) { h.logger = l } }
 
 // Handler receives the notifications of one registration (the URL and
-// secrets of key) and hands each authentic one to fn:
+// secrets of keys: a [Key], or a [*Keyring] that a secret rotation changes
+// while the Handler serves) and hands each authentic one to fn:
 //
 //   - anything but POST is answered 405 (with Allow: POST);
 //   - a body over the bound ([WithMaxBodyBytes], 1 MiB by default) is 413;
 //   - a notification that [Verify] refuses is 401 (an unusable key, 500);
+//     with a Keyring, one whose signature matches no secret is held up to
+//     [WithSecretWait] for the Keyring to change first;
 //   - an authentic body that is not a JSON object, or an ePayment
 //     notification that does not decode, is 400 (Vipps delivers it again
 //     for days, so it is not lost: a fixed receiver takes it);
@@ -74,12 +95,18 @@ func WithLogger(l *slog.Logger) HandlerOption { return func(h *handler) { h.logg
 // reference until it succeeds or Vipps gives up (after 7 days).
 //
 // Handler panics if fn is nil, as http.Handle does with a nil handler.
-func Handler(key Key, fn func(context.Context, Event) error, opts ...HandlerOption) http.Handler {
+func Handler(keys KeySource, fn func(context.Context, Event) error, opts ...HandlerOption) http.Handler {
 	if fn == nil {
 		panic("webhooks: Handler needs a function to call")
 	}
-	key.Secrets = slices.Clone(key.Secrets) // the caller's slice may change later
-	h := &handler{key: key, fn: fn, maxBody: DefaultMaxBodyBytes, timeout: DefaultTimeout}
+	if keys == nil {
+		panic("webhooks: Handler needs a key to verify with")
+	}
+	if k, ok := keys.(Key); ok {
+		k.Secrets = slices.Clone(k.Secrets) // the caller's slice may change later
+		keys = k
+	}
+	h := &handler{keys: keys, fn: fn, maxBody: DefaultMaxBodyBytes, timeout: DefaultTimeout, secretWait: DefaultSecretWait}
 	for _, o := range opts {
 		o(h)
 	}
@@ -87,11 +114,43 @@ func Handler(key Key, fn func(context.Context, Event) error, opts ...HandlerOpti
 }
 
 type handler struct {
-	key     Key
-	fn      func(context.Context, Event) error
-	maxBody int64
-	timeout time.Duration
-	logger  *slog.Logger
+	keys       KeySource
+	fn         func(context.Context, Event) error
+	maxBody    int64
+	timeout    time.Duration
+	secretWait time.Duration
+	logger     *slog.Logger
+}
+
+// changing is a KeySource that says when it changes (a *Keyring).
+type changing interface{ Changed() <-chan struct{} }
+
+// verify checks the notification against the current key; with a key that
+// can change, a signature that matches no secret waits for a change (a
+// rotation's new secret on its way) up to secretWait, or the request's end.
+func (h *handler) verify(r *http.Request, body []byte) error {
+	src, canChange := h.keys.(changing)
+	if !canChange || h.secretWait <= 0 {
+		key := h.keys.CurrentKey()
+		return verify(r.Header, body, &key)
+	}
+	deadline := time.NewTimer(h.secretWait)
+	defer deadline.Stop()
+	for {
+		changed := src.Changed() // before reading the key, so no change is missed
+		key := h.keys.CurrentKey()
+		err := verify(r.Header, body, &key)
+		if na, ok := errors.AsType[*NotAuthenticError](err); !ok || na.Reason != ReasonSignature {
+			return err
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return err
+		case <-r.Context().Done():
+			return err
+		}
+	}
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -113,7 +172,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusBadRequest, "the body could not be read")
 		return
 	}
-	if err := verify(r.Header, body, &h.key); err != nil {
+	if err := h.verify(r, body); err != nil {
 		status := http.StatusUnauthorized
 		if na, ok := errors.AsType[*NotAuthenticError](err); ok && na.Reason == ReasonUnusableKey {
 			status = http.StatusInternalServerError // ours to fix; Vipps retries meanwhile

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -187,6 +189,80 @@ func TestHandlerAcceptsEitherSecretDuringARotation(t *testing.T) {
 		assert.Equal(t, http.StatusOK, serve(h, notification(t, hookURL, ePaymentBody, s)).Code)
 	}
 	assert.Len(t, rec.got(), 2)
+}
+
+// Vipps may deliver to a rotation's new registration before its secret has
+// reached the receiver: a Handler serving a Keyring holds such a notification
+// until the Keyring changes, then verifies it again.
+func TestHandlerWithAKeyringWaitsForTheRotatingSecret(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &recorder{}
+		ring := webhooks.NewKeyring(webhooks.Key{URL: hookURL, Secrets: []vipps.Secret{"whsec-OLD"}})
+		h := webhooks.Handler(ring, rec.handle)
+		start := time.Now()
+		answered := make(chan int)
+		go func() { answered <- serve(h, notification(t, hookURL, ePaymentBody, "whsec-NEW")).Code }()
+		synctest.Wait() // the handler is holding the notification
+		assert.Empty(t, rec.got())
+		time.Sleep(2 * time.Second) // the fake clock: the Store takes two seconds
+		ring.AddSecret("whsec-NEW")
+		assert.Equal(t, http.StatusOK, <-answered)
+		assert.Equal(t, 2*time.Second, time.Since(start))
+		assert.Len(t, rec.got(), 1)
+		assert.Equal(t, []vipps.Secret{"whsec-OLD", "whsec-NEW"}, ring.CurrentKey().Secrets)
+	})
+}
+
+func TestHandlerWithAKeyringRefusesOnceTheWaitEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []webhooks.HandlerOption
+		wait time.Duration
+	}{
+		{"default wait", nil, webhooks.DefaultSecretWait},
+		{"shorter wait", []webhooks.HandlerOption{webhooks.WithSecretWait(time.Second)}, time.Second},
+		{"no wait", []webhooks.HandlerOption{webhooks.WithSecretWait(-1)}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ring := webhooks.NewKeyring(webhooks.Key{URL: hookURL, Secrets: []vipps.Secret{"whsec-OLD"}})
+				h := webhooks.Handler(ring, (&recorder{}).handle, tc.opts...)
+				start := time.Now()
+				assert.Equal(t, http.StatusUnauthorized, serve(h, notification(t, hookURL, ePaymentBody, "whsec-FORGED")).Code)
+				assert.Equal(t, tc.wait, time.Since(start))
+				// A change that adds another secret does not make it authentic.
+				done := make(chan int)
+				go func() { done <- serve(h, notification(t, hookURL, ePaymentBody, "whsec-FORGED")).Code }()
+				synctest.Wait()
+				ring.AddSecret("whsec-NEW")
+				assert.Equal(t, http.StatusUnauthorized, <-done)
+			})
+		})
+	}
+	// A plain Key never changes: nothing to wait for.
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		assert.Equal(t, http.StatusUnauthorized, serve(webhooks.Handler(handlerKey(), (&recorder{}).handle), notification(t, hookURL, ePaymentBody, "whsec-FORGED")).Code)
+		assert.Zero(t, time.Since(start))
+	})
+}
+
+func TestKeyringRemovesASecret(t *testing.T) {
+	ring := webhooks.NewKeyring(webhooks.Key{URL: hookURL, Secrets: []vipps.Secret{"whsec-OLD", "whsec-NEW"}})
+	changed := ring.Changed()
+	ring.RemoveSecret("whsec-OLD")
+	<-changed // closed by the change
+	assert.Equal(t, []vipps.Secret{"whsec-NEW"}, ring.CurrentKey().Secrets)
+	h := webhooks.Handler(ring, (&recorder{}).handle, webhooks.WithSecretWait(-1))
+	assert.Equal(t, http.StatusUnauthorized, serve(h, notification(t, hookURL, ePaymentBody, "whsec-OLD")).Code)
+	assert.Equal(t, http.StatusOK, serve(h, notification(t, hookURL, ePaymentBody, "whsec-NEW")).Code)
+	var logged strings.Builder
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("ring", "ring", ring)
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("ring", "ring", ring)
+	printed := fmt.Sprintf("%v %+v %#v %s %q %d %x", ring, ring, ring, ring, ring, ring, ring) +
+		fmt.Sprintf("%+v", struct{ R *webhooks.Keyring }{ring}) + fmt.Sprintf("%v %+v %#v", ring.CurrentKey(), ring.CurrentKey(), ring.CurrentKey()) + logged.String()
+	assert.NotContains(t, printed, "whsec-NEW")
+	assert.Contains(t, printed, "secrets: 1")
 }
 
 // Refusals and failures are logged with their reason, and with no secret,

@@ -40,7 +40,10 @@ const DefaultOverlap = 30 * time.Second
 //
 // Between the register and the delete, Vipps delivers each event to both
 // registrations, each signed with its own secret: a receiver that verifies
-// with both secrets accepts both (de-duplicate them as [Handler] says).
+// with both secrets accepts both (de-duplicate them as [Handler] says). The
+// first deliveries to the twin may come before its secret has reached Store:
+// a [Handler] serving a [Keyring] that Store adds the secret to holds them
+// until then, so the receiver refuses none.
 // Keep the old secret in the receiver's Key for a while after the rotation:
 // Vipps may still be retrying an earlier delivery of the old registration.
 //
