@@ -255,7 +255,6 @@ func TestFleetStrategyRefusesBadOptionsBeforeAskingForTheLease(t *testing.T) {
 		{msn: "12", o: keys.RotateOptions{ClientSecret: true, Store: noop}, field: "msn"},
 		{nilF: true, o: keys.RotateOptions{ClientSecret: true, Store: noop}, field: "FleetStrategy.Fleet"},
 		{o: keys.RotateOptions{Store: noop}, field: "RotateOptions"},
-		{o: keys.RotateOptions{ClientSecret: true}, field: "RotateOptions.Store"},
 		{o: keys.RotateOptions{ClientSecret: true, Store: noop, InUse: keys.ClientID}, field: "RotateOptions.InUse"},
 		{o: keys.RotateOptions{ClientSecret: true, Store: noop, Current: &set}, field: "RotateOptions.Current"},
 		{o: keys.RotateOptions{ClientSecret: true, Store: noop, Switch: noop}, field: "RotateOptions.Switch"},
@@ -325,4 +324,20 @@ func TestFleetStrategyPublishesOnlyWhatTheCallerSaved(t *testing.T) {
 	assert.Equal(t, simSet(t, s, portaltest.ProductionMSN), unsaved)
 	assert.Equal(t, int64(1), f.version, "nothing was published")
 	assert.NotContains(t, f.Events(), "publish v2 "+string(keys.SubscriptionKeyPrimary))
+}
+
+// A fleet's published set is durable: a FleetStrategy needs no Store.
+func TestFleetStrategyNeedsNoStore(t *testing.T) {
+	s := newSim(t)
+	before := simSet(t, s, portaltest.ProductionMSN)
+	f := newFakeFleet(t, nil, before, keys.SubscriptionKeyPrimary)
+	rep, err := s.AdminClient(fastRetry).Keys.Rotate(context.Background(), portaltest.ProductionMSN,
+		keys.RotateOptions{ClientSecret: true, Strategy: keys.FleetStrategy{Fleet: f}})
+	require.NoError(t, err)
+	assert.Equal(t, []keys.Name{keys.ClientSecret}, rep.Rotated)
+	published, _, version, err := f.Current(context.Background())
+	require.NoError(t, err)
+	assert.Positive(t, version)
+	assert.NotEqual(t, before.ClientSecret, published.ClientSecret)
+	assert.Equal(t, simSet(t, s, portaltest.ProductionMSN).ClientSecret, published.ClientSecret, "the fleet holds the set in force")
 }

@@ -51,11 +51,13 @@ type RotateOptions struct {
 
 	// Store persists a new set together with the subscription key the
 	// integration is to use: the set of record, in your secrets manager or a
-	// 0600 file. Required with every strategy (a live source is memory; with a
-	// fleet, Store runs before the set is published, so a published set is
-	// always saved). It is called after every change, only with sets that
-	// were verified. When it fails the workflow stops and the *[StoreError]
-	// carries the set, so nothing is lost.
+	// 0600 file. Required with a [LiveStrategy] (a live source is memory) and
+	// a [DrainStrategy]; optional with a [FleetStrategy], whose published set
+	// is already durable (when given, Store runs before the set is published,
+	// so a published set is always saved in your store too). It is called
+	// after every change, only with sets that were verified. When it fails
+	// the workflow stops and the *[StoreError] carries the set, so nothing is
+	// lost.
 	Store func(ctx context.Context, set Set, inUse Name) error
 
 	// Switch, when set, makes the running integration use set with
@@ -277,11 +279,11 @@ func checkRotateOptions(ctx context.Context, msn string, o *RotateOptions) (Name
 	default: // a pointer to one (nil, say)
 		return "", core.Invalid("RotateOptions.Strategy", "must be a keys.LiveStrategy, keys.DrainStrategy or keys.FleetStrategy value, got %T", o.Strategy)
 	}
-	switch {
-	case !o.SubscriptionKeys && !o.ClientSecret:
+	if !o.SubscriptionKeys && !o.ClientSecret {
 		return "", core.Invalid("RotateOptions", "choose SubscriptionKeys, ClientSecret or both")
-	case o.Store == nil:
-		return "", core.Invalid("RotateOptions.Store", "is required: every new key set must be saved")
+	}
+	if _, fleet := o.Strategy.(FleetStrategy); o.Store == nil && !fleet {
+		return "", core.Invalid("RotateOptions.Store", "is required: every new key set must be saved (only a FleetStrategy's published set needs no Store)")
 	}
 	if err := o.Strategy.check(msn, o); err != nil {
 		return "", err
@@ -451,8 +453,10 @@ func (r *rotation) regenerate(ctx context.Context, cur Set, n Name) (Set, error)
 // store hands set to Store and the strategy and, when the integration must
 // change what it uses (switching), to Switch and the strategy's wait.
 func (r *rotation) store(ctx context.Context, set Set, inUse Name, switching bool) error {
-	if err := r.o.Store(ctx, set, inUse); err != nil {
-		return &StoreError{MSN: r.msn, Action: ActionStore, Set: set, InUse: inUse, Err: err}
+	if r.o.Store != nil {
+		if err := r.o.Store(ctx, set, inUse); err != nil {
+			return &StoreError{MSN: r.msn, Action: ActionStore, Set: set, InUse: inUse, Err: err}
+		}
 	}
 	if err := r.o.Strategy.put(ctx, r, set, inUse); err != nil {
 		return &StoreError{MSN: r.msn, Action: ActionStore, Set: set, InUse: inUse, Err: err}

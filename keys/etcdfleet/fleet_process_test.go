@@ -56,8 +56,7 @@ func publish(t *testing.T, f *etcdfleet.Fleet, set keys.Set, inUse keys.Name) in
 
 // fleetRotation is a full rotation through f, storing nothing beyond the fleet.
 func fleetRotation(f keys.Fleet) keys.RotateOptions {
-	return keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true, Strategy: keys.FleetStrategy{Fleet: f},
-		Store: func(context.Context, keys.Set, keys.Name) error { return nil }} // etcd holds the set of record here
+	return keys.RotateOptions{SubscriptionKeys: true, ClientSecret: true, Strategy: keys.FleetStrategy{Fleet: f}} // etcd holds the set of record: no Store needed
 }
 
 // leaseLog records who holds the rotation lease, in order, and how many at once.
