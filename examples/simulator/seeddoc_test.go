@@ -11,12 +11,12 @@ import (
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
-// The seed the README shows is one the simulator accepts, and means what it says.
-func TestREADMESeedLoads(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// The seed docs/simulator.md shows is one the simulator accepts, and means what it says.
+func TestDocumentedSeedLoads(t *testing.T) {
+	readme, err := os.ReadFile("../../docs/simulator.md")
 	require.NoError(t, err)
 	_, rest, ok := strings.Cut(string(readme), "A seed is JSON:")
-	require.True(t, ok, "README has a seed example")
+	require.True(t, ok, "docs/simulator.md has a seed example")
 	_, rest, ok = strings.Cut(rest, "```json")
 	require.True(t, ok)
 	js, _, ok := strings.Cut(rest, "```")
