@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
@@ -32,7 +33,7 @@ func TestRun(t *testing.T) {
 	exampletest.Clear(t)
 	sim := exampletest.NoDelays()
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
+	code := run(t.Context(), nil, &stdout, &stderr, sim)
 	text := stdout.String()
 	t.Log("\n" + text)
 	require.Equal(t, 0, code, stderr.String())
@@ -106,7 +107,7 @@ func TestHelp(t *testing.T) { exampletest.Help(t, run, "quickstart") }
 func TestBadArgument(t *testing.T) {
 	var sim exampletest.Recorder
 	var stdout, stderr bytes.Buffer
-	assert.Equal(t, 2, run(t.Context(), []string{"now"}, &stdout, &stderr, sim.NewServer))
+	assert.Equal(t, 2, run(t.Context(), []string{"now"}, &stdout, &stderr, &sim))
 	assert.Zero(t, sim.Started)
 	assert.Contains(t, stderr.String(), `quickstart: unexpected argument "now"`)
 	assert.Empty(t, stdout.String())
@@ -124,20 +125,11 @@ func TestRefusesHalfConfigured(t *testing.T) {
 // a simulator it did not start, with a partner's keys, which are no portal
 // user): it fails at the first step, exits 1 and names the step.
 func TestRunFromEnv(t *testing.T) {
-	s := portaltest.NewServer()
-	defer s.Close()
-	partner := s.PartnerCredentials(portaltest.PartnerID)
-	exampletest.Use(t, s, partner)
-
-	var sim exampletest.Recorder
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
+	s, code, stdout, stderr := exampletest.FromEnv(t, run, exampleenv.Partner)
 	assert.Equal(t, 1, code)
-	assert.Zero(t, sim.Started, "the configured server is used, no simulator")
-	assert.Contains(t, stderr.String(), "quickstart: who am I: ")
-	assert.Contains(t, stderr.String(), vipps.ProblemNotAPortalUser)
-	assert.NotContains(t, stdout.String(), "simulator")
+	assert.Contains(t, stderr, "quickstart: who am I: ")
+	assert.Contains(t, stderr, vipps.ProblemNotAPortalUser)
+	assert.NotContains(t, stdout, "simulator")
 	assert.Len(t, s.RequestsOf("getMe"), 1, "the call reached the configured server")
 	assert.Zero(t, s.Effects("createTestSalesUnit"), "nothing after the failing step ran")
-	assert.NotContains(t, stderr.String(), partner.ClientSecret)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
@@ -27,7 +28,7 @@ func TestRun(t *testing.T) {
 	sim := exampletest.NoDelays()
 	var stdout, stderr bytes.Buffer
 	code := run(t.Context(), []string{"-n", "2", "-name", "CI shop", "-partner", "Acme Partner",
-		"-skip-landing-page", "-recurring", "-direct-capture"}, &stdout, &stderr, sim.NewServer)
+		"-skip-landing-page", "-recurring", "-direct-capture"}, &stdout, &stderr, sim)
 	text := stdout.String()
 	t.Log("\n" + text)
 	require.Equal(t, 0, code, stderr.String())
@@ -64,7 +65,7 @@ func TestRunDefaults(t *testing.T) {
 	exampletest.Clear(t)
 	sim := exampletest.NoDelays()
 	var stdout, stderr bytes.Buffer
-	require.Equal(t, 0, run(t.Context(), nil, &stdout, &stderr, sim.NewServer), stderr.String())
+	require.Equal(t, 0, run(t.Context(), nil, &stdout, &stderr, sim), stderr.String())
 	assert.Equal(t, 3, strings.Count(stdout.String(), "with {SkipLandingPage:false Recurring:false DirectCapture:false}\n"), stdout.String())
 	n := 0
 	for _, u := range sim.Server.State().SalesUnits {
@@ -81,13 +82,9 @@ func TestRunDefaults(t *testing.T) {
 func TestCreationFails(t *testing.T) {
 	exampletest.Clear(t)
 	sim := exampletest.NoDelays()
-	newServer := func(opts ...portaltest.Option) *portaltest.Server {
-		s := sim.NewServer(opts...)
-		s.FailNextCreation("no capacity in the test environment")
-		return s
-	}
+	sim.OnStart = func(s *portaltest.Server) { s.FailNextCreation("no capacity in the test environment") }
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), []string{"-n", "2", "-name", "Doomed"}, &stdout, &stderr, newServer)
+	code := run(t.Context(), []string{"-n", "2", "-name", "Doomed"}, &stdout, &stderr, sim)
 	t.Log("\n" + stdout.String() + stderr.String())
 	assert.Equal(t, 1, code)
 	assert.Regexp(t, `^test-units: Doomed \d: .*no capacity in the test environment\n$`, stderr.String())
@@ -117,7 +114,7 @@ func TestBadFlags(t *testing.T) {
 			exampletest.Clear(t)
 			var sim exampletest.Recorder
 			var stdout, stderr bytes.Buffer
-			assert.Equal(t, 2, run(t.Context(), tc.args, &stdout, &stderr, sim.NewServer))
+			assert.Equal(t, 2, run(t.Context(), tc.args, &stdout, &stderr, &sim))
 			assert.Contains(t, stderr.String(), tc.want)
 			assert.Zero(t, sim.Started)
 		})
@@ -136,13 +133,8 @@ func TestRefusesHalfConfigured(t *testing.T) {
 // TestRunFromEnv: with a complete environment it orders on the server the
 // variables name (a simulator the test started) and starts none of its own.
 func TestRunFromEnv(t *testing.T) {
-	s := portaltest.NewServer()
-	defer s.Close()
-	exampletest.Use(t, s, s.UserCredentials(portaltest.AdminUserID))
-	var sim exampletest.Recorder
-	var stdout, stderr bytes.Buffer
-	require.Equal(t, 0, run(t.Context(), []string{"-n", "1", "-recurring"}, &stdout, &stderr, sim.NewServer), stderr.String())
-	assert.Zero(t, sim.Started)
+	s, code, stdout, stderr := exampletest.FromEnv(t, run, exampleenv.Admin, "-n", "1", "-recurring")
+	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, 1, s.Effects("createTestSalesUnit"))
-	assert.Contains(t, stdout.String(), "Dev shop 1: READY as MSN ")
+	assert.Contains(t, stdout, "Dev shop 1: READY as MSN ")
 }

@@ -1,6 +1,7 @@
 // Package exampletest holds what the examples' tests share: a simulator
 // starter that keeps the server, the VIPPS_* variables set or cleared for one
-// test, and the checks every example must pass (-h, a half-set environment).
+// test, a run against VIPPS_* variables, and the checks every example must
+// pass (-h, a half-set environment).
 package exampletest
 
 import (
@@ -17,11 +18,17 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-// Recorder is the NewServer an example's test passes to run: it starts the
-// simulator with the example's options followed by Extra (which win: no
-// delays, say), and keeps it so the test can drive and inspect it.
+// Recorder is the exampleenv.Sim an example's test passes to run: it starts
+// the simulator with the example's options followed by Extra (which win: no
+// delays, say), and keeps it so the test can drive and inspect it. The
+// example's client there gets ClientExtra after its own options (a transport
+// that watches its traffic, say).
 type Recorder struct {
-	Extra   []portaltest.Option
+	Extra       []portaltest.Option
+	ClientExtra []portal.Option
+	// OnStart, when set, is called with each server started, before the
+	// example uses it (to make its next creation fail, say).
+	OnStart func(*portaltest.Server)
 	Server  *portaltest.Server // the last one started
 	Started int
 }
@@ -30,8 +37,14 @@ type Recorder struct {
 func (r *Recorder) NewServer(opts ...portaltest.Option) *portaltest.Server {
 	r.Started++
 	r.Server = portaltest.NewServer(append(slices.Clone(opts), r.Extra...)...)
+	if r.OnStart != nil {
+		r.OnStart(r.Server)
+	}
 	return r.Server
 }
+
+// ClientOptions returns ClientExtra.
+func (r *Recorder) ClientOptions() []portal.Option { return r.ClientExtra }
 
 // NoDelays is a Recorder whose simulator completes a creation at its first
 // read and issues keys at once.
@@ -65,7 +78,7 @@ func Help(t *testing.T, run exampleenv.Run, name string, flags ...string) {
 		t.Run(h, func(t *testing.T) {
 			var sim Recorder
 			var stdout, stderr bytes.Buffer
-			assert.Equal(t, 0, run(t.Context(), []string{h}, &stdout, &stderr, sim.NewServer))
+			assert.Equal(t, 0, run(t.Context(), []string{h}, &stdout, &stderr, &sim))
 			out := stdout.String()
 			assert.True(t, strings.HasPrefix(out, "usage: "+name+" [flags]\n"), out)
 			for _, f := range flags {
@@ -88,7 +101,7 @@ func Refuses(t *testing.T, run exampleenv.Run, name string, env map[string]strin
 	}
 	var sim Recorder
 	var stdout, stderr bytes.Buffer
-	assert.Equal(t, 2, run(t.Context(), nil, &stdout, &stderr, sim.NewServer))
+	assert.Equal(t, 2, run(t.Context(), nil, &stdout, &stderr, &sim))
 	assert.Zero(t, sim.Started, "no simulator in their place")
 	assert.True(t, strings.HasPrefix(stderr.String(), name+": "+want), stderr.String())
 	for k, v := range env {
@@ -97,4 +110,28 @@ func Refuses(t *testing.T, run exampleenv.Run, name string, env map[string]strin
 		}
 	}
 	assert.Empty(t, stdout.String())
+}
+
+// FromEnv runs the example with args and the VIPPS_* variables aimed at a
+// simulator of the test's own, with the keys of as (see Use). It checks
+// that the example started no simulator in its place and printed no secret
+// of those keys, and returns that server (closed when the test ends), the
+// exit code and what the example printed.
+func FromEnv(t *testing.T, run exampleenv.Run, as exampleenv.Principal, args ...string) (s *portaltest.Server, code int, stdout, stderr string) {
+	t.Helper()
+	s = portaltest.NewServer()
+	t.Cleanup(s.Close)
+	keys := as(s)
+	Use(t, s, keys)
+	var sim Recorder
+	var out, errOut bytes.Buffer
+	code = run(t.Context(), args, &out, &errOut, &sim)
+	t.Log("\n" + out.String() + errOut.String())
+	assert.Zero(t, sim.Started, "the configured server is used, no simulator of the example's own")
+	for _, secret := range []vipps.Secret{keys.ClientSecret, keys.SubscriptionKey} {
+		if secret != "" {
+			assert.NotContains(t, out.String()+errOut.String(), secret.Reveal(), "no secret of the keys is printed")
+		}
+	}
+	return s, code, out.String(), errOut.String()
 }
