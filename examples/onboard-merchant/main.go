@@ -24,11 +24,14 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
+const about = `onboard-merchant prefills a product order for a merchant, with the partner's
+price package for the product, and waits until the merchant has completed it.`
+
 func main() { exampleenv.Main(run) }
 
 // run is the whole program; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, sim exampleenv.Sim) int {
-	fs := exampleenv.Flags("onboard-merchant", "onboard-merchant prefills a product order for a merchant and waits until the merchant has completed it.")
+	fs := exampleenv.Flags("onboard-merchant", about)
 	var req salesunit.ProductOrderRequest
 	fs.StringVar(&req.BusinessIdentifier.Scheme, "scheme", "business:NO:ORG", "the merchant's business identifier scheme")
 	fs.StringVar(&req.BusinessIdentifier.ID, "id", portaltest.DefaultMerchantID, "the merchant's organisation number")

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/examples/internal/exampletest"
@@ -15,7 +14,7 @@ import (
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { exampletest.Main(m) }
 
 var prefilledLine = regexp.MustCompile(`prefilled order (\S+); `)
 
@@ -136,7 +135,7 @@ func TestRefusesHalfConfigured(t *testing.T) {
 // TestRunFromEnv: with a partner's keys in the VIPPS_* variables it talks to
 // the server they name (a simulator the test started) and starts none.
 func TestRunFromEnv(t *testing.T) {
-	s, code, _, stderr := exampletest.FromEnv(t, run, exampleenv.Partner, "-timeout", "200ms")
+	s, code, _, stderr := exampletest.FromEnv(t, run, exampleenv.Partner, []string{"-timeout", "200ms"})
 	assert.Equal(t, 1, code, "nobody completes the order on that server")
 	assert.Contains(t, stderr, "(still RECEIVED)")
 	assert.Equal(t, 1, s.Effects("orderProduct"), "the order was placed on the configured server")

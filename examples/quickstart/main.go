@@ -27,13 +27,14 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
+const about = `Quickstart walks the whole portal: who am I, a test sales unit ordered and
+waited for, its keys read, verified and rotated, a user invited and given access.`
+
 func main() { exampleenv.Main(run) }
 
 // run is the whole program; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, sim exampleenv.Sim) int {
-	fs := exampleenv.Flags("quickstart", "Quickstart walks the whole portal: who am I, a test sales unit ordered and waited for,\n"+
-		"its keys read, verified and rotated, a user invited and given access.")
-	p := exampleenv.Program{Flags: fs, As: exampleenv.Admin, SimOptions: simOptions}
+	p := exampleenv.Program{Flags: exampleenv.Flags("quickstart", about), As: exampleenv.Admin, SimOptions: simOptions}
 	return p.Run(ctx, args, stdout, stderr, sim, func(ctx context.Context, c *exampleenv.Conn) error {
 		return walk(ctx, c.Client, stdout)
 	})

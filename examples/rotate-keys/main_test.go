@@ -17,7 +17,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/examples/internal/exampletest"
@@ -26,7 +25,7 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { exampletest.Main(m) }
 
 var testSet = keys.Set{MSN: "123456", Environment: "production", ClientID: "2f1c6b4e-0000-4000-8000-000000000001",
 	ClientSecret: "Sup3r-S3cret", SubscriptionKeyPrimary: "0123456789abcdef0123456789abcdef",
@@ -144,10 +143,9 @@ func TestRunOnTheSimulator(t *testing.T) {
 	exampletest.Clear(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "keys.json")
-	var out, errOut bytes.Buffer
-	code := run(t.Context(), []string{"-store", path, "-client-secret", "-drain", "0s"}, strings.NewReader(""), &out, &errOut, &exampletest.Recorder{})
-	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
-	assert.Contains(t, out.String(), "rotated subscriptionKeySecondary, subscriptionKeyPrimary, clientSecret")
+	code, out, stderr := exampletest.Run(t, program, &exampletest.Recorder{}, "-store", path, "-client-secret", "-drain", "0s")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "rotated subscriptionKeySecondary, subscriptionKeyPrimary, clientSecret")
 	assert.Equal(t, os.FileMode(0o600), mode(t, path))
 	onlyFile(t, dir, "keys.json")
 
@@ -156,30 +154,26 @@ func TestRunOnTheSimulator(t *testing.T) {
 	assert.Equal(t, "123456", set.MSN)
 	assert.Equal(t, keys.SubscriptionKeySecondary, inUse)
 	for _, v := range []vipps.Secret{set.ClientSecret, set.SubscriptionKeyPrimary, set.SubscriptionKeySecondary} {
-		assert.NotContains(t, out.String(), v.Reveal(), "no key on the screen")
+		assert.NotContains(t, out, v.Reveal(), "no key on the screen")
 	}
 
 	// A second run starts a new simulator, whose keys are not the ones in the
 	// file: the first token request fails, nothing changes, and it exits 1.
 	before, _ := os.ReadFile(path)
-	out.Reset()
-	errOut.Reset()
-	code = run(t.Context(), []string{"-store", path, "-drain", "0s"}, strings.NewReader(""), &out, &errOut, &exampletest.Recorder{})
+	code, _, stderr = exampletest.Run(t, program, &exampletest.Recorder{}, "-store", path, "-drain", "0s")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errOut.String(), "stopped at token")
-	assert.Contains(t, errOut.String(), "401")
+	assert.Contains(t, stderr, "stopped at token")
+	assert.Contains(t, stderr, "401")
 	after, _ := os.ReadFile(path)
 	assert.Equal(t, before, after)
 }
 
 func TestRunRefusesBadFlags(t *testing.T) {
-	var out, errOut bytes.Buffer
-	assert.Equal(t, 2, run(t.Context(), []string{"-subscription-keys=false"}, nil, &out, &errOut, &exampletest.Recorder{}))
-	assert.Contains(t, errOut.String(), "nothing to rotate")
-	assert.Equal(t, 2, run(t.Context(), []string{"extra"}, nil, &out, &errOut, &exampletest.Recorder{}))
-	errOut.Reset()
-	assert.Equal(t, 2, run(t.Context(), []string{"-drain", "-1s"}, nil, &out, &errOut, &exampletest.Recorder{}))
-	assert.Contains(t, errOut.String(), "-drain must not be negative")
+	exampletest.BadFlags(t, program, map[string]string{
+		"-subscription-keys=false": "rotate-keys: nothing to rotate",
+		"extra":                    `rotate-keys: unexpected argument "extra"`,
+		"-drain -1s":               "rotate-keys: -drain must not be negative",
+	})
 }
 
 // TestHelp: -h and -help print the usage under the program's own name, with
@@ -205,12 +199,10 @@ func TestRefusesHalfConfigured(t *testing.T) {
 func TestRunLiveKeepsTheFileAnIntegrationFollows(t *testing.T) {
 	exampletest.Clear(t)
 	path := filepath.Join(t.TempDir(), "keys.json")
-	var out, errOut bytes.Buffer
 	// The in-process integration reads the file with keys.NewFileSource (looking
 	// at it every second); the drain leaves it time to switch.
-	code := run(t.Context(), []string{"-store", path, "-client-secret", "-live", "-drain", "2s"}, strings.NewReader(""), &out, &errOut, &exampletest.Recorder{})
-	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
-	text := out.String()
+	code, text, stderr := exampletest.Run(t, program, &exampletest.Recorder{}, "-store", path, "-client-secret", "-live", "-drain", "2s")
+	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, text, "failed=0")
 	var calls, failed int
 	i := strings.Index(text, "calls=")

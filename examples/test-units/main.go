@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"sync"
 	"time"
 
@@ -23,11 +24,14 @@ import (
 	"github.com/vippsportal/sdk/salesunit"
 )
 
+const about = `test-units orders several test sales units at once, with the portal's three
+options, and waits until each exists and has its keys.`
+
 func main() { exampleenv.Main(run) }
 
 // run is the whole program; it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, sim exampleenv.Sim) int {
-	fs := exampleenv.Flags("test-units", "test-units orders several test sales units at once and waits until each exists and has its keys.")
+	fs := exampleenv.Flags("test-units", about)
 	n := fs.Int("n", 3, "how many test units to order")
 	prefix := fs.String("name", "Dev shop", "name of the units (numbered: \"Dev shop 1\" ...)")
 	partner := fs.String("partner", "", "optional free text stored with each unit (at most 50 characters)")
@@ -43,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, sim examp
 		return nil
 	}}
 	return p.Run(ctx, args, stdout, stderr, sim, func(ctx context.Context, c *exampleenv.Conn) error {
-		out := &lockedWriter{w: stdout} // the units report concurrently
+		out := log.New(stdout, "", 0) // the units report concurrently: a Logger writes each line whole
 		var wg sync.WaitGroup
 		errs := make([]error, *n)
 		for i := range *n {
@@ -62,40 +66,28 @@ func simOptions() []portaltest.Option {
 }
 
 // orderOne orders a unit and waits for it and its keys.
-func orderOne(ctx context.Context, c *portal.Client, req salesunit.TestUnitRequest, timeout time.Duration, out io.Writer) error {
+func orderOne(ctx context.Context, c *portal.Client, req salesunit.TestUnitRequest, timeout time.Duration, out *log.Logger) error {
 	cr, err := c.TestUnits.Create(ctx, req)
 	if err != nil {
 		return fmt.Errorf("%s: ordering: %w", req.Name, err)
 	}
-	fmt.Fprintf(out, "%s: ordered (creation %s)\n", req.Name, cr.CreationID)
+	out.Printf("%s: ordered (creation %s)", req.Name, cr.CreationID)
 	u, err := c.TestUnits.WaitUntilReady(ctx, cr.CreationID, &salesunit.WaitOptions{
 		Timeout: timeout, WaitForKeys: true,
 		OnPoll: func(ev salesunit.PollEvent) {
 			switch s := ev.Unit; {
 			case ev.Creation != nil:
-				fmt.Fprintf(out, "%s: poll %d: creation %s\n", req.Name, ev.Attempt, ev.Creation.Status)
+				out.Printf("%s: poll %d: creation %s", req.Name, ev.Attempt, ev.Creation.Status)
 			case s != nil:
-				fmt.Fprintf(out, "%s: poll %d: unit %s exists, keys issued: %t\n", req.Name, ev.Attempt, s.MSN, s.KeysReady)
+				out.Printf("%s: poll %d: unit %s exists, keys issued: %t", req.Name, ev.Attempt, s.MSN, s.KeysReady)
 			default:
-				fmt.Fprintf(out, "%s: poll %d failed, retrying: %v\n", req.Name, ev.Attempt, ev.Err)
+				out.Printf("%s: poll %d failed, retrying: %v", req.Name, ev.Attempt, ev.Err)
 			}
 		},
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", req.Name, err)
 	}
-	fmt.Fprintf(out, "%s: READY as MSN %s with %+v\n", req.Name, u.MSN, u.Options)
+	out.Printf("%s: READY as MSN %s with %+v", req.Name, u.MSN, u.Options)
 	return nil
-}
-
-// lockedWriter serialises writes: each Fprintf is one line.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/examples/internal/exampletest"
@@ -21,7 +20,7 @@ import (
 	"github.com/vippsportal/sdk/salesunit"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { exampletest.Main(m) }
 
 func env(kv map[string]string) func(string) string {
 	return func(k string) string { return kv[k] }
@@ -230,7 +229,7 @@ func TestProgramRun(t *testing.T) {
 				return err
 			})
 		}
-		other, code, stdout, stderr := exampletest.FromEnv(t, run, exampleenv.Admin)
+		other, code, stdout, stderr := exampletest.FromEnv(t, run, exampleenv.Admin, nil)
 		require.Equal(t, 0, code, stderr)
 		assert.Empty(t, stdout, "no line about a simulator")
 		assert.Len(t, other.RequestsOf("getMe"), 1, "the call went where the environment points")

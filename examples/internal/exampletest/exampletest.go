@@ -6,17 +6,50 @@ package exampletest
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"go.uber.org/goleak"
 
 	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/vipps"
 )
+
+// Main is the TestMain of an example's tests: it runs them and fails if one
+// leaves a goroutine running (a server, a receiver, a poller).
+func Main(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Run runs the example with args, starting the simulator with sim, and
+// returns the exit code and what it printed (which the test's log shows).
+func Run(t *testing.T, run exampleenv.Run, sim exampleenv.Sim, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(t.Context(), args, &out, &errOut, sim)
+	t.Log("\n" + out.String() + errOut.String())
+	return code, out.String(), errOut.String()
+}
+
+// BadFlags checks that the example refuses each command line of cases (its
+// words separated by spaces) with exit code 2 and the message it maps to on
+// stderr, printing nothing on stdout and starting nothing.
+func BadFlags(t *testing.T, run exampleenv.Run, cases map[string]string) {
+	for _, line := range slices.Sorted(maps.Keys(cases)) {
+		t.Run(line, func(t *testing.T) {
+			Clear(t)
+			var sim Recorder
+			code, stdout, stderr := Run(t, run, &sim, strings.Fields(line)...)
+			assert.Equal(t, 2, code)
+			assert.Contains(t, stderr, cases[line])
+			assert.Empty(t, stdout)
+			assert.Zero(t, sim.Started, "nothing started")
+		})
+	}
+}
 
 // Recorder is the exampleenv.Sim an example's test passes to run: it starts
 // the simulator with the example's options followed by Extra (which win: no
@@ -113,13 +146,13 @@ func Refuses(t *testing.T, run exampleenv.Run, name string, env map[string]strin
 }
 
 // FromEnv runs the example with args and the VIPPS_* variables aimed at a
-// simulator of the test's own, with the keys of as (see Use). It checks
-// that the example started no simulator in its place and printed no secret
-// of those keys, and returns that server (closed when the test ends), the
-// exit code and what the example printed.
-func FromEnv(t *testing.T, run exampleenv.Run, as exampleenv.Principal, args ...string) (s *portaltest.Server, code int, stdout, stderr string) {
+// simulator of the test's own (started with opts), with the keys of as (see
+// Use). It checks that the example started no simulator in its place and
+// printed no secret of those keys, and returns that server (closed when the
+// test ends), the exit code and what the example printed.
+func FromEnv(t *testing.T, run exampleenv.Run, as exampleenv.Principal, args []string, opts ...portaltest.Option) (s *portaltest.Server, code int, stdout, stderr string) {
 	t.Helper()
-	s = portaltest.NewServer()
+	s = portaltest.NewServer(opts...)
 	t.Cleanup(s.Close)
 	keys := as(s)
 	Use(t, s, keys)
