@@ -1,7 +1,10 @@
-// Package exampletest holds what the examples' tests share: a simulator
-// starter that keeps the server, the VIPPS_* variables set or cleared for one
-// test, a run against VIPPS_* variables, and the checks every example must
-// pass (-h, a half-set environment).
+// Package exampletest holds what the examples' tests share: their TestMain
+// (Main), a run of an example (Run, and FromEnv against VIPPS_* variables),
+// a simulator starter that keeps the server (Recorder), the VIPPS_* variables
+// set or cleared for one test (Use, Clear), the checks every example must
+// pass (Help, BadFlags, Refuses), a transport that notes every secret of a
+// run so a test can check none was printed (Wire), and a stdout that lets a
+// test act at a given line (Lines).
 package exampletest
 
 import (
