@@ -15,9 +15,9 @@ import (
 // and returns the exit code.
 type Run func(ctx context.Context, args []string, stdout, stderr io.Writer, sim Sim) int
 
-// Main is every example's main function: it runs run on the command line,
-// on the embedded simulator of [Embedded] when it gets that far, until
-// the job ends or Ctrl-C cancels its context, and exits with run's code.
+// Main is every example's main function: it calls run with the command
+// line, stdout, stderr and [Embedded], cancels run's context on Ctrl-C (so
+// the example can stop and clean up), and exits with run's code.
 func Main(run Run) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, Embedded)
@@ -45,7 +45,8 @@ type Program struct {
 // Run parses args, checks them, connects and runs job with the connection
 // (closed when job returns), printing on stdout, and returns the exit code:
 // 0 when job succeeded or after -h, 2 for a refused command line or a
-// half-set environment, 1 otherwise, with the error on stderr.
+// half-set environment (or a [Usagef] error of job's), 1 otherwise, with the
+// error on stderr.
 func (p Program) Run(ctx context.Context, args []string, stdout, stderr io.Writer, sim Sim,
 	job func(ctx context.Context, c *Conn) error) int {
 	return Exit(p.Flags.Name(), p.run(ctx, args, stdout, stderr, sim, job), stderr)
