@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -124,7 +122,7 @@ func TestRun(t *testing.T) {
 	assert.Equal(t, registered, deliveries[0].WebhookID)
 	assert.Equal(t, rotatedTo, deliveries[1].WebhookID)
 	for _, d := range deliveries {
-		assert.Equal(t, http.StatusOK, d.Status, d.Event)
+		assert.True(t, d.Delivered(), "%s: %d %s", d.Event, d.Status, d.Err)
 	}
 
 	assert.Equal(t, 2, wire.Answers("secret"), "both webhook secrets crossed the wire")
@@ -161,44 +159,6 @@ func programs(s *portaltest.Server, op string) []portaltest.LoggedRequest {
 		}
 	}
 	return out
-}
-
-// TestInterruptedDuringTheSwitch: Ctrl-C while both registrations are live
-// stops the rotation, and the clean-up deletes both.
-func TestInterruptedDuringTheSwitch(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	code, _, stderr, s, _ := onSim(t, ctx, func(_ *portaltest.Server, line string) {
-		if strings.HasPrefix(line, "  new registration ") {
-			cancel()
-		}
-	})
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "webhooks: rotating the secret: ")
-	assert.Contains(t, stderr, context.Canceled.Error())
-	assert.Empty(t, ours(s), "both registrations of the run were deleted")
-	assert.Len(t, programs(s, portaltest.OpDeleteWebhook), 2)
-	assert.Len(t, s.State().Webhooks, 1, "the bystander's is left")
-}
-
-// TestNoNotification: a notification that never arrives (the simulator
-// cannot reach the receiver) fails the run after -timeout, and the clean-up
-// still runs.
-func TestNoNotification(t *testing.T) {
-	exampletest.Clear(t)
-	rec := &exampletest.Recorder{Extra: []portaltest.Option{portaltest.WithWebhookTransport(unreachable{})}}
-	code, _, stderr := exampletest.Run(t, run, rec, "-timeout", "100ms")
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "webhooks: waiting for a notification: context deadline exceeded")
-	assert.Empty(t, rec.Server.State().Webhooks)
-	assert.Equal(t, 1, rec.Server.Effects(portaltest.OpDeleteWebhook))
-}
-
-// unreachable is a network where no receiver answers.
-type unreachable struct{}
-
-func (unreachable) RoundTrip(*http.Request) (*http.Response, error) {
-	return nil, errors.New("connection refused")
 }
 
 // TestHelp: -h and -help print the usage, saying that -trigger needs a
