@@ -15,8 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"time"
 
 	"github.com/vippsportal/sdk/examples/internal/exampleenv"
@@ -26,19 +24,14 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-const name = "onboard-merchant"
+const about = `onboard-merchant prefills a product order for a merchant, with the partner's
+price package for the product, and waits until the merchant has completed it.`
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, portaltest.NewServer)
-	stop()
-	os.Exit(code)
-}
+func main() { exampleenv.Main(run) }
 
-// run is the whole program; it returns the exit code. newServer starts the
-// embedded simulator (tests pass theirs).
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer func(...portaltest.Option) *portaltest.Server) int {
-	fs := exampleenv.Flags(name, "onboard-merchant prefills a product order for a merchant and waits until the merchant has completed it.")
+// run is the whole program; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, sim exampleenv.Sim) int {
+	fs := exampleenv.Flags("onboard-merchant", about)
 	var req salesunit.ProductOrderRequest
 	fs.StringVar(&req.BusinessIdentifier.Scheme, "scheme", "business:NO:ORG", "the merchant's business identifier scheme")
 	fs.StringVar(&req.BusinessIdentifier.ID, "id", portaltest.DefaultMerchantID, "the merchant's organisation number")
@@ -47,30 +40,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer
 	fs.StringVar(&req.PricePackageID, "price-package", "", "price package id (default: the first of yours for the product, if any)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the merchant")
 	step := fs.Duration("order-step", 300*time.Millisecond, "simulator only: how often the order moves one status (0: never)")
-	if err := exampleenv.Parse(fs, args, stdout, stderr); err != nil {
-		return exampleenv.Exit(name, err, stderr)
-	}
-	req.ProductType = salesunit.ProductType(*product)
-
-	c, err := exampleenv.Setup{
-		Name:       name,
-		NewServer:  newServer,
-		SimOptions: []portaltest.Option{portaltest.WithOrderStep(*step)},
-		SimClient: func(s *portaltest.Server, o ...portal.Option) (*portal.Client, error) {
-			return s.Client(s.PartnerCredentials(portaltest.PartnerID), o...)
-		},
-		Out: stdout,
-	}.Connect()
-	if err != nil {
-		return exampleenv.Exit(name, err, stderr)
-	}
-	defer c.Close()
-	// On the simulator, poll about as often as the order moves; against Vipps the defaults suit a person's pace.
-	wait := &salesunit.WaitOptions{Timeout: *timeout}
-	if c.Sim != nil && *step > 0 {
-		wait.MinDelay, wait.MaxDelay = *step/2, *step
-	}
-	return exampleenv.Exit(name, onboard(ctx, c.Client, &req, wait, stdout), stderr)
+	p := exampleenv.Program{Flags: fs, As: exampleenv.Partner, SimOptions: func() []portaltest.Option {
+		return []portaltest.Option{portaltest.WithOrderStep(*step)}
+	}}
+	return p.Run(ctx, args, stdout, stderr, sim, func(ctx context.Context, c *exampleenv.Conn) error {
+		req.ProductType = salesunit.ProductType(*product)
+		// On the simulator, poll about as often as the order moves; against Vipps the defaults suit a person's pace.
+		wait := &salesunit.WaitOptions{Timeout: *timeout}
+		if c.Sim != nil && *step > 0 {
+			wait.MinDelay, wait.MaxDelay = *step/2, *step
+		}
+		return onboard(ctx, c.Client, &req, wait, stdout)
+	})
 }
 
 // onboard orders the product for the merchant and waits for the merchant.

@@ -7,14 +7,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { exampletest.Main(m) }
 
 var prefilledLine = regexp.MustCompile(`prefilled order (\S+); `)
 
@@ -46,7 +46,7 @@ func onSim(t *testing.T, status string, args ...string) (code int, out *merchant
 	sim = &exampletest.Recorder{}
 	out = &merchant{sim: sim, status: status}
 	var errBuf bytes.Buffer
-	code = run(t.Context(), append([]string{"-order-step", "0"}, args...), out, &errBuf, sim.NewServer)
+	code = run(t.Context(), append([]string{"-order-step", "0"}, args...), out, &errBuf, sim)
 	t.Log("\n" + out.String() + errBuf.String())
 	return code, out, errBuf.String(), sim
 }
@@ -135,16 +135,8 @@ func TestRefusesHalfConfigured(t *testing.T) {
 // TestRunFromEnv: with a partner's keys in the VIPPS_* variables it talks to
 // the server they name (a simulator the test started) and starts none.
 func TestRunFromEnv(t *testing.T) {
-	s := portaltest.NewServer()
-	defer s.Close()
-	p := s.PartnerCredentials(portaltest.PartnerID)
-	exampletest.Use(t, s, p)
-	var sim exampletest.Recorder
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), []string{"-timeout", "200ms"}, &stdout, &stderr, sim.NewServer)
-	assert.Zero(t, sim.Started)
+	s, code, _, stderr := exampletest.FromEnv(t, run, exampleenv.Partner, []string{"-timeout", "200ms"})
 	assert.Equal(t, 1, code, "nobody completes the order on that server")
-	assert.Contains(t, stderr.String(), "(still RECEIVED)")
+	assert.Contains(t, stderr, "(still RECEIVED)")
 	assert.Equal(t, 1, s.Effects("orderProduct"), "the order was placed on the configured server")
-	assert.NotContains(t, stdout.String()+stderr.String(), p.ClientSecret)
 }

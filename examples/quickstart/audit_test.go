@@ -2,12 +2,9 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,75 +12,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/vipps"
 )
-
-// wireSecrets is an HTTP transport that notes every secret crossing the wire:
-// the credential headers sent and the secret fields of every JSON answer (key
-// sets, tokens), so the audit knows values the state no longer holds (a
-// rotated-away client secret, every token).
-type wireSecrets struct {
-	next   *http.Transport
-	mu     sync.Mutex
-	values map[string]bool
-}
-
-var secretFields = []string{"clientSecret", "subscriptionKeyPrimary", "subscriptionKeySecondary", "access_token"}
-
-func (w *wireSecrets) add(v string) {
-	v = strings.TrimPrefix(v, "Bearer ")
-	if v == "" {
-		return
-	}
-	w.mu.Lock()
-	w.values[v] = true
-	w.mu.Unlock()
-}
-
-func (w *wireSecrets) RoundTrip(r *http.Request) (*http.Response, error) {
-	for _, h := range []string{"client_secret", "Ocp-Apim-Subscription-Key", "Authorization"} {
-		for _, v := range r.Header.Values(h) {
-			w.add(v)
-		}
-	}
-	resp, err := w.next.RoundTrip(r)
-	if err != nil {
-		return resp, err
-	}
-	body, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil {
-		return resp, nil
-	}
-	var fields map[string]any
-	if json.Unmarshal(body, &fields) == nil {
-		for _, f := range secretFields {
-			if s, ok := fields[f].(string); ok {
-				w.add(s)
-			}
-		}
-	}
-	return resp, nil
-}
-
-func (w *wireSecrets) addState(st portaltest.State) {
-	for _, u := range st.SalesUnits {
-		w.add(u.Keys.ClientSecret)
-		w.add(u.Keys.SubscriptionKeyPrimary)
-		w.add(u.Keys.SubscriptionKeySecondary)
-	}
-	for _, u := range st.Users {
-		w.add(u.APIClient.ClientSecret.Reveal())
-		w.add(u.APIClient.SubscriptionKey.Reveal())
-	}
-	for _, p := range st.Partners {
-		w.add(p.APIClient.ClientSecret.Reveal())
-		w.add(p.APIClient.SubscriptionKey.Reveal())
-	}
-}
 
 // TestRunLogsNoSecret runs the quickstart with a debug logger (text and JSON
 // handlers) and audits everything it wrote: the log, its own output, and the
@@ -107,9 +40,9 @@ func TestRunLogsNoSecret(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := portaltest.NewServer()
 			defer s.Close()
-			wire := &wireSecrets{next: http.DefaultTransport.(*http.Transport).Clone(), values: map[string]bool{}}
-			defer wire.next.CloseIdleConnections()
-			wire.addState(s.State())
+			wire := exampletest.NewWire()
+			defer wire.Close()
+			wire.AddState(s.State())
 
 			var buf bytes.Buffer // the handlers and this test write it from one goroutine at a time
 			var mu sync.Mutex
@@ -117,10 +50,9 @@ func TestRunLogsNoSecret(t *testing.T) {
 			opts := &slog.HandlerOptions{Level: slog.LevelDebug}
 			logger := slog.New(slog.NewMultiHandler(slog.NewTextHandler(lw, opts), slog.NewJSONHandler(lw, opts)))
 
-			hc := &http.Client{Transport: wire}
 			c, err := s.Client(s.UserCredentials(portaltest.AdminUserID),
 				portal.WithSystem("quickstart", vipps.Version, "", ""),
-				portal.WithHTTPClient(hc), portal.WithLogger(logger),
+				portal.WithHTTPClient(wire.Client()), portal.WithLogger(logger),
 				portal.WithRetry(vipps.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond}),
 			)
 			require.NoError(t, err)
@@ -135,7 +67,7 @@ func TestRunLogsNoSecret(t *testing.T) {
 			} else {
 				require.NoError(t, runErr)
 			}
-			wire.addState(s.State())
+			wire.AddState(s.State())
 
 			mu.Lock()
 			text := buf.String()
@@ -143,16 +75,8 @@ func TestRunLogsNoSecret(t *testing.T) {
 			assert.Contains(t, text, `msg="vipps request"`, "the text handler logged the requests")
 			assert.Contains(t, text, `"msg":"vipps request"`, "the JSON handler logged the requests")
 			assert.Positive(t, s.FaultsInjected(), "the faults were hit")
-			wire.mu.Lock()
-			defer wire.mu.Unlock()
-			assert.Greater(t, len(wire.values), 10, "the run's secrets were collected")
-			i := 0
-			for v := range wire.values {
-				i++
-				if len(v) >= 4 && strings.Contains(text, v) {
-					t.Errorf("secret %d of the run (%d characters) is in the log or output", i, len(v))
-				}
-			}
+			assert.Greater(t, wire.Count(), 10, "the run's secrets were collected")
+			wire.NotIn(t, text)
 		})
 	}
 }

@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"os/signal"
 	"time"
 
 	"github.com/vippsportal/sdk/examples/internal/exampleenv"
@@ -29,38 +27,23 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-const name = "quickstart"
+const about = `Quickstart walks the whole portal: who am I, a test sales unit ordered and
+waited for, its keys read, verified and rotated, a user invited and given access.`
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, portaltest.NewServer)
-	stop()
-	os.Exit(code)
+func main() { exampleenv.Main(run) }
+
+// run is the whole program; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, sim exampleenv.Sim) int {
+	p := exampleenv.Program{Flags: exampleenv.Flags("quickstart", about), As: exampleenv.Admin, SimOptions: simOptions}
+	return p.Run(ctx, args, stdout, stderr, sim, func(ctx context.Context, c *exampleenv.Conn) error {
+		return walk(ctx, c.Client, stdout)
+	})
 }
 
-// run is the whole program; it returns the exit code. newServer starts the
-// embedded simulator (tests pass theirs).
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer func(...portaltest.Option) *portaltest.Server) int {
-	fs := exampleenv.Flags(name, "Quickstart walks the whole portal: who am I, a test sales unit ordered and waited for,\n"+
-		"its keys read, verified and rotated, a user invited and given access.")
-	if err := exampleenv.Parse(fs, args, stdout, stderr); err != nil {
-		return exampleenv.Exit(name, err, stderr)
-	}
-	c, err := exampleenv.Setup{
-		Name:      name,
-		NewServer: newServer,
-		// A test unit takes a few seconds to provision on the simulator, as at Vipps (where it can take minutes).
-		SimOptions: []portaltest.Option{portaltest.WithProvisioningDelay(3 * time.Second), portaltest.WithKeysDelay(time.Second)},
-		SimClient: func(s *portaltest.Server, opts ...portal.Option) (*portal.Client, error) {
-			return s.Client(s.UserCredentials(portaltest.AdminUserID), opts...)
-		},
-		Out: stdout,
-	}.Connect()
-	if err == nil {
-		err = walk(ctx, c.Client, stdout)
-		c.Close()
-	}
-	return exampleenv.Exit(name, err, stderr)
+// simOptions make a test unit take a few seconds to provision on the
+// simulator, as at Vipps (where it can take minutes).
+func simOptions() []portaltest.Option {
+	return []portaltest.Option{portaltest.WithProvisioningDelay(3 * time.Second), portaltest.WithKeysDelay(time.Second)}
 }
 
 // walk goes through the portal with c, printing each step to out.

@@ -1,24 +1,21 @@
 package main
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/vipps"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { exampletest.Main(m) }
 
 var (
 	readyLine = regexp.MustCompile(`(?m)^   test unit (\d{6}) "Quickstart shop" is ready: \{SkipLandingPage:true Recurring:true DirectCapture:true\}$`)
@@ -31,12 +28,9 @@ var (
 func TestRun(t *testing.T) {
 	exampletest.Clear(t)
 	sim := exampletest.NoDelays()
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
-	text := stdout.String()
-	t.Log("\n" + text)
-	require.Equal(t, 0, code, stderr.String())
-	assert.Empty(t, stderr.String())
+	code, text, stderr := exampletest.Run(t, run, sim)
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stderr)
 	require.Equal(t, 1, sim.Started)
 	s := sim.Server
 
@@ -104,12 +98,7 @@ func TestHelp(t *testing.T) { exampletest.Help(t, run, "quickstart") }
 
 // TestBadArgument: a stray argument is refused with exit code 2.
 func TestBadArgument(t *testing.T) {
-	var sim exampletest.Recorder
-	var stdout, stderr bytes.Buffer
-	assert.Equal(t, 2, run(t.Context(), []string{"now"}, &stdout, &stderr, sim.NewServer))
-	assert.Zero(t, sim.Started)
-	assert.Contains(t, stderr.String(), `quickstart: unexpected argument "now"`)
-	assert.Empty(t, stdout.String())
+	exampletest.BadFlags(t, run, map[string]string{"now": `quickstart: unexpected argument "now"`})
 }
 
 // TestRefusesHalfConfigured: URLs without credentials are refused, naming the
@@ -124,20 +113,11 @@ func TestRefusesHalfConfigured(t *testing.T) {
 // a simulator it did not start, with a partner's keys, which are no portal
 // user): it fails at the first step, exits 1 and names the step.
 func TestRunFromEnv(t *testing.T) {
-	s := portaltest.NewServer()
-	defer s.Close()
-	partner := s.PartnerCredentials(portaltest.PartnerID)
-	exampletest.Use(t, s, partner)
-
-	var sim exampletest.Recorder
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), nil, &stdout, &stderr, sim.NewServer)
+	s, code, stdout, stderr := exampletest.FromEnv(t, run, exampleenv.Partner, nil)
 	assert.Equal(t, 1, code)
-	assert.Zero(t, sim.Started, "the configured server is used, no simulator")
-	assert.Contains(t, stderr.String(), "quickstart: who am I: ")
-	assert.Contains(t, stderr.String(), vipps.ProblemNotAPortalUser)
-	assert.NotContains(t, stdout.String(), "simulator")
+	assert.Contains(t, stderr, "quickstart: who am I: ")
+	assert.Contains(t, stderr, vipps.ProblemNotAPortalUser)
+	assert.NotContains(t, stdout, "simulator")
 	assert.Len(t, s.RequestsOf("getMe"), 1, "the call reached the configured server")
 	assert.Zero(t, s.Effects("createTestSalesUnit"), "nothing after the failing step ran")
-	assert.NotContains(t, stderr.String(), partner.ClientSecret)
 }

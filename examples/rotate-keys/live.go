@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/vipps"
@@ -25,14 +26,14 @@ type integration struct {
 	calls, failed atomic.Int64
 }
 
-func startIntegration(ctx context.Context, e *env, cfg config) (*integration, error) {
+func startIntegration(ctx context.Context, conn *exampleenv.Conn, cfg config) (*integration, error) {
 	src, err := keys.NewFileSource(cfg.storePath)
 	if err != nil {
 		return nil, err
 	}
 	var c *portal.Client
-	if e.sim != nil {
-		c, err = e.sim.Client(vipps.Credentials{}, portal.WithKeySource(src))
+	if conn.Sim != nil {
+		c, err = conn.Sim.Client(vipps.Credentials{}, portal.WithKeySource(src))
 	} else {
 		c, err = portal.NewFromEnv(portal.WithKeySource(src))
 	}

@@ -11,15 +11,18 @@
 //	go run ./examples/rotate-keys -store keys.json -msn 123456
 //	go run ./examples/rotate-keys -live -drain 3s          # an integration follows the file meanwhile
 //
-// With no VIPPS_* settings it starts the SDK's simulator in this process. With
-// them it uses portal.NewFromEnv: without -manual the portal operations need
+// With no VIPPS_* variable set it starts the SDK's simulator in this process
+// and acts as its administrator; a half-set environment is refused rather than
+// ignored (its -store could be the file a real integration follows). Otherwise
+// it uses portal.NewFromEnv: without -manual the portal operations need
 // VIPPS_PORTAL_URL (a gateway serving the SDK's portal contract) and portal
 // user credentials; with -manual it needs only a token endpoint, which is how
 // it runs against Vipps today: the key file must then exist, holding the
 // keys the integration uses now ({"inUse": ..., "keys": {...KeySet...}}).
 //
-// It exits with status 1 on any failure. When a new key set cannot be stored,
-// it is written to a rescue file beside the key file (0600), never printed.
+// It exits with status 1 on any failure, 2 on a refused command line or
+// environment. When a new key set cannot be stored, it is written to a rescue
+// file beside the key file (0600), never printed.
 package main
 
 import (
@@ -29,7 +32,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"time"
 
@@ -37,14 +39,12 @@ import (
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
-	"github.com/vippsportal/sdk/vipps"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	exampleenv.Main(func(ctx context.Context, args []string, stdout, stderr io.Writer, sim exampleenv.Sim) int {
+		return run(ctx, args, os.Stdin, stdout, stderr, sim)
+	})
 }
 
 // config is the command line.
@@ -65,68 +65,39 @@ the integration used is regenerated, the rotation waits -drain, so that every
 reader of the file has switched and the calls it had sent with the old key
 are answered.`
 
-func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
-	fl := exampleenv.Flags("rotate-keys", about)
-	var c config
-	fl.StringVar(&c.storePath, "store", "", "key file (JSON, 0600) the integration follows; default: keys.json in a new temporary directory on the simulator, required otherwise")
-	fl.StringVar(&c.msn, "msn", os.Getenv(portal.EnvMSN), "sales unit whose keys rotate (default $VIPPS_MSN, or the simulator's 123456)")
-	fl.BoolVar(&c.manual, "manual", false, "an operator regenerates each key on portal.vipps.no and pastes it here")
-	fl.BoolVar(&c.subKeys, "subscription-keys", true, "rotate both subscription keys")
-	fl.BoolVar(&c.clientSecret, "client-secret", false, "rotate the client secret")
-	fl.DurationVar(&c.drain, "drain", keys.DefaultDrain, "wait this long after the integration switched away from a key before regenerating it: longer than the readers' check interval ("+keys.DefaultCheckEvery.String()+" by default) plus their longest call; 0 for no wait")
-	fl.BoolVar(&c.live, "live", false, "also run an integration in this process that follows the key file (keys.NewFileSource) and calls the API through its services and HTTPClient while the keys rotate; prints its calls and failures")
-	if err := exampleenv.Parse(fl, args, stdout, stderr); err != nil {
-		return c, err
-	}
+// run is the whole program; it returns the exit code. The operator's
+// answers to -manual come from stdin.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, sim exampleenv.Sim) int {
+	fs := exampleenv.Flags("rotate-keys", about)
+	var cfg config
+	fs.StringVar(&cfg.storePath, "store", "", "key file (JSON, 0600) the integration follows; default: keys.json in a new temporary directory on the simulator, required otherwise")
+	fs.StringVar(&cfg.msn, "msn", os.Getenv(portal.EnvMSN), "sales unit whose keys rotate (default $VIPPS_MSN, or the simulator's 123456)")
+	fs.BoolVar(&cfg.manual, "manual", false, "an operator regenerates each key on portal.vipps.no and pastes it here")
+	fs.BoolVar(&cfg.subKeys, "subscription-keys", true, "rotate both subscription keys")
+	fs.BoolVar(&cfg.clientSecret, "client-secret", false, "rotate the client secret")
+	fs.DurationVar(&cfg.drain, "drain", keys.DefaultDrain, "wait this long after the integration switched away from a key before regenerating it: longer than the readers' check interval ("+keys.DefaultCheckEvery.String()+" by default) plus their longest call; 0 for no wait")
+	fs.BoolVar(&cfg.live, "live", false, "also run an integration in this process that follows the key file (keys.NewFileSource) and calls the API through its services and HTTPClient while the keys rotate; prints its calls and failures")
+	p := exampleenv.Program{Flags: fs, As: exampleenv.Admin, Check: cfg.check}
+	return p.Run(ctx, args, stdout, stderr, sim, func(ctx context.Context, c *exampleenv.Conn) error {
+		return rotate(ctx, cfg, c, stdin, stdout)
+	})
+}
+
+// check refuses a command line that asks for nothing, or a negative drain.
+func (c *config) check() error {
 	if !c.subKeys && !c.clientSecret {
-		return c, exampleenv.Usagef("nothing to rotate: keep -subscription-keys or add -client-secret")
+		return exampleenv.Usagef("nothing to rotate: keep -subscription-keys or add -client-secret")
 	}
 	if c.drain < 0 {
-		return c, exampleenv.Usagef("-drain must not be negative")
+		return exampleenv.Usagef("-drain must not be negative")
 	}
-	return c, nil
+	return nil
 }
 
-// run is the whole program; it returns the exit status.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cfg, err := parseFlags(args, stdout, stderr)
-	if err == nil {
-		err = rotate(ctx, cfg, stdin, stdout)
-	}
-	return exampleenv.Exit("rotate-keys", err, stderr)
-}
-
-// env is where the program runs: a client, and on the simulator the simulator.
-type env struct {
-	client *portal.Client
-	sim    *portaltest.Server // nil against real settings
-}
-
-func newEnv(stdout io.Writer) (*env, error) {
-	if os.Getenv(portal.EnvClientID) != "" { // real settings; else the embedded simulator
-		c, err := portal.NewFromEnv(portal.WithSystem("rotate-keys", vipps.Version, "", ""))
-		if err != nil {
-			return nil, err
-		}
-		return &env{client: c}, nil
-	}
-	sim := portaltest.NewServer()
-	fmt.Fprintf(stdout, "No VIPPS_* settings: using the simulator at %s as its administrator.\n", sim.URL)
-	c, err := sim.Client(sim.UserCredentials(portaltest.AdminUserID), portal.WithSystem("rotate-keys", vipps.Version, "", ""))
-	if err != nil {
-		sim.Close()
-		return nil, err
-	}
-	return &env{client: c, sim: sim}, nil
-}
-
-func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) error {
-	e, err := newEnv(stdout)
-	if err != nil {
-		return err
-	}
-	if e.sim != nil {
-		defer e.sim.Close()
+// rotate rotates the keys of cfg.msn with c, which acts as a portal user
+// (with -manual, as the unit's token endpoint only).
+func rotate(ctx context.Context, cfg config, c *exampleenv.Conn, stdin io.Reader, stdout io.Writer) error {
+	if c.Sim != nil {
 		if cfg.msn == "" {
 			cfg.msn = portaltest.ProductionMSN
 		}
@@ -148,13 +119,13 @@ func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) 
 
 	current, inUse, err := store.Load()
 	switch {
-	case errors.Is(err, errNoStore) && cfg.manual && e.sim == nil:
+	case errors.Is(err, errNoStore) && cfg.manual && c.Sim == nil:
 		return fmt.Errorf("%s does not exist: with -manual, write the keys your integration uses now into it first "+
 			`({"inUse": "subscriptionKeyPrimary", "keys": {"msn": ..., "environment": ..., "clientId": ..., "clientSecret": ..., `+
 			`"subscriptionKeyPrimary": ..., "subscriptionKeySecondary": ...}}) and make it 0600`, cfg.storePath)
 	case errors.Is(err, errNoStore):
 		// First run: take the keys from the portal, and the primary as the key in use.
-		got, err := e.client.Keys.Get(ctx, cfg.msn)
+		got, err := c.Keys.Get(ctx, cfg.msn)
 		if err != nil {
 			return fmt.Errorf("reading the current keys: %w", err)
 		}
@@ -193,19 +164,19 @@ func rotate(ctx context.Context, cfg config, stdin io.Reader, stdout io.Writer) 
 		in := bufio.NewReader(stdin)
 		manual := &keys.ManualReplacer{In: in, Out: stdout}
 		opts.Replacer = manual
-		if e.sim != nil {
-			opts.Replacer = simulatedPortal(e, manual, stdout)
+		if c.Sim != nil {
+			opts.Replacer = simulatedPortal(c.Client, manual, stdout)
 		}
 	}
 
 	var in *integration
 	if cfg.live {
-		if in, err = startIntegration(ctx, e, cfg); err != nil {
+		if in, err = startIntegration(ctx, c, cfg); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(stdout, "Rotating the keys of sales unit %s; the integration uses %s.\n", cfg.msn, inUse)
-	rep, err := e.client.Keys.Rotate(ctx, cfg.msn, opts)
+	rep, err := c.Keys.Rotate(ctx, cfg.msn, opts)
 	if in != nil {
 		calls, failed := in.stop()
 		fmt.Fprintf(stdout, "Integration following %s: calls=%d failed=%d\n", cfg.storePath, calls, failed)
@@ -241,9 +212,9 @@ func rescue(storePath string, set keys.Set, inUse keys.Name, cause error) error 
 // simulatedPortal stands in for portal.vipps.no when -manual runs on the
 // simulator: before the operator is asked, it presses Regenerate in the
 // simulator and shows the new value, as the portal's page would.
-func simulatedPortal(e *env, manual *keys.ManualReplacer, stdout io.Writer) keys.Replacer {
+func simulatedPortal(c *portal.Client, manual *keys.ManualReplacer, stdout io.Writer) keys.Replacer {
 	return keys.ReplacerFunc(func(ctx context.Context, r keys.Replacement) (keys.Set, error) {
-		set, err := e.client.Keys.Regenerate(ctx, r.Current.MSN, r.Name)
+		set, err := c.Keys.Regenerate(ctx, r.Current.MSN, r.Name)
 		if err != nil {
 			return keys.Set{}, err
 		}

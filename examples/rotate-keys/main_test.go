@@ -17,14 +17,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
+	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/vipps"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { exampletest.Main(m) }
 
 var testSet = keys.Set{MSN: "123456", Environment: "production", ClientID: "2f1c6b4e-0000-4000-8000-000000000001",
 	ClientSecret: "Sup3r-S3cret", SubscriptionKeyPrimary: "0123456789abcdef0123456789abcdef",
@@ -133,20 +134,18 @@ func TestFileStoreRefusesBadFiles(t *testing.T) {
 	}
 }
 
-func noVippsEnv(t *testing.T) {
-	for _, k := range []string{portal.EnvClientID, portal.EnvMSN} {
-		t.Setenv(k, "")
-	}
+// program is run as an exampleenv.Run, with no operator at stdin.
+func program(ctx context.Context, args []string, stdout, stderr io.Writer, sim exampleenv.Sim) int {
+	return run(ctx, args, strings.NewReader(""), stdout, stderr, sim)
 }
 
 func TestRunOnTheSimulator(t *testing.T) {
-	noVippsEnv(t)
+	exampletest.Clear(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "keys.json")
-	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"-store", path, "-client-secret", "-drain", "0s"}, strings.NewReader(""), &out, &errOut)
-	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
-	assert.Contains(t, out.String(), "rotated subscriptionKeySecondary, subscriptionKeyPrimary, clientSecret")
+	code, out, stderr := exampletest.Run(t, program, &exampletest.Recorder{}, "-store", path, "-client-secret", "-drain", "0s")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "rotated subscriptionKeySecondary, subscriptionKeyPrimary, clientSecret")
 	assert.Equal(t, os.FileMode(0o600), mode(t, path))
 	onlyFile(t, dir, "keys.json")
 
@@ -155,53 +154,55 @@ func TestRunOnTheSimulator(t *testing.T) {
 	assert.Equal(t, "123456", set.MSN)
 	assert.Equal(t, keys.SubscriptionKeySecondary, inUse)
 	for _, v := range []vipps.Secret{set.ClientSecret, set.SubscriptionKeyPrimary, set.SubscriptionKeySecondary} {
-		assert.NotContains(t, out.String(), v.Reveal(), "no key on the screen")
+		assert.NotContains(t, out, v.Reveal(), "no key on the screen")
 	}
 
 	// A second run starts a new simulator, whose keys are not the ones in the
 	// file: the first token request fails, nothing changes, and it exits 1.
 	before, _ := os.ReadFile(path)
-	out.Reset()
-	errOut.Reset()
-	code = run(context.Background(), []string{"-store", path, "-drain", "0s"}, strings.NewReader(""), &out, &errOut)
+	code, _, stderr = exampletest.Run(t, program, &exampletest.Recorder{}, "-store", path, "-drain", "0s")
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errOut.String(), "stopped at token")
-	assert.Contains(t, errOut.String(), "401")
+	assert.Contains(t, stderr, "stopped at token")
+	assert.Contains(t, stderr, "401")
 	after, _ := os.ReadFile(path)
 	assert.Equal(t, before, after)
 }
 
 func TestRunRefusesBadFlags(t *testing.T) {
-	var out, errOut bytes.Buffer
-	assert.Equal(t, 2, run(context.Background(), []string{"-subscription-keys=false"}, nil, &out, &errOut))
-	assert.Contains(t, errOut.String(), "nothing to rotate")
-	assert.Equal(t, 2, run(context.Background(), []string{"extra"}, nil, &out, &errOut))
-	errOut.Reset()
-	assert.Equal(t, 2, run(context.Background(), []string{"-drain", "-1s"}, nil, &out, &errOut))
-	assert.Contains(t, errOut.String(), "-drain must not be negative")
+	exampletest.BadFlags(t, program, map[string]string{
+		"-subscription-keys=false": "rotate-keys: nothing to rotate",
+		"extra":                    `rotate-keys: unexpected argument "extra"`,
+		"-drain -1s":               "rotate-keys: -drain must not be negative",
+	})
 }
 
-func TestHelpPrintsUsageAndExitsZero(t *testing.T) {
-	for _, h := range []string{"-h", "-help", "--help"} {
-		var out, errOut bytes.Buffer
-		assert.Equal(t, 0, run(context.Background(), []string{h}, nil, &out, &errOut), h)
-		assert.Contains(t, out.String(), "usage: rotate-keys [flags]", "the program's name, not a build path")
-		for _, flag := range []string{"-store", "-drain", "-live", "-client-secret", "-manual"} {
-			assert.Contains(t, out.String(), flag)
-		}
-		assert.Empty(t, errOut.String())
-	}
+// TestHelp: -h and -help print the usage under the program's own name, with
+// every flag, and exit 0 without running anything.
+func TestHelp(t *testing.T) {
+	exampletest.Help(t, program, "rotate-keys", "-store string", "-msn string", "-manual", "-subscription-keys",
+		"-client-secret", "-drain duration", "-live")
+}
+
+// TestRefusesHalfConfigured: a secret and a base URL without a client id (a
+// misspelt variable, say) are refused, naming it, and nothing runs: no
+// simulator in their place, and no simulator keys written to the key file
+// the integration is to follow.
+func TestRefusesHalfConfigured(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	exampletest.Refuses(t, func(ctx context.Context, _ []string, stdout, stderr io.Writer, sim exampleenv.Sim) int {
+		return program(ctx, []string{"-store", path}, stdout, stderr, sim)
+	}, "rotate-keys", map[string]string{portal.EnvBaseURL: "https://api.vipps.no", portal.EnvClientSecret: "secret-value",
+		portal.EnvSubscriptionKey: "sub-key-value"}, "VIPPS_CLIENT_ID not set")
+	assert.NoFileExists(t, path)
 }
 
 func TestRunLiveKeepsTheFileAnIntegrationFollows(t *testing.T) {
-	noVippsEnv(t)
+	exampletest.Clear(t)
 	path := filepath.Join(t.TempDir(), "keys.json")
-	var out, errOut bytes.Buffer
 	// The in-process integration reads the file with keys.NewFileSource (looking
 	// at it every second); the drain leaves it time to switch.
-	code := run(context.Background(), []string{"-store", path, "-client-secret", "-live", "-drain", "2s"}, strings.NewReader(""), &out, &errOut)
-	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
-	text := out.String()
+	code, text, stderr := exampletest.Run(t, program, &exampletest.Recorder{}, "-store", path, "-client-secret", "-live", "-drain", "2s")
+	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, text, "failed=0")
 	var calls, failed int
 	i := strings.Index(text, "calls=")
@@ -276,12 +277,12 @@ func (k keyboard) Read(p []byte) (int, error) {
 }
 
 func TestRunManualOnTheSimulator(t *testing.T) {
-	noVippsEnv(t)
+	exampletest.Clear(t)
 	path := filepath.Join(t.TempDir(), "keys.json")
 	typed := make(chan string, 10)
 	con := &console{typed: typed, typo: true}
 	var errOut bytes.Buffer
-	code := run(context.Background(), []string{"-store", path, "-manual", "-drain", "0s"}, keyboard(typed), con, &errOut)
+	code := run(t.Context(), []string{"-store", path, "-manual", "-drain", "0s"}, keyboard(typed), con, &errOut, &exampletest.Recorder{})
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", con.out.String(), errOut.String())
 	text := con.out.String()
 	assert.Contains(t, text, "Press Regenerate next to the secondary subscription key")

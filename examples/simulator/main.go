@@ -33,7 +33,8 @@
 // (404 when none holds the event). Registered URLs must be https on the
 // default port, 443 or 8080, as at Vipps; -local-webhooks also accepts http
 // and https on a loopback host (127.0.0.1, ::1, localhost) on any port, for a
-// receiver on this machine.
+// receiver on this machine (go run ./examples/webhooks -trigger, with the
+// unit's VIPPS_* lines, is one).
 package main
 
 import (

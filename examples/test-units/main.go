@@ -14,8 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
+	"log"
 	"sync"
 	"time"
 
@@ -25,19 +24,14 @@ import (
 	"github.com/vippsportal/sdk/salesunit"
 )
 
-const name = "test-units"
+const about = `test-units orders several test sales units at once, with the portal's three
+options, and waits until each exists and has its keys.`
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, portaltest.NewServer)
-	stop()
-	os.Exit(code)
-}
+func main() { exampleenv.Main(run) }
 
-// run is the whole program; it returns the exit code. newServer starts the
-// embedded simulator (tests pass theirs).
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer func(...portaltest.Option) *portaltest.Server) int {
-	fs := exampleenv.Flags(name, "test-units orders several test sales units at once and waits until each exists and has its keys.")
+// run is the whole program; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, sim exampleenv.Sim) int {
+	fs := exampleenv.Flags("test-units", about)
 	n := fs.Int("n", 3, "how many test units to order")
 	prefix := fs.String("name", "Dev shop", "name of the units (numbered: \"Dev shop 1\" ...)")
 	partner := fs.String("partner", "", "optional free text stored with each unit (at most 50 characters)")
@@ -46,74 +40,54 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, newServer
 	fs.BoolVar(&opts.Recurring, "recurring", false, "allow recurring payments")
 	fs.BoolVar(&opts.DirectCapture, "direct-capture", false, "capture directly instead of reserving")
 	timeout := fs.Duration("timeout", 10*time.Minute, "how long to wait for the units")
-	if err := exampleenv.Parse(fs, args, stdout, stderr); err != nil {
-		return exampleenv.Exit(name, err, stderr)
-	}
-	if *n < 1 {
-		return exampleenv.Exit(name, exampleenv.Usagef("-n must be at least 1, got %d", *n), stderr)
-	}
+	p := exampleenv.Program{Flags: fs, As: exampleenv.Admin, SimOptions: simOptions, Check: func() error {
+		if *n < 1 {
+			return exampleenv.Usagef("-n must be at least 1, got %d", *n)
+		}
+		return nil
+	}}
+	return p.Run(ctx, args, stdout, stderr, sim, func(ctx context.Context, c *exampleenv.Conn) error {
+		out := log.New(stdout, "", 0) // the units report concurrently: a Logger writes each line whole
+		var wg sync.WaitGroup
+		errs := make([]error, *n)
+		for i := range *n {
+			req := salesunit.TestUnitRequest{Name: fmt.Sprintf("%s %d", *prefix, i+1), Partner: *partner, Options: opts}
+			wg.Go(func() { errs[i] = orderOne(ctx, c.Client, req, *timeout, out) })
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	})
+}
 
-	c, err := exampleenv.Setup{
-		Name:      name,
-		NewServer: newServer,
-		// Provisioning takes a few seconds on the simulator, as at Vipps (where it can take minutes).
-		SimOptions: []portaltest.Option{portaltest.WithProvisioningDelay(3 * time.Second), portaltest.WithKeysDelay(2 * time.Second)},
-		SimClient: func(s *portaltest.Server, o ...portal.Option) (*portal.Client, error) {
-			return s.Client(s.UserCredentials(portaltest.AdminUserID), o...)
-		},
-		Out: stdout,
-	}.Connect()
-	if err != nil {
-		return exampleenv.Exit(name, err, stderr)
-	}
-	defer c.Close()
-
-	out := &lockedWriter{w: stdout} // the units report concurrently
-	var wg sync.WaitGroup
-	errs := make([]error, *n)
-	for i := range *n {
-		req := salesunit.TestUnitRequest{Name: fmt.Sprintf("%s %d", *prefix, i+1), Partner: *partner, Options: opts}
-		wg.Go(func() { errs[i] = orderOne(ctx, c.Client, req, *timeout, out) })
-	}
-	wg.Wait()
-	return exampleenv.Exit(name, errors.Join(errs...), stderr)
+// simOptions make provisioning take a few seconds on the simulator, as at
+// Vipps (where it can take minutes).
+func simOptions() []portaltest.Option {
+	return []portaltest.Option{portaltest.WithProvisioningDelay(3 * time.Second), portaltest.WithKeysDelay(2 * time.Second)}
 }
 
 // orderOne orders a unit and waits for it and its keys.
-func orderOne(ctx context.Context, c *portal.Client, req salesunit.TestUnitRequest, timeout time.Duration, out io.Writer) error {
+func orderOne(ctx context.Context, c *portal.Client, req salesunit.TestUnitRequest, timeout time.Duration, out *log.Logger) error {
 	cr, err := c.TestUnits.Create(ctx, req)
 	if err != nil {
 		return fmt.Errorf("%s: ordering: %w", req.Name, err)
 	}
-	fmt.Fprintf(out, "%s: ordered (creation %s)\n", req.Name, cr.CreationID)
+	out.Printf("%s: ordered (creation %s)", req.Name, cr.CreationID)
 	u, err := c.TestUnits.WaitUntilReady(ctx, cr.CreationID, &salesunit.WaitOptions{
 		Timeout: timeout, WaitForKeys: true,
 		OnPoll: func(ev salesunit.PollEvent) {
 			switch s := ev.Unit; {
 			case ev.Creation != nil:
-				fmt.Fprintf(out, "%s: poll %d: creation %s\n", req.Name, ev.Attempt, ev.Creation.Status)
+				out.Printf("%s: poll %d: creation %s", req.Name, ev.Attempt, ev.Creation.Status)
 			case s != nil:
-				fmt.Fprintf(out, "%s: poll %d: unit %s exists, keys issued: %t\n", req.Name, ev.Attempt, s.MSN, s.KeysReady)
+				out.Printf("%s: poll %d: unit %s exists, keys issued: %t", req.Name, ev.Attempt, s.MSN, s.KeysReady)
 			default:
-				fmt.Fprintf(out, "%s: poll %d failed, retrying: %v\n", req.Name, ev.Attempt, ev.Err)
+				out.Printf("%s: poll %d failed, retrying: %v", req.Name, ev.Attempt, ev.Err)
 			}
 		},
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", req.Name, err)
 	}
-	fmt.Fprintf(out, "%s: READY as MSN %s with %+v\n", req.Name, u.MSN, u.Options)
+	out.Printf("%s: READY as MSN %s with %+v", req.Name, u.MSN, u.Options)
 	return nil
-}
-
-// lockedWriter serialises writes: each Fprintf is one line.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

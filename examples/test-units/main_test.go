@@ -1,21 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
+	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/examples/internal/exampletest"
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { exampletest.Main(m) }
 
 var readyLine = regexp.MustCompile(`(?m)^CI shop (\d): READY as MSN (\d{6}) with \{SkipLandingPage:true Recurring:true DirectCapture:true\}$`)
 
@@ -25,13 +24,10 @@ var readyLine = regexp.MustCompile(`(?m)^CI shop (\d): READY as MSN (\d{6}) with
 func TestRun(t *testing.T) {
 	exampletest.Clear(t)
 	sim := exampletest.NoDelays()
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), []string{"-n", "2", "-name", "CI shop", "-partner", "Acme Partner",
-		"-skip-landing-page", "-recurring", "-direct-capture"}, &stdout, &stderr, sim.NewServer)
-	text := stdout.String()
-	t.Log("\n" + text)
-	require.Equal(t, 0, code, stderr.String())
-	assert.Empty(t, stderr.String())
+	code, text, stderr := exampletest.Run(t, run, sim, "-n", "2", "-name", "CI shop", "-partner", "Acme Partner",
+		"-skip-landing-page", "-recurring", "-direct-capture")
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stderr)
 	require.Equal(t, 1, sim.Started)
 	s := sim.Server
 
@@ -63,9 +59,9 @@ func TestRun(t *testing.T) {
 func TestRunDefaults(t *testing.T) {
 	exampletest.Clear(t)
 	sim := exampletest.NoDelays()
-	var stdout, stderr bytes.Buffer
-	require.Equal(t, 0, run(t.Context(), nil, &stdout, &stderr, sim.NewServer), stderr.String())
-	assert.Equal(t, 3, strings.Count(stdout.String(), "with {SkipLandingPage:false Recurring:false DirectCapture:false}\n"), stdout.String())
+	code, stdout, stderr := exampletest.Run(t, run, sim)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, 3, strings.Count(stdout, "with {SkipLandingPage:false Recurring:false DirectCapture:false}\n"))
 	n := 0
 	for _, u := range sim.Server.State().SalesUnits {
 		if strings.HasPrefix(u.Name, "Dev shop ") {
@@ -81,17 +77,11 @@ func TestRunDefaults(t *testing.T) {
 func TestCreationFails(t *testing.T) {
 	exampletest.Clear(t)
 	sim := exampletest.NoDelays()
-	newServer := func(opts ...portaltest.Option) *portaltest.Server {
-		s := sim.NewServer(opts...)
-		s.FailNextCreation("no capacity in the test environment")
-		return s
-	}
-	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), []string{"-n", "2", "-name", "Doomed"}, &stdout, &stderr, newServer)
-	t.Log("\n" + stdout.String() + stderr.String())
+	sim.OnStart = func(s *portaltest.Server) { s.FailNextCreation("no capacity in the test environment") }
+	code, stdout, stderr := exampletest.Run(t, run, sim, "-n", "2", "-name", "Doomed")
 	assert.Equal(t, 1, code)
-	assert.Regexp(t, `^test-units: Doomed \d: .*no capacity in the test environment\n$`, stderr.String())
-	assert.Equal(t, 1, strings.Count(stdout.String(), ": READY as MSN "), "the other unit completed")
+	assert.Regexp(t, `^test-units: Doomed \d: .*no capacity in the test environment\n$`, stderr)
+	assert.Equal(t, 1, strings.Count(stdout, ": READY as MSN "), "the other unit completed")
 	assert.Equal(t, 2, sim.Server.Effects("createTestSalesUnit"))
 }
 
@@ -105,23 +95,11 @@ func TestHelp(t *testing.T) {
 // TestBadFlags: a flag that does not parse, a stray argument and -n 0 exit 2
 // before anything is started.
 func TestBadFlags(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"-n", "many"}, `test-units: invalid value "many" for flag -n`},
-		{[]string{"-recurring", "yes"}, `test-units: unexpected argument "yes"`},
-		{[]string{"-n", "0"}, "test-units: -n must be at least 1, got 0\n"},
-	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			exampletest.Clear(t)
-			var sim exampletest.Recorder
-			var stdout, stderr bytes.Buffer
-			assert.Equal(t, 2, run(t.Context(), tc.args, &stdout, &stderr, sim.NewServer))
-			assert.Contains(t, stderr.String(), tc.want)
-			assert.Zero(t, sim.Started)
-		})
-	}
+	exampletest.BadFlags(t, run, map[string]string{
+		"-n many":        `test-units: invalid value "many" for flag -n`,
+		"-recurring yes": `test-units: unexpected argument "yes"`,
+		"-n 0":           "test-units: -n must be at least 1, got 0\n",
+	})
 }
 
 // TestRefusesHalfConfigured: a client id and secret without a subscription
@@ -136,13 +114,8 @@ func TestRefusesHalfConfigured(t *testing.T) {
 // TestRunFromEnv: with a complete environment it orders on the server the
 // variables name (a simulator the test started) and starts none of its own.
 func TestRunFromEnv(t *testing.T) {
-	s := portaltest.NewServer()
-	defer s.Close()
-	exampletest.Use(t, s, s.UserCredentials(portaltest.AdminUserID))
-	var sim exampletest.Recorder
-	var stdout, stderr bytes.Buffer
-	require.Equal(t, 0, run(t.Context(), []string{"-n", "1", "-recurring"}, &stdout, &stderr, sim.NewServer), stderr.String())
-	assert.Zero(t, sim.Started)
+	s, code, stdout, stderr := exampletest.FromEnv(t, run, exampleenv.Admin, []string{"-n", "1", "-recurring"})
+	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, 1, s.Effects("createTestSalesUnit"))
-	assert.Contains(t, stdout.String(), "Dev shop 1: READY as MSN ")
+	assert.Contains(t, stdout, "Dev shop 1: READY as MSN ")
 }

@@ -2,15 +2,16 @@ package exampleenv_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/vippsportal/sdk/examples/internal/exampleenv"
 	"github.com/vippsportal/sdk/examples/internal/exampletest"
@@ -19,7 +20,7 @@ import (
 	"github.com/vippsportal/sdk/salesunit"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { exampletest.Main(m) }
 
 func env(kv map[string]string) func(string) string {
 	return func(k string) string { return kv[k] }
@@ -139,74 +140,110 @@ func TestExit(t *testing.T) {
 	assert.Equal(t, "demo: -n must be at least 1, got 0\n", stderr.String())
 }
 
-// TestConnect: the simulator when nothing is set (started by the given
-// NewServer, with the given options), refusal without starting one when the
-// environment is half set, and the environment when it is complete.
-func TestConnect(t *testing.T) {
-	rec := &exampletest.Recorder{Extra: []portaltest.Option{portaltest.WithProvisioningDelay(0)}}
-	setup := exampleenv.Setup{
-		Name:       "demo",
-		NewServer:  rec.NewServer,
-		SimOptions: []portaltest.Option{portaltest.WithProvisioningDelay(time.Hour)},
-		SimClient: func(s *portaltest.Server, opts ...portal.Option) (*portal.Client, error) {
-			return s.Client(s.UserCredentials(portaltest.AdminUserID), opts...)
+// demo is a Program as an example makes one: a flag, a check on it, and
+// simulator options that depend on it.
+func demo(delay *time.Duration) exampleenv.Program {
+	fs := exampleenv.Flags("demo", "Demo does a thing.")
+	fs.DurationVar(delay, "delay", time.Hour, "provisioning delay on the simulator")
+	return exampleenv.Program{
+		Flags: fs,
+		As:    exampleenv.Admin,
+		SimOptions: func() []portaltest.Option {
+			return []portaltest.Option{portaltest.WithProvisioningDelay(*delay)}
+		},
+		Check: func() error {
+			if *delay < 0 {
+				return exampleenv.Usagef("-delay must not be negative")
+			}
+			return nil
 		},
 	}
+}
 
+// TestProgramRun: on the simulator when nothing is set (started by the given
+// Sim, with the example's options after its flags are parsed, as its
+// principal), refusal without starting one when the environment is half set
+// or a flag is refused, the environment when it is complete, and the job's
+// error as exit code 1.
+func TestProgramRun(t *testing.T) {
 	t.Run("simulator", func(t *testing.T) {
 		exampletest.Clear(t)
-		var out bytes.Buffer
-		s := setup
-		s.Out = &out
-		c, err := s.Connect()
-		require.NoError(t, err)
-		defer c.Close()
-		require.Equal(t, 1, rec.Started)
-		started := rec.Server
-		assert.Same(t, started, c.Sim)
-		assert.Contains(t, out.String(), "using the embedded simulator at "+started.URL)
-		me, err := c.Users.Me(t.Context())
-		require.NoError(t, err)
-		assert.Equal(t, portaltest.AdminUserID, me.UserID)
-		require.NotEmpty(t, started.RequestsOf("getMe"))
-		for _, r := range started.RequestsOf("getMe") {
-			assert.Equal(t, "demo", r.Header.Get("Vipps-System-Name"))
+		var delay time.Duration
+		rec := &exampletest.Recorder{ClientExtra: []portal.Option{portal.WithSystem("demo-test", "1.0", "", "")}}
+		var stdout, stderr bytes.Buffer
+		ran := false
+		code := demo(&delay).Run(t.Context(), []string{"-delay", "0s"}, &stdout, &stderr, rec, func(ctx context.Context, c *exampleenv.Conn) error {
+			ran = true
+			require.Equal(t, 1, rec.Started)
+			assert.Same(t, rec.Server, c.Sim)
+			me, err := c.Users.Me(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, portaltest.AdminUserID, me.UserID, "acting as the Principal")
+			// The options come from the parsed flag: no provisioning delay.
+			cr, err := c.TestUnits.Create(ctx, salesunit.TestUnitRequest{Name: "Demo"})
+			require.NoError(t, err)
+			got, err := c.TestUnits.Creation(ctx, cr.CreationID)
+			require.NoError(t, err)
+			assert.Equal(t, salesunit.CreationCompleted, got.Status)
+			return nil
+		})
+		require.Equal(t, 0, code, stderr.String())
+		assert.True(t, ran)
+		assert.Equal(t, "No VIPPS_* variable set: using the embedded simulator at "+rec.Server.URL+".\n", stdout.String())
+		reqs := rec.Server.RequestsOf("getMe")
+		require.NotEmpty(t, reqs)
+		for _, r := range reqs {
+			assert.Equal(t, "demo-test", r.Header.Get("Vipps-System-Name"), "the Sim's client options come last")
 		}
-		// The example's options come first, the recorder's Extra win: no provisioning delay.
-		cr, err := c.TestUnits.Create(t.Context(), salesunit.TestUnitRequest{Name: "Demo"})
-		require.NoError(t, err)
-		got, err := c.TestUnits.Creation(t.Context(), cr.CreationID)
-		require.NoError(t, err)
-		assert.Equal(t, salesunit.CreationCompleted, got.Status)
 	})
 
+	refused := func(t *testing.T, args []string, wantStderr string) {
+		t.Helper()
+		var delay time.Duration
+		var rec exampletest.Recorder
+		var stdout, stderr bytes.Buffer
+		code := demo(&delay).Run(t.Context(), args, &stdout, &stderr, &rec, func(context.Context, *exampleenv.Conn) error {
+			t.Error("the job ran")
+			return nil
+		})
+		assert.Equal(t, 2, code)
+		assert.Zero(t, rec.Started, "nothing started")
+		assert.Contains(t, stderr.String(), wantStderr)
+	}
 	t.Run("half configured", func(t *testing.T) {
 		exampletest.Clear(t)
-		rec.Started = 0
 		t.Setenv(portal.EnvBaseURL, "http://127.0.0.1:1")
-		_, err := setup.Connect()
-		var inc *exampleenv.IncompleteError
-		require.ErrorAs(t, err, &inc)
-		assert.Zero(t, rec.Started, "no simulator is started in its place")
+		refused(t, nil, "demo: VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET, VIPPS_SUBSCRIPTION_KEY not set")
+	})
+	t.Run("refused by Check", func(t *testing.T) {
+		exampletest.Clear(t)
+		refused(t, []string{"-delay", "-1s"}, "demo: -delay must not be negative\n")
 	})
 
 	t.Run("environment", func(t *testing.T) {
-		other := portaltest.NewServer()
-		defer other.Close()
-		admin := other.UserCredentials(portaltest.AdminUserID)
-		exampletest.Clear(t)
-		t.Setenv(portal.EnvClientID, admin.ClientID)
-		t.Setenv(portal.EnvClientSecret, admin.ClientSecret.Reveal())
-		t.Setenv(portal.EnvSubscriptionKey, admin.SubscriptionKey.Reveal())
-		t.Setenv(portal.EnvBaseURL, other.URL)
-		t.Setenv(portal.EnvPortalURL, other.URL)
-		c, err := setup.Connect()
-		require.NoError(t, err)
-		defer c.Close()
-		assert.Zero(t, rec.Started)
-		assert.Nil(t, c.Sim)
-		_, err = c.Users.Me(t.Context())
-		require.NoError(t, err)
+		var delay time.Duration
+		run := func(ctx context.Context, args []string, stdout, stderr io.Writer, sim exampleenv.Sim) int {
+			return demo(&delay).Run(ctx, args, stdout, stderr, sim, func(ctx context.Context, c *exampleenv.Conn) error {
+				assert.Nil(t, c.Sim)
+				_, err := c.Users.Me(ctx)
+				return err
+			})
+		}
+		other, code, stdout, stderr := exampletest.FromEnv(t, run, exampleenv.Admin, nil)
+		require.Equal(t, 0, code, stderr)
+		assert.Empty(t, stdout, "no line about a simulator")
 		assert.Len(t, other.RequestsOf("getMe"), 1, "the call went where the environment points")
+	})
+
+	t.Run("the job fails", func(t *testing.T) {
+		exampletest.Clear(t)
+		var delay time.Duration
+		var rec exampletest.Recorder
+		var stdout, stderr bytes.Buffer
+		code := demo(&delay).Run(t.Context(), nil, &stdout, &stderr, &rec, func(context.Context, *exampleenv.Conn) error {
+			return errors.New("boom")
+		})
+		assert.Equal(t, 1, code)
+		assert.Equal(t, "demo: boom\n", stderr.String())
 	})
 }
