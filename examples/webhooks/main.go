@@ -159,7 +159,7 @@ func demo(ctx context.Context, c *exampleenv.Conn, cfg config, stdout, stderr io
 	if err != nil {
 		return fmt.Errorf("registering the receiver: %w", err)
 	}
-	recv.use(reg.Secret)
+	recv.ring.AddSecret(reg.Secret)
 	fmt.Fprintf(stdout, "Registered webhook %s for %v\n", reg.ID, reg.Events)
 
 	payment := payment{msn: cfg.msn, reference: "webhooks-example-" + runID}
@@ -172,8 +172,10 @@ func demo(ctx context.Context, c *exampleenv.Conn, cfg config, stdout, stderr io
 		Overlap: overlap,
 		// Store is where a real receiver writes the new secret beside the old
 		// one (a secrets manager its replicas read); here it is in memory.
+		// Vipps may deliver to the new registration before this runs: the
+		// Handler holds such a notification until the keyring changes.
 		Store: func(_ context.Context, r *webhooks.Registered) error {
-			recv.use(reg.Secret, r.Secret)
+			recv.ring.AddSecret(r.Secret)
 			fmt.Fprintf(stdout, "  new registration %s: the receiver verifies with both secrets\n", r.ID)
 			return nil
 		},
@@ -185,7 +187,7 @@ func demo(ctx context.Context, c *exampleenv.Conn, cfg config, stdout, stderr io
 	// deleted: a receiver that keeps running keeps the old secret for a while.
 	// This one saw every notification it expected arrive, and verifies with
 	// the new secret alone from here on, to show that it works.
-	recv.use(twin.Secret)
+	recv.ring.RemoveSecret(reg.Secret)
 	fmt.Fprintf(stdout, "Rotated: %s replaced %s, which is deleted; the receiver verifies with the new secret alone\n", twin.ID, reg.ID)
 
 	return notifyAndReceive(ctx, notify, recv, payment, webhooks.EPaymentCaptured, cfg.timeout, stdout)

@@ -8,22 +8,20 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/vippsportal/sdk/vipps"
 	"github.com/vippsportal/sdk/webhooks"
 )
 
 // receiver is the program's webhook endpoint: a webhooks.Handler for the
-// registered URL, whose secrets change during a rotation, handing each event
-// it accepts to the program once.
+// registered URL, verifying with a webhooks.Keyring whose secrets change
+// during a rotation, handing each event it accepts to the program once.
 type receiver struct {
-	url     string
+	ring    *webhooks.Keyring
 	log     *slog.Logger
 	srv     *http.Server
 	served  chan struct{} // closed when Serve returned
-	handler atomic.Pointer[http.Handler]
+	handler http.Handler
 	events  chan webhooks.Event
 
 	mu   sync.Mutex
@@ -33,9 +31,12 @@ type receiver struct {
 // startReceiver serves notifications for url on ln. Refused notifications
 // are logged on logs (why, never a secret).
 func startReceiver(ln net.Listener, url string, logs io.Writer) *receiver {
-	r := &receiver{url: url, log: slog.New(slog.NewTextHandler(logs, nil)), served: make(chan struct{}),
+	// A notification more than 5 minutes from this machine's clock is
+	// refused (a replay of a captured one). No secret yet: nothing verifies.
+	r := &receiver{ring: webhooks.NewKeyring(webhooks.Key{URL: url, MaxSkew: 5 * time.Minute}),
+		log: slog.New(slog.NewTextHandler(logs, nil)), served: make(chan struct{}),
 		events: make(chan webhooks.Event, 16), seen: map[string]bool{}}
-	r.use() // no secret yet: everything is refused
+	r.handler = webhooks.Handler(r.ring, r.accept, webhooks.WithLogger(r.log))
 	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(r.served)
@@ -45,16 +46,7 @@ func startReceiver(ln net.Listener, url string, logs io.Writer) *receiver {
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	(*r.handler.Load()).ServeHTTP(w, req)
-}
-
-// use makes the receiver verify with secrets: the registration's, and during
-// a rotation its twin's too. A notification more than 5 minutes from this
-// machine's clock is refused (a replay of a captured one).
-func (r *receiver) use(secrets ...vipps.Secret) {
-	key := webhooks.Key{URL: r.url, Secrets: secrets, MaxSkew: 5 * time.Minute}
-	h := webhooks.Handler(key, r.accept, webhooks.WithLogger(r.log))
-	r.handler.Store(&h)
+	r.handler.ServeHTTP(w, req)
 }
 
 // accept takes each event once: Vipps may deliver one more than once, and

@@ -24,7 +24,13 @@ func simulatorTrigger(sim *portaltest.Server, out io.Writer) trigger {
 			return err
 		}
 		fmt.Fprintf(out, "The simulator sends %s about payment %s\n", event, p.reference)
-		return sim.Notify(p.msn, string(event), body)
+		if err := sim.Notify(p.msn, string(event), body); err != nil {
+			return err
+		}
+		// Returns once the delivery is made and answered, so the run never
+		// ends with an attempt still in flight.
+		sim.RunDueDeliveries()
+		return nil
 	}
 }
 

@@ -24,7 +24,7 @@ import (
 // a non-empty value) means the user meant to connect somewhere.
 var Vars = []string{
 	portal.EnvClientID, portal.EnvClientSecret, portal.EnvSubscriptionKey,
-	portal.EnvBaseURL, portal.EnvPortalURL, portal.EnvMSN, portal.EnvEnvironment, portal.EnvTokenFlow,
+	portal.EnvBaseURL, portal.EnvPortalURL, portal.EnvMSN, portal.EnvEnvironment, portal.EnvTokenFlow, portal.EnvTokenScope,
 }
 
 // IncompleteError refuses an environment where some connection variables are
