@@ -256,7 +256,7 @@ func blocks(url string, seed portaltest.Seed) []block {
 	common := func(id, secret, subKey, msn, flow string) [][2]string {
 		return [][2]string{{"VIPPS_BASE_URL", url}, {"VIPPS_PORTAL_URL", url}, {"VIPPS_CLIENT_ID", id},
 			{"VIPPS_CLIENT_SECRET", secret}, {"VIPPS_SUBSCRIPTION_KEY", subKey}, {"VIPPS_MSN", msn},
-			{"VIPPS_TOKEN_FLOW", flow}, {"VIPPS_ENVIRONMENT", ""}}
+			{"VIPPS_TOKEN_FLOW", flow}, {"VIPPS_TOKEN_SCOPE", ""}, {"VIPPS_ENVIRONMENT", ""}}
 	}
 	var out []block
 	var unit, admin *block

@@ -30,7 +30,7 @@ func Flags(name, about string) *flag.FlagSet {
 const envHelp = `With no VIPPS_* variable set it runs on the embedded simulator. Otherwise it
 connects with portal.NewFromEnv and needs VIPPS_CLIENT_ID, VIPPS_CLIENT_SECRET
 and VIPPS_SUBSCRIPTION_KEY (none with VIPPS_TOKEN_FLOW=specialized); also read:
-VIPPS_BASE_URL, VIPPS_PORTAL_URL, VIPPS_MSN, VIPPS_ENVIRONMENT.`
+VIPPS_BASE_URL, VIPPS_PORTAL_URL, VIPPS_MSN, VIPPS_ENVIRONMENT, VIPPS_TOKEN_SCOPE.`
 
 // UsageError is a refused command line: Exit makes it exit code 2.
 type UsageError struct {
