@@ -81,8 +81,8 @@ func (s *secretFlags) register(cmd *cobra.Command) {
 	_ = cmd.MarkFlagFilename("store", "json")
 }
 
-// show runs get and prints the set. A --store file is claimed before get is
-// called, so that a key regenerated always has its place to go.
+// show runs get and prints the set. A --store file is checked before get is
+// called, so that a key regenerated has its place to go.
 func (s *secretFlags) show(a *app, get func() (*keys.Set, error)) error {
 	var file *keyFile
 	if s.store != "" {
@@ -91,7 +91,6 @@ func (s *secretFlags) show(a *app, get func() (*keys.Set, error)) error {
 			return err
 		}
 		file = f
-		defer file.abandon()
 	}
 	set, err := get()
 	if err != nil {
