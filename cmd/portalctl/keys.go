@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
-	"github.com/vippsportal/sdk/vipps"
 )
 
 func (a *app) keysCmd() *cobra.Command {
@@ -25,7 +23,7 @@ func (a *app) keysCmd() *cobra.Command {
 				}
 				v, err := c.Keys.Verify(ctx, *set)
 				if v != nil {
-					if perr := a.record(verificationOf(v)); perr != nil {
+					if perr := a.record(v); perr != nil {
 						return perr
 					}
 				}
@@ -106,34 +104,4 @@ func (s *secretFlags) show(a *app, get func() (*keys.Set, error)) error {
 		return a.record(set.Reveal())
 	}
 	return a.record(set)
-}
-
-// verification is a keys.Verification for --json and the record view: it
-// names each key's outcome, never a value.
-type verification struct {
-	MSN                      string            `json:"msn"`
-	Environment              vipps.Environment `json:"environment"`
-	TokenURL                 string            `json:"tokenUrl"`
-	SubscriptionKeyPrimary   keyResult         `json:"subscriptionKeyPrimary"`
-	SubscriptionKeySecondary keyResult         `json:"subscriptionKeySecondary"`
-	VerifiedAt               time.Time         `json:"verifiedAt"`
-}
-
-type keyResult struct {
-	Works bool   `json:"works"`
-	Error string `json:"error,omitempty"`
-}
-
-func verificationOf(v *keys.Verification) verification {
-	result := func(ok bool, err error) keyResult {
-		r := keyResult{Works: ok}
-		if err != nil {
-			r.Error = err.Error()
-		}
-		return r
-	}
-	return verification{MSN: v.MSN, Environment: v.Environment, TokenURL: v.TokenURL,
-		SubscriptionKeyPrimary:   result(v.PrimaryOK, v.PrimaryErr),
-		SubscriptionKeySecondary: result(v.SecondaryOK, v.SecondaryErr),
-		VerifiedAt:               v.VerifiedAt}
 }
