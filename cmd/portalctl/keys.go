@@ -12,7 +12,8 @@ import (
 
 func (a *app) keysCmd() *cobra.Command {
 	return group("keys", "API keys of sales units (portal operations)",
-		"  portalctl keys get 123456\n  portalctl keys get 123456 --store keys.json\n  portalctl keys verify 123456",
+		"  portalctl keys get 123456\n  portalctl keys get 123456 --store keys.json\n  portalctl keys verify 123456\n"+
+			"  portalctl keys rotate 123456 --store keys.json",
 		a.getKeysCmd(),
 		a.verb("verify MSN", "Prove that a unit's keys get tokens, with each subscription key",
 			"  portalctl keys verify 123456",

@@ -43,6 +43,8 @@ func TestCompletionScriptsAndValues(t *testing.T) {
 		{[]string{"testunits", "creations", "--status", ""}, []string{"PENDING", "COMPLETED", "FAILED"}},
 		{[]string{"orders", "prefill", "--product-type", ""}, []string{"PAYMENT_INTEGRATION", "CASHIER", "CHECKOUT", "LOGIN", "DONATIONS"}},
 		{[]string{"test"}, []string{"testunits"}},
+		{[]string{"webhooks", "register", "--event", ""}, catalog()},
+		{[]string{"webhooks", "trigger", "--event", ""}, catalog()},
 	} {
 		out := ok(t, nil, append([]string{"__complete"}, tc.args...)...).stdout
 		var got []string

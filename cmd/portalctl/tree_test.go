@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -29,7 +31,7 @@ func commandPaths(t *testing.T) (all, verbs [][]string) {
 		}
 	}
 	walk(root, nil)
-	require.GreaterOrEqual(t, len(verbs), 28, "the whole tree was walked")
+	require.GreaterOrEqual(t, len(verbs), 34, "the whole tree was walked")
 	return all, verbs
 }
 
@@ -54,6 +56,10 @@ func TestUsageErrorsExit2AndSayWhatToFix(t *testing.T) {
 	t.Parallel()
 	s := startSim(t)
 	admin := s.env("admin")
+	unit := s.unitEnv(t, "123456")
+	delete(unit, envMSN)
+	remote := s.unitEnv(t, "123456")
+	remote[envBaseURL] = "https://api.vipps.example"
 	for _, tc := range []struct {
 		env  map[string]string
 		args []string
@@ -86,6 +92,26 @@ func TestUsageErrorsExit2AndSayWhatToFix(t *testing.T) {
 		{admin, []string{"testunits", "creations", "--status", "DONE"}, `must be PENDING, COMPLETED, FAILED or empty (all), got "DONE"`},
 		{admin, []string{"users", "invite", "--name", "X", "--phone", "+4791234560", "--role", "BOSS"}, "must be ADMINISTRATOR, SALES_UNIT_MANAGER or ASSISTANT"},
 		{admin, []string{"users", "grant", "dev", "123456", "OWNER"}, `unknown permission "OWNER"`},
+		{nil, []string{"webhooks", "register", "--event", "epayments.payment.captured.v1"}, `required flag(s) "url" not set`},
+		{unit, []string{"webhooks", "register", "--url", "https://hooks.example.com/x", "--event", "epayments.payment.captured.v1"},
+			"give --store FILE (or --reveal): Vipps shows the registration's secret only this once"},
+		{unit, []string{"webhooks", "register", "--url", "ftp://hooks.example.com/x", "--event", "epayments.payment.captured.v1", "--reveal"},
+			`--url must use https, got "ftp"`},
+		{unit, []string{"webhooks", "register", "--url", "https://hooks.example.com/x", "--event", "Captured", "--reveal"}, "--event "},
+		{remote, []string{"webhooks", "register", "--url", "http://127.0.0.1:9/x", "--event", "epayments.payment.captured.v1", "--reveal"},
+			"--url http://127.0.0.1:9/x uses http: Vipps accepts only https. A loopback http URL is allowed only with the simulator on this machine (VIPPS_BASE_URL on a loopback host)"},
+		{unit, []string{"webhooks", "delete", "not-an-id"}, "ID must be a registration id (a UUID"},
+		{nil, []string{"webhooks", "ensure", "--dry-run"}, `required flag(s) "file", "secrets" not set`},
+		{unit, []string{"webhooks", "ensure", "--file", "/nonexistent/spec.json", "--secrets", "s.json"}, "--file /nonexistent/spec.json: no such file or directory"},
+		{nil, []string{"webhooks", "rotate-secret", "0b52e5bd-be1e-42a1-acf2-e331f52c68ac"}, `required flag(s) "store" not set`},
+		{unit, []string{"--timeout", "1s", "webhooks", "rotate-secret", "0b52e5bd-be1e-42a1-acf2-e331f52c68ac", "--store", "s.json", "--overlap", "2s"},
+			"--overlap 2s must be shorter than --timeout 1s"},
+		{nil, []string{"webhooks", "trigger", "--msn", "123456", "--event", "epayments.payment.captured.v1"},
+			"VIPPS_BASE_URL is not set: webhooks trigger sends through the standalone simulator"},
+		{unit, []string{"webhooks", "trigger", "--event", "epayments.payment.captured.v1"}, "--msn is required"},
+		{unit, []string{"webhooks", "trigger", "--msn", "123456", "--event", "captured"}, `--event "captured" is not an event name such as epayments.payment.captured.v1`},
+		{unit, []string{"webhooks", "trigger", "--msn", "123456", "--event", "epayments.payment.captured.v1", "--payload", "/nonexistent.json"},
+			"--payload /nonexistent.json: no such file or directory"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			r := ctl(t, tc.env, tc.args...)
@@ -110,6 +136,13 @@ func TestNoOutputShowsASecret(t *testing.T) {
 	deleted := prefill(t, partner, "Deleted")
 	creation := okJSON[obj](t, admin, "testunits", "create", "--name", "Secret test")["creationId"].(string)
 	invited := okJSON[obj](t, admin, "users", "invite", "--name", "Secret Test", "--phone", "+4790000001", "--role", "ASSISTANT")["userId"].(string)
+	unit := s.unitEnv(t, "123456")
+	dir := t.TempDir()
+	hooks, ensured, spec := filepath.Join(dir, "secrets.json"), filepath.Join(dir, "ensured.json"), filepath.Join(dir, "spec.json")
+	hookID := okJSON[obj](t, unit, "webhooks", "register", "--url", "https://hooks.example.com/secret/1", "--event", captured, "--store", hooks)["id"].(string)
+	rotateID := okJSON[obj](t, unit, "webhooks", "register", "--url", "https://hooks.example.com/secret/2", "--event", captured, "--store", hooks)["id"].(string)
+	require.NoError(t, os.WriteFile(spec, []byte(`{"webhooks": [{"url": "https://hooks.example.com/secret/all", "events": ["user.checked-in.v1"]}],
+		"ownedPrefixes": ["https://hooks.example.com/secret/"]}`), 0o600))
 
 	runs := map[string]struct {
 		env  map[string]string
@@ -123,27 +156,33 @@ func TestNoOutputShowsASecret(t *testing.T) {
 		"orders price-packages": {partner, nil},
 		"orders prefill": {partner, []string{"--scheme", "business:NO:ORG", "--id", "987654325", "--product-type", "LOGIN",
 			"--website-url", "https://acme.example", "--terms-url", "https://acme.example/terms"}},
-		"orders list":         {partner, nil},
-		"orders get":          {partner, []string{orderID}},
-		"orders wait":         {partner, []string{orderID, "--timeout", "1s"}}, // stays RECEIVED: a timeout, exit 1
-		"orders delete":       {partner, []string{deleted}},
-		"testunits create":    {admin, []string{"--name", "Secret shop", "--recurring", "--wait"}},
-		"testunits list":      {admin, nil},
-		"testunits get":       {admin, []string{"223344"}},
-		"testunits creations": {admin, nil},
-		"testunits wait":      {admin, []string{creation}},
-		"keys get":            {admin, []string{"123456"}},
-		"keys verify":         {admin, []string{"123456"}},
-		"keys regenerate":     {admin, []string{"123457", "clientSecret"}},
-		"users me":            {admin, nil},
-		"users list":          {admin, nil},
-		"users get":           {admin, []string{"dev"}},
-		"users invite":        {admin, []string{"--name", "Secret Two", "--phone", "+4790000002", "--role", "ASSISTANT"}},
-		"users grant":         {admin, []string{"dev", "123457", "DEVELOPER"}},
-		"users revoke":        {admin, []string{"dev", "123457"}},
-		"users remove":        {admin, []string{invited}},
-		"version":             {nil, nil},
-		"completion":          {nil, []string{"bash"}},
+		"orders list":            {partner, nil},
+		"orders get":             {partner, []string{orderID}},
+		"orders wait":            {partner, []string{orderID, "--timeout", "1s"}}, // stays RECEIVED: a timeout, exit 1
+		"orders delete":          {partner, []string{deleted}},
+		"testunits create":       {admin, []string{"--name", "Secret shop", "--recurring", "--wait"}},
+		"testunits list":         {admin, nil},
+		"testunits get":          {admin, []string{"223344"}},
+		"testunits creations":    {admin, nil},
+		"testunits wait":         {admin, []string{creation}},
+		"keys get":               {admin, []string{"123456"}},
+		"keys verify":            {admin, []string{"123456"}},
+		"keys regenerate":        {admin, []string{"123457", "clientSecret"}},
+		"users me":               {admin, nil},
+		"users list":             {admin, nil},
+		"users get":              {admin, []string{"dev"}},
+		"users invite":           {admin, []string{"--name", "Secret Two", "--phone", "+4790000002", "--role", "ASSISTANT"}},
+		"users grant":            {admin, []string{"dev", "123457", "DEVELOPER"}},
+		"users revoke":           {admin, []string{"dev", "123457"}},
+		"users remove":           {admin, []string{invited}},
+		"webhooks list":          {unit, nil},
+		"webhooks register":      {unit, []string{"--url", "https://hooks.example.com/secret/3", "--event", captured, "--store", hooks}},
+		"webhooks delete":        {unit, []string{hookID}},
+		"webhooks ensure":        {partner, []string{"--file", spec, "--secrets", ensured}},
+		"webhooks rotate-secret": {unit, []string{rotateID, "--store", hooks, "--overlap", "0"}},
+		"webhooks trigger":       {unit, []string{"--msn", "123456", "--event", authorized}}, // nobody holds it: exit 1
+		"version":                {nil, nil},
+		"completion":             {nil, []string{"bash"}},
 	}
 	_, verbs := commandPaths(t)
 	var mu sync.Mutex
