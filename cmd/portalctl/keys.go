@@ -31,6 +31,7 @@ func (a *app) keysCmd() *cobra.Command {
 				return err
 			}),
 		a.regenerateKeysCmd(),
+		a.rotateKeysCmd(),
 	)
 }
 

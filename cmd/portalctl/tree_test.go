@@ -31,7 +31,7 @@ func commandPaths(t *testing.T) (all, verbs [][]string) {
 		}
 	}
 	walk(root, nil)
-	require.GreaterOrEqual(t, len(verbs), 34, "the whole tree was walked")
+	require.GreaterOrEqual(t, len(verbs), 35, "the whole tree was walked")
 	return all, verbs
 }
 
@@ -92,6 +92,9 @@ func TestUsageErrorsExit2AndSayWhatToFix(t *testing.T) {
 		{admin, []string{"testunits", "creations", "--status", "DONE"}, `must be PENDING, COMPLETED, FAILED or empty (all), got "DONE"`},
 		{admin, []string{"users", "invite", "--name", "X", "--phone", "+4791234560", "--role", "BOSS"}, "must be ADMINISTRATOR, SALES_UNIT_MANAGER or ASSISTANT"},
 		{admin, []string{"users", "grant", "dev", "123456", "OWNER"}, `unknown permission "OWNER"`},
+		{nil, []string{"keys", "rotate", "123456"}, `required flag(s) "store" not set`},
+		{admin, []string{"keys", "rotate", "123456", "--store", "k.json", "--drain", "500ms"}, "--drain must be longer than 1s, the key file's check interval"},
+		{admin, []string{"keys", "rotate", "12", "--store", "/nonexistent/k.json", "--drain", "0"}, "must be 4-10 digits"},
 		{nil, []string{"webhooks", "register", "--event", "epayments.payment.captured.v1"}, `required flag(s) "url" not set`},
 		{unit, []string{"webhooks", "register", "--url", "https://hooks.example.com/x", "--event", "epayments.payment.captured.v1"},
 			"give --store FILE (or --reveal): Vipps shows the registration's secret only this once"},
@@ -114,6 +117,7 @@ func TestUsageErrorsExit2AndSayWhatToFix(t *testing.T) {
 			"--payload /nonexistent.json: no such file or directory"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel() // a usage error changes nothing
 			r := ctl(t, tc.env, tc.args...)
 			assert.Equal(t, exitUsage, r.code, "%s", r)
 			assert.Empty(t, r.stdout)
@@ -168,6 +172,7 @@ func TestNoOutputShowsASecret(t *testing.T) {
 		"keys get":               {admin, []string{"123456"}},
 		"keys verify":            {admin, []string{"123456"}},
 		"keys regenerate":        {admin, []string{"123457", "clientSecret"}},
+		"keys rotate":            {admin, []string{"123457", "--store", filepath.Join(dir, "keys.json"), "--drain", "0"}}, // after regenerate: tree order
 		"users me":               {admin, nil},
 		"users list":             {admin, nil},
 		"users get":              {admin, []string{"dev"}},

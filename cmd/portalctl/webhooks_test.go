@@ -119,7 +119,7 @@ type receiver struct {
 func startReceiver(t *testing.T, secrets string) *receiver {
 	t.Helper()
 	r := &receiver{events: make(chan webhooks.Event, 16)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		file, err := loadSecrets("--store", secrets)
 		if err != nil {
 			http.Error(w, "no secrets", http.StatusInternalServerError)
@@ -136,8 +136,11 @@ func startReceiver(t *testing.T, secrets string) *receiver {
 			return nil
 		}).ServeHTTP(w, req)
 	}))
+	// The URL is set before the server starts: its requests follow from a
+	// registration made by another process, which the race detector cannot see.
+	r.url = "http://" + srv.Listener.Addr().String() + "/vipps/hooks"
+	srv.Start()
 	t.Cleanup(srv.Close)
-	r.url = srv.URL + "/vipps/hooks"
 	return r
 }
 
