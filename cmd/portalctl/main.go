@@ -2,7 +2,7 @@
 // CI: sales units, product orders, test sales units, API keys, portal users
 // and webhooks, in the conventions of gh and kubectl (portalctl <noun> <verb>).
 //
-//	go install github.com/vippsportal/sdk/cmd/portalctl@latest
+//	cd cmd/portalctl && go install .   # from a checkout; see docs/portalctl.md for releases
 //	portalctl doctor
 //
 // It reads the same VIPPS_* variables as portal.NewFromEnv, prints tables for

@@ -212,3 +212,16 @@ func TestNoOutputShowsASecret(t *testing.T) {
 	}
 	assert.Len(t, ran, len(runs), "every entry of runs is a command of the tree")
 }
+
+// Every verb of the tree is in docs/portalctl.md's table of commands.
+func TestEveryCommandIsDocumented(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "portalctl.md"))
+	require.NoError(t, err)
+	_, verbs := commandPaths(t)
+	for _, path := range verbs {
+		name := strings.Join(path, " ")
+		assert.True(t, strings.Contains(string(doc), "`"+name+" ") || strings.Contains(string(doc), "`"+name+"`"),
+			"docs/portalctl.md does not document %q", name)
+	}
+}
