@@ -15,7 +15,3 @@ func WithReadWrapper(wrap func(io.Reader) io.Reader) FileSourceOption {
 func WithElapsed(elapsed func() time.Duration) FileSourceOption {
 	return func(f *FileSource) { f.elapsed = elapsed }
 }
-
-// SetBeforeRename makes WriteKeyFile call f before its rename (nil: no
-// hook), so a test can look at the files then or fail there.
-func SetBeforeRename(f func() error) { beforeRename = f }

@@ -205,11 +205,7 @@ func TestKeysRotateManual(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, portalctlBin, "keys", "rotate", "123456", "--store", path, "--client-secret", "--manual", "--drain", "0", "--json")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0"}
-	for k, v := range admin {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd := command(ctx, admin, "keys", "rotate", "123456", "--store", path, "--client-secret", "--manual", "--drain", "0", "--json")
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	op := &operator{wrote: make(chan struct{}, 1)}

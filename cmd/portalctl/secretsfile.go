@@ -8,12 +8,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/vippsportal/sdk/internal/atomicfile"
 	"github.com/vippsportal/sdk/vipps"
 	"github.com/vippsportal/sdk/webhooks"
 )
@@ -167,40 +167,12 @@ func (f *secretsFile) markDeleted(now time.Time, ids ...string) error {
 	return f.save()
 }
 
-// save replaces the file atomically, mode 0600.
+// save replaces the file atomically, mode 0600 (as keys.WriteKeyFile does
+// a key file).
 func (f *secretsFile) save() error {
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
 	}
-	return replaceFile(f.path, append(b, '\n'))
-}
-
-// replaceFile writes data beside path (mode 0600), syncs it and renames it
-// over path: a reader sees the old file or the new one, never half of one.
-// (keys.WriteKeyFile does this for key files.)
-func replaceFile(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(f.path, append(b, '\n'), true)
 }
