@@ -145,10 +145,14 @@ func (f *secretsFile) ids() []string {
 	return ids
 }
 
-// add records e and writes the file.
+// add records e and writes the file; when the write fails, e is not kept.
 func (f *secretsFile) add(e secretEntry) error {
 	f.Webhooks = append(f.Webhooks, e)
-	return f.save()
+	if err := f.save(); err != nil {
+		f.Webhooks = f.Webhooks[:len(f.Webhooks)-1]
+		return err
+	}
+	return nil
 }
 
 // markDeleted records that the registrations ids were deleted at now, and

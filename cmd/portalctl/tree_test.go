@@ -192,6 +192,7 @@ func TestNoOutputShowsASecret(t *testing.T) {
 	_, verbs := commandPaths(t)
 	var mu sync.Mutex
 	ran := map[string]bool{}
+	var outputs []string
 	for _, path := range verbs {
 		name := strings.Join(path, " ")
 		run, known := runs[name]
@@ -207,10 +208,28 @@ func TestNoOutputShowsASecret(t *testing.T) {
 			}
 			mu.Lock()
 			ran[name] = true
+			outputs = append(outputs, r.stdout+r.stderr)
 			mu.Unlock()
 		}
 	}
 	assert.Len(t, ran, len(runs), "every entry of runs is a command of the tree")
+
+	// Nor a secret the runs made: webhook secrets, rotated keys.
+	var made []string
+	for _, f := range []string{hooks, ensured} {
+		for _, e := range readSecrets(t, f).Webhooks {
+			made = append(made, e.Secret)
+		}
+	}
+	rotated := readKeyFile(t, filepath.Join(dir, "keys.json"))
+	made = append(made, rotated.Keys.ClientSecret, rotated.Keys.SubscriptionKeyPrimary, rotated.Keys.SubscriptionKeySecondary)
+	require.GreaterOrEqual(t, len(made), 8, "the runs made secrets")
+	for _, out := range outputs {
+		for _, secret := range made {
+			require.NotEmpty(t, secret)
+			assert.NotContains(t, out, secret)
+		}
+	}
 }
 
 // Every verb of the tree is in docs/portalctl.md's table of commands.

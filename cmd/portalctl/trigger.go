@@ -51,6 +51,7 @@ func (a *app) triggerCmd() *cobra.Command {
 		"itself sends real notifications, so against Vipps this command has nothing to do.\n\n" +
 		"Without --payload an ePayment event gets a payload of its own form (a fresh reference, the\n" +
 		"event's name, 1 NOK) and any other event {\"msn\", \"eventType\", \"reference\", \"timestamp\"}.\n" +
+		"--msn (or VIPPS_MSN) is the sales unit the notification is about.\n\n" +
 		"To deliver to a receiver on this machine, start the simulator with -local-webhooks and register\n" +
 		"an http://127.0.0.1:PORT/... URL."
 	f := cmd.Flags()
