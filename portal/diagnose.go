@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -230,10 +229,10 @@ func orNone(s string) string {
 // token (outside the token cache; in Vipps' environments, when the keys are
 // refused, it also asks the other environment, to tell test keys used against
 // production), and reads: GET /portal/v1/me, the partner's price packages,
-// the sales units, the MSN's sales unit, and GET /webhooks/v1/webhooks. It
-// changes nothing. What answers tells the kind of keys ([KeyKind]); a
-// refusal that the contract expects for that kind is [CheckNotExpected], not
-// a failure. The MSN checked is the one calls send: [WithMSN]'s, else the
+// the sales units, the MSN's sales unit, and the webhooks of the keys' scope
+// ([webhooks.Service.List]). It changes nothing. What answers tells the kind
+// of keys ([KeyKind]); a refusal that the contract expects for that kind is
+// [CheckNotExpected], not a failure. The MSN checked is the one calls send: [WithMSN]'s, else the
 // key set's.
 //
 // A failed check is in the [Diagnosis] ([Diagnosis.OK], [Diagnosis.Err]),
@@ -596,55 +595,27 @@ func (g *diagnoser) portal() {
 	}
 }
 
-// webhooksPath lists the webhooks of the caller's scope (Webhooks API).
-const webhooksPath = "/webhooks/v1/webhooks"
-
-// webhooks asks the Webhooks API for the registrations of the keys' scope,
-// through HTTPClient: it lives on the base URL in both Vipps environments.
+// webhooks lists the registrations of the keys' scope in the Webhooks API
+// (it lives on the base URL in both Vipps environments).
 func (g *diagnoser) webhooks(ctx context.Context) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.d.BaseURL+webhooksPath, nil)
-	if err != nil {
-		g.add(WebhooksCheck, CheckFailed, "", err.Error())
-		return
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := g.c.HTTPClient().Do(req)
-	if err != nil {
-		g.add(WebhooksCheck, CheckFailed, "", "GET "+webhooksPath+": "+causeText(err))
-		return
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		g.add(WebhooksCheck, CheckFailed, "", "GET "+webhooksPath+": reading the answer: "+err.Error())
-		return
-	}
-	if resp.StatusCode == http.StatusOK {
-		var list struct {
-			Webhooks []json.RawMessage `json:"webhooks"`
-		}
-		if err := json.Unmarshal(body, &list); err != nil || list.Webhooks == nil {
-			g.add(WebhooksCheck, CheckFailed, "", "GET "+webhooksPath+" answered 200 with something other than a list of webhooks")
-			return
-		}
+	list, err := g.c.Webhooks.List(ctx)
+	e := apiError(err)
+	notExpected := g.d.KeyKind == UserKeys || g.d.KeyKind == ManagementKeys
+	switch {
+	case err == nil:
 		scope := "partner-wide"
 		if g.d.MSN != "" {
 			scope = "of sales unit " + g.d.MSN
 		}
-		g.add(WebhooksCheck, CheckOK, "", fmt.Sprintf("the Webhooks API answers: %d registration(s) %s", len(list.Webhooks), scope))
-		return
-	}
-	e := core.DecodeError(resp.StatusCode, resp.Header, body, core.Redactor(g.creds.ClientSecret.Reveal(), g.creds.SubscriptionKey.Reveal()))
-	e.Method, e.Path, e.Operation = http.MethodGet, webhooksPath, "getAllWebhooks"
-	switch {
-	case e.StatusCode == http.StatusNotFound:
-		g.add(WebhooksCheck, CheckSkipped, "", g.d.BaseURL+" serves no Webhooks API (404 at "+webhooksPath+")")
-	case e.StatusCode == http.StatusForbidden && (g.d.KeyKind == UserKeys || g.d.KeyKind == ManagementKeys):
+		g.add(WebhooksCheck, CheckOK, "", fmt.Sprintf("the Webhooks API answers: %d registration(s) %s", len(list), scope))
+	case notExpected && (errors.Is(err, vipps.ErrUnsupported) || (e != nil && e.StatusCode == http.StatusForbidden)):
 		g.add(WebhooksCheck, CheckNotExpected, "", "these keys, "+g.d.KeyKind.Description()+", are refused by the Webhooks API (403): it takes a sales unit's or a partner's keys")
-	case e.StatusCode == http.StatusForbidden && g.d.MSN != "":
+	case e != nil && e.StatusCode == http.StatusNotFound:
+		g.add(WebhooksCheck, CheckSkipped, "", g.d.BaseURL+" serves no Webhooks API (404 at /webhooks/v1/webhooks)")
+	case e != nil && e.StatusCode == http.StatusForbidden && g.d.MSN != "":
 		g.add(WebhooksCheck, CheckFailed, g.msnSetting, "the Webhooks API refused these keys for sales unit "+g.d.MSN+" ("+e.Error()+"): "+reachOf(g.d.KeyKind))
 	default:
-		g.add(WebhooksCheck, CheckFailed, "", e.Error())
+		g.add(WebhooksCheck, CheckFailed, "", err.Error())
 	}
 }
 

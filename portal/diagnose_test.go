@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -18,6 +19,7 @@ import (
 	"github.com/vippsportal/sdk/portal"
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/vipps"
+	"github.com/vippsportal/sdk/webhooks"
 )
 
 // diagnosed runs Diagnose and checks what every diagnosis must be: no error,
@@ -51,36 +53,17 @@ func status(t *testing.T, d *portal.Diagnosis, name portal.CheckName) portal.Che
 	return c
 }
 
-// servesWebhooks reports whether the simulator serves the Webhooks API: an
-// unauthenticated GET is then refused by its gateway (401), not unknown (404).
-func servesWebhooks(t *testing.T, s *portaltest.Server) bool {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+"/webhooks/v1/webhooks", nil)
-	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	http.DefaultClient.CloseIdleConnections()
-	return resp.StatusCode != http.StatusNotFound
-}
-
 func TestDiagnoseGoodKeysOfEachKind(t *testing.T) {
 	s := sdktest.NewSim(t)
-	hooks := servesWebhooks(t, s)
-	webhooksFor := func(reaches bool) portal.CheckStatus {
-		switch {
-		case !hooks:
-			return portal.CheckSkipped
-		case reaches:
-			return portal.CheckOK
-		}
-		return portal.CheckNotExpected
-	}
 	admin := s.UserCredentials(portaltest.AdminUserID)
 	admin.MSN = "123456"
 	partner := s.PartnerCredentials("p1")
 	unit := s.UnitCredentials("123456")
 	mgmt := s.ManagementCredentials("p1")
+	pc, err := s.Client(partner, sdktest.FastRetry())
+	require.NoError(t, err)
+	_, err = pc.Webhooks.Register(t.Context(), webhooks.Registration{URL: "https://hooks.example.com/vipps", Events: []webhooks.EventName{webhooks.EPaymentCaptured}})
+	require.NoError(t, err)
 	cases := []struct {
 		name    string
 		client  func() (*portal.Client, error)
@@ -92,23 +75,27 @@ func TestDiagnoseGoodKeysOfEachKind(t *testing.T) {
 		{"unit", func() (*portal.Client, error) { return s.Client(unit, sdktest.FastRetry()) },
 			[]string{string(unit.ClientSecret), string(unit.SubscriptionKey)}, portal.UnitKeys,
 			map[portal.CheckName]portal.CheckStatus{portal.SubscriptionKeyCheck: portal.CheckOK, portal.MSNCheck: portal.CheckOK,
-				portal.ManagementCheck: portal.CheckOK, portal.PortalCheck: portal.CheckNotExpected, portal.WebhooksCheck: webhooksFor(true)},
-			[]string{"123456 (ACME Web) answers", "reaches 2 sales unit(s)", "price packages and product orders are for partners", "not-a-portal-user"}},
+				portal.ManagementCheck: portal.CheckOK, portal.PortalCheck: portal.CheckNotExpected, portal.WebhooksCheck: portal.CheckOK},
+			[]string{"123456 (ACME Web) answers", "reaches 2 sales unit(s)", "price packages and product orders are for partners", "not-a-portal-user",
+				"the Webhooks API answers: 0 registration(s) of sales unit 123456"}},
 		{"administrator", func() (*portal.Client, error) { return s.Client(admin, sdktest.FastRetry()) },
 			[]string{string(admin.ClientSecret), string(admin.SubscriptionKey)}, portal.UserKeys,
 			map[portal.CheckName]portal.CheckStatus{portal.SubscriptionKeyCheck: portal.CheckOK, portal.MSNCheck: portal.CheckOK,
-				portal.ManagementCheck: portal.CheckOK, portal.PortalCheck: portal.CheckOK, portal.WebhooksCheck: webhooksFor(false)},
-			[]string{"Ada Admin (ADMINISTRATOR) of ACME Fantastic Fitness", "the keys of every unit of its merchant"}},
+				portal.ManagementCheck: portal.CheckOK, portal.PortalCheck: portal.CheckOK, portal.WebhooksCheck: portal.CheckNotExpected},
+			[]string{"Ada Admin (ADMINISTRATOR) of ACME Fantastic Fitness", "the keys of every unit of its merchant",
+				"a portal user's API client, are refused by the Webhooks API (403)"}},
 		{"partner", func() (*portal.Client, error) { return s.Client(partner, sdktest.FastRetry()) },
 			[]string{string(partner.ClientSecret), string(partner.SubscriptionKey)}, portal.PartnerKeys,
 			map[portal.CheckName]portal.CheckStatus{portal.SubscriptionKeyCheck: portal.CheckOK, portal.MSNCheck: portal.CheckSkipped,
-				portal.ManagementCheck: portal.CheckOK, portal.PortalCheck: portal.CheckNotExpected, portal.WebhooksCheck: webhooksFor(true)},
-			[]string{"as a partner 1 price package(s) and product orders", "123456 ACME Web, 654321 Other Shop"}},
+				portal.ManagementCheck: portal.CheckOK, portal.PortalCheck: portal.CheckNotExpected, portal.WebhooksCheck: portal.CheckOK},
+			[]string{"as a partner 1 price package(s) and product orders", "123456 ACME Web, 654321 Other Shop",
+				"the Webhooks API answers: 1 registration(s) partner-wide"}},
 		{"management", func() (*portal.Client, error) { return s.ManagementClient("p1", sdktest.FastRetry()) },
 			[]string{string(mgmt.ClientSecret)}, portal.ManagementKeys,
 			map[portal.CheckName]portal.CheckStatus{portal.SubscriptionKeyCheck: portal.CheckNotExpected, portal.MSNCheck: portal.CheckSkipped,
-				portal.ManagementCheck: portal.CheckOK, portal.PortalCheck: portal.CheckNotExpected, portal.WebhooksCheck: webhooksFor(false)},
-			[]string{"/miami/v1/token", "management keys reach the Management API only"}},
+				portal.ManagementCheck: portal.CheckOK, portal.PortalCheck: portal.CheckNotExpected, portal.WebhooksCheck: portal.CheckNotExpected},
+			[]string{"/miami/v1/token", "management keys reach the Management API only",
+				"a partner's management keys, are refused by the Webhooks API"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -417,4 +404,36 @@ func ExampleClient_Diagnose() {
 	}
 	fmt.Println(d.KeyKind.Description(), d.Role)
 	// Output: a portal user's API client ADMINISTRATOR
+}
+
+// The Webhooks API's answers the kinds of keys do not expect: a server that
+// serves none (skipped), and an MSN the keys do not reach there (the setting
+// that gave the MSN).
+func TestDiagnoseWebhooksAPIRefusals(t *testing.T) {
+	s := sdktest.NewSim(t)
+	noWebhooks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/webhooks/") {
+			http.NotFound(w, r)
+			return
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(noWebhooks.Close)
+	unit := s.UnitCredentials("123456")
+	c, err := portal.New(portal.WithBaseURL(noWebhooks.URL), portal.WithPortalURL(noWebhooks.URL), sdktest.FastRetry(), portal.WithCredentials(unit))
+	require.NoError(t, err)
+	d := diagnosed(t, t.Context(), c, string(unit.ClientSecret), string(unit.SubscriptionKey))
+	assert.True(t, d.OK(), "%s", d)
+	hooks := status(t, d, portal.WebhooksCheck)
+	assert.Equal(t, portal.CheckSkipped, hooks.Status)
+	assert.Equal(t, noWebhooks.URL+" serves no Webhooks API (404 at /webhooks/v1/webhooks)", hooks.Detail)
+
+	partner, err := s.Client(s.PartnerCredentials("p1"), sdktest.FastRetry())
+	require.NoError(t, err)
+	d = diagnosed(t, portal.WithMSN(t.Context(), "123457"), partner)
+	hooks = status(t, d, portal.WebhooksCheck)
+	assert.Equal(t, portal.CheckFailed, hooks.Status, "%s", d)
+	assert.Equal(t, "WithMSN", hooks.Setting)
+	assert.Contains(t, hooks.Detail, "the Webhooks API refused these keys for sales unit 123457")
+	assert.Contains(t, hooks.Detail, "a partner reaches the units connected to it")
 }

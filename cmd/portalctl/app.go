@@ -21,6 +21,7 @@ const (
 
 // app is one run of portalctl: its global flags and where it writes.
 type app struct {
+	stdin          io.Reader // the operator's answers (keys rotate --manual), a --payload of -
 	stdout, stderr io.Writer
 
 	json    bool
@@ -76,13 +77,18 @@ func (a *app) bound(wait bool) time.Duration {
 func (a *app) client() (*portal.Client, error) {
 	opts := []portal.Option{portal.WithSystem("portalctl", systemVersion(), "", "")}
 	if a.verbose {
-		opts = append(opts, portal.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		opts = append(opts, portal.WithLogger(a.logger()))
 	}
 	c, err := portal.NewFromEnv(opts...)
 	if err != nil {
 		return nil, settingError(err)
 	}
 	return c, nil
+}
+
+// logger is -v's: debug lines on stderr.
+func (a *app) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // settingNames are the VIPPS_* variables behind the fields portal.New names

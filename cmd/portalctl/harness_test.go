@@ -318,13 +318,7 @@ func ctl(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, portalctlBin, args...)
-	// A -race binary sleeps a second at exit by default, for goroutines
-	// still running to show their races; portalctl leaves none running.
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0"}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd := command(ctx, env, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -341,6 +335,18 @@ func ctl(t *testing.T, env map[string]string, args ...string) result {
 		assertNoSecret(t, r, args)
 	}
 	return r
+}
+
+// command is portalctl with args and exactly env as its environment (PATH aside).
+func command(ctx context.Context, env map[string]string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, portalctlBin, args...)
+	// A -race binary sleeps a second at exit by default, for goroutines
+	// still running to show their races; portalctl leaves none running.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0"}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd
 }
 
 func assertNoSecret(t *testing.T, r result, args []string) {

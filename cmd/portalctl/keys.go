@@ -3,18 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vippsportal/sdk/keys"
 	"github.com/vippsportal/sdk/portal"
-	"github.com/vippsportal/sdk/vipps"
 )
 
 func (a *app) keysCmd() *cobra.Command {
 	return group("keys", "API keys of sales units (portal operations)",
-		"  portalctl keys get 123456\n  portalctl keys get 123456 --store keys.json\n  portalctl keys verify 123456",
+		"  portalctl keys get 123456\n  portalctl keys get 123456 --store keys.json\n  portalctl keys verify 123456\n"+
+			"  portalctl keys rotate 123456 --store keys.json",
 		a.getKeysCmd(),
 		a.verb("verify MSN", "Prove that a unit's keys get tokens, with each subscription key",
 			"  portalctl keys verify 123456",
@@ -25,13 +24,14 @@ func (a *app) keysCmd() *cobra.Command {
 				}
 				v, err := c.Keys.Verify(ctx, *set)
 				if v != nil {
-					if perr := a.record(verificationOf(v)); perr != nil {
+					if perr := a.record(v); perr != nil {
 						return perr
 					}
 				}
 				return err
 			}),
 		a.regenerateKeysCmd(),
+		a.rotateKeysCmd(),
 	)
 }
 
@@ -81,8 +81,8 @@ func (s *secretFlags) register(cmd *cobra.Command) {
 	_ = cmd.MarkFlagFilename("store", "json")
 }
 
-// show runs get and prints the set. A --store file is claimed before get is
-// called, so that a key regenerated always has its place to go.
+// show runs get and prints the set. A --store file is checked before get is
+// called, so that a key regenerated has its place to go.
 func (s *secretFlags) show(a *app, get func() (*keys.Set, error)) error {
 	var file *keyFile
 	if s.store != "" {
@@ -91,7 +91,6 @@ func (s *secretFlags) show(a *app, get func() (*keys.Set, error)) error {
 			return err
 		}
 		file = f
-		defer file.abandon()
 	}
 	set, err := get()
 	if err != nil {
@@ -107,34 +106,4 @@ func (s *secretFlags) show(a *app, get func() (*keys.Set, error)) error {
 		return a.record(set.Reveal())
 	}
 	return a.record(set)
-}
-
-// verification is a keys.Verification for --json and the record view: it
-// names each key's outcome, never a value.
-type verification struct {
-	MSN                      string            `json:"msn"`
-	Environment              vipps.Environment `json:"environment"`
-	TokenURL                 string            `json:"tokenUrl"`
-	SubscriptionKeyPrimary   keyResult         `json:"subscriptionKeyPrimary"`
-	SubscriptionKeySecondary keyResult         `json:"subscriptionKeySecondary"`
-	VerifiedAt               time.Time         `json:"verifiedAt"`
-}
-
-type keyResult struct {
-	Works bool   `json:"works"`
-	Error string `json:"error,omitempty"`
-}
-
-func verificationOf(v *keys.Verification) verification {
-	result := func(ok bool, err error) keyResult {
-		r := keyResult{Works: ok}
-		if err != nil {
-			r.Error = err.Error()
-		}
-		return r
-	}
-	return verification{MSN: v.MSN, Environment: v.Environment, TokenURL: v.TokenURL,
-		SubscriptionKeyPrimary:   result(v.PrimaryOK, v.PrimaryErr),
-		SubscriptionKeySecondary: result(v.SecondaryOK, v.SecondaryErr),
-		VerifiedAt:               v.VerifiedAt}
 }

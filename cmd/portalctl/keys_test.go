@@ -55,6 +55,8 @@ func TestKeysVerifyAndRegenerate(t *testing.T) {
 	assert.Equal(t, s.url+"/accesstoken/get", v["tokenUrl"])
 	assert.Equal(t, obj{"works": true}, v["subscriptionKeyPrimary"])
 	assert.Equal(t, obj{"works": true}, v["subscriptionKeySecondary"])
+	assert.Equal(t, true, v["ok"])
+	assert.NotContains(t, v, "clientError")
 	assert.NotEmpty(t, v["verifiedAt"])
 
 	set := okJSON[obj](t, admin, "keys", "regenerate", "123457", "subscriptionKeySecondary", "--reveal")

@@ -1,8 +1,8 @@
 // Command portalctl is the Vipps portal SDK from the shell, for operators and
-// CI: sales units, product orders, test sales units, API keys and portal
-// users, in the conventions of gh and kubectl (portalctl <noun> <verb>).
+// CI: sales units, product orders, test sales units, API keys, portal users
+// and webhooks, in the conventions of gh and kubectl (portalctl <noun> <verb>).
 //
-//	go install github.com/vippsportal/sdk/cmd/portalctl@latest
+//	cd cmd/portalctl && go install .   # from a checkout; see docs/portalctl.md for releases
 //	portalctl doctor
 //
 // It reads the same VIPPS_* variables as portal.NewFromEnv, prints tables for
@@ -37,14 +37,14 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // run is the whole command: it returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := a.root()
 	root.SetArgs(args)
 	root.SetOut(stdout)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -43,6 +42,8 @@ func TestCompletionScriptsAndValues(t *testing.T) {
 		{[]string{"testunits", "creations", "--status", ""}, []string{"PENDING", "COMPLETED", "FAILED"}},
 		{[]string{"orders", "prefill", "--product-type", ""}, []string{"PAYMENT_INTEGRATION", "CASHIER", "CHECKOUT", "LOGIN", "DONATIONS"}},
 		{[]string{"test"}, []string{"testunits"}},
+		{[]string{"webhooks", "register", "--event", ""}, catalog()},
+		{[]string{"webhooks", "trigger", "--event", ""}, catalog()},
 	} {
 		out := ok(t, nil, append([]string{"__complete"}, tc.args...)...).stdout
 		var got []string
@@ -65,11 +66,7 @@ func TestInterruptEndsAWait(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, portalctlBin, "orders", "wait", id)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0"}
-	for k, v := range partner {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd := command(ctx, partner, "orders", "wait", id)
 	stderr := &firstLine{ready: make(chan struct{})}
 	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())

@@ -30,7 +30,7 @@ func (a *app) root() *cobra.Command {
 		Use:   "portalctl",
 		Short: "The Vipps portal SDK from the shell",
 		Long: "portalctl does from the shell what people do by hand on portal.vipps.no: sales units,\n" +
-			"product orders, test sales units, API keys and portal users.\n\n" +
+			"product orders, test sales units, API keys, portal users and webhooks.\n\n" +
 			"Tables for people by default, one JSON document with --json for scripts. Exit codes:\n" +
 			"0 done, 1 failed, 2 usage error.\n\n" + settingsHelp,
 		Example: "  portalctl doctor\n" +
@@ -72,6 +72,7 @@ func (a *app) root() *cobra.Command {
 		a.testUnitsCmd(),
 		a.keysCmd(),
 		a.usersCmd(),
+		a.webhooksCmd(),
 		a.versionCmd(),
 		completionCmd(root),
 	)
@@ -99,15 +100,20 @@ func (a *app) verb(use, short, example string, args cobra.PositionalArgs, wait b
 	run func(ctx context.Context, c *portal.Client, args []string) error) *cobra.Command {
 	return &cobra.Command{
 		Use: use, Short: short, Example: example,
-		Args: func(cmd *cobra.Command, got []string) error {
-			if err := args(cmd, got); err != nil {
-				return &usageError{err}
-			}
-			return nil
-		},
+		Args: usageArgs(args),
 		RunE: func(cmd *cobra.Command, got []string) error {
 			return a.call(cmd.Context(), wait, func(ctx context.Context, c *portal.Client) error { return run(ctx, c, got) })
 		},
+	}
+}
+
+// usageArgs makes the errors of args usage errors.
+func usageArgs(args cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, got []string) error {
+		if err := args(cmd, got); err != nil {
+			return &usageError{err}
+		}
+		return nil
 	}
 }
 
