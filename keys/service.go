@@ -43,13 +43,8 @@ func (s *Service) Get(ctx context.Context, msn string) (*Set, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
 	}
-	var set Set
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getKeys",
-		Method: http.MethodGet, Path: core.Path("/portal/v1/sales-units/%s/keys", msn)}, &set)
-	if err != nil {
-		return nil, err
-	}
-	return &set, nil
+	return core.Call[Set](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "getKeys",
+		Method: http.MethodGet, Path: core.Path("/portal/v1/sales-units/%s/keys", msn)})
 }
 
 // regenerateBody is the contract's RegenerateRequest.
@@ -72,14 +67,9 @@ func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, 
 	if !name.Valid() {
 		return nil, core.Invalid("name", "must be clientId, clientSecret, subscriptionKeyPrimary or subscriptionKeySecondary, got %q", string(name))
 	}
-	var set Set
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "regenerateKey",
+	return core.Call[Set](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "regenerateKey",
 		Method: http.MethodPost, Path: core.Path("/portal/v1/sales-units/%s/keys/regenerate", msn),
-		Body: regenerateBody{Key: name}, Idempotent: true}, &set)
-	if err != nil {
-		return nil, err
-	}
-	return &set, nil
+		Body: regenerateBody{Key: name}, Idempotent: true})
 }
 
 // Verification is the outcome of [Service.Verify]: which subscription keys of

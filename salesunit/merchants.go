@@ -45,13 +45,8 @@ func (s *MerchantsService) Get(ctx context.Context, bid vipps.BusinessIdentifier
 	if err := core.CheckBusinessIdentifier("BusinessIdentifier", bid); err != nil {
 		return nil, err
 	}
-	var m Merchant
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMerchantByBusinessIdentifier",
-		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s", bid.Scheme, bid.ID)}, &m)
-	if err != nil {
-		return nil, err
-	}
-	return &m, nil
+	return core.Call[Merchant](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getMerchantByBusinessIdentifier",
+		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s", bid.Scheme, bid.ID)})
 }
 
 // SalesUnits lists a merchant's production sales units (for a partner, those
@@ -61,11 +56,6 @@ func (s *MerchantsService) SalesUnits(ctx context.Context, bid vipps.BusinessIde
 	if err := core.CheckBusinessIdentifier("BusinessIdentifier", bid); err != nil {
 		return nil, err
 	}
-	var units []MSNInfo
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getSalesUnitsByBusinessIdentifier",
-		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s/sales-units", bid.Scheme, bid.ID)}, &units)
-	if err != nil {
-		return nil, err
-	}
-	return units, nil
+	return core.CallList[MSNInfo](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getSalesUnitsByBusinessIdentifier",
+		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s/sales-units", bid.Scheme, bid.ID)})
 }

@@ -140,7 +140,7 @@ func (r *ProductOrderRequest) check() error {
 		}
 	}
 	if r.PricePackageID != "" {
-		if err := checkUUID(f+".PricePackageID", r.PricePackageID); err != nil {
+		if err := core.CheckUUID(f+".PricePackageID", r.PricePackageID); err != nil {
 			return err
 		}
 	}
@@ -288,49 +288,34 @@ func (s *ProductOrdersService) Prefill(ctx context.Context, req ProductOrderRequ
 		body.Website = &websiteBody{URL: w.URL, TermsURL: w.TermsURL, TestWebsiteURL: w.TestWebsiteURL,
 			TestWebsiteUsername: w.TestWebsiteUsername, TestWebsitePassword: w.TestWebsitePassword.Reveal()}
 	}
-	var o PrefilledOrder
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "orderProduct",
-		Method: http.MethodPost, Path: "/management/v1/product-orders", Body: body, Idempotent: true}, &o)
-	if err != nil {
-		return nil, err
-	}
-	return &o, nil
+	return core.Call[PrefilledOrder](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "orderProduct",
+		Method: http.MethodPost, Path: "/management/v1/product-orders", Body: body, Idempotent: true})
 }
 
 // Get fetches one product order: GET /management/v2/product-orders/{productOrderId}/details.
 func (s *ProductOrdersService) Get(ctx context.Context, productOrderID string) (*ProductOrder, error) {
-	if err := checkUUID("productOrderID", productOrderID); err != nil {
+	if err := core.CheckUUID("productOrderID", productOrderID); err != nil {
 		return nil, err
 	}
-	var o ProductOrder
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getProductOrderDetails",
-		Method: http.MethodGet, Path: core.Path("/management/v2/product-orders/%s/details", productOrderID)}, &o)
-	if err != nil {
-		return nil, err
-	}
-	return &o, nil
+	return core.Call[ProductOrder](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getProductOrderDetails",
+		Method: http.MethodGet, Path: core.Path("/management/v2/product-orders/%s/details", productOrderID)})
 }
 
 // List lists the caller's product orders: GET /management/v2/product-orders.
 // The answer is the whole list.
 func (s *ProductOrdersService) List(ctx context.Context) ([]ProductOrder, error) {
-	var orders []ProductOrder
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getProductOrders",
-		Method: http.MethodGet, Path: "/management/v2/product-orders"}, &orders)
-	if err != nil {
-		return nil, err
-	}
-	return orders, nil
+	return core.CallList[ProductOrder](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getProductOrders",
+		Method: http.MethodGet, Path: "/management/v2/product-orders"})
 }
 
 // Delete deletes a prefilled order the merchant has not submitted yet:
 // DELETE /management/v1/product-orders/{productOrderId}. A submitted order
 // answers 400 order-submitted (vipps.ErrBadRequest; Vipps' delete answers no 409).
 func (s *ProductOrdersService) Delete(ctx context.Context, productOrderID string) error {
-	if err := checkUUID("productOrderID", productOrderID); err != nil {
+	if err := core.CheckUUID("productOrderID", productOrderID); err != nil {
 		return err
 	}
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "deleteProductOrder",
+	_, err := clientOf(s).Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "deleteProductOrder",
 		Method: http.MethodDelete, Path: core.Path("/management/v1/product-orders/%s", productOrderID)}, nil)
 	return err
 }
@@ -338,13 +323,8 @@ func (s *ProductOrdersService) Delete(ctx context.Context, productOrderID string
 // PricePackages lists the calling partner's price packages:
 // GET /management/v1/partners/price-packages.
 func (s *ProductOrdersService) PricePackages(ctx context.Context) ([]PricePackage, error) {
-	var pkgs []PricePackage
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getPartnerPricePackages",
-		Method: http.MethodGet, Path: "/management/v1/partners/price-packages"}, &pkgs)
-	if err != nil {
-		return nil, err
-	}
-	return pkgs, nil
+	return core.CallList[PricePackage](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getPartnerPricePackages",
+		Method: http.MethodGet, Path: "/management/v1/partners/price-packages"})
 }
 
 // WaitUntilCompleted polls the order (GET /management/v2/product-orders/{productOrderId}/details)
@@ -359,7 +339,7 @@ func (s *ProductOrdersService) PricePackages(ctx context.Context) ([]PricePackag
 // *vipps.WaitTimeoutError (vipps.ErrWaitTimeout) naming the order and its
 // last status; OnPoll events carry the *ProductOrder (PollEvent.Order).
 func (s *ProductOrdersService) WaitUntilCompleted(ctx context.Context, productOrderID string, opts *WaitOptions) (*ProductOrder, error) {
-	if err := checkUUID("productOrderID", productOrderID); err != nil {
+	if err := core.CheckUUID("productOrderID", productOrderID); err != nil {
 		return nil, err
 	}
 	po, err := pollOptions(opts, "product order", productOrderID, func(e *PollEvent, o *ProductOrder) { e.Order = o })

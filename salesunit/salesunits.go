@@ -51,13 +51,8 @@ func (w *salesUnitWire) done() { w.salesUnitPlain.MSN = string(w.MSN) }
 // List lists every production sales unit the caller can reach: GET /management/v1/sales-units.
 // The Management API does not page: the answer is the whole list.
 func (s *SalesUnitsService) List(ctx context.Context) ([]MSNInfo, error) {
-	var units []MSNInfo
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
-		Method: http.MethodGet, Path: "/management/v1/sales-units"}, &units)
-	if err != nil {
-		return nil, err
-	}
-	return units, nil
+	return core.CallList[MSNInfo](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
+		Method: http.MethodGet, Path: "/management/v1/sales-units"})
 }
 
 // Get fetches one production sales unit: GET /management/v1/sales-units/{msn}.
@@ -70,7 +65,7 @@ func (s *SalesUnitsService) Get(ctx context.Context, msn string) (*SalesUnit, er
 	}
 	var u SalesUnit
 	w := u.wire()
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMsn",
+	_, err := clientOf(s).Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMsn",
 		Method: http.MethodGet, Path: core.Path("/management/v1/sales-units/%s", msn)}, w)
 	if errors.Is(err, vipps.ErrNotFound) {
 		// The Management API serves production units only; the bare 404 leaves

@@ -35,9 +35,8 @@ type ProductOrdersService struct{ c *core.Client }
 // To get other options or another name, Create a new unit.
 type TestUnitsService struct{ c *core.Client }
 
-// portal.New builds the services through internal/wiring, so that no exported
-// constructor takes an internal type. client() makes a zero-value or nil
-// service fail with a clear error (core.NotBuilt) instead of panicking.
+// portal.New builds the services through internal/wiring, so that no
+// exported constructor takes an internal type.
 func init() {
 	wiring.Register(func(c *core.Client) *SalesUnitsService { return &SalesUnitsService{c: c} })
 	wiring.Register(func(c *core.Client) *MerchantsService { return &MerchantsService{c: c} })
@@ -45,32 +44,20 @@ func init() {
 	wiring.Register(func(c *core.Client) *TestUnitsService { return &TestUnitsService{c: c} })
 }
 
-func (s *SalesUnitsService) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
+// service is any of the package's services; each holds only its client.
+type service interface {
+	*SalesUnitsService | *MerchantsService | *ProductOrdersService | *TestUnitsService
 }
 
-func (s *MerchantsService) client() *core.Client {
-	if s == nil {
-		return nil
+// clientOf is the client of s, or nil when s is nil (a service portal.New
+// did not build): core.Client.Do then answers core.NotBuilt instead of
+// panicking. The services share their one field, so one conversion serves
+// them all.
+func clientOf[S service](s S) *core.Client {
+	if p := (*struct{ c *core.Client })(s); p != nil {
+		return p.c
 	}
-	return s.c
-}
-
-func (s *ProductOrdersService) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
-}
-
-func (s *TestUnitsService) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
+	return nil
 }
 
 // MSNInfo is a sales unit as the Management API lists it. Vipps sends msn as
@@ -213,27 +200,6 @@ func PrintProgress(w io.Writer) func(PollEvent) {
 		}
 		_, _ = fmt.Fprintln(w, line)
 	}
-}
-
-// checkUUID refuses a value that is not a UUID in its 36-character text form.
-func checkUUID(field, v string) error {
-	if err := core.CheckRequired(field, v); err != nil {
-		return err
-	}
-	ok := len(v) == 36
-	for i := 0; ok && i < len(v); i++ {
-		c := v[i]
-		switch i {
-		case 8, 13, 18, 23:
-			ok = c == '-'
-		default:
-			ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-		}
-	}
-	if !ok {
-		return core.Invalid(field, "must be a UUID such as 8a11afb7-c223-48ed-8ca6-4722b97261aa, got %q", v)
-	}
-	return nil
 }
 
 // matchAll reports whether s has min-max bytes, each accepted by ok.

@@ -156,13 +156,8 @@ func (s *TestUnitsService) Create(ctx context.Context, req TestUnitRequest) (*Cr
 	if err := req.check(); err != nil {
 		return nil, err
 	}
-	var cr Creation
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
-		Method: http.MethodPost, Path: "/portal/v1/test-sales-units", Body: req, Idempotent: true}, &cr)
-	if err != nil {
-		return nil, err
-	}
-	return &cr, nil
+	return core.Call[Creation](ctx, clientOf(s), &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
+		Method: http.MethodPost, Path: "/portal/v1/test-sales-units", Body: req, Idempotent: true})
 }
 
 // Get fetches one test sales unit: GET /portal/v1/test-sales-units/{msn}.
@@ -170,13 +165,8 @@ func (s *TestUnitsService) Get(ctx context.Context, msn string) (*TestUnit, erro
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
 	}
-	var u TestUnit
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
-		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/%s", msn)}, &u)
-	if err != nil {
-		return nil, err
-	}
-	return &u, nil
+	return core.Call[TestUnit](ctx, clientOf(s), &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
+		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/%s", msn)})
 }
 
 // List fetches one page of the merchant's completed test units, in order of
@@ -187,32 +177,20 @@ func (s *TestUnitsService) List(ctx context.Context, opts *vipps.ListOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	var p vipps.Page[TestUnit]
-	_, err = s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
-		Method: http.MethodGet, Path: "/portal/v1/test-sales-units", Query: q}, &p)
-	if err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return core.Call[vipps.Page[TestUnit]](ctx, clientOf(s), &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
+		Method: http.MethodGet, Path: "/portal/v1/test-sales-units", Query: q})
 }
 
 // All walks every page of GET /portal/v1/test-sales-units lazily, from
 // opts.PageToken on (opts is copied; nil is allowed). An error ends the walk
 // as the last pair.
 func (s *TestUnitsService) All(ctx context.Context, opts *vipps.ListOptions) iter.Seq2[TestUnit, error] {
-	o := core.CopyList(opts)
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (vipps.Page[TestUnit], error) {
-		p, err := s.List(ctx, &vipps.ListOptions{PageSize: o.PageSize, PageToken: token})
-		if err != nil {
-			return vipps.Page[TestUnit]{}, err
-		}
-		return *p, nil
-	})
+	return core.All(ctx, opts, s.List)
 }
 
 // Creation fetches one creation record: GET /portal/v1/test-sales-units/creations/{creationId}.
 func (s *TestUnitsService) Creation(ctx context.Context, creationID string) (*Creation, error) {
-	if err := checkUUID("creationID", creationID); err != nil {
+	if err := core.CheckUUID("creationID", creationID); err != nil {
 		return nil, err
 	}
 	cr, _, err := s.creation(ctx, creationID)
@@ -223,7 +201,7 @@ func (s *TestUnitsService) Creation(ctx context.Context, creationID string) (*Cr
 // sent while it is PENDING) of how long until it is done; 0 when none.
 func (s *TestUnitsService) creation(ctx context.Context, creationID string) (*Creation, time.Duration, error) {
 	var cr Creation
-	resp, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
+	resp, err := clientOf(s).Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/creations/%s", creationID)}, &cr)
 	if err != nil {
 		return nil, 0, err
@@ -243,13 +221,8 @@ func (s *TestUnitsService) Creations(ctx context.Context, opts *CreationListOpti
 	if err != nil {
 		return nil, err
 	}
-	var p vipps.Page[Creation]
-	_, err = s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
-		Method: http.MethodGet, Path: "/portal/v1/test-sales-units/creations", Query: q}, &p)
-	if err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return core.Call[vipps.Page[Creation]](ctx, clientOf(s), &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
+		Method: http.MethodGet, Path: "/portal/v1/test-sales-units/creations", Query: q})
 }
 
 // AllCreations walks every page of GET /portal/v1/test-sales-units/creations
@@ -259,14 +232,10 @@ func (s *TestUnitsService) AllCreations(ctx context.Context, opts *CreationListO
 	if opts != nil {
 		o = *opts
 	}
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (vipps.Page[Creation], error) {
+	return core.All(ctx, &o.ListOptions, func(ctx context.Context, lo *vipps.ListOptions) (*vipps.Page[Creation], error) {
 		page := o
-		page.PageToken = token
-		p, err := s.Creations(ctx, &page)
-		if err != nil {
-			return vipps.Page[Creation]{}, err
-		}
-		return *p, nil
+		page.ListOptions = *lo
+		return s.Creations(ctx, &page)
 	})
 }
 
@@ -296,7 +265,7 @@ type readyState struct {
 // ready before it starts: with portaltest.WithManualProvisioning, call
 // CompleteCreation (and IssueKeys) first, and the first poll returns it.
 func (s *TestUnitsService) WaitUntilReady(ctx context.Context, creationID string, opts *WaitOptions) (*TestUnit, error) {
-	if err := checkUUID("creationID", creationID); err != nil {
+	if err := core.CheckUUID("creationID", creationID); err != nil {
 		return nil, err
 	}
 	po, err := pollOptions(opts, "creation", creationID, func(e *PollEvent, v readyState) {

@@ -42,13 +42,8 @@ func (s *Service) client() *core.Client {
 
 // Me reads the portal user the client's credentials act as: GET /portal/v1/me.
 func (s *Service) Me(ctx context.Context) (*Me, error) {
-	var me Me
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getMe",
-		Method: http.MethodGet, Path: "/portal/v1/me"}, &me)
-	if err != nil {
-		return nil, err
-	}
-	return &me, nil
+	return core.Call[Me](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "getMe",
+		Method: http.MethodGet, Path: "/portal/v1/me"})
 }
 
 // Invite adds a person as a portal user of the caller's merchant: POST /portal/v1/users.
@@ -61,13 +56,8 @@ func (s *Service) Invite(ctx context.Context, req InviteRequest) (*User, error) 
 	if err := checkInvite(&req); err != nil {
 		return nil, err
 	}
-	var u User
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "inviteUser",
-		Method: http.MethodPost, Path: "/portal/v1/users", Body: req, Idempotent: true}, &u)
-	if err != nil {
-		return nil, err
-	}
-	return &u, nil
+	return core.Call[User](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "inviteUser",
+		Method: http.MethodPost, Path: "/portal/v1/users", Body: req, Idempotent: true})
 }
 
 // Get reads one portal user: GET /portal/v1/users/{userId}.
@@ -77,13 +67,8 @@ func (s *Service) Get(ctx context.Context, userID string) (*User, error) {
 	if err := checkUserID(userID); err != nil {
 		return nil, err
 	}
-	var u User
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getUser",
-		Method: http.MethodGet, Path: core.Path("/portal/v1/users/%s", userID)}, &u)
-	if err != nil {
-		return nil, err
-	}
-	return &u, nil
+	return core.Call[User](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "getUser",
+		Method: http.MethodGet, Path: core.Path("/portal/v1/users/%s", userID)})
 }
 
 // List reads one page of the merchant's portal users, oldest first: GET /portal/v1/users.
@@ -94,12 +79,8 @@ func (s *Service) List(ctx context.Context, opts *vipps.ListOptions) (*vipps.Pag
 	if err != nil {
 		return nil, err
 	}
-	var p vipps.Page[User]
-	if _, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listUsers",
-		Method: http.MethodGet, Path: "/portal/v1/users", Query: q}, &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return core.Call[vipps.Page[User]](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "listUsers",
+		Method: http.MethodGet, Path: "/portal/v1/users", Query: q})
 }
 
 // All walks every portal user of the merchant, oldest first, fetching pages of
@@ -108,14 +89,7 @@ func (s *Service) List(ctx context.Context, opts *vipps.ListOptions) (*vipps.Pag
 // It starts at opts.PageToken (the first page when empty) and copies opts, so
 // the caller may reuse them. An error ends the walk as the last pair.
 func (s *Service) All(ctx context.Context, opts *vipps.ListOptions) iter.Seq2[User, error] {
-	o := core.CopyList(opts)
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (vipps.Page[User], error) {
-		p, err := s.List(ctx, &vipps.ListOptions{PageSize: o.PageSize, PageToken: token})
-		if err != nil {
-			return vipps.Page[User]{}, err
-		}
-		return *p, nil
-	})
+	return core.All(ctx, opts, s.List)
 }
 
 // Grant sets a user's permissions on one sales unit, replacing what it held
@@ -137,13 +111,8 @@ func (s *Service) Grant(ctx context.Context, userID, msn string, perms ...Permis
 	body := struct {
 		Permissions []Permission `json:"permissions"`
 	}{perms}
-	var a SalesUnitAccess
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "grantAccess",
-		Method: http.MethodPut, Path: core.Path("/portal/v1/users/%s/sales-units/%s", userID, msn), Body: body}, &a)
-	if err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return core.Call[SalesUnitAccess](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "grantAccess",
+		Method: http.MethodPut, Path: core.Path("/portal/v1/users/%s/sales-units/%s", userID, msn), Body: body})
 }
 
 // Revoke removes all of a user's permissions on one sales unit:

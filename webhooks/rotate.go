@@ -62,7 +62,7 @@ const DefaultOverlap = 30 * time.Second
 // with the same key after a crash registers no second twin; use a new key
 // for each rotation.
 func (s *Service) RotateSecret(ctx context.Context, id string, opts RotateOptions) (*Registered, error) {
-	if err := checkID("id", id); err != nil {
+	if err := core.CheckUUID("id", id); err != nil {
 		return nil, err
 	}
 	if opts.Store == nil {

@@ -135,19 +135,21 @@ func (s *Service) register(ctx context.Context, u string, events []EventName) (*
 	return &Registered{ID: out.ID, Secret: out.Secret, URL: u, Events: slices.Clone(events), MSN: s.client().MSN(ctx)}, nil
 }
 
+// webhookList is the contract's answer to getAllWebhooks.
+type webhookList struct {
+	Webhooks []Webhook `json:"webhooks"`
+}
+
 // List reads every registration of the scope: GET /webhooks/v1/webhooks.
 // Secrets are never listed.
 func (s *Service) List(ctx context.Context) ([]Webhook, error) {
-	var out struct {
-		Webhooks []Webhook `json:"webhooks"`
-	}
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupWebhooks, Operation: "getAllWebhooks",
-		Method: http.MethodGet, Path: webhooksAt}, &out)
+	out, err := core.Call[webhookList](ctx, s.client(), &core.Request{Group: core.GroupWebhooks, Operation: "getAllWebhooks",
+		Method: http.MethodGet, Path: webhooksAt})
 	if err != nil {
 		return nil, err
 	}
 	if out.Webhooks == nil {
-		out.Webhooks = []Webhook{}
+		return []Webhook{}, nil
 	}
 	return out.Webhooks, nil
 }
@@ -156,31 +158,12 @@ func (s *Service) List(ctx context.Context) ([]Webhook, error) {
 // Another scope's id, or one already deleted, is a 404 ([vipps.ErrNotFound]);
 // a retry after a lost answer that finds it gone reports success.
 func (s *Service) Delete(ctx context.Context, id string) error {
-	if err := checkID("id", id); err != nil {
+	if err := core.CheckUUID("id", id); err != nil {
 		return err
 	}
 	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupWebhooks, Operation: "deleteWebhook",
 		Method: http.MethodDelete, Path: core.Path(webhooksAt+"/%s", id)}, nil)
 	return err
-}
-
-// checkID refuses an id that is not a UUID, the form Vipps gives them.
-func checkID(field, id string) error {
-	if id == "" {
-		return core.Invalid(field, "is required")
-	}
-	ok := len(id) == 36
-	for i := 0; ok && i < len(id); i++ {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			ok = id[i] == '-'
-		} else {
-			ok = strings.IndexByte("0123456789abcdefABCDEF", id[i]) >= 0
-		}
-	}
-	if !ok {
-		return core.Invalid(field, "must be a registration id (a UUID such as 0b52e5bd-be1e-42a1-acf2-e331f52c68ac), got %q", id)
-	}
-	return nil
 }
 
 // checkRegistration refuses what Vipps would refuse, naming field+".URL" or
