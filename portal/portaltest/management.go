@@ -24,7 +24,7 @@ type salesUnitJSON struct {
 	MSN                string                 `json:"msn"`
 	Name               string                 `json:"name"`
 	BusinessIdentifier businessIdentifierJSON `json:"businessIdentifier"`
-	Configuration      configuration          `json:"configuration"`
+	Configuration      SeedConfiguration      `json:"configuration"`
 }
 
 type merchantJSON struct {
@@ -165,7 +165,7 @@ func (s *Server) listPricePackages(rq *request) *response {
 	if e := firstAPI(rq.bodyLimit(), s.partnerOnly(rq)); e != nil {
 		return rq.fail(e)
 	}
-	out := append([]pricePackage{}, s.st.partners[rq.who.id].packages...)
+	out := append([]SeedPricePackage{}, s.st.partners[rq.who.id].packages...)
 	return mgmtOK(out)
 }
 

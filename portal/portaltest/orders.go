@@ -256,10 +256,9 @@ func (s *Server) setOrderStatus(o *order, status string, at time.Time) {
 	if name == "" {
 		name = m.name
 	}
-	t, capture := true, "ReserveCapture"
 	msn := s.st.newMSN(s.rng)
 	s.st.units[msn] = &unit{msn: msn, name: name, env: "production", merchant: o.biz, createdAt: at, completedAt: at,
-		config: configuration{PaymentAllowed: &t, CaptureType: &capture}, keys: s.st.genKeySet(s.rng, at), keysReady: true}
+		config: SeedConfiguration{PaymentAllowed: bp(true), CaptureType: "ReserveCapture"}, keys: s.st.genKeySet(s.rng, at), keysReady: true}
 	s.st.partners[o.partner].connected[msn] = true
 	o.msn = msn
 }

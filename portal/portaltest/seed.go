@@ -62,7 +62,8 @@ type SeedSalesUnit struct {
 	CompletedAt   *time.Time         `json:"completedAt,omitempty"`
 }
 
-// SeedConfiguration mirrors the contract's Configuration.
+// SeedConfiguration mirrors the contract's Configuration: a nil field, or
+// an empty CaptureType, is absent from the answers.
 type SeedConfiguration struct {
 	PaymentAllowed               *bool  `json:"paymentAllowed,omitempty"`
 	CaptureType                  string `json:"captureType,omitempty"`
@@ -556,16 +557,8 @@ func (st *store) load(s Seed, r *rng, now time.Time) Seed {
 					un.options = testOptions(*u.Options)
 				}
 				un.config = configFromOptions(un.options)
-			} else if c := u.Configuration; c != nil {
-				un.config = configuration{PaymentAllowed: c.PaymentAllowed, SkipLandingPageAllowed: c.SkipLandingPageAllowed,
-					RecurringAllowed: c.RecurringAllowed, PartialCaptureAllowed: c.PartialCaptureAllowed, LateCaptureAllowed: c.LateCaptureAllowed,
-					LandingPagePhoneNumberLocked: c.LandingPagePhoneNumberLocked, LongLivingPaymentAllowed: c.LongLivingPaymentAllowed,
-					CreditCardPaymentAllowed: c.CreditCardPaymentAllowed}
-				if c.CaptureType != "" {
-					ct := c.CaptureType
-					un.config.CaptureType = &ct
-				}
-				un.config = un.config.clone()
+			} else if u.Configuration != nil {
+				un.config = u.Configuration.clone()
 			}
 			delete(st.units, "\x00"+u.MSN)
 			st.units[u.MSN] = un
@@ -612,9 +605,7 @@ func (st *store) load(s Seed, r *rng, now time.Time) Seed {
 		for _, msn := range p.ConnectedSalesUnits {
 			pt.connected[msn] = true
 		}
-		for _, pk := range p.PricePackages {
-			pt.packages = append(pt.packages, pricePackage(pk))
-		}
+		pt.packages = slices.Clone(p.PricePackages)
 		st.partners[p.PartnerID] = pt
 		res.Partners = append(res.Partners, rp)
 	}

@@ -40,37 +40,17 @@ func (c apiClient) managementCredentials() vipps.Credentials {
 	return vipps.Credentials{ClientID: c.clientID, ClientSecret: vipps.Secret(c.clientSecret), Flow: vipps.SpecializedAuth}
 }
 
-type configuration struct {
-	PaymentAllowed               *bool   `json:"paymentAllowed,omitempty"`
-	CaptureType                  *string `json:"captureType,omitempty"`
-	SkipLandingPageAllowed       *bool   `json:"skipLandingPageAllowed,omitempty"`
-	RecurringAllowed             *bool   `json:"recurringAllowed,omitempty"`
-	PartialCaptureAllowed        *bool   `json:"partialCaptureAllowed,omitempty"`
-	LateCaptureAllowed           *bool   `json:"lateCaptureAllowed,omitempty"`
-	LandingPagePhoneNumberLocked *bool   `json:"landingPagePhoneNumberLocked,omitempty"`
-	LongLivingPaymentAllowed     *bool   `json:"longLivingPaymentAllowed,omitempty"`
-	CreditCardPaymentAllowed     *bool   `json:"creditCardPaymentAllowed,omitempty"`
-}
-
-func (c configuration) clone() configuration {
-	cp := func(b *bool) *bool {
-		if b == nil {
-			return nil
+// clone is a deep copy of c: a unit's configuration is never shared with
+// a seed or a snapshot.
+func (c SeedConfiguration) clone() SeedConfiguration {
+	for _, b := range []**bool{&c.PaymentAllowed, &c.SkipLandingPageAllowed, &c.RecurringAllowed, &c.PartialCaptureAllowed,
+		&c.LateCaptureAllowed, &c.LandingPagePhoneNumberLocked, &c.LongLivingPaymentAllowed, &c.CreditCardPaymentAllowed} {
+		if *b != nil {
+			v := **b
+			*b = &v
 		}
-		v := *b
-		return &v
 	}
-	out := configuration{
-		PaymentAllowed: cp(c.PaymentAllowed), SkipLandingPageAllowed: cp(c.SkipLandingPageAllowed),
-		RecurringAllowed: cp(c.RecurringAllowed), PartialCaptureAllowed: cp(c.PartialCaptureAllowed),
-		LateCaptureAllowed: cp(c.LateCaptureAllowed), LandingPagePhoneNumberLocked: cp(c.LandingPagePhoneNumberLocked),
-		LongLivingPaymentAllowed: cp(c.LongLivingPaymentAllowed), CreditCardPaymentAllowed: cp(c.CreditCardPaymentAllowed),
-	}
-	if c.CaptureType != nil {
-		v := *c.CaptureType
-		out.CaptureType = &v
-	}
-	return out
+	return c
 }
 
 // testOptions are the portal form's three options.
@@ -81,14 +61,12 @@ type testOptions struct {
 }
 
 // configFromOptions is the contract's options -> configuration mapping.
-func configFromOptions(o testOptions) configuration {
-	t := true
+func configFromOptions(o testOptions) SeedConfiguration {
 	capture := "ReserveCapture"
 	if o.DirectCapture {
 		capture = "DirectCapture"
 	}
-	skip, rec := o.SkipLandingPage, o.Recurring
-	return configuration{PaymentAllowed: &t, CaptureType: &capture, SkipLandingPageAllowed: &skip, RecurringAllowed: &rec}
+	return SeedConfiguration{PaymentAllowed: bp(true), CaptureType: capture, SkipLandingPageAllowed: bp(o.SkipLandingPage), RecurringAllowed: bp(o.Recurring)}
 }
 
 type unit struct {
@@ -96,9 +74,9 @@ type unit struct {
 	env         string // "production" or "test"
 	merchant    bizID
 	inactive    bool
-	config      configuration
-	options     testOptions // test units
-	partner     string      // test units: free text
+	config      SeedConfiguration // also its wire form: CaptureType "" is absent
+	options     testOptions       // test units
+	partner     string            // test units: free text
 	createdAt   time.Time
 	completedAt time.Time
 	keys        keySet
@@ -130,22 +108,12 @@ func (u *user) has(msn, perm string) bool {
 	return g != nil && slices.Contains(g.perms, perm)
 }
 
-type pricePackage struct {
-	PricePackageID      string  `json:"pricePackageId"`
-	Name                string  `json:"name"`
-	Description         string  `json:"description"`
-	VisibleInSignupForm *bool   `json:"visibleInSignupForm,omitempty"`
-	ProductType         string  `json:"productType,omitempty"`
-	Market              string  `json:"market,omitempty"`
-	Commission          *string `json:"commission,omitempty"`
-}
-
 type partner struct {
 	id, name  string
 	client    apiClient
 	mgmt      apiClient // management keys (specialized flow): no subscription key
 	connected map[string]bool
-	packages  []pricePackage
+	packages  []SeedPricePackage // also their wire form
 }
 
 type creation struct {

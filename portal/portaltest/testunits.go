@@ -33,7 +33,7 @@ type testUnitJSON struct {
 	BusinessIdentifier businessIdentifierJSON `json:"businessIdentifier"`
 	Partner            string                 `json:"partner,omitempty"`
 	Options            testOptions            `json:"options"`
-	Configuration      configuration          `json:"configuration"`
+	Configuration      SeedConfiguration      `json:"configuration"`
 	CreatedAt          time.Time              `json:"createdAt"`
 	CompletedAt        time.Time              `json:"completedAt"`
 	KeysReady          bool                   `json:"keysReady"`
