@@ -131,7 +131,12 @@ func (rq *request) pathMerchant() *apiError {
 	return nil
 }
 
+// merchantParam finds the merchant of the path, once the path's business
+// identifier and the body limit have passed.
 func (s *Server) merchantParam(rq *request) (*merchant, *apiError) {
+	if e := firstAPI(rq.pathMerchant(), rq.bodyLimit()); e != nil {
+		return nil, e
+	}
 	m := s.st.merchants[bizID{rq.params["scheme"], rq.params["id"]}]
 	if !s.reachesMerchant(rq.who, m) {
 		return nil, notFound("merchant")
@@ -140,9 +145,6 @@ func (s *Server) merchantParam(rq *request) (*merchant, *apiError) {
 }
 
 func (s *Server) getMerchant(rq *request) *response {
-	if e := firstAPI(rq.pathMerchant(), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
 	m, e := s.merchantParam(rq)
 	if e != nil {
 		return rq.fail(e)
@@ -151,9 +153,6 @@ func (s *Server) getMerchant(rq *request) *response {
 }
 
 func (s *Server) listMerchantSalesUnits(rq *request) *response {
-	if e := firstAPI(rq.pathMerchant(), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
 	m, e := s.merchantParam(rq)
 	if e != nil {
 		return rq.fail(e)

@@ -191,14 +191,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(requestIDHeader, id)
 	entry := LoggedRequest{RequestID: id, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: redact(r.Header), IdempotencyKey: r.Header.Get("Idempotency-Key")}
-	if s.cfg.notifyEndpoint && r.URL.Path == NotifyPath {
-		resp := s.serveNotify(r)
-		s.mu.Lock()
-		entry.Time = s.now()
-		s.mu.Unlock()
-		entry.Status = resp.status
+	// answer logs the request and writes resp; a nil resp writes nothing.
+	answer := func(resp *response) {
+		if entry.Time.IsZero() {
+			s.mu.Lock()
+			entry.Time = s.now()
+			s.mu.Unlock()
+		}
+		if resp != nil {
+			entry.Status = resp.status
+		}
 		s.record(entry, resp)
-		resp.write(w)
+		if resp != nil {
+			resp.write(w)
+		}
+	}
+	if s.cfg.notifyEndpoint && r.URL.Path == NotifyPath {
+		answer(s.serveNotify(r))
 		return
 	}
 	rt, params, e := match(r.Method, r.URL.Path)
@@ -208,13 +217,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		entry.Operation = rt.op
 	}
 	if e != nil {
-		s.mu.Lock()
-		entry.Time = s.now()
-		s.mu.Unlock()
-		resp := rq.fail(e)
-		entry.Status = resp.status
-		s.record(entry, resp)
-		resp.write(w)
+		answer(rq.fail(e))
 		return
 	}
 	f, desc := s.pickFault(rt.op)
@@ -225,10 +228,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			s.mu.Lock()
-			entry.Time = s.now()
-			s.mu.Unlock()
-			s.record(entry, nil)
+			answer(nil)
 			return
 		}
 	}
@@ -236,18 +236,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		entry.Time = s.now()
 		s.mu.Unlock()
-		resp := faultResponse(f, rq.path(), entry.Time)
-		entry.Status = resp.status
-		s.record(entry, resp)
-		resp.write(w)
+		answer(faultResponse(f, rq.path(), entry.Time))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		s.mu.Lock()
-		entry.Time = s.now()
-		s.mu.Unlock()
-		s.record(entry, nil)
+		answer(nil)
 		return
 	}
 	rq.body = body
@@ -255,23 +249,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	resp := s.locked(rt, rq)
 	entry.Time = rq.now
-
 	if f != nil && f.DropAfterWork {
-		s.record(entry, nil)
+		answer(nil)
 		drop(w)
 		return
 	}
-	entry.Status = resp.status
-	s.record(entry, resp)
-	resp.write(w)
+	answer(resp)
 }
 
 // locked does the request's checks and work under the store lock.
 func (s *Server) locked(rt *route, rq *request) *response {
-	s.mu.Lock()
+	rq.now = s.lockAndAdvance()
 	defer s.mu.Unlock()
-	rq.now = s.now()
-	s.advance(rq.now)
 	s.st.forgetExpired(rq.now)
 	resp := s.serve(rt, rq)
 	if resp.status/100 == 2 && !resp.replayed {

@@ -99,9 +99,8 @@ type WebhookState struct {
 
 // State returns a snapshot of everything the simulator holds.
 func (s *Server) State() State {
-	s.mu.Lock()
+	s.lockAndAdvance()
 	defer s.mu.Unlock()
-	s.advance(s.now())
 	st := s.st
 	out := State{IssuedTokens: st.issuedTokens}
 	for _, m := range st.merchants {

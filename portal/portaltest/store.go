@@ -225,42 +225,53 @@ func (st *store) liveSubscriptionKey(k string) bool {
 	return k != "" && st.holdsSubKey(k, false)
 }
 
-// holdsSubKey reports whether a unit, user or partner holds k; unissued keys
-// of new test units count only with includeUnissued.
-func (st *store) holdsSubKey(k string, includeUnissued bool) bool {
+// heldKeys is one set of client credentials the store holds and whose they
+// are: a unit's keys, a user's or partner's API client, or a partner's
+// management keys (kindManagement: no subscription key).
+type heldKeys struct {
+	who                   principal
+	clientID, secret      string
+	subPrimary, subSecond string
+	issued                bool // false for a new test unit's keys until they are issued
+}
+
+// everyKeySet yields every set of client credentials the store holds.
+func (st *store) everyKeySet(yield func(heldKeys) bool) {
 	for _, u := range st.units {
-		if (u.keysReady || includeUnissued) && (u.keys.subPrimary == k || u.keys.subSecondary == k) {
-			return true
+		if !yield(heldKeys{principal{kindUnit, u.msn}, u.keys.clientID, u.keys.clientSecret, u.keys.subPrimary, u.keys.subSecondary, u.keysReady}) {
+			return
 		}
 	}
 	for _, u := range st.users {
-		if u.client.subKey == k {
-			return true
+		if !yield(heldKeys{principal{kindUser, u.id}, u.client.clientID, u.client.clientSecret, u.client.subKey, "", true}) {
+			return
 		}
 	}
 	for _, p := range st.partners {
-		if p.client.subKey == k {
+		if !yield(heldKeys{principal{kindPartner, p.id}, p.client.clientID, p.client.clientSecret, p.client.subKey, "", true}) ||
+			!yield(heldKeys{principal{kindManagement, p.id}, p.mgmt.clientID, p.mgmt.clientSecret, "", "", true}) {
+			return
+		}
+	}
+}
+
+// holdsSubKey reports whether a unit, user or partner holds k; unissued keys
+// of new test units count only with includeUnissued.
+func (st *store) holdsSubKey(k string, includeUnissued bool) bool {
+	for h := range st.everyKeySet {
+		if (h.issued || includeUnissued) && (h.subPrimary == k || h.subSecond == k) {
 			return true
 		}
 	}
 	return false
 }
 
-// principalFor finds whose current client credentials these are.
+// principalFor finds whose current client credentials (not management
+// keys) these are.
 func (st *store) principalFor(id, secret string) (principal, bool) {
-	for _, u := range st.units {
-		if u.keysReady && u.keys.clientID == id && u.keys.clientSecret == secret {
-			return principal{kindUnit, u.msn}, true
-		}
-	}
-	for _, u := range st.users {
-		if u.client.clientID == id && u.client.clientSecret == secret {
-			return principal{kindUser, u.id}, true
-		}
-	}
-	for _, p := range st.partners {
-		if p.client.clientID == id && p.client.clientSecret == secret {
-			return principal{kindPartner, p.id}, true
+	for h := range st.everyKeySet {
+		if h.issued && h.who.kind != kindManagement && h.clientID == id && h.secret == secret {
+			return h.who, true
 		}
 	}
 	return principal{}, false
@@ -268,9 +279,9 @@ func (st *store) principalFor(id, secret string) (principal, bool) {
 
 // managementFor finds the partner whose management keys these are.
 func (st *store) managementFor(id, secret string) (principal, bool) {
-	for _, p := range st.partners {
-		if p.mgmt.clientID != "" && p.mgmt.clientID == id && p.mgmt.clientSecret == secret {
-			return principal{kindManagement, p.id}, true
+	for h := range st.everyKeySet {
+		if h.who.kind == kindManagement && h.clientID != "" && h.clientID == id && h.secret == secret {
+			return h.who, true
 		}
 	}
 	return principal{}, false
@@ -325,18 +336,8 @@ func (st *store) newMSN(r *rng) string {
 }
 
 func (st *store) clientIDTaken(id string) bool {
-	for _, u := range st.units {
-		if u.keys.clientID == id {
-			return true
-		}
-	}
-	for _, u := range st.users {
-		if u.client.clientID == id {
-			return true
-		}
-	}
-	for _, p := range st.partners {
-		if p.client.clientID == id || p.mgmt.clientID == id {
+	for h := range st.everyKeySet {
+		if h.clientID == id {
 			return true
 		}
 	}
@@ -372,6 +373,17 @@ func (st *store) genKeySet(r *rng, now time.Time) keySet {
 
 func (st *store) genAPIClient(r *rng) apiClient {
 	return apiClient{clientID: st.genClientID(r), clientSecret: r.secret(), subKey: st.genSubKey(r)}
+}
+
+// filter returns the records of all that keep accepts, in no order.
+func filter[T any](all map[string]*T, keep func(*T) bool) []*T {
+	var out []*T
+	for _, v := range all {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // activeAdmins counts a merchant's ACTIVE ADMINISTRATORs.
