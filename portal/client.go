@@ -196,21 +196,13 @@ const (
 // applied after them. A bad or missing value is a *vipps.ValidationError
 // naming its variable (VIPPS_CLIENT_SECRET, say) rather than the Go field it fills.
 func NewFromEnv(opts ...Option) (*Client, error) {
-	env := vipps.Production
-	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(EnvEnvironment))); v {
-	case "", "production":
-	case "test":
-		env = vipps.Test
-	default:
-		return nil, core.Invalid(EnvEnvironment, "must be production or test, got %q", v)
+	env, err := envChoice(EnvEnvironment, vipps.Production, "production", vipps.Test, "test")
+	if err != nil {
+		return nil, err
 	}
-	flow := vipps.StandardAuth
-	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(EnvTokenFlow))); v {
-	case "", "standard":
-	case "specialized":
-		flow = vipps.SpecializedAuth
-	default:
-		return nil, core.Invalid(EnvTokenFlow, "must be standard or specialized, got %q", v)
+	flow, err := envChoice(EnvTokenFlow, vipps.StandardAuth, "standard", vipps.SpecializedAuth, "specialized")
+	if err != nil {
+		return nil, err
 	}
 	e := fromEnv{
 		creds: vipps.Credentials{
@@ -240,6 +232,19 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 		}
 	}
 	return c, err
+}
+
+// envChoice reads variable name, one of two words in any case (unset or
+// empty is the first): the value for that word.
+func envChoice[T any](name string, first T, firstWord string, second T, secondWord string) (T, error) {
+	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(name))); v {
+	case "", firstWord:
+		return first, nil
+	case secondWord:
+		return second, nil
+	default:
+		return first, core.Invalid(name, "must be %s or %s, got %q", firstWord, secondWord, v)
+	}
 }
 
 // fromEnv is what NewFromEnv read.
