@@ -15,8 +15,8 @@ const (
 
 // Credentials are the key set a client authenticates with: a sales unit's own
 // keys, a portal user's API client or a partner's keys (standard flow), or a
-// partner's management keys (Flow: SpecializedAuth, no subscription key).
-// Secrets print redacted.
+// partner's management keys (Flow: [SpecializedAuth], no subscription key).
+// Secrets print redacted ([Secret]).
 type Credentials struct {
 	ClientID        string
 	ClientSecret    Secret

@@ -10,7 +10,9 @@ import (
 )
 
 // CompleteCreation ends a PENDING creation now: COMPLETED with a new unit, or
-// FAILED if FailNextCreation armed it. It returns the new unit's MSN.
+// FAILED if [Server.FailNextCreation] armed it. It returns the new unit's
+// MSN; an unknown creation, one no longer PENDING, or one that ended FAILED
+// is an error.
 func (s *Server) CompleteCreation(creationID string) (string, error) {
 	now := s.lockAndAdvance()
 	defer s.mu.Unlock()
@@ -45,7 +47,8 @@ func (s *Server) CompleteAll() []string {
 	return out
 }
 
-// IssueKeys makes a unit's keys ready now.
+// IssueKeys makes a unit's keys ready now (see [WithManualProvisioning] and
+// [WithKeysDelay]); an unknown unit is an error.
 func (s *Server) IssueKeys(msn string) error {
 	now := s.lockAndAdvance()
 	defer s.mu.Unlock()
@@ -61,7 +64,8 @@ func (s *Server) IssueKeys(msn string) error {
 }
 
 // FailNextCreation makes the next creation posted end FAILED with a
-// provisioning-failed Problem carrying detail.
+// provisioning-failed Problem carrying detail ("provisioning failed" when
+// empty). Each call arms one more creation.
 func (s *Server) FailNextCreation(detail string) {
 	if detail == "" {
 		detail = "provisioning failed"
@@ -72,7 +76,8 @@ func (s *Server) FailNextCreation(detail string) {
 }
 
 // SetOrderStatus moves a product order to any contract status now; COMPLETED
-// creates its production unit, connected to the partner.
+// creates its production unit, connected to the partner. An unknown order or
+// status is an error.
 func (s *Server) SetOrderStatus(productOrderID, status string) error {
 	if !slices.Contains(orderStatuses, status) {
 		return fmt.Errorf("portaltest: unknown order status %q", status)
@@ -87,7 +92,8 @@ func (s *Server) SetOrderStatus(productOrderID, status string) error {
 	return nil
 }
 
-// ActivateUser moves an INVITED user to ACTIVE (as logging in would).
+// ActivateUser moves an INVITED user to ACTIVE (as logging in would); an
+// unknown user, or one not INVITED, is an error.
 func (s *Server) ActivateUser(userID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -156,7 +162,8 @@ func (s *Server) UnitCredentials(msn string) vipps.Credentials {
 		SubscriptionKey: vipps.Secret(k.SubscriptionKeyPrimary), MSN: msn}
 }
 
-// UnitKeys returns the unit's current key set (issued or not yet).
+// UnitKeys returns the unit's current key set (issued or not yet); false
+// for an unknown unit.
 func (s *Server) UnitKeys(msn string) (KeySet, bool) {
 	s.lockAndAdvance()
 	defer s.mu.Unlock()

@@ -24,7 +24,9 @@ const (
 	PricePackageID        = "8a11afb7-c223-48ed-8ca6-4722b97261aa"
 )
 
-// Seed is the simulator's starting state, in the JSON format of the seed file.
+// Seed is the simulator's starting state ([WithSeed]), in the JSON format of
+// the seed file ([LoadSeed]). Fields tagged req:"1" are required; omitted
+// keys, secrets and times are generated ([Server.ResolvedSeed] shows them).
 type Seed struct {
 	Merchants []SeedMerchant `json:"merchants" req:"1"`
 	Partners  []SeedPartner  `json:"partners,omitempty"`
@@ -76,7 +78,8 @@ type SeedConfiguration struct {
 	CreditCardPaymentAllowed     *bool  `json:"creditCardPaymentAllowed,omitempty"`
 }
 
-// SeedOptions are a test unit's three portal options.
+// SeedOptions are a test unit's three portal options; they become its
+// configuration, as the portal's form does.
 type SeedOptions struct {
 	SkipLandingPage bool `json:"skipLandingPage,omitempty"`
 	Recurring       bool `json:"recurring,omitempty"`
@@ -137,7 +140,8 @@ type SeedManagementKeys struct {
 	ClientSecret string `json:"clientSecret,omitempty"`
 }
 
-// SeedPricePackage mirrors the contract's PricePackage.
+// SeedPricePackage mirrors the contract's PricePackage, which
+// getPartnerPricePackages ([OpGetPartnerPricePackages]) answers.
 type SeedPricePackage struct {
 	PricePackageID      string  `json:"pricePackageId" req:"1"`
 	Name                string  `json:"name" req:"1"`

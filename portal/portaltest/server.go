@@ -15,7 +15,11 @@ import (
 	"unicode/utf8"
 )
 
-// Server is a running simulator. URL is "http://127.0.0.1:PORT".
+// Server is a running simulator. URL is its root, "http://" and the address
+// it listens on ("http://127.0.0.1:PORT" for [NewServer]): give it to
+// [github.com/vippsportal/sdk/portal.WithBaseURL] and
+// [github.com/vippsportal/sdk/portal.WithPortalURL], or use [Server.Client].
+// Close it when done.
 type Server struct {
 	URL string
 
@@ -55,7 +59,8 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
-// Start starts a simulator listening on addr ("127.0.0.1:8080", ":0").
+// Start starts a simulator listening on addr ("127.0.0.1:8080", ":0"). A bad
+// option or seed, or an address it cannot listen on, is an error.
 func Start(addr string, opts ...Option) (*Server, error) {
 	s, err := newServer(opts...)
 	if err != nil {
@@ -87,12 +92,17 @@ func newServer(opts ...Option) (*Server, error) {
 	if !cfg.seedSet {
 		cfg.seed = DefaultSeed()
 	}
-	if cfg.provisioningDelay < 0 || cfg.keysDelay < 0 || cfg.orderStep < 0 {
-		return nil, errors.New("delays must not be negative")
+	for _, d := range []struct {
+		option string
+		d      time.Duration
+	}{{"WithProvisioningDelay", cfg.provisioningDelay}, {"WithKeysDelay", cfg.keysDelay}, {"WithOrderStep", cfg.orderStep}} {
+		if d.d < 0 {
+			return nil, fmt.Errorf("%s(%s): the delay must not be negative", d.option, d.d)
+		}
 	}
 	switch {
 	case cfg.logLimit < 0:
-		return nil, fmt.Errorf("request log limit %d: must be positive (0: the default, %d)", cfg.logLimit, DefaultRequestLogLimit)
+		return nil, fmt.Errorf("WithRequestLogLimit(%d): the limit must not be negative (0 takes the default, %d)", cfg.logLimit, DefaultRequestLogLimit)
 	case cfg.logLimit == 0:
 		cfg.logLimit = DefaultRequestLogLimit
 	}
@@ -128,7 +138,8 @@ func (s *Server) Close() {
 	})
 }
 
-// Shutdown stops the server gracefully (for examples/simulator): it stops
+// Shutdown stops the server gracefully (for examples/simulator), as
+// http.Server.Shutdown does: it stops
 // taking requests, waits for those in flight (or ctx), then stops delivering
 // webhook notifications.
 func (s *Server) Shutdown(ctx context.Context) error {
