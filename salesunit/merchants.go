@@ -40,7 +40,11 @@ type Merchant struct {
 }
 
 // Get fetches a merchant: GET /management/v1/merchants/{scheme}/{id}.
-// A merchant the caller cannot reach is vipps.ErrNotFound, like an unknown one.
+//
+// A malformed bid is a *[vipps.ValidationError] naming
+// BusinessIdentifier.Scheme (10-30 characters) or BusinessIdentifier.ID (4-50
+// digits or '-'). A merchant the caller cannot reach is [vipps.ErrNotFound],
+// like an unknown one.
 func (s *MerchantsService) Get(ctx context.Context, bid vipps.BusinessIdentifier) (*Merchant, error) {
 	if err := core.CheckBusinessIdentifier("BusinessIdentifier", bid); err != nil {
 		return nil, err
@@ -51,7 +55,9 @@ func (s *MerchantsService) Get(ctx context.Context, bid vipps.BusinessIdentifier
 
 // SalesUnits lists a merchant's production sales units (for a partner, those
 // connected to it): GET /management/v1/merchants/{scheme}/{id}/sales-units.
-// The answer is the whole list.
+// The answer is the whole list. A malformed bid is refused as by
+// [MerchantsService.Get]; a merchant the caller cannot reach is
+// [vipps.ErrNotFound].
 func (s *MerchantsService) SalesUnits(ctx context.Context, bid vipps.BusinessIdentifier) ([]MSNInfo, error) {
 	if err := core.CheckBusinessIdentifier("BusinessIdentifier", bid); err != nil {
 		return nil, err
