@@ -54,8 +54,9 @@ type MerchantsService struct{ c *core.Client }
 type ProductOrdersService struct{ c *core.Client }
 
 // TestUnitsService orders and reads test sales units (portal operations).
-// Only portal users may use it: other keys get [vipps.ErrForbidden]
-// (403 not-a-portal-user).
+// Only portal users may use it: a unit's or a partner's keys get
+// [vipps.ErrForbidden] (403 not-a-portal-user), management keys
+// [vipps.ErrUnsupported] before any request.
 //
 // It has no update method on purpose: a test sales unit can never be changed
 // once it exists (the contract answers PATCH with 405 test-sales-unit-immutable).

@@ -162,8 +162,8 @@ func (e *CreationFailedError) Is(target error) bool { return target == ErrCreati
 // A req that breaks a rule of [TestUnitRequest] is a *[vipps.ValidationError]
 // naming the field. It needs a portal user that is an ADMINISTRATOR or holds
 // DEVELOPER on one of the merchant's units: other users get
-// [vipps.ErrForbidden] (403 forbidden), keys that are not a portal user's
-// [vipps.ErrForbidden] (403 not-a-portal-user).
+// [vipps.ErrForbidden] (403 forbidden); keys that are not a portal user's
+// are refused as [TestUnitsService] says.
 func (s *TestUnitsService) Create(ctx context.Context, req TestUnitRequest) (*Creation, error) {
 	if err := req.check(); err != nil {
 		return nil, err

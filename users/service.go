@@ -6,9 +6,9 @@
 // [github.com/vippsportal/sdk/portal.WithPortalURL]). Use the [Service] of a
 // client from [github.com/vippsportal/sdk/portal.New] (its Users).
 //
-// Every call needs a portal user's API client: other keys (a unit's, a
-// partner's, management keys) get [vipps.ErrForbidden] (403
-// not-a-portal-user). Every call except [Service.Me] and [Service.Get] (of
+// Every call needs a portal user's API client: a unit's or a partner's keys
+// get [vipps.ErrForbidden] (403 not-a-portal-user), management keys
+// [vipps.ErrUnsupported] before any request. Every call except [Service.Me] and [Service.Get] (of
 // oneself) needs an ADMINISTRATOR of the merchant: other users get
 // [vipps.ErrForbidden] (403 administrator-required). A user or sales unit
 // that is not the caller's merchant's is [vipps.ErrNotFound], like one that
@@ -56,7 +56,7 @@ func (s *Service) client() *core.Client {
 }
 
 // Me reads the portal user the client's credentials act as: GET /portal/v1/me.
-// Any portal user may call it; other keys get [vipps.ErrForbidden].
+// Any portal user may call it; other keys are refused as the package doc says.
 func (s *Service) Me(ctx context.Context) (*Me, error) {
 	return core.Call[Me](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "getMe",
 		Method: http.MethodGet, Path: "/portal/v1/me"})

@@ -29,11 +29,18 @@ const (
 // registration's secret without refusing a notification.
 //
 // Every call acts in the scope of its context: the sales unit of
-// portal.WithMSN(ctx, msn), else the client's MSN; a partner's client without
-// an MSN acts partner-wide (registrations that cover every sales unit
-// connected to the partner, now and later). A sales unit's own keys reach
-// only that unit; portal users' keys and management keys are refused (403
-// forbidden; management keys without a request).
+// [github.com/vippsportal/sdk/portal.WithMSN](ctx, msn), else the client's
+// MSN; a partner's client without an MSN acts partner-wide (registrations
+// that cover every sales unit connected to the partner, now and later). A
+// sales unit's own keys reach only that unit, a partner's the units
+// connected to it: any other MSN is [vipps.ErrForbidden]. Portal users' keys
+// are refused too ([vipps.ErrForbidden], 403 forbidden), and management keys
+// without a request ([vipps.ErrUnsupported]).
+//
+// As in every package of the SDK, a call may also fail with
+// [vipps.ErrUnsupported] (a Service portal.New did not build),
+// [vipps.ErrUnauthorized], [vipps.ErrRateLimited], [vipps.ErrServer] or
+// [vipps.ErrTransport].
 type Service struct{ c *core.Client }
 
 // Built by portal.New through internal/wiring (see salesunit's services.go).
@@ -94,14 +101,18 @@ type registerBody struct {
 // Register asks Vipps to send notifications of r.Events to r.URL:
 // POST /webhooks/v1/webhooks. The answer's secret is shown only this once.
 //
-// Bad input is refused before any request, naming the field. The call
-// carries an Idempotency-Key (the context's, from portal.WithIdempotencyKey,
-// or a new one), reused on every retry: when the outcome is unknown, the
-// error's *vipps.Error holds it, and repeating the call with that key
-// answers the same id and secret. Without such a repeat, a registration whose
+// A registration that breaks a rule of [Registration] is a
+// *[vipps.ValidationError] before any request, naming the field
+// (Registration.URL, Registration.Events[2] ...). The call carries an
+// Idempotency-Key (the context's, from
+// [github.com/vippsportal/sdk/portal.WithIdempotencyKey], or a new one),
+// reused on every retry: when the outcome is unknown, the error's
+// *[vipps.Error] holds it, and repeating the call with that key answers the
+// same id and secret. Without such a repeat, a registration whose
 // answer was lost has a secret nobody knows: [Service.Ensure] finds and
 // removes it. A scope where 25 registrations already hold one of the events
-// answers 400 webhook-limit-reached ([vipps.ProblemWebhookLimitReached]).
+// answers 400 webhook-limit-reached ([vipps.ErrBadRequest],
+// [vipps.ProblemWebhookLimitReached]).
 func (s *Service) Register(ctx context.Context, r Registration) (*Registered, error) {
 	if err := checkRegistration("Registration", r.URL, r.Events, r.AllowLocalHTTP); err != nil {
 		return nil, err
@@ -141,7 +152,8 @@ type webhookList struct {
 }
 
 // List reads every registration of the scope: GET /webhooks/v1/webhooks.
-// Secrets are never listed.
+// Secrets are never listed. The answer is the whole list (an empty one when
+// the scope has none).
 func (s *Service) List(ctx context.Context) ([]Webhook, error) {
 	out, err := core.Call[webhookList](ctx, s.client(), &core.Request{Group: core.GroupWebhooks, Operation: "getAllWebhooks",
 		Method: http.MethodGet, Path: webhooksAt})
@@ -155,6 +167,7 @@ func (s *Service) List(ctx context.Context) ([]Webhook, error) {
 }
 
 // Delete removes one registration of the scope: DELETE /webhooks/v1/webhooks/{id}.
+// An id that is not a UUID is a *[vipps.ValidationError] naming "id".
 // Another scope's id, or one already deleted, is a 404 ([vipps.ErrNotFound]);
 // a retry after a lost answer that finds it gone reports success.
 func (s *Service) Delete(ctx context.Context, id string) error {
