@@ -110,14 +110,14 @@ func (a *sourceAdapter) HandedToken(clientID string, clientSecret vipps.Secret, 
 func useSource(s *settings) error {
 	switch src := s.source.(type) {
 	case nilSource:
-		return core.Invalid("WithKeySource", "is nil")
+		return core.Invalid("WithKeySource", "is nil; give it a keys.Source such as keys.NewLiveSource(set, inUse) or keys.NewFileSource(path)")
 	case *keys.LiveSource:
 		if src == nil {
-			return core.Invalid("WithKeySource", "is a nil *keys.LiveSource")
+			return core.Invalid("WithKeySource", "is a nil *keys.LiveSource; make one with keys.NewLiveSource")
 		}
 	case *keys.FileSource:
 		if src == nil {
-			return core.Invalid("WithKeySource", "is a nil *keys.FileSource")
+			return core.Invalid("WithKeySource", "is a nil *keys.FileSource; make one with keys.NewFileSource")
 		}
 	}
 	set, inUse, done := s.source.Keys()

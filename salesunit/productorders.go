@@ -210,7 +210,7 @@ func checkHTTPS(field, v string) error {
 	u, err := url.Parse(v)
 	switch {
 	case err != nil:
-		return core.Invalid(field, "is not a URL")
+		return core.Invalid(field, "is not a URL; give an absolute https URL such as https://example.com/terms")
 	case !strings.EqualFold(u.Scheme, "https"):
 		return core.Invalid(field, "must be an https URL, got scheme %q", u.Scheme)
 	case u.Host == "":
