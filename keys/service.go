@@ -22,13 +22,8 @@ type Service struct{ c *core.Client }
 // Built by portal.New through internal/wiring (see salesunit's services.go).
 func init() { wiring.Register(func(c *core.Client) *Service { return &Service{c: c} }) }
 
-// client is nil for a zero-value or nil Service: core.Client.Do then answers
-// core.NotBuilt instead of panicking.
 func (s *Service) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
+	return core.ServiceClient(s, func(s *Service) *core.Client { return s.c })
 }
 
 // Get fetches the key set of a test or production sales unit:

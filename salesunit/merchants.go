@@ -49,7 +49,7 @@ func (s *MerchantsService) Get(ctx context.Context, bid vipps.BusinessIdentifier
 	if err := core.CheckBusinessIdentifier("BusinessIdentifier", bid); err != nil {
 		return nil, err
 	}
-	return core.Call[Merchant](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getMerchantByBusinessIdentifier",
+	return core.Call[Merchant](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getMerchantByBusinessIdentifier",
 		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s", bid.Scheme, bid.ID)})
 }
 
@@ -62,6 +62,6 @@ func (s *MerchantsService) SalesUnits(ctx context.Context, bid vipps.BusinessIde
 	if err := core.CheckBusinessIdentifier("BusinessIdentifier", bid); err != nil {
 		return nil, err
 	}
-	return core.CallList[MSNInfo](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getSalesUnitsByBusinessIdentifier",
+	return core.CallList[MSNInfo](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getSalesUnitsByBusinessIdentifier",
 		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s/sales-units", bid.Scheme, bid.ID)})
 }

@@ -305,7 +305,7 @@ func (s *ProductOrdersService) Prefill(ctx context.Context, req ProductOrderRequ
 		body.Website = &websiteBody{URL: w.URL, TermsURL: w.TermsURL, TestWebsiteURL: w.TestWebsiteURL,
 			TestWebsiteUsername: w.TestWebsiteUsername, TestWebsitePassword: w.TestWebsitePassword.Reveal()}
 	}
-	return core.Call[PrefilledOrder](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "orderProduct",
+	return core.Call[PrefilledOrder](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "orderProduct",
 		Method: http.MethodPost, Path: "/management/v1/product-orders", Body: body, Idempotent: true})
 }
 
@@ -321,7 +321,7 @@ func (s *ProductOrdersService) Get(ctx context.Context, productOrderID string) (
 	if err := core.CheckUUID("productOrderID", productOrderID); err != nil {
 		return nil, err
 	}
-	return core.Call[ProductOrder](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getProductOrderDetails",
+	return core.Call[ProductOrder](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getProductOrderDetails",
 		Method: http.MethodGet, Path: core.Path("/management/v2/product-orders/%s/details", productOrderID)})
 }
 
@@ -329,7 +329,7 @@ func (s *ProductOrdersService) Get(ctx context.Context, productOrderID string) (
 // The answer is the whole list. A caller that is not a partner gets
 // [vipps.ErrForbidden].
 func (s *ProductOrdersService) List(ctx context.Context) ([]ProductOrder, error) {
-	return core.CallList[ProductOrder](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getProductOrders",
+	return core.CallList[ProductOrder](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getProductOrders",
 		Method: http.MethodGet, Path: "/management/v2/product-orders"})
 }
 
@@ -346,7 +346,7 @@ func (s *ProductOrdersService) Delete(ctx context.Context, productOrderID string
 	if err := core.CheckUUID("productOrderID", productOrderID); err != nil {
 		return err
 	}
-	_, err := clientOf(s).Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "deleteProductOrder",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "deleteProductOrder",
 		Method: http.MethodDelete, Path: core.Path("/management/v1/product-orders/%s", productOrderID)}, nil)
 	return err
 }
@@ -355,7 +355,7 @@ func (s *ProductOrdersService) Delete(ctx context.Context, productOrderID string
 // GET /management/v1/partners/price-packages. A caller that is not a partner
 // gets [vipps.ErrForbidden].
 func (s *ProductOrdersService) PricePackages(ctx context.Context) ([]PricePackage, error) {
-	return core.CallList[PricePackage](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getPartnerPricePackages",
+	return core.CallList[PricePackage](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getPartnerPricePackages",
 		Method: http.MethodGet, Path: "/management/v1/partners/price-packages"})
 }
 

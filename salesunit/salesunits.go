@@ -53,7 +53,7 @@ func (w *salesUnitWire) done() { w.salesUnitPlain.MSN = string(w.MSN) }
 // answer is the whole list. It has no refusal of its own beyond those of the
 // package (see Errors).
 func (s *SalesUnitsService) List(ctx context.Context) ([]MSNInfo, error) {
-	return core.CallList[MSNInfo](ctx, clientOf(s), &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
+	return core.CallList[MSNInfo](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
 		Method: http.MethodGet, Path: "/management/v1/sales-units"})
 }
 
@@ -70,7 +70,7 @@ func (s *SalesUnitsService) Get(ctx context.Context, msn string) (*SalesUnit, er
 	}
 	var u SalesUnit
 	w := u.wire()
-	_, err := clientOf(s).Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMsn",
+	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMsn",
 		Method: http.MethodGet, Path: core.Path("/management/v1/sales-units/%s", msn)}, w)
 	if errors.Is(err, vipps.ErrNotFound) {
 		// The Management API serves production units only; the bare 404 leaves

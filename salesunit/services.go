@@ -72,20 +72,21 @@ func init() {
 	wiring.Register(func(c *core.Client) *TestUnitsService { return &TestUnitsService{c: c} })
 }
 
-// service is any of the package's services; each holds only its client.
-type service interface {
-	*SalesUnitsService | *MerchantsService | *ProductOrdersService | *TestUnitsService
+// Each service's client is nil when the service is (see core.ServiceClient).
+func (s *SalesUnitsService) client() *core.Client {
+	return core.ServiceClient(s, func(s *SalesUnitsService) *core.Client { return s.c })
 }
 
-// clientOf is the client of s, or nil when s is nil (a service portal.New
-// did not build): core.Client.Do then answers core.NotBuilt instead of
-// panicking. The services share their one field, so one conversion serves
-// them all.
-func clientOf[S service](s S) *core.Client {
-	if p := (*struct{ c *core.Client })(s); p != nil {
-		return p.c
-	}
-	return nil
+func (s *MerchantsService) client() *core.Client {
+	return core.ServiceClient(s, func(s *MerchantsService) *core.Client { return s.c })
+}
+
+func (s *ProductOrdersService) client() *core.Client {
+	return core.ServiceClient(s, func(s *ProductOrdersService) *core.Client { return s.c })
+}
+
+func (s *TestUnitsService) client() *core.Client {
+	return core.ServiceClient(s, func(s *TestUnitsService) *core.Client { return s.c })
 }
 
 // MSNInfo is a sales unit as the Management API lists it. Vipps sends msn as

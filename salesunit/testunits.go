@@ -168,7 +168,7 @@ func (s *TestUnitsService) Create(ctx context.Context, req TestUnitRequest) (*Cr
 	if err := req.check(); err != nil {
 		return nil, err
 	}
-	return core.Call[Creation](ctx, clientOf(s), &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
+	return core.Call[Creation](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
 		Method: http.MethodPost, Path: "/portal/v1/test-sales-units", Body: req, Idempotent: true})
 }
 
@@ -180,7 +180,7 @@ func (s *TestUnitsService) Get(ctx context.Context, msn string) (*TestUnit, erro
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
 	}
-	return core.Call[TestUnit](ctx, clientOf(s), &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
+	return core.Call[TestUnit](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/%s", msn)})
 }
 
@@ -191,12 +191,8 @@ func (s *TestUnitsService) Get(ctx context.Context, msn string) (*TestUnit, erro
 // server did not give is [vipps.ErrBadRequest]
 // ([vipps.ProblemInvalidPageToken]).
 func (s *TestUnitsService) List(ctx context.Context, opts *vipps.ListOptions) (*vipps.Page[TestUnit], error) {
-	q, err := core.ListQuery(opts)
-	if err != nil {
-		return nil, err
-	}
-	return core.Call[vipps.Page[TestUnit]](ctx, clientOf(s), &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
-		Method: http.MethodGet, Path: "/portal/v1/test-sales-units", Query: q})
+	return core.Page[TestUnit](ctx, s.client(), opts, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
+		Method: http.MethodGet, Path: "/portal/v1/test-sales-units"})
 }
 
 // All walks every page of GET /portal/v1/test-sales-units lazily, from
@@ -224,7 +220,7 @@ func (s *TestUnitsService) Creation(ctx context.Context, creationID string) (*Cr
 // sent while it is PENDING) of how long until it is done; 0 when none.
 func (s *TestUnitsService) creation(ctx context.Context, creationID string) (*Creation, time.Duration, error) {
 	var cr Creation
-	resp, err := clientOf(s).Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
+	resp, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnitCreation",
 		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/creations/%s", creationID)}, &cr)
 	if err != nil {
 		return nil, 0, err
@@ -247,7 +243,7 @@ func (s *TestUnitsService) Creations(ctx context.Context, opts *CreationListOpti
 	if err != nil {
 		return nil, err
 	}
-	return core.Call[vipps.Page[Creation]](ctx, clientOf(s), &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
+	return core.Call[vipps.Page[Creation]](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
 		Method: http.MethodGet, Path: "/portal/v1/test-sales-units/creations", Query: q})
 }
 

@@ -46,13 +46,8 @@ type Service struct{ c *core.Client }
 // Built by portal.New through internal/wiring (see salesunit's services.go).
 func init() { wiring.Register(func(c *core.Client) *Service { return &Service{c: c} }) }
 
-// client is nil for a zero-value or nil Service: core.Client.Do then answers
-// core.NotBuilt instead of panicking.
 func (s *Service) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
+	return core.ServiceClient(s, func(s *Service) *core.Client { return s.c })
 }
 
 // Me reads the portal user the client's credentials act as: GET /portal/v1/me.
@@ -100,12 +95,8 @@ func (s *Service) Get(ctx context.Context, userID string) (*User, error) {
 // PageToken the server did not give is [vipps.ErrBadRequest]
 // ([vipps.ProblemInvalidPageToken]).
 func (s *Service) List(ctx context.Context, opts *vipps.ListOptions) (*vipps.Page[User], error) {
-	q, err := core.ListQuery(opts)
-	if err != nil {
-		return nil, err
-	}
-	return core.Call[vipps.Page[User]](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "listUsers",
-		Method: http.MethodGet, Path: "/portal/v1/users", Query: q})
+	return core.Page[User](ctx, s.client(), opts, &core.Request{Group: core.GroupPortal, Operation: "listUsers",
+		Method: http.MethodGet, Path: "/portal/v1/users"})
 }
 
 // All walks every portal user of the merchant, oldest first, fetching pages of

@@ -27,6 +27,17 @@ func CallList[T any](ctx context.Context, c *Client, r *Request) ([]T, error) {
 	return *v, nil
 }
 
+// Page reads one page of a paged listing: r at opts (checked, and encoded as
+// r's query; nil is the first page at the server's size).
+func Page[T any](ctx context.Context, c *Client, opts *vipps.ListOptions, r *Request) (*vipps.Page[T], error) {
+	q, err := ListQuery(opts)
+	if err != nil {
+		return nil, err
+	}
+	r.Query = q
+	return Call[vipps.Page[T]](ctx, c, r)
+}
+
 // All walks every item of a paged listing lazily (see Walk), from
 // opts.PageToken on, at opts.PageSize; list reads one page. opts is copied,
 // so the caller may reuse it; nil is the first page at the server's size.

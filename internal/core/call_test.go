@@ -3,6 +3,7 @@ package core_test
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -77,4 +78,34 @@ func TestCheckUUID(t *testing.T) {
 	for _, good := range []string{"5b1f6c43-8f0e-4a8e-9a57-0d6f2b3c4d5e", "8A11AFB7-C223-48ED-8CA6-4722B97261AA"} {
 		assert.NoError(t, core.CheckUUID("id", good), "%q", good)
 	}
+}
+
+func TestPageSendsTheListOptionsAsItsQuery(t *testing.T) {
+	var query atomic.Value
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		query.Store(r.URL.RawQuery)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"items":[1,2],"nextPageToken":"n"}`))
+	})
+	c := newClient(t, s.URL, httpClient(t))
+	list := func() *core.Request {
+		return &core.Request{Group: core.GroupManagement, Operation: "listThings", Method: http.MethodGet, Path: "/management/v1/things"}
+	}
+	p, err := core.Page[int](t.Context(), c, &vipps.ListOptions{PageSize: 2, PageToken: "t"}, list())
+	require.NoError(t, err)
+	assert.Equal(t, &vipps.Page[int]{Items: []int{1, 2}, NextPageToken: "n"}, p)
+	require.Len(t, s.apiRequests(), 1)
+	assert.Equal(t, "pageSize=2&pageToken=t", query.Load())
+
+	_, err = core.Page[int](t.Context(), c, &vipps.ListOptions{PageSize: 101}, list())
+	assert.ErrorIs(t, err, vipps.ErrInvalidInput)
+	assert.Len(t, s.apiRequests(), 1, "a bad page size is refused before sending")
+}
+
+func TestServiceClientOfANilService(t *testing.T) {
+	type service struct{ c *core.Client }
+	field := func(s *service) *core.Client { return s.c }
+	assert.Nil(t, core.ServiceClient[service](nil, field))
+	c := &core.Client{}
+	assert.Same(t, c, core.ServiceClient(&service{c: c}, field))
 }
