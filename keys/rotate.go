@@ -13,8 +13,11 @@ import (
 
 // RotateOptions is a rotation for [Service.Rotate]: what it replaces, where
 // every new set is stored, and the [Strategy] by which the new keys reach the
-// integration. Store and Strategy are required; so is InUse with
-// SubscriptionKeys under a [DrainStrategy].
+// integration. It is a value, not a pointer where nil means the defaults,
+// because it has required fields: Strategy always; SubscriptionKeys,
+// ClientSecret or both; Store, except with a [FleetStrategy]; InUse with
+// SubscriptionKeys under a [DrainStrategy]. A missing one is a
+// *[vipps.ValidationError] naming it (RotateOptions.Store ...).
 type RotateOptions struct {
 	// SubscriptionKeys replaces both subscription keys, one at a time, with a
 	// switch of the integration to the fresh one in between.
@@ -168,6 +171,7 @@ type StoreError struct {
 	Err    error
 }
 
+// Error says which set could not be stored or switched to, and why.
 func (e *StoreError) Error() string {
 	if e.Action == ActionSwitch {
 		return fmt.Sprintf("keys: switching sales unit %s to its new key set failed (it was stored; the error carries it): %v", e.MSN, e.Err)
@@ -191,6 +195,7 @@ type RotationError struct {
 	Err     error
 }
 
+// Error names the step and key the rotation stopped at, and why.
 func (e *RotationError) Error() string {
 	s := fmt.Sprintf("keys: rotating sales unit %s stopped at %s", e.MSN, e.Action)
 	if e.Key != "" {

@@ -13,8 +13,8 @@ import (
 )
 
 // Service reads, regenerates, verifies and rotates the API keys of sales units
-// (portal.Client's Keys; a Service not built by portal.New fails every call
-// with a *[vipps.UnsupportedError]). Get and Regenerate are portal operations
+// ([github.com/vippsportal/sdk/portal.Client]'s Keys; a Service not built by
+// [github.com/vippsportal/sdk/portal.New] fails every call with a *[vipps.UnsupportedError]). Get and Regenerate are portal operations
 // (a portal URL must be configured); Verify calls only Vipps' token endpoint,
 // so it works against Vipps today, and so does Rotate with a [ManualReplacer].
 type Service struct{ c *core.Client }
@@ -22,34 +22,28 @@ type Service struct{ c *core.Client }
 // Built by portal.New through internal/wiring (see salesunit's services.go).
 func init() { wiring.Register(func(c *core.Client) *Service { return &Service{c: c} }) }
 
-// client is nil for a zero-value or nil Service: core.Client.Do then answers
-// core.NotBuilt instead of panicking.
 func (s *Service) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
+	return core.ServiceClient(s, func(s *Service) *core.Client { return s.c })
 }
 
 // Get fetches the key set of a test or production sales unit:
 // GET /portal/v1/sales-units/{msn}/keys.
 //
-// It needs an ADMINISTRATOR of the unit's merchant or the DEVELOPER permission
-// on the unit (else 403 keys-hidden); a new test unit answers 409
-// keys-not-ready (errors.Is(err, [vipps.ErrKeysNotReady]), a *[vipps.Error]
-// with RetryAfter) until its keys are issued. An MSN that is not 4-10 digits
-// is refused with a *[vipps.ValidationError] before any request.
+// It needs a portal user that is an ADMINISTRATOR of the unit's merchant or
+// holds the DEVELOPER permission on the unit: other users get
+// [vipps.ErrForbidden] (403 keys-hidden, [vipps.ProblemKeysHidden]), other
+// keys [vipps.ErrForbidden] (403 not-a-portal-user) or, for management keys,
+// [vipps.ErrUnsupported] without a request. A unit of another merchant, or
+// none, is [vipps.ErrNotFound]. A new test unit answers 409 keys-not-ready
+// (errors.Is(err, [vipps.ErrKeysNotReady]), a *[vipps.Error] with RetryAfter)
+// until its keys are issued. An MSN that is not 4-10 digits is refused with a
+// *[vipps.ValidationError] before any request.
 func (s *Service) Get(ctx context.Context, msn string) (*Set, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
 	}
-	var set Set
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getKeys",
-		Method: http.MethodGet, Path: core.Path("/portal/v1/sales-units/%s/keys", msn)}, &set)
-	if err != nil {
-		return nil, err
-	}
-	return &set, nil
+	return core.Call[Set](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "getKeys",
+		Method: http.MethodGet, Path: core.Path("/portal/v1/sales-units/%s/keys", msn)})
 }
 
 // regenerateBody is the contract's RegenerateRequest.
@@ -63,8 +57,14 @@ type regenerateBody struct {
 // The old value stops working at once (tokens already issued stay valid until
 // they expire). The call carries an Idempotency-Key, reused on every retry, so
 // an answer lost on the way still returns the set of the one regeneration done;
-// pass your own key with portal.WithIdempotencyKey to repeat a call safely
-// after a crash. To replace keys without downtime use [Service.Rotate].
+// pass your own key with [github.com/vippsportal/sdk/portal.WithIdempotencyKey] to repeat
+// a call safely after a crash. To replace keys without downtime use
+// [Service.Rotate].
+//
+// An msn that is not 4-10 digits, or a name that is not one of the four
+// [Name] constants, is a *[vipps.ValidationError] before any request. The
+// refusals are [Service.Get]'s: [vipps.ErrForbidden], [vipps.ErrNotFound],
+// and [vipps.ErrKeysNotReady] while a new test unit's keys are being issued.
 func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
@@ -72,14 +72,9 @@ func (s *Service) Regenerate(ctx context.Context, msn string, name Name) (*Set, 
 	if !name.Valid() {
 		return nil, core.Invalid("name", "must be clientId, clientSecret, subscriptionKeyPrimary or subscriptionKeySecondary, got %q", string(name))
 	}
-	var set Set
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "regenerateKey",
+	return core.Call[Set](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "regenerateKey",
 		Method: http.MethodPost, Path: core.Path("/portal/v1/sales-units/%s/keys/regenerate", msn),
-		Body: regenerateBody{Key: name}, Idempotent: true}, &set)
-	if err != nil {
-		return nil, err
-	}
-	return &set, nil
+		Body: regenerateBody{Key: name}, Idempotent: true})
 }
 
 // Verification is the outcome of [Service.Verify]: which subscription keys of
@@ -185,6 +180,8 @@ type KeyError struct {
 	Err  error
 }
 
+// Error says which key of which sales unit does not work, or could not be
+// verified, and why.
 func (e *KeyError) Error() string {
 	what := string(e.Name)
 	if e.Name == ClientID || e.Name == ClientSecret {

@@ -127,7 +127,8 @@ func TestVerifyWire(t *testing.T) {
 
 	// Twice again: still one request each (outside the cache).
 	seen = nil
-	_, _ = c.Keys.Verify(context.Background(), *set)
+	_, err = c.Keys.Verify(context.Background(), *set)
+	assert.ErrorIs(t, err, vipps.ErrUnauthorized, "the secondary key is still refused")
 	assert.Len(t, seen, 2)
 }
 

@@ -16,7 +16,7 @@ import (
 )
 
 // Source is a live key set: the set to use now and the subscription key in use.
-// A client built with portal.WithKeySource(src) asks it on every call, token
+// A client built with [github.com/vippsportal/sdk/portal.WithKeySource](src) asks it on every call, token
 // requests included, so a change needs no restart. [NewLiveSource] and
 // [NewFileSource] are the SDK's sources.
 type Source interface {
@@ -34,7 +34,7 @@ type Source interface {
 // AccessToken is a token Rotate obtained with a set just before it replaced
 // the set's client secret, handed to the integration (a [LiveStrategy]'s
 // source, or [DrainStrategy.HandOff], which gives it to
-// portal.Client.UseToken) so that a client holding no token does not ask for
+// [github.com/vippsportal/sdk/portal.Client.UseToken]) so that a client holding no token does not ask for
 // one with a secret about to change. Every printing of it (fmt, slog, JSON)
 // shows no secret; it keeps only a fingerprint of the keys it was obtained with.
 type AccessToken struct {
@@ -99,8 +99,8 @@ var _ Source = (*LiveSource)(nil)
 
 // NewLiveSource returns a source holding set, whose subscription key inUse is
 // the one the integration uses. It does not check them: [LiveSource.Store]
-// does, and portal.WithKeySource refuses a source whose set no request could
-// carry.
+// does, and [github.com/vippsportal/sdk/portal.WithKeySource] refuses a source whose set no
+// request could carry.
 func NewLiveSource(set Set, inUse Name) *LiveSource {
 	l := &LiveSource{}
 	l.st.Store(&liveState{set: set, inUse: inUse, inFlight: map[Name]int{}, byEpoch: map[uint64]int{}})
@@ -226,6 +226,7 @@ type DrainError struct {
 	Err      error // context.DeadlineExceeded for the bound, or the context's error
 }
 
+// Error names the key, the requests still in flight and the time waited.
 func (e *DrainError) Error() string {
 	return fmt.Sprintf("keys: %d requests still carry %s after %s: %v", e.InFlight, e.Key, e.Waited.Round(time.Millisecond), e.Err)
 }
@@ -301,7 +302,8 @@ func (l *LiveSource) handOff(ctx context.Context, tok AccessToken, max time.Dura
 }
 
 // HandedToken returns the token a [LiveStrategy] rotation handed over for
-// this client id and secret at tokenURL, if any (portal.WithKeySource reads it).
+// this client id and secret at tokenURL, if any
+// ([github.com/vippsportal/sdk/portal.WithKeySource] reads it).
 func (l *LiveSource) HandedToken(clientID string, clientSecret vipps.Secret, tokenURL string) (AccessToken, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

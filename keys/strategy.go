@@ -38,10 +38,11 @@ type Strategy interface {
 const DefaultDrain = 10 * time.Second
 
 // LiveStrategy rotates the keys of an integration that reads them from Source,
-// the [LiveSource] its clients are built with (portal.WithKeySource).
+// the [LiveSource] its clients are built with
+// ([github.com/vippsportal/sdk/portal.WithKeySource]).
 //
 // What the integration must do: build every client that uses these keys with
-// portal.WithKeySource(Source), so that each call takes its keys from Source and
+// [github.com/vippsportal/sdk/portal.WithKeySource](Source), so that each call takes its keys from Source and
 // Source counts the calls in flight per key.
 //
 // What Rotate does: it starts from Source's set and key in use
@@ -72,7 +73,8 @@ type LiveStrategy struct {
 //
 // What the integration must do: use a new set once Store (or Switch)
 // returned, and hold a token before the client secret changes: give HandOff
-// to a client that may not have made a call yet (portal.Client.UseToken).
+// to a client that may not have made a call yet
+// ([github.com/vippsportal/sdk/portal.Client.UseToken]).
 //
 // What Rotate does: it cannot see the integration's requests, so it waits
 // Drain after the integration switched away from a subscription key before it
@@ -96,8 +98,8 @@ type DrainStrategy struct {
 }
 
 // FleetStrategy rotates a key set that many replicas of an integration share
-// through Fleet (github.com/vippsportal/sdk/keys/etcdfleet implements it on
-// etcd).
+// through Fleet ([github.com/vippsportal/sdk/keys/etcdfleet] implements it
+// on etcd).
 //
 // What the integration must do: every replica follows the fleet (etcdfleet's
 // Replica) with an applier that returns only once the replica uses the new

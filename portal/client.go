@@ -1,6 +1,26 @@
-// Package portal is the entry point of the Vipps portal SDK: New builds a Client
-// whose services do in code what people do by hand on portal.vipps.no (API keys,
-// test sales units, users) and call Vipps' Management API and Access Token API.
+// Package portal is the entry point of the Vipps portal SDK: [New] (or
+// [NewFromEnv]) builds a [Client] whose services do in code what people do by
+// hand on portal.vipps.no (API keys, test sales units, users) and call Vipps'
+// Access Token, Management and Webhooks APIs.
+//
+// # Calls
+//
+// Every method takes a context first and checks its input before sending
+// anything: bad input is a *[vipps.ValidationError] naming the field to fix.
+// A method's required request is a value (a [salesunit.TestUnitRequest], a
+// [keys.RotateOptions], which has required fields); its options are a
+// pointer, where nil means the defaults (a *[vipps.ListOptions], a
+// *[salesunit.WaitOptions]). A failed request is a *[vipps.Error]; classify it
+// with errors.Is and the sentinels of package vipps ([vipps.ErrNotFound],
+// [vipps.ErrForbidden] ...) and read its details with errors.As.
+//
+// Three context helpers shape one call without changing the client:
+// [WithMSN] (the sales unit a partner's keys act for), [WithIdempotencyKey]
+// (repeat a POST safely after a crash) and [WithResponse] (the status,
+// headers and request id behind a result).
+//
+// Secrets are [vipps.Secret] values: no printing, log line, error or JSON of
+// the SDK shows one.
 package portal
 
 import (
@@ -21,7 +41,10 @@ import (
 	"github.com/vippsportal/sdk/webhooks"
 )
 
-// Client holds one service per group of operations. It is safe for concurrent use.
+// Client holds one service per group of operations. It is safe for
+// concurrent use; build one per key set with [New] or [NewFromEnv] and share
+// it. The zero Client is not usable: it has no services, and their calls
+// fail with [vipps.ErrUnsupported].
 type Client struct {
 	SalesUnits    *salesunit.SalesUnitsService    // Management API: sales units
 	Merchants     *salesunit.MerchantsService     // Management API: merchants
@@ -34,7 +57,7 @@ type Client struct {
 	core *core.Client
 }
 
-// Option configures New.
+// Option configures [New] and [NewFromEnv].
 type Option func(*settings)
 
 type settings struct {
@@ -47,7 +70,10 @@ type settings struct {
 	source   keys.Source // WithKeySource
 }
 
-// WithCredentials sets the key set the client authenticates with.
+// WithCredentials sets the key set the client authenticates with; it or
+// [WithKeySource] is required. New refuses a set without a ClientID or
+// ClientSecret, or without a SubscriptionKey in the standard flow (a set of
+// management keys, [vipps.SpecializedAuth], has none).
 func WithCredentials(c vipps.Credentials) Option {
 	return func(s *settings) {
 		s.hasCreds = true
@@ -55,23 +81,28 @@ func WithCredentials(c vipps.Credentials) Option {
 	}
 }
 
-// WithEnvironment chooses Production (the default) or Test.
+// WithEnvironment chooses [vipps.Production] (the default) or [vipps.Test].
+// Vipps runs no Management API in the test environment: a Management call
+// there fails with [vipps.ErrUnsupported] without a request.
 func WithEnvironment(e vipps.Environment) Option { return func(s *settings) { s.env = e } }
 
-// WithBaseURL serves the Access Token API and the Management API from u instead
-// of the environment's host (a gateway, the simulator). Every group is permitted.
-// An empty u is an error, not production: choose production with WithEnvironment.
+// WithBaseURL serves the Access Token, Management and Webhooks APIs from u
+// instead of the environment's host (a gateway, the simulator); the
+// Management API is then permitted whatever the environment. An empty u is
+// an error, not production: choose production with [WithEnvironment]. Plain
+// http is refused except to a loopback host (see [WithInsecureHTTP]).
 func WithBaseURL(u string) Option { return func(s *settings) { s.baseURL, s.hasBase = u, true } }
 
-// WithPortalURL sets the host root under which /portal/v1 operations (and their
-// tokens, at /accesstoken/get) are served. Without it, portal calls are refused.
-// An empty u is an error.
+// WithPortalURL sets the host root under which /portal/v1 operations (and
+// their tokens, at /accesstoken/get) are served. Without it, portal calls
+// fail with [vipps.ErrUnsupported] without a request. An empty u is an error.
 func WithPortalURL(u string) Option {
 	return func(s *settings) { s.cfg.PortalURL, s.noPortal = u, u == "" }
 }
 
 // WithSystem fills the Vipps-System-Name, -Version, -Plugin-Name and
-// -Plugin-Version headers; each is at most 30 characters. Name and version are
+// -Plugin-Version headers; each is at most 30 characters (New refuses a
+// longer one, naming System.Name ...). Name and version are
 // your system's. When both plugin values are empty (with or without WithSystem),
 // the SDK names itself as the plugin: vippsportal-sdk-go and its Version, so
 // Vipps' support sees what called them; give your own plugin values to replace it.
@@ -81,25 +112,29 @@ func WithSystem(name, version, pluginName, pluginVersion string) Option {
 	}
 }
 
-// WithHTTPClient sends requests through hc (its Transport, Timeout, proxy ...).
+// WithHTTPClient sends requests through hc (its Transport, Timeout, proxy
+// ...). The SDK uses a copy that follows no redirect, and [Client.Close]
+// leaves hc's connections alone.
 func WithHTTPClient(hc *http.Client) Option { return func(s *settings) { s.cfg.HTTPClient = hc } }
 
 // WithLogger sends the SDK's events to l at debug level: each attempt and
 // retry, and one "vipps call" event that ends every call, with its operation,
 // method, path, status, attempts, elapsed time, request_id (as
-// [vipps.Response.RequestID]) and the error of a failed call. No secret ever
+// [vipps.Response].RequestID) and the error of a failed call. No secret ever
 // reaches it.
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.cfg.Logger = l } }
 
-// WithRetry replaces the retry policy; zero fields keep their defaults.
+// WithRetry replaces the retry policy (see [vipps.RetryPolicy]); zero
+// fields keep their defaults.
 func WithRetry(p vipps.RetryPolicy) Option { return func(s *settings) { s.cfg.Retry = p } }
 
 // WithInsecureHTTP permits plain http:// to a non-loopback host. Loopback
 // (127.0.0.1, ::1, localhost) is always permitted, for the simulator.
 func WithInsecureHTTP() Option { return func(s *settings) { s.cfg.AllowInsecureHTTP = true } }
 
-// New builds a Client. It sends nothing: bad settings are refused here with an
-// error naming the setting.
+// New builds a Client. It sends nothing: bad settings are refused here with
+// a *[vipps.ValidationError] naming the setting to fix (Credentials.ClientID,
+// WithKeySource, PortalURL ...).
 func New(opts ...Option) (*Client, error) {
 	return build(settingsOf(opts))
 }
@@ -156,7 +191,7 @@ func fill[T any](cc *core.Client, dst **T) error {
 }
 
 // Close releases the idle connections of the transport the SDK built for this
-// client (none of a client given with WithHTTPClient: that pool stays yours).
+// client (none of a client given with [WithHTTPClient]: that pool stays yours).
 // It is safe to call more than once; the Client keeps working afterwards. A
 // Client is meant to be shared and long-lived: build one per key set and reuse
 // it from every goroutine, rather than one per call.
@@ -179,7 +214,7 @@ func checkCredentials(s *settings) error {
 	return core.CheckFlow(c)
 }
 
-// Environment variables read by NewFromEnv.
+// Environment variables read by [NewFromEnv].
 const (
 	EnvClientID        = "VIPPS_CLIENT_ID"
 	EnvClientSecret    = "VIPPS_CLIENT_SECRET"
@@ -192,25 +227,19 @@ const (
 	EnvTokenScope      = "VIPPS_TOKEN_SCOPE" // vipps.Credentials.Scope: space-separated, specialized flow only
 )
 
-// NewFromEnv builds a Client from the VIPPS_* environment variables; opts are
-// applied after them. A bad or missing value is a *vipps.ValidationError
-// naming its variable (VIPPS_CLIENT_SECRET, say) rather than the Go field it fills.
+// NewFromEnv builds a Client from the VIPPS_* environment variables (the
+// Env* constants); opts are applied after them, and replace what they set.
+// A bad or missing value is a *[vipps.ValidationError] naming its variable
+// (VIPPS_CLIENT_SECRET, say) rather than the Go field it fills; a bad URL is
+// quoted with any password or query masked.
 func NewFromEnv(opts ...Option) (*Client, error) {
-	env := vipps.Production
-	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(EnvEnvironment))); v {
-	case "", "production":
-	case "test":
-		env = vipps.Test
-	default:
-		return nil, core.Invalid(EnvEnvironment, "must be production or test, got %q", v)
+	env, err := envChoice(EnvEnvironment, vipps.Production, "production", vipps.Test, "test")
+	if err != nil {
+		return nil, err
 	}
-	flow := vipps.StandardAuth
-	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(EnvTokenFlow))); v {
-	case "", "standard":
-	case "specialized":
-		flow = vipps.SpecializedAuth
-	default:
-		return nil, core.Invalid(EnvTokenFlow, "must be standard or specialized, got %q", v)
+	flow, err := envChoice(EnvTokenFlow, vipps.StandardAuth, "standard", vipps.SpecializedAuth, "specialized")
+	if err != nil {
+		return nil, err
 	}
 	e := fromEnv{
 		creds: vipps.Credentials{
@@ -240,6 +269,19 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 		}
 	}
 	return c, err
+}
+
+// envChoice reads variable name, one of two words in any case (unset or
+// empty is the first): the value for that word.
+func envChoice[T any](name string, first T, firstWord string, second T, secondWord string) (T, error) {
+	switch v := strings.ToLower(strings.TrimSpace(os.Getenv(name))); v {
+	case "", firstWord:
+		return first, nil
+	case secondWord:
+		return second, nil
+	default:
+		return first, core.Invalid(name, "must be %s or %s, got %q", firstWord, secondWord, v)
+	}
 }
 
 // fromEnv is what NewFromEnv read.

@@ -30,7 +30,11 @@ func TestUnknownOutcomeIsResolvedWithTheErrorsIdempotencyKey(t *testing.T) {
 	require.NotEmpty(t, apiErr.IdempotencyKey)
 	assert.GreaterOrEqual(t, apiErr.Attempts, 3)
 	assert.Equal(t, 1, sim.Effects("createTestSalesUnit"), "every attempt after the first was a replay")
-	for _, r := range sim.RequestsOf("createTestSalesUnit") {
+	attempts := sim.RequestsOf("createTestSalesUnit")
+	// net/http may resend a request whose reused connection dropped (it
+	// carries an Idempotency-Key), so the server can see more than the SDK sent.
+	require.GreaterOrEqual(t, len(attempts), apiErr.Attempts, "every attempt is logged")
+	for _, r := range attempts {
 		assert.Equal(t, apiErr.IdempotencyKey, r.IdempotencyKey, "one key on every attempt")
 	}
 

@@ -14,7 +14,7 @@ import (
 // [keys.LiveStrategy] updates) or a [keys.FileSource] (which follows a key
 // file). A change needs no restart; when Vipps refuses the keys (401
 // invalid_client, or the gateway's 401) the client reloads src once and
-// retries if the keys changed. It replaces WithCredentials. The set's MSN is
+// retries if the keys changed. It replaces [WithCredentials]. The set's MSN is
 // sent as Merchant-Serial-Number. New refuses a nil src (a nil
 // *keys.LiveSource or *keys.FileSource too) and a source whose set no request
 // could carry with a *[vipps.ValidationError] naming WithKeySource.
@@ -28,16 +28,18 @@ func WithKeySource(src keys.Source) Option {
 // nilSource stands for WithKeySource(nil), so that New can refuse it.
 type nilSource struct{ keys.Source }
 
-// WithMSN makes one call (through the services or HTTPClient) send
-// Merchant-Serial-Number msn: partner keys act for many merchants. A bad MSN
-// (not 4-10 digits) fails the call before any request, naming WithMSN.
+// WithMSN makes the calls made with the returned context (through the
+// services or [Client.HTTPClient]) send Merchant-Serial-Number msn instead of
+// the key set's: partner keys act for many merchants. A bad MSN (not 4-10
+// digits) fails the call before any request with a *[vipps.ValidationError]
+// naming WithMSN.
 func WithMSN(ctx context.Context, msn string) context.Context { return core.WithMSN(ctx, msn) }
 
 // HTTPClient returns an *http.Client for your own calls to other Vipps APIs
-// (ePayment, Recurring, Webhooks ...) on the client's base URL. Each request
+// (ePayment, Recurring, Checkout ...) on the client's base URL. Each request
 // gets the live key set's access token (the client's shared cache: one fetch
 // for many goroutines), its subscription key, Merchant-Serial-Number (the set's,
-// WithMSN's, or a header you set) and the Vipps-System-* headers. On a 401 it
+// [WithMSN]'s, or a header you set) and the Vipps-System-* headers. On a 401 it
 // fetches a new token (reading the key source again) and resends once, when
 // the body can be replayed (no body, or http.Request.GetBody set, as
 // http.NewRequest does for in-memory bodies).
@@ -52,11 +54,11 @@ func WithMSN(ctx context.Context, msn string) context.Context { return core.With
 // answer's headers arrive; the body is then read under the request's context
 // alone, so a download may take longer than an attempt. To bound the whole
 // exchange, give the request a context with a deadline (or set Timeout on the
-// client given to WithHTTPClient, which this client keeps). Close every body.
+// client given to [WithHTTPClient], which this client keeps). Close every body.
 func (c *Client) HTTPClient() *http.Client { return c.core.HTTPClient() }
 
-// UseToken gives the client a token Rotate obtained ([keys.DrainStrategy]'s
-// HandOff), so that a client built from a key set whose client secret is
+// UseToken gives the client a token [keys.Service.Rotate] obtained
+// ([keys.DrainStrategy]'s HandOff), so that a client built from a key set whose client secret is
 // about to change holds a token before it has made a call. A token of other
 // keys or of another endpoint, or one that has expired, is refused (a
 // *[vipps.ValidationError] naming "token"); a client that holds a valid token
@@ -66,7 +68,8 @@ func (c *Client) UseToken(tok keys.AccessToken) error {
 }
 
 // BaseURL is the root (scheme, host, port) the client calls and the only one
-// HTTPClient sends credentials to: the environment's host or WithBaseURL's.
+// [Client.HTTPClient] sends credentials to: the environment's host or
+// [WithBaseURL]'s.
 func (c *Client) BaseURL() string { return c.core.BaseURL() }
 
 // sourceAdapter turns a keys.Source into the core's key source.
@@ -107,14 +110,14 @@ func (a *sourceAdapter) HandedToken(clientID string, clientSecret vipps.Secret, 
 func useSource(s *settings) error {
 	switch src := s.source.(type) {
 	case nilSource:
-		return core.Invalid("WithKeySource", "is nil")
+		return core.Invalid("WithKeySource", "is nil; give it a keys.Source such as keys.NewLiveSource(set, inUse) or keys.NewFileSource(path)")
 	case *keys.LiveSource:
 		if src == nil {
-			return core.Invalid("WithKeySource", "is a nil *keys.LiveSource")
+			return core.Invalid("WithKeySource", "is a nil *keys.LiveSource; make one with keys.NewLiveSource")
 		}
 	case *keys.FileSource:
 		if src == nil {
-			return core.Invalid("WithKeySource", "is a nil *keys.FileSource")
+			return core.Invalid("WithKeySource", "is a nil *keys.FileSource; make one with keys.NewFileSource")
 		}
 	}
 	set, inUse, done := s.source.Keys()

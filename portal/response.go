@@ -16,7 +16,8 @@ import (
 //	_, err := c.SalesUnits.Get(portal.WithResponse(ctx, &meta), msn)
 //	slog.Info("getMsn", "status", meta.StatusCode, "requestId", meta.RequestID, "attempts", meta.Attempts)
 //
-// Each call overwrites meta. Give each concurrent call its own Response.
+// Each call overwrites meta. Give each concurrent call its own
+// [vipps.Response].
 func WithResponse(ctx context.Context, meta *vipps.Response) context.Context {
 	return core.WithResponse(ctx, meta)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/vippsportal/sdk/salesunit"
 	"github.com/vippsportal/sdk/users"
 	"github.com/vippsportal/sdk/vipps"
+	"github.com/vippsportal/sdk/webhooks"
 )
 
 // callEvery calls every exported method of every service whose first parameter
@@ -88,7 +89,7 @@ func firstIterErr(seq reflect.Value) error {
 var _ iter.Seq2[int, error] // firstIterErr drives these
 
 func services(c *portal.Client) []any {
-	return []any{c.SalesUnits, c.Merchants, c.ProductOrders, c.TestUnits, c.Keys, c.Users}
+	return []any{c.SalesUnits, c.Merchants, c.ProductOrders, c.TestUnits, c.Keys, c.Users, c.Webhooks}
 }
 
 // A nil context is an error in every operation, never a panic, and no request is sent.
@@ -98,7 +99,7 @@ func TestNilContextIsAnErrorEverywhere(t *testing.T) {
 	require.NoError(t, err)
 	var nilCtx context.Context // nil on purpose
 	errs := callEvery(t, services(c), nilCtx)
-	require.Greater(t, len(errs), 20, "every operation was called")
+	require.Greater(t, len(errs), 25, "every operation was called")
 	for name, err := range errs {
 		assert.Error(t, err, name)
 	}
@@ -108,8 +109,10 @@ func TestNilContextIsAnErrorEverywhere(t *testing.T) {
 // Zero-value services (not built by portal.New) fail with an error, not a panic.
 func TestZeroValueServicesAreErrors(t *testing.T) {
 	zero := []any{&salesunit.SalesUnitsService{}, &salesunit.MerchantsService{}, &salesunit.ProductOrdersService{},
-		&salesunit.TestUnitsService{}, &keys.Service{}, &users.Service{}}
-	for name, err := range callEvery(t, zero, context.Background()) {
+		&salesunit.TestUnitsService{}, &keys.Service{}, &users.Service{}, &webhooks.Service{}}
+	errs := callEvery(t, zero, context.Background())
+	require.Greater(t, len(errs), 25, "every operation was called")
+	for name, err := range errs {
 		assert.Error(t, err, name)
 		var ue *vipps.UnsupportedError
 		var ve *vipps.ValidationError

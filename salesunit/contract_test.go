@@ -62,9 +62,12 @@ func TestRequestsMatchTheContract(t *testing.T) {
 	s.CompleteAll()
 	_, err = admin.TestUnits.Get(ctx, portaltest.TestMSN)
 	require.NoError(t, err)
+	walked := 0
 	for _, err := range admin.TestUnits.All(ctx, &vipps.ListOptions{PageSize: 1}) {
 		require.NoError(t, err)
+		walked++
 	}
+	assert.Equal(t, 2, walked, "the seeded test unit and the one just completed")
 
 	for _, op := range []string{"getAllSalesUnits", "getMsn", "getMerchantByBusinessIdentifier", "getSalesUnitsByBusinessIdentifier", "getPartnerPricePackages",
 		"orderProduct", "getProductOrderDetails", "getProductOrders", "deleteProductOrder", "createTestSalesUnit",

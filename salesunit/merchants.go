@@ -40,32 +40,28 @@ type Merchant struct {
 }
 
 // Get fetches a merchant: GET /management/v1/merchants/{scheme}/{id}.
-// A merchant the caller cannot reach is vipps.ErrNotFound, like an unknown one.
+//
+// A malformed bid is a *[vipps.ValidationError] naming
+// BusinessIdentifier.Scheme (10-30 characters) or BusinessIdentifier.ID (4-50
+// digits or '-'). A merchant the caller cannot reach is [vipps.ErrNotFound],
+// like an unknown one.
 func (s *MerchantsService) Get(ctx context.Context, bid vipps.BusinessIdentifier) (*Merchant, error) {
 	if err := core.CheckBusinessIdentifier("BusinessIdentifier", bid); err != nil {
 		return nil, err
 	}
-	var m Merchant
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getMerchantByBusinessIdentifier",
-		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s", bid.Scheme, bid.ID)}, &m)
-	if err != nil {
-		return nil, err
-	}
-	return &m, nil
+	return core.Call[Merchant](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getMerchantByBusinessIdentifier",
+		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s", bid.Scheme, bid.ID)})
 }
 
 // SalesUnits lists a merchant's production sales units (for a partner, those
 // connected to it): GET /management/v1/merchants/{scheme}/{id}/sales-units.
-// The answer is the whole list.
+// The answer is the whole list. A malformed bid is refused as by
+// [MerchantsService.Get]; a merchant the caller cannot reach is
+// [vipps.ErrNotFound].
 func (s *MerchantsService) SalesUnits(ctx context.Context, bid vipps.BusinessIdentifier) ([]MSNInfo, error) {
 	if err := core.CheckBusinessIdentifier("BusinessIdentifier", bid); err != nil {
 		return nil, err
 	}
-	var units []MSNInfo
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getSalesUnitsByBusinessIdentifier",
-		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s/sales-units", bid.Scheme, bid.ID)}, &units)
-	if err != nil {
-		return nil, err
-	}
-	return units, nil
+	return core.CallList[MSNInfo](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getSalesUnitsByBusinessIdentifier",
+		Method: http.MethodGet, Path: core.Path("/management/v1/merchants/%s/%s/sales-units", bid.Scheme, bid.ID)})
 }

@@ -84,32 +84,37 @@ type App struct {
 	AppName string `json:"appName"`
 }
 
-// Website describes the merchant's website. TestWebsitePassword is a secret:
-// it prints redacted and json.Marshal of a request never writes it; Prefill sends it.
+// Website describes the merchant's website. URL and TermsURL are required;
+// they and TestWebsiteURL, when given, must be absolute https URLs (Vipps
+// refuses others). The test website's username and password are optional.
+// TestWebsitePassword is a secret: it prints redacted and json.Marshal of a
+// request never writes it; [ProductOrdersService.Prefill] sends it.
 type Website struct {
-	URL                 string       `json:"url"`
-	TermsURL            string       `json:"termsUrl"`
-	TestWebsiteURL      string       `json:"testWebsiteUrl,omitempty"`
+	URL                 string       `json:"url"`                      // required, https
+	TermsURL            string       `json:"termsUrl"`                 // required, https: the merchant's terms and conditions
+	TestWebsiteURL      string       `json:"testWebsiteUrl,omitempty"` // https, where Vipps can test the integration
 	TestWebsiteUsername string       `json:"testWebsiteUsername,omitempty"`
 	TestWebsitePassword vipps.Secret `json:"testWebsitePassword,omitempty"`
 }
 
 // ProductOrderRequest prefills a product order for a merchant to review and
-// submit. BusinessIdentifier and ProductType are required; the rest is optional
-// (zero values are not sent).
+// submit ([ProductOrdersService.Prefill]). BusinessIdentifier and ProductType
+// are required; the rest is optional (zero values are not sent), and what is
+// given must follow the rule beside its field. A field that breaks its rule
+// is refused before any request, named as ProductOrderRequest.Field.
 type ProductOrderRequest struct {
-	BusinessIdentifier       vipps.BusinessIdentifier `json:"businessIdentifier"`
-	ProductType              ProductType              `json:"productType"`
-	SalesUnitName            string                   `json:"salesUnitName,omitempty"` // 1-40 characters
-	SalesUnitLogo            []byte                   `json:"salesUnitLogo,omitempty"` // a PNG, sent as base64
-	SettlementBankAccount    *BankAccount             `json:"settlementBankAccount,omitempty"`
-	PricePackageID           string                   `json:"pricePackageId,omitempty"` // one of PricePackages
-	ProductUseCase           ProductUseCase           `json:"productUseCase,omitempty"`
+	BusinessIdentifier       vipps.BusinessIdentifier `json:"businessIdentifier"`                 // required: Scheme 10-30 characters, ID 4-50 digits or '-'
+	ProductType              ProductType              `json:"productType"`                        // required: one of the Product* constants
+	SalesUnitName            string                   `json:"salesUnitName,omitempty"`            // at most 40 letters, digits, spaces and \()-_+.`
+	SalesUnitLogo            []byte                   `json:"salesUnitLogo,omitempty"`            // a PNG, sent as base64
+	SettlementBankAccount    *BankAccount             `json:"settlementBankAccount,omitempty"`    // Scheme 5-20 characters, ID 9-34 digits
+	PricePackageID           string                   `json:"pricePackageId,omitempty"`           // a UUID: one of PricePackages
+	ProductUseCase           ProductUseCase           `json:"productUseCase,omitempty"`           // one of the UseCase* constants
 	AnnualTurnover           *int64                   `json:"annualTurnover,omitempty"`           // 0-999999999
 	AnnualTurnoverPercentage string                   `json:"annualTurnoverPercentage,omitempty"` // "10", "20" ... "100"
 	IntendedPurpose          string                   `json:"intendedPurpose,omitempty"`
-	App                      *App                     `json:"app,omitempty"`
-	Website                  *Website                 `json:"website,omitempty"`
+	App                      *App                     `json:"app,omitempty"`     // AppName required when given
+	Website                  *Website                 `json:"website,omitempty"` // see Website
 	HasRecurring             *bool                    `json:"hasRecurring,omitempty"`
 	MerchantCategoryCode     string                   `json:"merchantCategoryCode,omitempty"` // 4 digits
 }
@@ -140,7 +145,7 @@ func (r *ProductOrderRequest) check() error {
 		}
 	}
 	if r.PricePackageID != "" {
-		if err := checkUUID(f+".PricePackageID", r.PricePackageID); err != nil {
+		if err := core.CheckUUID(f+".PricePackageID", r.PricePackageID); err != nil {
 			return err
 		}
 	}
@@ -205,7 +210,7 @@ func checkHTTPS(field, v string) error {
 	u, err := url.Parse(v)
 	switch {
 	case err != nil:
-		return core.Invalid(field, "is not a URL")
+		return core.Invalid(field, "is not a URL; give an absolute https URL such as https://example.com/terms")
 	case !strings.EqualFold(u.Scheme, "https"):
 		return core.Invalid(field, "must be an https URL, got scheme %q", u.Scheme)
 	case u.Host == "":
@@ -229,9 +234,10 @@ type websiteBody struct {
 	TestWebsitePassword string `json:"testWebsitePassword,omitempty"`
 }
 
-// PrefilledOrder is the answer to Prefill: the order's id (Vipps' prefilledOrderId,
-// the id Get, Delete and WaitUntilCompleted take) and the URL where the
-// merchant reviews and submits it.
+// PrefilledOrder is the answer to [ProductOrdersService.Prefill]: the order's
+// id (Vipps' prefilledOrderId, the id [ProductOrdersService.Get],
+// [ProductOrdersService.Delete] and [ProductOrdersService.WaitUntilCompleted]
+// take) and the URL where the merchant reviews and submits it.
 type PrefilledOrder struct {
 	ProductOrderID string `json:"prefilledOrderId"`
 	PrefillURL     string `json:"prefillUrl"`
@@ -249,7 +255,8 @@ type ProductOrder struct {
 	SalesUnit          *MSNInfo                 `json:"salesUnit,omitempty"`
 }
 
-// PricePackage is one of a partner's price packages.
+// PricePackage is one of a partner's price packages
+// ([ProductOrdersService.PricePackages]).
 type PricePackage struct {
 	PricePackageID      string      `json:"pricePackageId"`
 	Name                string      `json:"name"`
@@ -260,25 +267,35 @@ type PricePackage struct {
 	Commission          *string     `json:"commission,omitempty"`
 }
 
-// ErrOrderClosed matches an *OrderClosedError: errors.Is(err, salesunit.ErrOrderClosed).
+// ErrOrderClosed matches an *[OrderClosedError]: errors.Is(err, salesunit.ErrOrderClosed).
 var ErrOrderClosed = errors.New("vipps: product order closed without completing")
 
-// OrderClosedError is WaitUntilCompleted's answer for an order that can no
-// longer complete: the merchant's order was REJECTED, or it EXPIRED unsubmitted.
+// OrderClosedError is [ProductOrdersService.WaitUntilCompleted]'s answer for
+// an order that can no longer complete: the merchant's order was REJECTED, or
+// it EXPIRED unsubmitted.
 type OrderClosedError struct {
 	Order *ProductOrder // the order as last read
 }
 
+// Error reads "vipps: product order ID is STATUS and will not complete".
 func (e *OrderClosedError) Error() string {
 	return fmt.Sprintf("vipps: product order %s is %s and will not complete", e.Order.ProductOrderID, e.Order.Status)
 }
 
-// Is matches ErrOrderClosed.
+// Is matches [ErrOrderClosed].
 func (e *OrderClosedError) Is(target error) bool { return target == ErrOrderClosed }
 
 // Prefill prefills a product order for a merchant to review and submit:
-// POST /management/v1/product-orders. Partners only. A lost answer is retried
-// with the same Idempotency-Key, so the order is made once.
+// POST /management/v1/product-orders. Partners only.
+//
+// A request that breaks a rule of [ProductOrderRequest] is a
+// *[vipps.ValidationError] naming the field. A PricePackageID that is not one
+// of the partner's is [vipps.ErrBadRequest]; a caller that is not a partner
+// gets [vipps.ErrForbidden]. A merchant Vipps does not know yet is accepted. A
+// lost answer is retried with the same Idempotency-Key, so the order is made
+// once; when the outcome stays unknown, the error's *[vipps.Error] holds the
+// key to repeat the call with
+// ([github.com/vippsportal/sdk/portal.WithIdempotencyKey]).
 func (s *ProductOrdersService) Prefill(ctx context.Context, req ProductOrderRequest) (*PrefilledOrder, error) {
 	if err := req.check(); err != nil {
 		return nil, err
@@ -288,46 +305,45 @@ func (s *ProductOrdersService) Prefill(ctx context.Context, req ProductOrderRequ
 		body.Website = &websiteBody{URL: w.URL, TermsURL: w.TermsURL, TestWebsiteURL: w.TestWebsiteURL,
 			TestWebsiteUsername: w.TestWebsiteUsername, TestWebsitePassword: w.TestWebsitePassword.Reveal()}
 	}
-	var o PrefilledOrder
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "orderProduct",
-		Method: http.MethodPost, Path: "/management/v1/product-orders", Body: body, Idempotent: true}, &o)
-	if err != nil {
-		return nil, err
-	}
-	return &o, nil
+	return core.Call[PrefilledOrder](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "orderProduct",
+		Method: http.MethodPost, Path: "/management/v1/product-orders", Body: body, Idempotent: true})
 }
 
-// Get fetches one product order: GET /management/v2/product-orders/{productOrderId}/details.
+// Get fetches one product order:
+// GET /management/v2/product-orders/{productOrderId}/details.
+//
+// A productOrderID that is not a UUID is a *[vipps.ValidationError]. An
+// unknown order, or another partner's, is [vipps.ErrNotFound] (Vipps marks
+// this operation as coming, so it may answer 404 for every order: see
+// [ProductOrdersService.WaitUntilCompleted]); a caller that is not a partner
+// gets [vipps.ErrForbidden].
 func (s *ProductOrdersService) Get(ctx context.Context, productOrderID string) (*ProductOrder, error) {
-	if err := checkUUID("productOrderID", productOrderID); err != nil {
+	if err := core.CheckUUID("productOrderID", productOrderID); err != nil {
 		return nil, err
 	}
-	var o ProductOrder
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getProductOrderDetails",
-		Method: http.MethodGet, Path: core.Path("/management/v2/product-orders/%s/details", productOrderID)}, &o)
-	if err != nil {
-		return nil, err
-	}
-	return &o, nil
+	return core.Call[ProductOrder](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getProductOrderDetails",
+		Method: http.MethodGet, Path: core.Path("/management/v2/product-orders/%s/details", productOrderID)})
 }
 
 // List lists the caller's product orders: GET /management/v2/product-orders.
-// The answer is the whole list.
+// The answer is the whole list. A caller that is not a partner gets
+// [vipps.ErrForbidden].
 func (s *ProductOrdersService) List(ctx context.Context) ([]ProductOrder, error) {
-	var orders []ProductOrder
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getProductOrders",
-		Method: http.MethodGet, Path: "/management/v2/product-orders"}, &orders)
-	if err != nil {
-		return nil, err
-	}
-	return orders, nil
+	return core.CallList[ProductOrder](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getProductOrders",
+		Method: http.MethodGet, Path: "/management/v2/product-orders"})
 }
 
 // Delete deletes a prefilled order the merchant has not submitted yet:
-// DELETE /management/v1/product-orders/{productOrderId}. A submitted order
-// answers 400 order-submitted (vipps.ErrBadRequest; Vipps' delete answers no 409).
+// DELETE /management/v1/product-orders/{productOrderId}.
+//
+// A productOrderID that is not a UUID is a *[vipps.ValidationError]. A
+// submitted order answers 400 order-submitted ([vipps.ErrBadRequest],
+// Problem [vipps.ProblemOrderSubmitted]; Vipps' delete answers no 409); an
+// unknown order, or another partner's, is [vipps.ErrNotFound]; a caller that
+// is not a partner gets [vipps.ErrForbidden]. A retry after a lost answer
+// that finds the order gone reports success.
 func (s *ProductOrdersService) Delete(ctx context.Context, productOrderID string) error {
-	if err := checkUUID("productOrderID", productOrderID); err != nil {
+	if err := core.CheckUUID("productOrderID", productOrderID); err != nil {
 		return err
 	}
 	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "deleteProductOrder",
@@ -336,15 +352,11 @@ func (s *ProductOrdersService) Delete(ctx context.Context, productOrderID string
 }
 
 // PricePackages lists the calling partner's price packages:
-// GET /management/v1/partners/price-packages.
+// GET /management/v1/partners/price-packages. A caller that is not a partner
+// gets [vipps.ErrForbidden].
 func (s *ProductOrdersService) PricePackages(ctx context.Context) ([]PricePackage, error) {
-	var pkgs []PricePackage
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getPartnerPricePackages",
-		Method: http.MethodGet, Path: "/management/v1/partners/price-packages"}, &pkgs)
-	if err != nil {
-		return nil, err
-	}
-	return pkgs, nil
+	return core.CallList[PricePackage](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getPartnerPricePackages",
+		Method: http.MethodGet, Path: "/management/v1/partners/price-packages"})
 }
 
 // WaitUntilCompleted polls the order (GET /management/v2/product-orders/{productOrderId}/details)
@@ -353,13 +365,19 @@ func (s *ProductOrdersService) PricePackages(ctx context.Context) ([]PricePackag
 // finds the order in the list (GET /management/v2/product-orders) instead, and
 // keeps doing so; an order in neither is the 404.
 //
-// A REJECTED or EXPIRED order stops the wait at once with an *OrderClosedError
-// (errors.Is ErrOrderClosed). Errors that may pass (no answer, 429, 5xx) keep it
-// going; 400, 401, 403 and 404 stop it. Past opts.Timeout it returns a
-// *vipps.WaitTimeoutError (vipps.ErrWaitTimeout) naming the order and its
-// last status; OnPoll events carry the *ProductOrder (PollEvent.Order).
+// A productOrderID that is not a UUID, or a negative duration in opts, is a
+// *[vipps.ValidationError] before any request. A REJECTED or EXPIRED order
+// stops the wait at once with an *[OrderClosedError] (errors.Is
+// [ErrOrderClosed]). Errors that may pass (those [vipps.Error.Temporary]
+// reports: no answer, 408, 429, 500, 502-504) keep it going; others stop it
+// at once: [vipps.ErrNotFound] for an order neither operation knows,
+// [vipps.ErrForbidden], [vipps.ErrUnauthorized]. When ctx ends, its error is
+// returned.
+// Past opts.Timeout it returns a *[vipps.WaitTimeoutError]
+// ([vipps.ErrWaitTimeout]) naming the order and its last status; OnPoll
+// events carry the *[ProductOrder] ([PollEvent].Order).
 func (s *ProductOrdersService) WaitUntilCompleted(ctx context.Context, productOrderID string, opts *WaitOptions) (*ProductOrder, error) {
-	if err := checkUUID("productOrderID", productOrderID); err != nil {
+	if err := core.CheckUUID("productOrderID", productOrderID); err != nil {
 		return nil, err
 	}
 	po, err := pollOptions(opts, "product order", productOrderID, func(e *PollEvent, o *ProductOrder) { e.Order = o })

@@ -48,22 +48,22 @@ func (u *SalesUnit) wire() *salesUnitWire {
 // done stores the decoded msn.
 func (w *salesUnitWire) done() { w.salesUnitPlain.MSN = string(w.MSN) }
 
-// List lists every production sales unit the caller can reach: GET /management/v1/sales-units.
-// The Management API does not page: the answer is the whole list.
+// List lists every production sales unit the caller can reach:
+// GET /management/v1/sales-units. The Management API does not page: the
+// answer is the whole list. It has no refusal of its own beyond those of the
+// package (see Errors).
 func (s *SalesUnitsService) List(ctx context.Context) ([]MSNInfo, error) {
-	var units []MSNInfo
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
-		Method: http.MethodGet, Path: "/management/v1/sales-units"}, &units)
-	if err != nil {
-		return nil, err
-	}
-	return units, nil
+	return core.CallList[MSNInfo](ctx, s.client(), &core.Request{Group: core.GroupManagement, Operation: "getAllSalesUnits",
+		Method: http.MethodGet, Path: "/management/v1/sales-units"})
 }
 
 // Get fetches one production sales unit: GET /management/v1/sales-units/{msn}.
+//
+// An msn that is not 4-10 digits is a *[vipps.ValidationError] naming "msn".
 // An unknown, inactive or unreachable unit (a test unit included) is
-// vipps.ErrNotFound; its text suggests TestUnits.Get for a test unit, and
-// errors.As still finds the *vipps.Error with its status.
+// [vipps.ErrNotFound]; its text suggests [TestUnitsService.Get] for a test
+// unit, and errors.As still finds the *[vipps.Error] with its status. A test
+// unit's own keys asking for that unit get [vipps.ErrForbidden].
 func (s *SalesUnitsService) Get(ctx context.Context, msn string) (*SalesUnit, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err

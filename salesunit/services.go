@@ -2,10 +2,27 @@
 // sales units, merchants and product orders (production only at Vipps), and the
 // portal's test sales units (a modelled API; see the module's README).
 //
-// Build the services with portal.New; each method takes a context first,
-// checks its input before sending anything (a *vipps.ValidationError naming
-// the field), and returns the core's errors unchanged, so errors.Is with the
-// portal sentinels (vipps.ErrNotFound, vipps.ErrForbidden ...) classifies them.
+// Use the services of a client from [github.com/vippsportal/sdk/portal.New]
+// (its SalesUnits, Merchants, ProductOrders and TestUnits). Each method takes
+// a context first; a required request is a value ([TestUnitRequest],
+// [ProductOrderRequest]), options are a pointer where nil means the defaults
+// (*[vipps.ListOptions], *[CreationListOptions], *[WaitOptions]).
+//
+// # Errors
+//
+// Every method may return:
+//   - a *[vipps.ValidationError] ([vipps.ErrInvalidInput]) naming the field
+//     to fix, before any request;
+//   - a *[vipps.UnsupportedError] ([vipps.ErrUnsupported]), before any
+//     request: a Management call in the test environment (Vipps runs the
+//     Management API in production only), a portal call on a client without
+//     a portal URL, a call on a service portal.New did not build;
+//   - a *[vipps.Error] for an answer that refused the call: errors.Is with
+//     [vipps.ErrUnauthorized] (keys or token refused), [vipps.ErrRateLimited],
+//     [vipps.ErrServer], or [vipps.ErrTransport] when no answer came, after
+//     the retries of [vipps.RetryPolicy].
+//
+// Each method names the refusals particular to it.
 package salesunit
 
 import (
@@ -19,25 +36,35 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-// SalesUnitsService reads production sales units (Management API).
+// SalesUnitsService reads production sales units (Management API). Unit
+// keys and portal users reach their merchant's units (a user other than an
+// ADMINISTRATOR only those it holds a permission on); a partner reaches the
+// units connected to it.
 type SalesUnitsService struct{ c *core.Client }
 
-// MerchantsService reads merchants (Management API).
+// MerchantsService reads merchants (Management API): unit keys and portal
+// users their own merchant, a partner any merchant with a unit connected to
+// it.
 type MerchantsService struct{ c *core.Client }
 
-// ProductOrdersService prefills and follows product orders (Management API, partners).
+// ProductOrdersService prefills and follows product orders (Management API).
+// Only a partner may use it (its API client or its management keys, which
+// share its orders and price packages); every other caller gets
+// [vipps.ErrForbidden].
 type ProductOrdersService struct{ c *core.Client }
 
 // TestUnitsService orders and reads test sales units (portal operations).
+// Only portal users may use it: a unit's or a partner's keys get
+// [vipps.ErrForbidden] (403 not-a-portal-user), management keys
+// [vipps.ErrUnsupported] before any request.
 //
 // It has no update method on purpose: a test sales unit can never be changed
 // once it exists (the contract answers PATCH with 405 test-sales-unit-immutable).
-// To get other options or another name, Create a new unit.
+// To get other options or another name, [TestUnitsService.Create] a new unit.
 type TestUnitsService struct{ c *core.Client }
 
-// portal.New builds the services through internal/wiring, so that no exported
-// constructor takes an internal type. client() makes a zero-value or nil
-// service fail with a clear error (core.NotBuilt) instead of panicking.
+// portal.New builds the services through internal/wiring, so that no
+// exported constructor takes an internal type.
 func init() {
 	wiring.Register(func(c *core.Client) *SalesUnitsService { return &SalesUnitsService{c: c} })
 	wiring.Register(func(c *core.Client) *MerchantsService { return &MerchantsService{c: c} })
@@ -45,32 +72,21 @@ func init() {
 	wiring.Register(func(c *core.Client) *TestUnitsService { return &TestUnitsService{c: c} })
 }
 
+// Each service's client is nil when the service is (see core.ServiceClient).
 func (s *SalesUnitsService) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
+	return core.ServiceClient(s, func(s *SalesUnitsService) *core.Client { return s.c })
 }
 
 func (s *MerchantsService) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
+	return core.ServiceClient(s, func(s *MerchantsService) *core.Client { return s.c })
 }
 
 func (s *ProductOrdersService) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
+	return core.ServiceClient(s, func(s *ProductOrdersService) *core.Client { return s.c })
 }
 
 func (s *TestUnitsService) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
+	return core.ServiceClient(s, func(s *TestUnitsService) *core.Client { return s.c })
 }
 
 // MSNInfo is a sales unit as the Management API lists it. Vipps sends msn as
@@ -119,7 +135,7 @@ type Configuration struct {
 	CreditCardPaymentAllowed     *bool       `json:"creditCardPaymentAllowed,omitempty"`
 }
 
-// PollEvent reports one poll of a waiter to WaitOptions.OnPoll: the part every
+// PollEvent reports one poll of a waiter to [WaitOptions].OnPoll: the part every
 // waiter shares (attempt, elapsed time, what is waited for and its state in
 // words, the error the wait keeps going on, the delay until the next poll), and
 // the record the poll saw, typed. Exactly one record field is set on a poll
@@ -131,11 +147,12 @@ type PollEvent struct {
 	Order    *ProductOrder // WaitUntilCompleted
 }
 
-// WaitOptions shape a waiter (TestUnitsService.WaitUntilReady,
-// ProductOrdersService.WaitUntilCompleted). A nil *WaitOptions, or a zero
+// WaitOptions shape a waiter ([TestUnitsService.WaitUntilReady],
+// [ProductOrdersService.WaitUntilCompleted]). A nil *WaitOptions, or a zero
 // field, takes the default: polls start 2 s apart and grow by half each time
 // to 20 s (with jitter ±20%), and the wait gives up after 10 minutes with a
-// *vipps.WaitTimeoutError (vipps.ErrWaitTimeout).
+// *[vipps.WaitTimeoutError] ([vipps.ErrWaitTimeout]). A negative duration is
+// refused with a *[vipps.ValidationError] naming it (WaitOptions.Timeout ...).
 //
 // When a pending creation's answer carries the server's estimate of when it
 // will be done (Retry-After), the next poll is then instead (at least MinDelay
@@ -150,8 +167,8 @@ type WaitOptions struct {
 	MaxDelay time.Duration // delays grow to this; default 20 s
 	Timeout  time.Duration // bound on the whole wait; default 10 min
 	// WaitForKeys makes WaitUntilReady also wait until the new unit's keys are
-	// issued (TestUnit.KeysReady), so that reading them cannot answer keys-not-ready.
-	// WaitUntilCompleted ignores it.
+	// issued (TestUnit.KeysReady), so that reading them cannot answer
+	// keys-not-ready. WaitUntilCompleted ignores it.
 	WaitForKeys bool
 	// OnPoll, when set, is called after every poll (for progress reports; see
 	// PrintProgress). It runs on the waiter's goroutine: keep it quick.
@@ -186,7 +203,7 @@ func pollOptions[T any](o *WaitOptions, kind, id string, event func(*PollEvent, 
 	return po, nil
 }
 
-// PrintProgress returns an OnPoll callback that writes one line per poll to w,
+// PrintProgress returns a [WaitOptions].OnPoll callback that writes one line per poll to w,
 // such as
 //
 //	creation 8a11afb7-…: PENDING after 2s (poll 1); next poll in 2m1s (server's estimate)
@@ -213,27 +230,6 @@ func PrintProgress(w io.Writer) func(PollEvent) {
 		}
 		_, _ = fmt.Fprintln(w, line)
 	}
-}
-
-// checkUUID refuses a value that is not a UUID in its 36-character text form.
-func checkUUID(field, v string) error {
-	if err := core.CheckRequired(field, v); err != nil {
-		return err
-	}
-	ok := len(v) == 36
-	for i := 0; ok && i < len(v); i++ {
-		c := v[i]
-		switch i {
-		case 8, 13, 18, 23:
-			ok = c == '-'
-		default:
-			ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-		}
-	}
-	if !ok {
-		return core.Invalid(field, "must be a UUID such as 8a11afb7-c223-48ed-8ca6-4722b97261aa, got %q", v)
-	}
-	return nil
 }
 
 // matchAll reports whether s has min-max bytes, each accepted by ok.

@@ -24,9 +24,10 @@ type TestUnitOptions struct {
 	DirectCapture   bool `json:"directCapture"`
 }
 
-// TestUnitRequest orders a test sales unit. Name is shown in the app: 1-50
-// characters, no leading or trailing space, no control character. Partner is
-// optional free text (at most 50 characters), echoed back and otherwise unused.
+// TestUnitRequest orders a test sales unit ([TestUnitsService.Create]). Name
+// is required and shown in the app: 1-50 characters, no leading or trailing
+// space, no control character. Partner is optional free text (at most 50
+// characters), echoed back and otherwise unused. Options may be left zero.
 type TestUnitRequest struct {
 	Name    string          `json:"name"`
 	Partner string          `json:"partner,omitempty"`
@@ -54,7 +55,8 @@ const (
 )
 
 // Problem is a problem+json record kept inside another record: the Failure of
-// a FAILED creation (type .../provisioning-failed).
+// a FAILED creation (type .../provisioning-failed,
+// [vipps.ProblemProvisioningFailed]).
 type Problem struct {
 	Type         string              `json:"type"`
 	Title        string              `json:"title"`
@@ -96,7 +98,9 @@ type TestUnit struct {
 	KeysReady          bool                     `json:"keysReady"`
 }
 
-// CreationListOptions choose a page of creation records and filter them.
+// CreationListOptions choose a page of creation records and filter them
+// ([TestUnitsService.Creations], [TestUnitsService.AllCreations]); nil is
+// the first page of all, at the server's page size.
 type CreationListOptions struct {
 	vipps.ListOptions
 	Status CreationStatus // PENDING, COMPLETED or FAILED; "" for all
@@ -121,15 +125,18 @@ func (o *CreationListOptions) query() (url.Values, error) {
 	return q, nil
 }
 
-// ErrCreationFailed matches a *CreationFailedError: errors.Is(err, salesunit.ErrCreationFailed).
+// ErrCreationFailed matches a *[CreationFailedError]: errors.Is(err, salesunit.ErrCreationFailed).
 var ErrCreationFailed = errors.New("vipps: test sales unit creation failed")
 
-// CreationFailedError is WaitUntilReady's answer for a creation that ended
-// FAILED; Creation.Failure says why. Order a new unit to try again.
+// CreationFailedError is [TestUnitsService.WaitUntilReady]'s answer for a
+// creation that ended FAILED; Creation.Failure says why. Order a new unit to
+// try again.
 type CreationFailedError struct {
 	Creation *Creation
 }
 
+// Error reads "vipps: test sales unit creation ID failed: " and the
+// failure's detail.
 func (e *CreationFailedError) Error() string {
 	s := "vipps: test sales unit creation " + e.Creation.CreationID + " failed"
 	if f := e.Creation.Failure; f != nil {
@@ -143,76 +150,66 @@ func (e *CreationFailedError) Error() string {
 	return s
 }
 
-// Is matches ErrCreationFailed.
+// Is matches [ErrCreationFailed].
 func (e *CreationFailedError) Is(target error) bool { return target == ErrCreationFailed }
 
 // Create orders a new test sales unit: POST /portal/v1/test-sales-units.
 // The answer (202) is its creation record, normally PENDING: pass its
-// CreationID to WaitUntilReady. A lost answer is retried with the same
-// Idempotency-Key, so one unit is made; if the call fails anyway, Creations
-// finds the record. Needs a portal user that is an ADMINISTRATOR or holds
-// DEVELOPER on one of the merchant's units.
+// CreationID to [TestUnitsService.WaitUntilReady]. A lost answer is retried
+// with the same Idempotency-Key, so one unit is made; if the call fails
+// anyway, [TestUnitsService.Creations] finds the record.
+//
+// A req that breaks a rule of [TestUnitRequest] is a *[vipps.ValidationError]
+// naming the field. It needs a portal user that is an ADMINISTRATOR or holds
+// DEVELOPER on one of the merchant's units: other users get
+// [vipps.ErrForbidden] (403 forbidden); keys that are not a portal user's
+// are refused as [TestUnitsService] says.
 func (s *TestUnitsService) Create(ctx context.Context, req TestUnitRequest) (*Creation, error) {
 	if err := req.check(); err != nil {
 		return nil, err
 	}
-	var cr Creation
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
-		Method: http.MethodPost, Path: "/portal/v1/test-sales-units", Body: req, Idempotent: true}, &cr)
-	if err != nil {
-		return nil, err
-	}
-	return &cr, nil
+	return core.Call[Creation](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "createTestSalesUnit",
+		Method: http.MethodPost, Path: "/portal/v1/test-sales-units", Body: req, Idempotent: true})
 }
 
 // Get fetches one test sales unit: GET /portal/v1/test-sales-units/{msn}.
+// An msn that is not 4-10 digits is a *[vipps.ValidationError]; a unit that
+// is not a completed test unit of the caller's merchant (a production unit
+// included) is [vipps.ErrNotFound].
 func (s *TestUnitsService) Get(ctx context.Context, msn string) (*TestUnit, error) {
 	if err := core.CheckMSN("msn", msn); err != nil {
 		return nil, err
 	}
-	var u TestUnit
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
-		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/%s", msn)}, &u)
-	if err != nil {
-		return nil, err
-	}
-	return &u, nil
+	return core.Call[TestUnit](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "getTestSalesUnit",
+		Method: http.MethodGet, Path: core.Path("/portal/v1/test-sales-units/%s", msn)})
 }
 
 // List fetches one page of the merchant's completed test units, in order of
 // completion: GET /portal/v1/test-sales-units. Units still being provisioned
-// are not listed. A nil opts is the first page at the default size.
+// are not listed. A nil opts is the first page at the default size; a
+// PageSize outside 0-100 is a *[vipps.ValidationError], a PageToken the
+// server did not give is [vipps.ErrBadRequest]
+// ([vipps.ProblemInvalidPageToken]).
 func (s *TestUnitsService) List(ctx context.Context, opts *vipps.ListOptions) (*vipps.Page[TestUnit], error) {
-	q, err := core.ListQuery(opts)
-	if err != nil {
-		return nil, err
-	}
-	var p vipps.Page[TestUnit]
-	_, err = s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
-		Method: http.MethodGet, Path: "/portal/v1/test-sales-units", Query: q}, &p)
-	if err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return core.Page[TestUnit](ctx, s.client(), opts, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnits",
+		Method: http.MethodGet, Path: "/portal/v1/test-sales-units"})
 }
 
 // All walks every page of GET /portal/v1/test-sales-units lazily, from
 // opts.PageToken on (opts is copied; nil is allowed). An error ends the walk
-// as the last pair.
+// as the last pair: one of [TestUnitsService.List]'s, or a
+// *[vipps.PagingError] ([vipps.ErrRunawayPaging]) when the server's page
+// tokens would never end the listing.
 func (s *TestUnitsService) All(ctx context.Context, opts *vipps.ListOptions) iter.Seq2[TestUnit, error] {
-	o := core.CopyList(opts)
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (vipps.Page[TestUnit], error) {
-		p, err := s.List(ctx, &vipps.ListOptions{PageSize: o.PageSize, PageToken: token})
-		if err != nil {
-			return vipps.Page[TestUnit]{}, err
-		}
-		return *p, nil
-	})
+	return core.All(ctx, opts, s.List)
 }
 
-// Creation fetches one creation record: GET /portal/v1/test-sales-units/creations/{creationId}.
+// Creation fetches one creation record:
+// GET /portal/v1/test-sales-units/creations/{creationId}. A creationID that
+// is not a UUID is a *[vipps.ValidationError]; a creation of another merchant,
+// or none, is [vipps.ErrNotFound].
 func (s *TestUnitsService) Creation(ctx context.Context, creationID string) (*Creation, error) {
-	if err := checkUUID("creationID", creationID); err != nil {
+	if err := core.CheckUUID("creationID", creationID); err != nil {
 		return nil, err
 	}
 	cr, _, err := s.creation(ctx, creationID)
@@ -237,36 +234,32 @@ func (s *TestUnitsService) creation(ctx context.Context, creationID string) (*Cr
 
 // Creations fetches one page of the merchant's creation records, oldest first,
 // filtered by opts.Status: GET /portal/v1/test-sales-units/creations. Use it to
-// find a creation whose id was lost. A nil opts is the first page of all.
+// find a creation whose id was lost. A nil opts is the first page of all. An
+// unknown Status or a PageSize outside 0-100 is a *[vipps.ValidationError]; a
+// PageToken the server did not give (or gave for another filter) is
+// [vipps.ErrBadRequest].
 func (s *TestUnitsService) Creations(ctx context.Context, opts *CreationListOptions) (*vipps.Page[Creation], error) {
 	q, err := opts.query()
 	if err != nil {
 		return nil, err
 	}
-	var p vipps.Page[Creation]
-	_, err = s.client().Do(ctx, &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
-		Method: http.MethodGet, Path: "/portal/v1/test-sales-units/creations", Query: q}, &p)
-	if err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return core.Call[vipps.Page[Creation]](ctx, s.client(), &core.Request{Group: core.GroupPortal, Operation: "listTestSalesUnitCreations",
+		Method: http.MethodGet, Path: "/portal/v1/test-sales-units/creations", Query: q})
 }
 
 // AllCreations walks every page of GET /portal/v1/test-sales-units/creations
-// lazily, filtered by opts.Status (opts is copied; nil is all).
+// lazily, filtered by opts.Status (opts is copied; nil is all). An error ends
+// the walk as the last pair: one of [TestUnitsService.Creations]'s, or a
+// *[vipps.PagingError] when the server's page tokens would never end it.
 func (s *TestUnitsService) AllCreations(ctx context.Context, opts *CreationListOptions) iter.Seq2[Creation, error] {
 	var o CreationListOptions
 	if opts != nil {
 		o = *opts
 	}
-	return core.Walk(ctx, o.PageToken, func(ctx context.Context, token string) (vipps.Page[Creation], error) {
+	return core.All(ctx, &o.ListOptions, func(ctx context.Context, lo *vipps.ListOptions) (*vipps.Page[Creation], error) {
 		page := o
-		page.PageToken = token
-		p, err := s.Creations(ctx, &page)
-		if err != nil {
-			return vipps.Page[Creation]{}, err
-		}
-		return *p, nil
+		page.ListOptions = *lo
+		return s.Creations(ctx, &page)
 	})
 }
 
@@ -284,19 +277,25 @@ type readyState struct {
 // creation is PENDING it polls when the server's Retry-After estimate says it
 // will be done (see WaitOptions).
 //
-// A FAILED creation stops the wait at once with a *CreationFailedError
-// (errors.Is ErrCreationFailed). Errors that may pass (no answer, 408, 429,
-// 5xx, keys-not-ready) keep it going, honouring the server's Retry-After;
-// 400, 401, 403 and 404 stop it at once. Past opts.Timeout (10 minutes by
-// default) it returns a *vipps.WaitTimeoutError (vipps.ErrWaitTimeout) naming
-// the creation (or the unit, when only its keys were missing) and its last
-// state; OnPoll events carry the typed records (PollEvent.Creation, .Unit).
+// A creationID that is not a UUID, or a negative duration in opts, is a
+// *[vipps.ValidationError] before any request. A FAILED creation stops the
+// wait at once with a *[CreationFailedError] (errors.Is [ErrCreationFailed]).
+// Errors that may pass (those [vipps.Error.Temporary] reports: no answer,
+// 408, 429, 500, 502-504, keys-not-ready) keep it going, honouring the
+// server's Retry-After; others ([vipps.ErrNotFound], [vipps.ErrForbidden],
+// [vipps.ErrUnauthorized] ...) stop it at once. Past opts.Timeout (10 minutes
+// by default) it returns a *[vipps.WaitTimeoutError] ([vipps.ErrWaitTimeout])
+// naming the creation (or the unit, when only its keys were missing) and its
+// last state; OnPoll events carry the typed records ([PollEvent].Creation,
+// .Unit). When ctx ends, its error is returned.
 //
-// In tests against portaltest, a wait needs no delays at all when the unit is
-// ready before it starts: with portaltest.WithManualProvisioning, call
-// CompleteCreation (and IssueKeys) first, and the first poll returns it.
+// In tests against the simulator, a wait needs no delays at all when the
+// unit is ready before it starts: with
+// [github.com/vippsportal/sdk/portal/portaltest.WithManualProvisioning], call
+// [github.com/vippsportal/sdk/portal/portaltest.Server.CompleteCreation]
+// (and IssueKeys) first, and the first poll returns it.
 func (s *TestUnitsService) WaitUntilReady(ctx context.Context, creationID string, opts *WaitOptions) (*TestUnit, error) {
-	if err := checkUUID("creationID", creationID); err != nil {
+	if err := core.CheckUUID("creationID", creationID); err != nil {
 		return nil, err
 	}
 	po, err := pollOptions(opts, "creation", creationID, func(e *PollEvent, v readyState) {

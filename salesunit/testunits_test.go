@@ -185,9 +185,12 @@ func TestTestUnitsValidation(t *testing.T) {
 		requireInvalid(t, err, "ListOptions.PageSize")
 		_, err = m.client.TestUnits.Creations(ctx, &salesunit.CreationListOptions{ListOptions: vipps.ListOptions{PageSize: size}})
 		requireInvalid(t, err, "ListOptions.PageSize")
+		pairs := 0
 		for _, err := range m.client.TestUnits.All(ctx, &vipps.ListOptions{PageSize: size}) {
 			requireInvalid(t, err, "ListOptions.PageSize")
+			pairs++
 		}
+		assert.Equal(t, 1, pairs, "All yields the refusal as its one pair")
 	}
 	assert.Zero(t, m.mock.GetTotalCallCount(), "nothing is sent for bad input")
 

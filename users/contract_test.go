@@ -34,9 +34,12 @@ func TestRequestsFollowTheContract(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Users.Get(ctx, u.UserID)
 	require.NoError(t, err)
+	walked := 0
 	for _, err := range c.Users.All(ctx, &vipps.ListOptions{PageSize: 2}) {
 		require.NoError(t, err)
+		walked++
 	}
+	assert.Equal(t, 5, walked, "the three seeded users and the two invited")
 	_, err = c.Users.Grant(ctx, u.UserID, portaltest.TestMSN, users.PermissionDeveloper, users.PermissionTransactionManagement)
 	require.NoError(t, err)
 	require.NoError(t, c.Users.Revoke(ctx, u.UserID, portaltest.TestMSN))

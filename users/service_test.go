@@ -96,9 +96,12 @@ func TestAdministratorRequired(t *testing.T) {
 	pe := requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemAdministratorRequired)
 	assert.Equal(t, "GET", pe.Method)
 	assert.Equal(t, "/portal/v1/users", pe.Path)
+	pairs := 0
 	for _, err := range dev.Users.All(ctx, nil) {
 		requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemAdministratorRequired)
+		pairs++
 	}
+	assert.Equal(t, 1, pairs, "All yields the refusal as its one pair")
 	_, err = dev.Users.Invite(ctx, users.InviteRequest{PhoneNumber: "+4799000001", Name: "X", Role: users.RoleAssistant})
 	requireProblem(t, err, vipps.ErrForbidden, 403, vipps.ProblemAdministratorRequired)
 	_, err = dev.Users.Grant(ctx, portaltest.DeveloperUserID, portaltest.SecondProductionMSN, users.PermissionDeveloper)
@@ -168,7 +171,9 @@ func TestInviteGetListAll(t *testing.T) {
 	// Seeded users share the load time, so ties go by id.
 	assert.Equal(t, []string{portaltest.AdminUserID, portaltest.AssistantUserID, portaltest.DeveloperUserID, u.UserID}, paged,
 		"the merchant's users, oldest first, no other merchant's")
-	for _, r := range s.RequestsOf("listUsers") {
+	lists := s.RequestsOf("listUsers")
+	require.Len(t, lists, 2, "four users in pages of two")
+	for _, r := range lists {
 		assert.Contains(t, r.RawQuery, "pageSize=2")
 	}
 

@@ -10,8 +10,9 @@ import (
 // user and inviting the person again.
 type Role string
 
-// The contract's roles. SalesUnitManager and Assistant have the same rights in
-// this contract: everything that needs more than a grant needs an Administrator.
+// The contract's roles. [RoleSalesUnitManager] and [RoleAssistant] have the
+// same rights in this contract: everything that needs more than a grant needs
+// a [RoleAdministrator].
 const (
 	RoleAdministrator    Role = "ADMINISTRATOR"
 	RoleSalesUnitManager Role = "SALES_UNIT_MANAGER"
@@ -30,9 +31,10 @@ func (r Role) Valid() bool {
 // Permission is a right a user holds on one sales unit.
 type Permission string
 
-// The contract's permissions. Developer lets a user read and regenerate the
-// unit's API keys (and order test units for the merchant); TransactionManagement
-// makes the unit visible to its holder and is needed by no other operation here.
+// The contract's permissions. [PermissionDeveloper] lets a user read and
+// regenerate the unit's API keys (and order test units for the merchant);
+// [PermissionTransactionManagement] makes the unit visible to its holder in
+// the Management API and is needed by no other operation here.
 const (
 	PermissionDeveloper             Permission = "DEVELOPER"
 	PermissionTransactionManagement Permission = "TRANSACTION_MANAGEMENT"
@@ -43,8 +45,9 @@ func (p Permission) Valid() bool {
 	return p == PermissionDeveloper || p == PermissionTransactionManagement
 }
 
-// Status is where a user stands: invited users become active by logging in to
-// the portal, which happens outside the API.
+// Status is where a user stands: invited users ([StatusInvited]) become
+// active ([StatusActive]) by logging in to the portal, which happens outside
+// the API.
 type Status string
 
 // The contract's user statuses.
@@ -53,7 +56,8 @@ const (
 	StatusActive  Status = "ACTIVE"
 )
 
-// SalesUnitAccess is a user's set of permissions on one sales unit.
+// SalesUnitAccess is a user's set of permissions on one sales unit
+// ([Service.Grant]'s answer, and each of [User].SalesUnits).
 type SalesUnitAccess struct {
 	MSN         string       `json:"msn"`
 	Permissions []Permission `json:"permissions"`
@@ -93,13 +97,13 @@ func (u *User) Access(msn string) (SalesUnitAccess, bool) {
 	return SalesUnitAccess{}, false
 }
 
-// Merchant is the merchant a portal user belongs to, as Me reports it.
+// Merchant is the merchant a portal user belongs to, as [Service.Me] reports it.
 type Merchant struct {
 	BusinessIdentifier vipps.BusinessIdentifier `json:"businessIdentifier"`
 	Name               string                   `json:"name"`
 }
 
-// Me is the portal user that the client's credentials act as.
+// Me is the portal user that the client's credentials act as ([Service.Me]).
 type Me struct {
 	UserID      string   `json:"userId"`
 	Name        string   `json:"name"`
@@ -108,9 +112,11 @@ type Me struct {
 	Merchant    Merchant `json:"merchant"`
 }
 
-// InviteRequest describes a person to add as a portal user. PhoneNumber (E.164),
-// Name (1-100 characters, no leading or trailing space) and Role are required;
-// Email is optional (at most 254 characters).
+// InviteRequest describes a person to add as a portal user
+// ([Service.Invite]). PhoneNumber (E.164: + and 8-15 digits, such as
+// +4791234567), Name (1-100 characters, no leading or trailing space, no
+// control character) and Role (a Role* constant) are required; Email is
+// optional (at most 254 characters).
 type InviteRequest struct {
 	PhoneNumber string `json:"phoneNumber"`
 	Name        string `json:"name"`

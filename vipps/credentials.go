@@ -3,6 +3,7 @@ package vipps
 // AuthFlow names how a key set gets its access tokens.
 type AuthFlow string
 
+// The two token flows ([Credentials].Flow).
 const (
 	// StandardAuth is the Access Token API: POST /accesstoken/get with the keys in
 	// headers; every request also carries the subscription key. "" means the same.
@@ -15,8 +16,8 @@ const (
 
 // Credentials are the key set a client authenticates with: a sales unit's own
 // keys, a portal user's API client or a partner's keys (standard flow), or a
-// partner's management keys (Flow: SpecializedAuth, no subscription key).
-// Secrets print redacted.
+// partner's management keys (Flow: [SpecializedAuth], no subscription key).
+// Secrets print redacted ([Secret]).
 type Credentials struct {
 	ClientID        string
 	ClientSecret    Secret
@@ -36,6 +37,7 @@ func (c Credentials) Specialized() bool { return c.Flow == SpecializedAuth }
 // Environment is one of Vipps' two environments.
 type Environment string
 
+// Vipps' two environments ([github.com/vippsportal/sdk/portal.WithEnvironment]).
 const (
 	// Production is https://api.vipps.no: the Access Token API and the Management API.
 	Production Environment = "production"

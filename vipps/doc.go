@@ -5,6 +5,7 @@
 // answer behind a call ([Response]). Every package of the SDK uses these types
 // under this one name; none re-exports them.
 //
-// It imports nothing of the SDK. Build a client with package portal; this
-// package has nothing to construct.
+// It imports nothing of the SDK. Build a client with
+// [github.com/vippsportal/sdk/portal.New]; this package has nothing to
+// construct.
 package vipps

@@ -10,27 +10,40 @@ import (
 	"time"
 )
 
-// Sentinels that errors.Is matches against a *Error (by status or problem name)
-// and against the SDK's own typed errors.
+// Sentinels that errors.Is matches: against a *[Error] by its status (see
+// [Error.Is]), and against the SDK's own typed errors. Test a failure with
+// errors.Is(err, [ErrNotFound]); read its details with errors.As and a
+// *[Error].
 var (
-	ErrBadRequest   = errors.New("vipps: bad request")
+	// ErrBadRequest matches a 400 (the request was refused as it stands) and a 413.
+	ErrBadRequest = errors.New("vipps: bad request")
+	// ErrUnauthorized matches a 401: the gateway refused the subscription key,
+	// the token endpoint the client id or secret, or an API the token.
 	ErrUnauthorized = errors.New("vipps: unauthorized")
-	ErrForbidden    = errors.New("vipps: forbidden")
-	ErrNotFound     = errors.New("vipps: not found")
-	ErrConflict     = errors.New("vipps: conflict")
-	ErrRateLimited  = errors.New("vipps: rate limited")
-	ErrServer       = errors.New("vipps: server error")
+	// ErrForbidden matches a 403: the keys are good but may not do this.
+	ErrForbidden = errors.New("vipps: forbidden")
+	// ErrNotFound matches a 404: no such resource, or none the keys can reach.
+	ErrNotFound = errors.New("vipps: not found")
+	// ErrConflict matches any 409 ([ErrKeysNotReady] is one of them).
+	ErrConflict = errors.New("vipps: conflict")
+	// ErrRateLimited matches a 429.
+	ErrRateLimited = errors.New("vipps: rate limited")
+	// ErrServer matches any 5xx.
+	ErrServer = errors.New("vipps: server error")
 	// ErrTransport matches a request that got no HTTP answer (connection refused,
 	// reset, dropped); not one the caller's context ended.
 	ErrTransport = errors.New("vipps: no answer from server")
-	// ErrKeysNotReady matches the 409 keys-not-ready of a test unit whose keys are still being issued.
+	// ErrKeysNotReady matches the 409 keys-not-ready of a test unit whose keys
+	// are still being issued; its *[Error] carries the server's RetryAfter.
 	ErrKeysNotReady = errors.New("vipps: keys not ready")
-	// ErrInvalidInput matches input the SDK refused before sending anything (*ValidationError).
+	// ErrInvalidInput matches input the SDK refused before sending anything (a *[ValidationError]).
 	ErrInvalidInput = errors.New("vipps: invalid input")
-	// ErrUnsupported matches a call the client's configuration cannot make
-	// (a Management call on the test environment, a portal call with no portal URL).
+	// ErrUnsupported matches a call the client cannot make, so sent nothing (an
+	// *[UnsupportedError]): a Management call on the test environment, a portal
+	// call with no portal URL, a call on a service that
+	// [github.com/vippsportal/sdk/portal.New] did not build.
 	ErrUnsupported = errors.New("vipps: operation not available with this configuration")
-	// ErrWaitTimeout matches a *WaitTimeoutError.
+	// ErrWaitTimeout matches a *[WaitTimeoutError].
 	ErrWaitTimeout = errors.New("vipps: wait timed out")
 )
 
@@ -93,11 +106,15 @@ type Error struct {
 	Err          error  // the transport or context error when no answer came
 	// IdempotencyKey is the key the call's POST carried on every attempt. When
 	// the outcome is unknown (no answer on the last attempt), repeat the call
-	// with portal.WithIdempotencyKey(ctx, IdempotencyKey): the server does the
-	// work at most once and answers the repeat with the stored result.
+	// with [github.com/vippsportal/sdk/portal.WithIdempotencyKey](ctx,
+	// IdempotencyKey): the server does the work at most once and answers the
+	// repeat with the stored result.
 	IdempotencyKey string
 }
 
+// Error reads like "vipps: GET /management/v1/sales-units/123456 (getMsn):
+// 404 not-found: ...", followed by the server's Retry-After, the attempts
+// made and, when the outcome is unknown, the Idempotency-Key to repeat with.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("vipps: ")
@@ -179,7 +196,11 @@ func (e *Error) outcomeUnknown() bool {
 // Unwrap gives the transport or context error, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is maps the error to the sentinels by status and problem name.
+// Is reports whether target is a sentinel of e's status: [ErrBadRequest]
+// (400, 413), [ErrUnauthorized] (401), [ErrForbidden] (403), [ErrNotFound]
+// (404), [ErrConflict] (409), [ErrKeysNotReady] (409 keys-not-ready),
+// [ErrRateLimited] (429), [ErrServer] (5xx), or [ErrTransport] (no answer, and
+// not the caller's context ending).
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrBadRequest:
@@ -230,32 +251,38 @@ func RetryableStatus(code int) bool {
 	return false
 }
 
-// ValidationError is input refused before any request was sent. Field names the
-// offending field as the caller wrote it (Go field path, e.g. "TestUnitRequest.Name").
+// ValidationError is input refused before any request was sent
+// (errors.Is [ErrInvalidInput]). Field names what to fix as the caller wrote
+// it: a Go field path ("TestUnitRequest.Name"), a parameter ("msn"), an
+// option ("WithKeySource"), a header ("Idempotency-Key") or an environment
+// variable ("VIPPS_CLIENT_SECRET"); Reason says what is wrong with it.
 type ValidationError struct {
 	Field  string
 	Reason string
 }
 
+// Error reads "vipps: invalid Field: Reason".
 func (e *ValidationError) Error() string {
 	return "vipps: invalid " + e.Field + ": " + e.Reason
 }
 
-// Is matches ErrInvalidInput.
+// Is matches [ErrInvalidInput].
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
 
-// UnsupportedError is a call that the client's configuration cannot make; no request was sent.
+// UnsupportedError is a call that the client cannot make, so no request was
+// sent (errors.Is [ErrUnsupported]); Reason says what would make it possible.
 type UnsupportedError struct {
 	Operation string
 	Reason    string
 }
 
+// Error reads "vipps: Operation: Reason".
 func (e *UnsupportedError) Error() string { return "vipps: " + e.Operation + ": " + e.Reason }
 
-// Is matches ErrUnsupported.
+// Is matches [ErrUnsupported].
 func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
-// WaitTimeoutError is a wait that reached its bound (errors.Is ErrWaitTimeout).
+// WaitTimeoutError is a wait that reached its bound (errors.Is [ErrWaitTimeout]).
 // It is one type for every waiter, so errors.As(err, &wt) with a
 // *WaitTimeoutError matches any of them. It names what was waited for and the
 // last state seen; the typed records are in the waiter's OnPoll events.
@@ -288,10 +315,10 @@ func (e *WaitTimeoutError) Error() string {
 	return s
 }
 
-// Is matches ErrWaitTimeout.
+// Is matches [ErrWaitTimeout].
 func (e *WaitTimeoutError) Is(target error) bool { return target == ErrWaitTimeout }
 
-// Unwrap gives the last error polled, so errors.As still finds a *Error in it.
+// Unwrap gives the last error polled, so errors.As still finds a *[Error] in it.
 func (e *WaitTimeoutError) Unwrap() error { return e.LastErr }
 
 func isContextErr(err error) bool {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// ErrRunawayPaging matches a *PagingError.
+// ErrRunawayPaging matches a *[PagingError].
 var ErrRunawayPaging = errors.New("vipps: listing does not end")
 
 // PagingError ends a walk over a listing (the All methods) whose server's page
@@ -15,12 +15,13 @@ var ErrRunawayPaging = errors.New("vipps: listing does not end")
 // cannot be resumed.
 type PagingError struct {
 	Pages  int    // pages fetched
-	Reason string // "a repeated page token" or "N empty pages in a row"
+	Reason string // "the server repeated a page token" or "N empty pages in a row, each with a next token"
 }
 
+// Error reads "vipps: listing stopped after N pages: Reason".
 func (e *PagingError) Error() string {
 	return fmt.Sprintf("vipps: listing stopped after %d pages: %s", e.Pages, e.Reason)
 }
 
-// Is matches ErrRunawayPaging.
+// Is matches [ErrRunawayPaging].
 func (e *PagingError) Is(target error) bool { return target == ErrRunawayPaging }

@@ -4,9 +4,11 @@ import "net/http"
 
 // Response is what the SDK saw of the HTTP answer behind a call's result or
 // error. Methods keep their typed results; to see the answer behind one, pass a
-// context carrying a Response (portal.WithResponse) and read it after the call:
+// context carrying a Response
+// ([github.com/vippsportal/sdk/portal.WithResponse]) and read it after the
+// call:
 //
-//	var meta portal.Response
+//	var meta vipps.Response
 //	unit, err := c.TestUnits.Get(portal.WithResponse(ctx, &meta), msn)
 //	log.Printf("%s: %d, request id %q, %d attempt(s)", meta.Operation, meta.StatusCode, meta.RequestID, meta.Attempts)
 //

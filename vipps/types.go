@@ -9,9 +9,14 @@ type BusinessIdentifier struct {
 	ID     string `json:"id"`
 }
 
-// RetryPolicy bounds the retries of every call. MaxAttempts counts the first
-// attempt. Zero fields take the defaults: 4 attempts, backoff from 200 ms to
-// 5 s, a server's Retry-After honoured up to 30 s, 30 s per attempt.
+// RetryPolicy bounds the retries of every call
+// ([github.com/vippsportal/sdk/portal.WithRetry]). MaxAttempts counts the
+// first attempt. Zero fields take the defaults: 4 attempts, backoff from
+// 200 ms to 5 s, a server's Retry-After honoured up to 30 s, 30 s per
+// attempt. Only what may pass is retried (no answer, unless a certificate was
+// refused, and the statuses of [RetryableStatus]), and only a request that
+// may be repeated: a GET, PUT or DELETE, a token request, a POST that carries
+// an Idempotency-Key.
 type RetryPolicy struct {
 	MaxAttempts   int
 	MinBackoff    time.Duration
@@ -21,14 +26,16 @@ type RetryPolicy struct {
 	// answer's body, even under context.Background(): a server that never
 	// answers, or drips its body, fails that attempt (a safe call is retried).
 	// Default 30 s. A WithHTTPClient client's own Timeout applies too: the
-	// shorter of the two wins. Requests through portal.Client.HTTPClient are
-	// bounded until their answer's headers arrive; their body is the caller's.
+	// shorter of the two wins. Requests through
+	// [github.com/vippsportal/sdk/portal.Client.HTTPClient] are bounded until
+	// their answer's headers arrive; their body is the caller's.
 	AttemptTimeout time.Duration
 }
 
 // PollEvent is what every waiter reports to its OnPoll callback about one poll,
 // in words that need no type assertion. The waiter's own event type embeds it
-// and adds the typed record the poll saw (salesunit.PollEvent).
+// and adds the typed record the poll saw
+// ([github.com/vippsportal/sdk/salesunit.PollEvent]).
 type PollEvent struct {
 	Attempt int           // 1 for the first poll
 	Elapsed time.Duration // since the wait began

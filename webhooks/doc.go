@@ -27,6 +27,11 @@
 // only then deletes the old registration, so a receiver that verifies with
 // both secrets refuses nothing during the switch.
 //
+// Requests that have required fields are values ([Registration], [Spec],
+// [RotateOptions]); a [Handler]'s options are [HandlerOption] functions.
+// Bad input is a *[vipps.ValidationError] naming the field, before any
+// request.
+//
 // Secrets are [vipps.Secret] values: they print and encode as a redaction;
 // persisting one is an explicit Reveal.
 package webhooks

@@ -13,7 +13,8 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-// Spec declares the registrations that must exist, for [Service.Ensure].
+// Spec declares the registrations that must exist, for [Service.Ensure]. It
+// is a value, not a pointer of options: Store is required unless DryRun.
 type Spec struct {
 	// Webhooks are the registrations to have, each in its scope.
 	Webhooks []Desired
@@ -51,7 +52,8 @@ type Spec struct {
 // Desired is one registration a [Spec] declares.
 type Desired struct {
 	// MSN is the sales unit it belongs to; "" means the call's own scope
-	// (portal.WithMSN's, else the client's MSN, else partner-wide).
+	// ([github.com/vippsportal/sdk/portal.WithMSN]'s, else the client's MSN,
+	// else partner-wide).
 	MSN    string
 	URL    string
 	Events []EventName
@@ -172,7 +174,13 @@ func (p *Plan) String() string {
 // failed delete does not stop the others. The plan returned with an error
 // says what was done.
 //
-// Bad input is refused before any request, naming the field (Spec.Webhooks[1].URL ...).
+// Bad input is a *[vipps.ValidationError] before any request, naming the
+// field (Spec.Store, Spec.Webhooks[1].URL ...). A failed Store is a
+// *[StoreError]; a scope where 25 registrations already hold an event
+// declared there answers the register 400 webhook-limit-reached
+// ([vipps.ErrBadRequest], [vipps.ProblemWebhookLimitReached]), and the error
+// says what to free. Listing or deleting fails with a *[vipps.Error]
+// ([vipps.ErrForbidden] for a scope the keys do not reach).
 func (s *Service) Ensure(ctx context.Context, spec Spec) (*Plan, error) {
 	if err := core.CheckContext(ctx); err != nil {
 		return nil, err
@@ -380,6 +388,8 @@ type StoreError struct {
 	Undo       error
 }
 
+// Error says the secret was not stored, and whether the registration was
+// deleted again or still exists.
 func (e *StoreError) Error() string {
 	r := e.Registered
 	if e.Undo != nil {

@@ -11,7 +11,8 @@ import (
 	"github.com/vippsportal/sdk/vipps"
 )
 
-// RotateOptions shape [Service.RotateSecret].
+// RotateOptions shape [Service.RotateSecret]. They are a value, not a
+// pointer where nil means the defaults: Store is required.
 type RotateOptions struct {
 	// Store keeps the new registration's secret where the receiver finds
 	// it, beside the old one, and returns once the receiver verifies with
@@ -54,15 +55,18 @@ const DefaultOverlap = 30 * time.Second
 // scope and rotate again, or delete the registration and register it anew
 // (events between the two are not delivered).
 //
-// If Store fails, the twin is deleted again: a *[StoreError] (its Undo says
-// whether that delete worked). If the final delete fails, the twin is
-// returned with the error: both registrations are live and signed; delete
-// the old one later. With portal.WithIdempotencyKey on ctx, the twin's
-// register carries a key derived from it, so repeating the whole rotation
-// with the same key after a crash registers no second twin; use a new key
-// for each rotation.
+// An id that is not a UUID, or a nil opts.Store, is a
+// *[vipps.ValidationError] before any request; an id that is not a
+// registration of the call's scope is [vipps.ErrNotFound]. If Store fails,
+// the twin is deleted again: a *[StoreError] (its Undo says whether that
+// delete worked). If the final delete fails, the twin is returned with the
+// error: both registrations are live and signed; delete the old one later.
+// With [github.com/vippsportal/sdk/portal.WithIdempotencyKey] on ctx, the
+// twin's register carries a key derived from it, so repeating the whole
+// rotation with the same key after a crash registers no second twin; use a
+// new key for each rotation.
 func (s *Service) RotateSecret(ctx context.Context, id string, opts RotateOptions) (*Registered, error) {
-	if err := checkID("id", id); err != nil {
+	if err := core.CheckUUID("id", id); err != nil {
 		return nil, err
 	}
 	if opts.Store == nil {

@@ -29,23 +29,25 @@ const (
 // registration's secret without refusing a notification.
 //
 // Every call acts in the scope of its context: the sales unit of
-// portal.WithMSN(ctx, msn), else the client's MSN; a partner's client without
-// an MSN acts partner-wide (registrations that cover every sales unit
-// connected to the partner, now and later). A sales unit's own keys reach
-// only that unit; portal users' keys and management keys are refused (403
-// forbidden; management keys without a request).
+// [github.com/vippsportal/sdk/portal.WithMSN](ctx, msn), else the client's
+// MSN; a partner's client without an MSN acts partner-wide (registrations
+// that cover every sales unit connected to the partner, now and later). A
+// sales unit's own keys reach only that unit, a partner's the units
+// connected to it: any other MSN is [vipps.ErrForbidden]. Portal users' keys
+// are refused too ([vipps.ErrForbidden], 403 forbidden), and management keys
+// without a request ([vipps.ErrUnsupported]).
+//
+// As in every package of the SDK, a call may also fail with
+// [vipps.ErrUnsupported] (a Service portal.New did not build),
+// [vipps.ErrUnauthorized], [vipps.ErrRateLimited], [vipps.ErrServer] or
+// [vipps.ErrTransport].
 type Service struct{ c *core.Client }
 
 // Built by portal.New through internal/wiring (see salesunit's services.go).
 func init() { wiring.Register(func(c *core.Client) *Service { return &Service{c: c} }) }
 
-// client is nil for a zero-value or nil Service: core.Client.Do then answers
-// core.NotBuilt instead of panicking.
 func (s *Service) client() *core.Client {
-	if s == nil {
-		return nil
-	}
-	return s.c
+	return core.ServiceClient(s, func(s *Service) *core.Client { return s.c })
 }
 
 // Registration asks Vipps to send notifications of Events to URL.
@@ -94,14 +96,18 @@ type registerBody struct {
 // Register asks Vipps to send notifications of r.Events to r.URL:
 // POST /webhooks/v1/webhooks. The answer's secret is shown only this once.
 //
-// Bad input is refused before any request, naming the field. The call
-// carries an Idempotency-Key (the context's, from portal.WithIdempotencyKey,
-// or a new one), reused on every retry: when the outcome is unknown, the
-// error's *vipps.Error holds it, and repeating the call with that key
-// answers the same id and secret. Without such a repeat, a registration whose
+// A registration that breaks a rule of [Registration] is a
+// *[vipps.ValidationError] before any request, naming the field
+// (Registration.URL, Registration.Events[2] ...). The call carries an
+// Idempotency-Key (the context's, from
+// [github.com/vippsportal/sdk/portal.WithIdempotencyKey], or a new one),
+// reused on every retry: when the outcome is unknown, the error's
+// *[vipps.Error] holds it, and repeating the call with that key answers the
+// same id and secret. Without such a repeat, a registration whose
 // answer was lost has a secret nobody knows: [Service.Ensure] finds and
 // removes it. A scope where 25 registrations already hold one of the events
-// answers 400 webhook-limit-reached ([vipps.ProblemWebhookLimitReached]).
+// answers 400 webhook-limit-reached ([vipps.ErrBadRequest],
+// [vipps.ProblemWebhookLimitReached]).
 func (s *Service) Register(ctx context.Context, r Registration) (*Registered, error) {
 	if err := checkRegistration("Registration", r.URL, r.Events, r.AllowLocalHTTP); err != nil {
 		return nil, err
@@ -135,52 +141,37 @@ func (s *Service) register(ctx context.Context, u string, events []EventName) (*
 	return &Registered{ID: out.ID, Secret: out.Secret, URL: u, Events: slices.Clone(events), MSN: s.client().MSN(ctx)}, nil
 }
 
+// webhookList is the contract's answer to getAllWebhooks.
+type webhookList struct {
+	Webhooks []Webhook `json:"webhooks"`
+}
+
 // List reads every registration of the scope: GET /webhooks/v1/webhooks.
-// Secrets are never listed.
+// Secrets are never listed. The answer is the whole list (an empty one when
+// the scope has none).
 func (s *Service) List(ctx context.Context) ([]Webhook, error) {
-	var out struct {
-		Webhooks []Webhook `json:"webhooks"`
-	}
-	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupWebhooks, Operation: "getAllWebhooks",
-		Method: http.MethodGet, Path: webhooksAt}, &out)
+	out, err := core.Call[webhookList](ctx, s.client(), &core.Request{Group: core.GroupWebhooks, Operation: "getAllWebhooks",
+		Method: http.MethodGet, Path: webhooksAt})
 	if err != nil {
 		return nil, err
 	}
 	if out.Webhooks == nil {
-		out.Webhooks = []Webhook{}
+		return []Webhook{}, nil
 	}
 	return out.Webhooks, nil
 }
 
 // Delete removes one registration of the scope: DELETE /webhooks/v1/webhooks/{id}.
+// An id that is not a UUID is a *[vipps.ValidationError] naming "id".
 // Another scope's id, or one already deleted, is a 404 ([vipps.ErrNotFound]);
 // a retry after a lost answer that finds it gone reports success.
 func (s *Service) Delete(ctx context.Context, id string) error {
-	if err := checkID("id", id); err != nil {
+	if err := core.CheckUUID("id", id); err != nil {
 		return err
 	}
 	_, err := s.client().Do(ctx, &core.Request{Group: core.GroupWebhooks, Operation: "deleteWebhook",
 		Method: http.MethodDelete, Path: core.Path(webhooksAt+"/%s", id)}, nil)
 	return err
-}
-
-// checkID refuses an id that is not a UUID, the form Vipps gives them.
-func checkID(field, id string) error {
-	if id == "" {
-		return core.Invalid(field, "is required")
-	}
-	ok := len(id) == 36
-	for i := 0; ok && i < len(id); i++ {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			ok = id[i] == '-'
-		} else {
-			ok = strings.IndexByte("0123456789abcdefABCDEF", id[i]) >= 0
-		}
-	}
-	if !ok {
-		return core.Invalid(field, "must be a registration id (a UUID such as 0b52e5bd-be1e-42a1-acf2-e331f52c68ac), got %q", id)
-	}
-	return nil
 }
 
 // checkRegistration refuses what Vipps would refuse, naming field+".URL" or

@@ -390,7 +390,9 @@ func TestSimulatorRotateSecretUnderLoadRefusesAndLosesNothing(t *testing.T) {
 	assert.Zero(t, refused, "refused")
 	assert.Positive(t, duplicates, "during the overlap each event reaches both registrations: the DedupKey tells the second delivery apart")
 	assert.Len(t, seen, total, "every notification reached the handler (lost = %d)", total-len(seen))
-	for _, d := range sim.Deliveries() {
+	deliveries := sim.Deliveries()
+	require.Len(t, deliveries, len(statuses), "the simulator logged every delivery the receiver answered")
+	for _, d := range deliveries {
 		assert.True(t, d.Delivered(), "%+v", d)
 	}
 	list, err := c.Webhooks.List(t.Context())

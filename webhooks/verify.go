@@ -57,6 +57,8 @@ type NotAuthenticError struct {
 	Detail string // what was wrong, in words; "" when the reason says it all
 }
 
+// Error reads "webhooks: notification is not authentic: " and the reason,
+// header and detail.
 func (e *NotAuthenticError) Error() string {
 	s := "webhooks: notification is not authentic: " + string(e.Reason)
 	if e.Header != "" {

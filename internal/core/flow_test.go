@@ -159,7 +159,9 @@ func TestSystemHeadersNameTheSDKAsPlugin(t *testing.T) {
 			c := newClient(t, s.URL, httpClient(t), func(cfg *core.Config) { cfg.System = tc.sys })
 			_, err := c.Do(t.Context(), getReq(), nil)
 			require.NoError(t, err)
-			for _, r := range s.requests() {
+			reqs := s.requests()
+			require.Len(t, reqs, 2, "the token request and the call")
+			for _, r := range reqs {
 				assert.Equal(t, tc.wantName, r.Header.Get("Vipps-System-Name"))
 				assert.Equal(t, tc.wantVersion, r.Header.Get("Vipps-System-Version"))
 				assert.Equal(t, tc.wantPlugin, r.Header.Get("Vipps-System-Plugin-Name"))

@@ -232,7 +232,9 @@ func TestUnknownOutcomesCarryTheIdempotencyKey(t *testing.T) {
 			require.ErrorAs(t, err, &e)
 			require.NotEmpty(t, e.IdempotencyKey)
 			assert.Contains(t, e.Error(), e.IdempotencyKey, "the text says how to resolve it")
-			for _, r := range s.apiRequests() {
+			reqs := s.apiRequests()
+			require.Len(t, reqs, e.Attempts, "every attempt reached the server")
+			for _, r := range reqs {
 				assert.Equal(t, e.IdempotencyKey, r.Header.Get("Idempotency-Key"))
 			}
 		})
@@ -270,7 +272,8 @@ func TestCallersIdleConnectionsAreNeverClosed(t *testing.T) {
 	require.ErrorIs(t, err, vipps.ErrServer)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, _ = c.Do(ctx, getReq(), nil)
+	_, err = c.Do(ctx, getReq(), nil)
+	require.ErrorIs(t, err, context.Canceled)
 	require.NoError(t, c.Close())
 	assert.Zero(t, tr.closes.Load(), "retries running out (or Close) never flush the caller's pool")
 	assert.Same(t, tr, given.Transport)

@@ -141,11 +141,14 @@ func TestIdempotentPostRetriedWithSameKey(t *testing.T) {
 		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 	}
 	// The token request is a POST but never carries one.
+	tokenRequests := 0
 	for _, r := range s.requests() {
 		if r.Path == "/accesstoken/get" {
 			assert.Empty(t, r.Header.Get("Idempotency-Key"))
+			tokenRequests++
 		}
 	}
+	assert.Equal(t, 1, tokenRequests)
 
 	// A second logical call gets a new key.
 	_, err = c.Do(t.Context(), idemPost(), nil)

@@ -72,6 +72,29 @@ func CheckPageSize(field string, n int) error {
 	return nil
 }
 
+// CheckUUID refuses a value that is not a UUID in its 36-character text form,
+// the form Vipps gives its ids (creations, product orders, price packages,
+// webhook registrations).
+func CheckUUID(field, v string) error {
+	if err := CheckRequired(field, v); err != nil {
+		return err
+	}
+	ok := len(v) == 36
+	for i := 0; ok && i < len(v); i++ {
+		c := v[i]
+		switch i {
+		case 8, 13, 18, 23:
+			ok = c == '-'
+		default:
+			ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+		}
+	}
+	if !ok {
+		return Invalid(field, "must be a UUID such as 8a11afb7-c223-48ed-8ca6-4722b97261aa, got %q", v)
+	}
+	return nil
+}
+
 // CheckRequired refuses an empty value.
 func CheckRequired(field, v string) error {
 	if v == "" {

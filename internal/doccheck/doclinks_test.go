@@ -4,6 +4,7 @@ package doccheck_test
 
 import (
 	"go/ast"
+	"go/build"
 	"go/doc"
 	"go/doc/comment"
 	"go/parser"
@@ -13,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -98,7 +98,7 @@ func dirOf(importPath, from string) string {
 	case strings.HasPrefix(importPath, modulePath+"/"):
 		return filepath.Join(root, strings.TrimPrefix(importPath, modulePath+"/"))
 	case !strings.Contains(strings.SplitN(importPath, "/", 2)[0], "."):
-		return filepath.Join(runtime.GOROOT(), "src", importPath)
+		return filepath.Join(build.Default.GOROOT, "src", importPath)
 	}
 	out, err := exec.Command("go", "list", "-C", from, "-f", "{{.Dir}}", importPath).Output()
 	if err != nil {
@@ -232,9 +232,8 @@ func TestDocLinksResolve(t *testing.T) {
 					if x.ImportPath == "" && x.Recv == "" && (builtins[x.Name] || allCaps(x.Name)) {
 						return
 					}
-					target, ip := p, importPath
-					if x.ImportPath != "" {
-						ip = x.ImportPath
+					target := p
+					if ip := x.ImportPath; ip != "" {
 						d := dirOf(ip, dir)
 						if d == "" {
 							t.Errorf("%s: %s: doc link to %s: package not found", rel, where, ip)

@@ -10,7 +10,8 @@ import (
 // Client returns an SDK client with these credentials (from
 // [Server.UserCredentials], [Server.PartnerCredentials],
 // [Server.UnitCredentials] or [Server.ManagementCredentials]), aimed at this
-// server (base URL and portal URL); opts are applied after those.
+// server (base URL and portal URL); opts are applied after those. Its error
+// is [github.com/vippsportal/sdk/portal.New]'s.
 func (s *Server) Client(c vipps.Credentials, opts ...portal.Option) (*portal.Client, error) {
 	all := append([]portal.Option{
 		portal.WithCredentials(c), portal.WithBaseURL(s.URL), portal.WithPortalURL(s.URL),
@@ -20,7 +21,8 @@ func (s *Server) Client(c vipps.Credentials, opts ...portal.Option) (*portal.Cli
 
 // ManagementClient returns an SDK client holding the partner's management keys
 // (Flow: [vipps.SpecializedAuth], no subscription key), aimed at this server;
-// opts are applied after those. It reaches the Management API only.
+// opts are applied after those. It reaches the Management API only. An
+// unknown partner is an error.
 func (s *Server) ManagementClient(partnerID string, opts ...portal.Option) (*portal.Client, error) {
 	m := s.ManagementCredentials(partnerID)
 	if m.ClientID == "" {
@@ -29,8 +31,9 @@ func (s *Server) ManagementClient(partnerID string, opts ...portal.Option) (*por
 	return s.Client(m, opts...)
 }
 
-// AdminClient returns an SDK client acting as the default seed's ADMINISTRATOR
-// (AdminUserID); it panics on error.
+// AdminClient returns an SDK client acting as the default seed's
+// ADMINISTRATOR ([AdminUserID]); opts are applied after its settings. It
+// panics when the seed has no such user or opts are refused.
 func (s *Server) AdminClient(opts ...portal.Option) *portal.Client {
 	c, err := s.Client(s.UserCredentials(AdminUserID), opts...)
 	if err != nil {

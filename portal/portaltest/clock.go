@@ -10,7 +10,8 @@ import (
 	"time"
 )
 
-// ManualClock is a clock for tests that moves only when told to.
+// ManualClock is a clock for tests that moves only when told to: pass its
+// [ManualClock.Now] to [WithClock]. It is safe for concurrent use.
 type ManualClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -19,7 +20,7 @@ type ManualClock struct {
 // NewManualClock returns a clock that reads start until advanced.
 func NewManualClock(start time.Time) *ManualClock { return &ManualClock{now: start} }
 
-// Now returns the clock's time; pass c.Now to WithClock.
+// Now returns the clock's time; pass c.Now to [WithClock].
 func (c *ManualClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -187,11 +187,14 @@ func TestConformanceConcurrency(t *testing.T) {
 	for _, o := range regens {
 		regenByKey[o.key] = append(regenByKey[o.key], o)
 	}
+	regenReplays := 0
 	for k, os := range regenByKey {
 		for _, o := range os[1:] {
 			assert.JSONEq(t, string(os[0].body), string(o.body), "every answer under regenerate key %s is the same key set", k)
+			regenReplays++
 		}
 	}
+	assert.Positive(t, regenReplays, "the test did repeat a regenerate key")
 	assert.Equal(t, len(regenByKey), h.s.Effects(portaltest.OpRegenerateKey), "Effects equals the number of distinct regenerate keys")
 
 	// Complete everything, issue every key.

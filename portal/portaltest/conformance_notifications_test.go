@@ -204,7 +204,9 @@ func TestNotifyDeliversSignedNotifications(t *testing.T) {
 		verifySignature(t, secret, n.URL, n)
 		checkCallback(t, c, n)
 	}
-	for _, d := range h.s.Deliveries() {
+	deliveries := h.s.Deliveries()
+	require.Len(t, deliveries, 3, "one attempt per registration, each delivered")
+	for _, d := range deliveries {
 		assert.True(t, d.Delivered(), "%+v", d)
 		assert.Equal(t, 1, d.Attempt)
 		assert.Equal(t, http.StatusOK, d.Status)

@@ -268,7 +268,8 @@ func TestConformanceCreationsStatusFilter(t *testing.T) {
 	require.NoError(t, err)
 	h.s.FailNextCreation("no")
 	failed := h.createUnit(t, admin, unitRequest{Name: "Fails"})
-	_, _ = h.s.CompleteCreation(failed.CreationID)
+	_, err = h.s.CompleteCreation(failed.CreationID)
+	require.Error(t, err, "the armed creation ends FAILED")
 
 	for status, want := range map[string]string{"PENDING": pending.CreationID, "COMPLETED": done.CreationID, "FAILED": failed.CreationID} {
 		p := decodeAs[page[creation]](t, h.get(t, admin, pathCreations+"?status="+status+"&pageSize=100"))

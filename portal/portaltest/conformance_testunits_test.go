@@ -158,7 +158,8 @@ func TestConformanceTestUnitFailedCreation(t *testing.T) {
 	h.s.FailNextCreation("simulated provisioning failure")
 	c := h.createUnit(t, admin, unitRequest{Name: "Doomed"})
 	assert.Equal(t, "PENDING", c.Status)
-	_, _ = h.s.CompleteCreation(c.CreationID)
+	_, err := h.s.CompleteCreation(c.CreationID)
+	require.ErrorContains(t, err, "simulated provisioning failure", "the armed creation ends FAILED")
 
 	r := h.get(t, admin, creationPath(c.CreationID))
 	require.Equal(t, http.StatusOK, r.Status)
@@ -402,13 +403,18 @@ func TestConformanceCreationRecordsVisibility(t *testing.T) {
 	assertProblem(t, h.send(t, call{Method: http.MethodGet, Path: creationPath("not-a-uuid"), As: &admin, Invalid: true}), 400, "invalid-request")
 	assertProblem(t, h.get(t, admin, testUnitPath(portaltest.ProductionMSN)), 404, "not-found", "a production unit is no test unit")
 	assertProblem(t, h.do(t, admin, http.MethodPatch, testUnitPath(portaltest.ProductionMSN), nil, nil), 404, "not-found", "nor can it be patched as one")
-	p := decodeAs[page[creation]](t, h.get(t, other, pathCreations))
-	for _, it := range p.Items {
-		assert.NotEqual(t, c.CreationID, it.CreationID, "another merchant lists nothing of ours")
+	// Another merchant lists its own records and units, none of ours.
+	own := h.createUnit(t, other, unitRequest{Name: "Other's unit"})
+	ownMSN, err := h.s.CompleteCreation(own.CreationID)
+	require.NoError(t, err)
+	var creations, units []string
+	for _, it := range decodeAs[page[creation]](t, h.get(t, other, pathCreations)).Items {
+		creations = append(creations, it.CreationID)
 	}
-	tu := decodeAs[page[testUnit]](t, h.get(t, other, pathTestUnits))
-	for _, u := range tu.Items {
-		assert.NotEqual(t, portaltest.TestMSN, u.MSN)
+	for _, u := range decodeAs[page[testUnit]](t, h.get(t, other, pathTestUnits)).Items {
+		units = append(units, u.MSN)
 	}
+	assert.Equal(t, []string{own.CreationID}, creations, "another merchant lists its own creation, none of ours")
+	assert.Equal(t, []string{ownMSN}, units, "another merchant lists its own test unit, none of ours")
 	assertProblem(t, h.get(t, other, testUnitPath(portaltest.TestMSN)), 404, "not-found")
 }

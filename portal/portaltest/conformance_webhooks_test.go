@@ -248,8 +248,10 @@ func TestConformanceWebhooksEventRules(t *testing.T) {
 		"recurring.charge-creation-failed.v1", "user.checked-in.v1",
 	}
 	whole := h.mustRegister(t, unit, "", hookURL, catalog...)
-	assert.Equal(t, catalog, h.listHooks(t, unit, "").Webhooks[0].Events, "the whole catalog, in the order given")
-	_ = whole
+	listed := h.listHooks(t, unit, "").Webhooks
+	require.Len(t, listed, 1)
+	assert.Equal(t, whole.ID, listed[0].ID)
+	assert.Equal(t, catalog, listed[0].Events, "the whole catalog, in the order given")
 
 	fiftyOne := make([]string, 51)
 	for i := range fiftyOne {

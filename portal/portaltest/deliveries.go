@@ -188,12 +188,7 @@ func (s *Server) notify(msn, event string, payload []byte) (int, error) {
 		s.mu.Unlock()
 		return 0, fmt.Errorf("portaltest: Notify: no sales unit %q", msn)
 	}
-	var targets []*webhook
-	for _, w := range s.st.webhooks {
-		if w.holds(event) && s.covers(w, msn) {
-			targets = append(targets, w)
-		}
-	}
+	targets := filter(s.st.webhooks, func(w *webhook) bool { return w.holds(event) && s.covers(w, msn) })
 	body := bytes.Clone(payload)
 	for _, w := range targets {
 		s.deliveries.notifySeq++

@@ -10,12 +10,12 @@ import (
 )
 
 // CompleteCreation ends a PENDING creation now: COMPLETED with a new unit, or
-// FAILED if FailNextCreation armed it. It returns the new unit's MSN.
+// FAILED if [Server.FailNextCreation] armed it. It returns the new unit's
+// MSN; an unknown creation, one no longer PENDING, or one that ended FAILED
+// is an error.
 func (s *Server) CompleteCreation(creationID string) (string, error) {
-	s.mu.Lock()
+	now := s.lockAndAdvance()
 	defer s.mu.Unlock()
-	now := s.now()
-	s.advance(now)
 	c := s.st.creations[creationID]
 	if c == nil {
 		return "", fmt.Errorf("portaltest: no creation %q", creationID)
@@ -33,16 +33,9 @@ func (s *Server) CompleteCreation(creationID string) (string, error) {
 // CompleteAll completes every PENDING creation now, oldest first, and returns
 // the new units' MSNs.
 func (s *Server) CompleteAll() []string {
-	s.mu.Lock()
+	now := s.lockAndAdvance()
 	defer s.mu.Unlock()
-	now := s.now()
-	s.advance(now)
-	var pending []*creation
-	for _, c := range s.st.creations {
-		if c.status == "PENDING" {
-			pending = append(pending, c)
-		}
-	}
+	pending := filter(s.st.creations, func(c *creation) bool { return c.status == "PENDING" })
 	sortBy(pending, func(c *creation) sortKey { return sortKey{c.createdAt, c.id} })
 	out := []string{}
 	for _, c := range pending {
@@ -54,12 +47,11 @@ func (s *Server) CompleteAll() []string {
 	return out
 }
 
-// IssueKeys makes a unit's keys ready now.
+// IssueKeys makes a unit's keys ready now (see [WithManualProvisioning] and
+// [WithKeysDelay]); an unknown unit is an error.
 func (s *Server) IssueKeys(msn string) error {
-	s.mu.Lock()
+	now := s.lockAndAdvance()
 	defer s.mu.Unlock()
-	now := s.now()
-	s.advance(now)
 	u := s.st.units[msn]
 	if u == nil {
 		return fmt.Errorf("portaltest: no sales unit %q", msn)
@@ -72,7 +64,8 @@ func (s *Server) IssueKeys(msn string) error {
 }
 
 // FailNextCreation makes the next creation posted end FAILED with a
-// provisioning-failed Problem carrying detail.
+// provisioning-failed Problem carrying detail ("provisioning failed" when
+// empty). Each call arms one more creation.
 func (s *Server) FailNextCreation(detail string) {
 	if detail == "" {
 		detail = "provisioning failed"
@@ -83,15 +76,14 @@ func (s *Server) FailNextCreation(detail string) {
 }
 
 // SetOrderStatus moves a product order to any contract status now; COMPLETED
-// creates its production unit, connected to the partner.
+// creates its production unit, connected to the partner. An unknown order or
+// status is an error.
 func (s *Server) SetOrderStatus(productOrderID, status string) error {
 	if !slices.Contains(orderStatuses, status) {
 		return fmt.Errorf("portaltest: unknown order status %q", status)
 	}
-	s.mu.Lock()
+	now := s.lockAndAdvance()
 	defer s.mu.Unlock()
-	now := s.now()
-	s.advance(now)
 	o := s.st.orders[productOrderID]
 	if o == nil {
 		return fmt.Errorf("portaltest: no product order %q", productOrderID)
@@ -100,7 +92,8 @@ func (s *Server) SetOrderStatus(productOrderID, status string) error {
 	return nil
 }
 
-// ActivateUser moves an INVITED user to ACTIVE (as logging in would).
+// ActivateUser moves an INVITED user to ACTIVE (as logging in would); an
+// unknown user, or one not INVITED, is an error.
 func (s *Server) ActivateUser(userID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -126,37 +119,36 @@ type KeySet struct {
 
 // UserCredentials returns the user's API client (MSN empty); zero if unknown.
 func (s *Server) UserCredentials(userID string) vipps.Credentials {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.st.users[userID]
-	if u == nil {
-		return vipps.Credentials{}
-	}
-	return u.client.credentials()
+	return s.credentialsOf(principal{kindUser, userID})
 }
 
 // PartnerCredentials returns the partner's API client; zero if unknown.
 func (s *Server) PartnerCredentials(partnerID string) vipps.Credentials {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.st.partners[partnerID]
-	if p == nil {
-		return vipps.Credentials{}
-	}
-	return p.client.credentials()
+	return s.credentialsOf(principal{kindPartner, partnerID})
 }
 
 // ManagementCredentials returns the partner's management keys: the
 // specialized flow (Flow: [vipps.SpecializedAuth], POST /miami/v1/token with
 // HTTP Basic), no subscription key; zero if unknown.
 func (s *Server) ManagementCredentials(partnerID string) vipps.Credentials {
+	return s.credentialsOf(principal{kindManagement, partnerID})
+}
+
+// credentialsOf is the API client or management keys of a user or partner;
+// zero if unknown.
+func (s *Server) credentialsOf(who principal) vipps.Credentials {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.st.partners[partnerID]
-	if p == nil {
-		return vipps.Credentials{}
+	u, p := s.st.users[who.id], s.st.partners[who.id]
+	switch {
+	case who.kind == kindUser && u != nil:
+		return u.client.credentials()
+	case who.kind == kindPartner && p != nil:
+		return p.client.credentials()
+	case who.kind == kindManagement && p != nil:
+		return p.mgmt.managementCredentials()
 	}
-	return p.mgmt.managementCredentials()
+	return vipps.Credentials{}
 }
 
 // UnitCredentials returns the unit's current keys with the primary
@@ -170,11 +162,11 @@ func (s *Server) UnitCredentials(msn string) vipps.Credentials {
 		SubscriptionKey: vipps.Secret(k.SubscriptionKeyPrimary), MSN: msn}
 }
 
-// UnitKeys returns the unit's current key set (issued or not yet).
+// UnitKeys returns the unit's current key set (issued or not yet); false
+// for an unknown unit.
 func (s *Server) UnitKeys(msn string) (KeySet, bool) {
-	s.mu.Lock()
+	s.lockAndAdvance()
 	defer s.mu.Unlock()
-	s.advance(s.now())
 	u := s.st.units[msn]
 	if u == nil {
 		return KeySet{}, false

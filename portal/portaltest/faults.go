@@ -8,7 +8,10 @@ import (
 	"time"
 )
 
-// Fault describes a failure to inject into matching requests.
+// Fault describes a failure to inject into matching requests
+// ([Server.InjectFault]). A request the fault affects is logged with a
+// description of it (LoggedRequest.Fault) and counted by
+// [Server.FaultsInjected].
 type Fault struct {
 	Operation      string        // an Op* constant; "" = every operation
 	Times          int           // how many matching requests to affect; 0 = 1; -1 = unlimited

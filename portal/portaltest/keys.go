@@ -25,10 +25,10 @@ type regenerateRequestJSON struct {
 
 func (regenerateRequestJSON) additionalPropertiesFalse() {}
 
-// keysUnit runs the checks shared by getKeys and regenerateKey after the
-// request itself was checked: principal kind, resource, permission.
-func (s *Server) keysUnit(rq *request) (*unit, *apiError) {
-	u, e := s.portalUser(rq)
+// keysUnit runs the checks shared by getKeys and regenerateKey once the
+// request's own checks have passed: principal kind, resource, permission.
+func (s *Server) keysUnit(rq *request, checks ...*apiError) (*unit, *apiError) {
+	u, e := s.portalUser(rq, checks...)
 	if e != nil {
 		return nil, e
 	}
@@ -58,10 +58,7 @@ func keysReadyCheck(un *unit, now time.Time) *apiError {
 }
 
 func (s *Server) getKeys(rq *request) *response {
-	if e := firstAPI(rq.pathMSN(), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
-	un, e := s.keysUnit(rq)
+	un, e := s.keysUnit(rq, rq.pathMSN(), rq.bodyLimit())
 	if e == nil {
 		e = keysReadyCheck(un, rq.now)
 	}
@@ -82,10 +79,7 @@ func (s *Server) regenerateKey(rq *request) *response {
 	if fe := checkEnum("key", body.Key, "clientId", "clientSecret", "subscriptionKeyPrimary", "subscriptionKeySecondary"); fe != nil {
 		return rq.fail(badRequest(fe.Path, "request body: "+fe.Error()))
 	}
-	if e := rq.idempotencyKey(); e != nil {
-		return rq.fail(e)
-	}
-	un, e := s.keysUnit(rq)
+	un, e := s.keysUnit(rq, rq.idempotencyKey())
 	if e != nil {
 		return rq.fail(e)
 	}

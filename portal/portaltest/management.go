@@ -24,7 +24,7 @@ type salesUnitJSON struct {
 	MSN                string                 `json:"msn"`
 	Name               string                 `json:"name"`
 	BusinessIdentifier businessIdentifierJSON `json:"businessIdentifier"`
-	Configuration      configuration          `json:"configuration"`
+	Configuration      SeedConfiguration      `json:"configuration"`
 }
 
 type merchantJSON struct {
@@ -131,7 +131,12 @@ func (rq *request) pathMerchant() *apiError {
 	return nil
 }
 
+// merchantParam finds the merchant of the path, once the path's business
+// identifier and the body limit have passed.
 func (s *Server) merchantParam(rq *request) (*merchant, *apiError) {
+	if e := firstAPI(rq.pathMerchant(), rq.bodyLimit()); e != nil {
+		return nil, e
+	}
 	m := s.st.merchants[bizID{rq.params["scheme"], rq.params["id"]}]
 	if !s.reachesMerchant(rq.who, m) {
 		return nil, notFound("merchant")
@@ -140,9 +145,6 @@ func (s *Server) merchantParam(rq *request) (*merchant, *apiError) {
 }
 
 func (s *Server) getMerchant(rq *request) *response {
-	if e := firstAPI(rq.pathMerchant(), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
 	m, e := s.merchantParam(rq)
 	if e != nil {
 		return rq.fail(e)
@@ -151,9 +153,6 @@ func (s *Server) getMerchant(rq *request) *response {
 }
 
 func (s *Server) listMerchantSalesUnits(rq *request) *response {
-	if e := firstAPI(rq.pathMerchant(), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
 	m, e := s.merchantParam(rq)
 	if e != nil {
 		return rq.fail(e)
@@ -165,7 +164,7 @@ func (s *Server) listPricePackages(rq *request) *response {
 	if e := firstAPI(rq.bodyLimit(), s.partnerOnly(rq)); e != nil {
 		return rq.fail(e)
 	}
-	out := append([]pricePackage{}, s.st.partners[rq.who.id].packages...)
+	out := append([]SeedPricePackage{}, s.st.partners[rq.who.id].packages...)
 	return mgmtOK(out)
 }
 

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Option configures a simulator.
+// Option configures a simulator ([NewServer], [Start]).
 type Option func(*config)
 
 type config struct {
@@ -26,10 +26,11 @@ type config struct {
 	notifyEndpoint    bool
 }
 
-// WithSeed sets the starting state (default: DefaultSeed()).
+// WithSeed sets the starting state (default: [DefaultSeed]). A seed that
+// breaks a rule of [LoadSeed] makes [Start] fail and [NewServer] panic.
 func WithSeed(seed Seed) Option { return func(c *config) { c.seed, c.seedSet = seed, true } }
 
-// WithProvisioningDelay makes a creation COMPLETE d after it was posted, on
+// WithProvisioningDelay makes a creation COMPLETED d after it was posted, on
 // the server clock. With 0 (the default) the 202 says PENDING and the next read
 // says COMPLETED. While PENDING, the 202 and each read carry Retry-After: the
 // time left until d has passed, in whole seconds rounded up, at least 1.
@@ -37,11 +38,14 @@ func WithProvisioningDelay(d time.Duration) Option {
 	return func(c *config) { c.provisioningDelay = d }
 }
 
-// WithKeysDelay makes a new unit's keys ready d after its completion (default 0).
+// WithKeysDelay makes a new unit's keys ready d after its completion
+// (default 0); until then reading them answers 409 keys-not-ready. A negative
+// d is refused by [NewServer] and [Start].
 func WithKeysDelay(d time.Duration) Option { return func(c *config) { c.keysDelay = d } }
 
-// WithManualProvisioning keeps creations PENDING until CompleteCreation or
-// CompleteAll, and keys unready until IssueKeys. No completion time is known
+// WithManualProvisioning keeps creations PENDING until
+// [Server.CompleteCreation] or [Server.CompleteAll], and keys unready until
+// [Server.IssueKeys]. No completion time is known
 // then, so a pending creation's Retry-After says 1 (second), the least the
 // contract allows.
 func WithManualProvisioning() Option { return func(c *config) { c.manual = true } }
@@ -56,15 +60,18 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithOrderStep moves each prefilled product order one status every d
-// (RECEIVED, MERCHANT_VIEWED, ORDER_SUBMITTED, COMPLETED); 0 leaves them.
+// (RECEIVED, MERCHANT_VIEWED, ORDER_SUBMITTED, COMPLETED) on the server
+// clock; 0 leaves them where they are (move one with [Server.SetOrderStatus]).
 func WithOrderStep(d time.Duration) Option { return func(c *config) { c.orderStep = d } }
 
-// WithRandSeed makes generated values and fault probabilities deterministic.
+// WithRandSeed makes generated values (ids, keys, secrets) and fault
+// probabilities deterministic.
 func WithRandSeed(n int64) Option { return func(c *config) { c.randSeed, c.randSeeded = n, true } }
 
 // WithRequestLogLimit keeps only the newest n requests in the request log
-// (Requests, RequestsOf), so memory stays flat over a long run; 0 means
-// DefaultRequestLogLimit, a negative n is refused by NewServer and Start.
+// ([Server.Requests], [Server.RequestsOf]) and the delivery log
+// ([Server.Deliveries]), so memory stays flat over a long run; 0 means
+// [DefaultRequestLogLimit], a negative n is refused by [NewServer] and [Start].
 func WithRequestLogLimit(n int) Option { return func(c *config) { c.logLimit = n } }
 
 // WithRequestHook calls f with each request's log entry once it is answered
@@ -73,7 +80,8 @@ func WithRequestLogLimit(n int) Option { return func(c *config) { c.logLimit = n
 // are redacted in the entry, as in the log. examples/simulator -v uses it.
 func WithRequestHook(f func(LoggedRequest)) Option { return func(c *config) { c.onRequest = f } }
 
-// WithLocalWebhooks lets registerWebhook accept http and https URLs on a
+// WithLocalWebhooks lets registerWebhook ([OpRegisterWebhook]) accept http
+// and https URLs on a
 // loopback host (127.0.0.1, ::1, localhost) on any port, so notifications can
 // reach a receiver on the developer's machine (an httptest.Server, say).
 // Vipps never does; without this option such a URL is a 400, as there.

@@ -151,8 +151,12 @@ func (s *Server) orderProduct(rq *request) *response {
 	})
 }
 
-// partnerOrder finds one of the caller's orders.
+// partnerOrder finds one of the caller's orders, once the path's order id,
+// the body limit and the principal check have passed.
 func (s *Server) partnerOrder(rq *request) (*order, *apiError) {
+	if e := firstAPI(rq.pathUUID("productOrderId"), rq.bodyLimit(), s.partnerOnly(rq)); e != nil {
+		return nil, e
+	}
 	o := s.st.orders[strings.ToLower(rq.params["productOrderId"])]
 	if o == nil || o.partner != rq.who.id {
 		return nil, notFound("product order")
@@ -161,9 +165,6 @@ func (s *Server) partnerOrder(rq *request) (*order, *apiError) {
 }
 
 func (s *Server) deleteProductOrder(rq *request) *response {
-	if e := firstAPI(rq.pathUUID("productOrderId"), rq.bodyLimit(), s.partnerOnly(rq)); e != nil {
-		return rq.fail(e)
-	}
 	o, e := s.partnerOrder(rq)
 	if e != nil {
 		return rq.fail(e)
@@ -180,12 +181,7 @@ func (s *Server) listProductOrders(rq *request) *response {
 	if e := firstAPI(rq.bodyLimit(), s.partnerOnly(rq)); e != nil {
 		return rq.fail(e)
 	}
-	var os []*order
-	for _, o := range s.st.orders {
-		if o.partner == rq.who.id {
-			os = append(os, o)
-		}
-	}
+	os := filter(s.st.orders, func(o *order) bool { return o.partner == rq.who.id })
 	sortBy(os, func(o *order) sortKey { return sortKey{o.createdAt, o.id} })
 	out := []productOrderDetailsJSON{}
 	for _, o := range os {
@@ -195,9 +191,6 @@ func (s *Server) listProductOrders(rq *request) *response {
 }
 
 func (s *Server) getProductOrder(rq *request) *response {
-	if e := firstAPI(rq.pathUUID("productOrderId"), rq.bodyLimit(), s.partnerOnly(rq)); e != nil {
-		return rq.fail(e)
-	}
 	o, e := s.partnerOrder(rq)
 	if e != nil {
 		return rq.fail(e)
@@ -256,10 +249,9 @@ func (s *Server) setOrderStatus(o *order, status string, at time.Time) {
 	if name == "" {
 		name = m.name
 	}
-	t, capture := true, "ReserveCapture"
 	msn := s.st.newMSN(s.rng)
 	s.st.units[msn] = &unit{msn: msn, name: name, env: "production", merchant: o.biz, createdAt: at, completedAt: at,
-		config: configuration{PaymentAllowed: &t, CaptureType: &capture}, keys: s.st.genKeySet(s.rng, at), keysReady: true}
+		config: SeedConfiguration{PaymentAllowed: bp(true), CaptureType: "ReserveCapture"}, keys: s.st.genKeySet(s.rng, at), keysReady: true}
 	s.st.partners[o.partner].connected[msn] = true
 	o.msn = msn
 }

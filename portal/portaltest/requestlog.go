@@ -5,16 +5,17 @@ import (
 	"time"
 )
 
-// LoggedRequest is one request the simulator received.
+// LoggedRequest is one request the simulator received, as [Server.Requests]
+// and [Server.RequestsOf] return it and [WithRequestHook] sees it.
 type LoggedRequest struct {
 	Operation      string      // an Op* constant, "" when no operation matched
 	RequestID      string      // the X-Request-Id the answer carried (or would have: see Status)
-	Method, Path   string      //
-	RawQuery       string      //
+	Method, Path   string      // the request line, without the query
+	RawQuery       string      // the query as sent, without '?'
 	Header         http.Header // copy; secret values replaced by "REDACTED"
-	IdempotencyKey string      //
+	IdempotencyKey string      // the Idempotency-Key header; "" when none was sent
 	Status         int         // 0 when no answer was written (dropped connection)
-	Replayed       bool        //
+	Replayed       bool        // the answer was the one stored for the Idempotency-Key, the work not done again
 	Fault          string      // "" or a short description of the fault injected
 	Time           time.Time   // server clock
 }

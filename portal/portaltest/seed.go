@@ -24,7 +24,9 @@ const (
 	PricePackageID        = "8a11afb7-c223-48ed-8ca6-4722b97261aa"
 )
 
-// Seed is the simulator's starting state, in the JSON format of the seed file.
+// Seed is the simulator's starting state ([WithSeed]), in the JSON format of
+// the seed file ([LoadSeed]). Fields tagged req:"1" are required; omitted
+// keys, secrets and times are generated ([Server.ResolvedSeed] shows them).
 type Seed struct {
 	Merchants []SeedMerchant `json:"merchants" req:"1"`
 	Partners  []SeedPartner  `json:"partners,omitempty"`
@@ -62,7 +64,8 @@ type SeedSalesUnit struct {
 	CompletedAt   *time.Time         `json:"completedAt,omitempty"`
 }
 
-// SeedConfiguration mirrors the contract's Configuration.
+// SeedConfiguration mirrors the contract's Configuration: a nil field, or
+// an empty CaptureType, is absent from the answers.
 type SeedConfiguration struct {
 	PaymentAllowed               *bool  `json:"paymentAllowed,omitempty"`
 	CaptureType                  string `json:"captureType,omitempty"`
@@ -75,7 +78,8 @@ type SeedConfiguration struct {
 	CreditCardPaymentAllowed     *bool  `json:"creditCardPaymentAllowed,omitempty"`
 }
 
-// SeedOptions are a test unit's three portal options.
+// SeedOptions are a test unit's three portal options; they become its
+// configuration, as the portal's form does.
 type SeedOptions struct {
 	SkipLandingPage bool `json:"skipLandingPage,omitempty"`
 	Recurring       bool `json:"recurring,omitempty"`
@@ -136,7 +140,8 @@ type SeedManagementKeys struct {
 	ClientSecret string `json:"clientSecret,omitempty"`
 }
 
-// SeedPricePackage mirrors the contract's PricePackage.
+// SeedPricePackage mirrors the contract's PricePackage, which
+// getPartnerPricePackages ([OpGetPartnerPricePackages]) answers.
 type SeedPricePackage struct {
 	PricePackageID      string  `json:"pricePackageId" req:"1"`
 	Name                string  `json:"name" req:"1"`
@@ -556,16 +561,8 @@ func (st *store) load(s Seed, r *rng, now time.Time) Seed {
 					un.options = testOptions(*u.Options)
 				}
 				un.config = configFromOptions(un.options)
-			} else if c := u.Configuration; c != nil {
-				un.config = configuration{PaymentAllowed: c.PaymentAllowed, SkipLandingPageAllowed: c.SkipLandingPageAllowed,
-					RecurringAllowed: c.RecurringAllowed, PartialCaptureAllowed: c.PartialCaptureAllowed, LateCaptureAllowed: c.LateCaptureAllowed,
-					LandingPagePhoneNumberLocked: c.LandingPagePhoneNumberLocked, LongLivingPaymentAllowed: c.LongLivingPaymentAllowed,
-					CreditCardPaymentAllowed: c.CreditCardPaymentAllowed}
-				if c.CaptureType != "" {
-					ct := c.CaptureType
-					un.config.CaptureType = &ct
-				}
-				un.config = un.config.clone()
+			} else if u.Configuration != nil {
+				un.config = u.Configuration.clone()
 			}
 			delete(st.units, "\x00"+u.MSN)
 			st.units[u.MSN] = un
@@ -612,9 +609,7 @@ func (st *store) load(s Seed, r *rng, now time.Time) Seed {
 		for _, msn := range p.ConnectedSalesUnits {
 			pt.connected[msn] = true
 		}
-		for _, pk := range p.PricePackages {
-			pt.packages = append(pt.packages, pricePackage(pk))
-		}
+		pt.packages = slices.Clone(p.PricePackages)
 		st.partners[p.PartnerID] = pt
 		res.Partners = append(res.Partners, rp)
 	}

@@ -15,7 +15,11 @@ import (
 	"unicode/utf8"
 )
 
-// Server is a running simulator. URL is "http://127.0.0.1:PORT".
+// Server is a running simulator. URL is its root, "http://" and the address
+// it listens on ("http://127.0.0.1:PORT" for [NewServer]): give it to
+// [github.com/vippsportal/sdk/portal.WithBaseURL] and
+// [github.com/vippsportal/sdk/portal.WithPortalURL], or use [Server.Client].
+// Close it when done.
 type Server struct {
 	URL string
 
@@ -55,7 +59,8 @@ func NewServer(opts ...Option) *Server {
 	return s
 }
 
-// Start starts a simulator listening on addr ("127.0.0.1:8080", ":0").
+// Start starts a simulator listening on addr ("127.0.0.1:8080", ":0"). A bad
+// option or seed, or an address it cannot listen on, is an error.
 func Start(addr string, opts ...Option) (*Server, error) {
 	s, err := newServer(opts...)
 	if err != nil {
@@ -87,12 +92,17 @@ func newServer(opts ...Option) (*Server, error) {
 	if !cfg.seedSet {
 		cfg.seed = DefaultSeed()
 	}
-	if cfg.provisioningDelay < 0 || cfg.keysDelay < 0 || cfg.orderStep < 0 {
-		return nil, errors.New("delays must not be negative")
+	for _, d := range []struct {
+		option string
+		d      time.Duration
+	}{{"WithProvisioningDelay", cfg.provisioningDelay}, {"WithKeysDelay", cfg.keysDelay}, {"WithOrderStep", cfg.orderStep}} {
+		if d.d < 0 {
+			return nil, fmt.Errorf("%s(%s): the delay must not be negative", d.option, d.d)
+		}
 	}
 	switch {
 	case cfg.logLimit < 0:
-		return nil, fmt.Errorf("request log limit %d: must be positive (0: the default, %d)", cfg.logLimit, DefaultRequestLogLimit)
+		return nil, fmt.Errorf("WithRequestLogLimit(%d): the limit must not be negative (0 takes the default, %d)", cfg.logLimit, DefaultRequestLogLimit)
 	case cfg.logLimit == 0:
 		cfg.logLimit = DefaultRequestLogLimit
 	}
@@ -128,7 +138,8 @@ func (s *Server) Close() {
 	})
 }
 
-// Shutdown stops the server gracefully (for examples/simulator): it stops
+// Shutdown stops the server gracefully (for examples/simulator), as
+// http.Server.Shutdown does: it stops
 // taking requests, waits for those in flight (or ctx), then stops delivering
 // webhook notifications.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -191,14 +202,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(requestIDHeader, id)
 	entry := LoggedRequest{RequestID: id, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: redact(r.Header), IdempotencyKey: r.Header.Get("Idempotency-Key")}
-	if s.cfg.notifyEndpoint && r.URL.Path == NotifyPath {
-		resp := s.serveNotify(r)
-		s.mu.Lock()
-		entry.Time = s.now()
-		s.mu.Unlock()
-		entry.Status = resp.status
+	// answer logs the request and writes resp; a nil resp writes nothing.
+	answer := func(resp *response) {
+		if entry.Time.IsZero() {
+			s.mu.Lock()
+			entry.Time = s.now()
+			s.mu.Unlock()
+		}
+		if resp != nil {
+			entry.Status = resp.status
+		}
 		s.record(entry, resp)
-		resp.write(w)
+		if resp != nil {
+			resp.write(w)
+		}
+	}
+	if s.cfg.notifyEndpoint && r.URL.Path == NotifyPath {
+		answer(s.serveNotify(r))
 		return
 	}
 	rt, params, e := match(r.Method, r.URL.Path)
@@ -208,13 +228,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		entry.Operation = rt.op
 	}
 	if e != nil {
-		s.mu.Lock()
-		entry.Time = s.now()
-		s.mu.Unlock()
-		resp := rq.fail(e)
-		entry.Status = resp.status
-		s.record(entry, resp)
-		resp.write(w)
+		answer(rq.fail(e))
 		return
 	}
 	f, desc := s.pickFault(rt.op)
@@ -225,10 +239,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			s.mu.Lock()
-			entry.Time = s.now()
-			s.mu.Unlock()
-			s.record(entry, nil)
+			answer(nil)
 			return
 		}
 	}
@@ -236,18 +247,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		entry.Time = s.now()
 		s.mu.Unlock()
-		resp := faultResponse(f, rq.path(), entry.Time)
-		entry.Status = resp.status
-		s.record(entry, resp)
-		resp.write(w)
+		answer(faultResponse(f, rq.path(), entry.Time))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		s.mu.Lock()
-		entry.Time = s.now()
-		s.mu.Unlock()
-		s.record(entry, nil)
+		answer(nil)
 		return
 	}
 	rq.body = body
@@ -255,23 +260,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	resp := s.locked(rt, rq)
 	entry.Time = rq.now
-
 	if f != nil && f.DropAfterWork {
-		s.record(entry, nil)
+		answer(nil)
 		drop(w)
 		return
 	}
-	entry.Status = resp.status
-	s.record(entry, resp)
-	resp.write(w)
+	answer(resp)
 }
 
 // locked does the request's checks and work under the store lock.
 func (s *Server) locked(rt *route, rq *request) *response {
-	s.mu.Lock()
+	rq.now = s.lockAndAdvance()
 	defer s.mu.Unlock()
-	rq.now = s.now()
-	s.advance(rq.now)
 	s.st.forgetExpired(rq.now)
 	resp := s.serve(rt, rq)
 	if resp.status/100 == 2 && !resp.replayed {

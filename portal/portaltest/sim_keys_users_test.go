@@ -10,7 +10,7 @@ import (
 func TestSimRegenerateEffects(t *testing.T) {
 	s := newSim(t)
 	old := s.UnitCredentials(ProductionMSN)
-	oldTok := s.token(old)
+	oldTok := s.token(old) // issued before the change; call(old, ...) below presents it
 	path := "/portal/v1/sales-units/" + ProductionMSN + "/keys/regenerate"
 	before := s.call(s.admin(), "GET", "/portal/v1/sales-units/"+ProductionMSN+"/keys", nil).json()
 
@@ -22,7 +22,6 @@ func TestSimRegenerateEffects(t *testing.T) {
 	}
 	expect(t, s.tokenFor(old), 401, "")                                       // old secret: no token
 	expect(t, s.call(old, "GET", "/management/v1/sales-units", nil), 200, "") // issued token lives
-	_ = oldTok
 	// Replay answers the set as it was then, even after later changes.
 	r2 := s.call(s.admin(), "POST", path, map[string]string{"key": "clientId"}, "Idempotency-Key", "k2")
 	expect(t, r2, 200, "")

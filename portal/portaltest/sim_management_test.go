@@ -128,7 +128,11 @@ func TestSimManagementClientEndToEnd(t *testing.T) {
 	if n := len(s.RequestsOf(OpFetchToken)); n != 1 {
 		t.Fatalf("%d fetchToken requests", n)
 	}
-	for _, lr := range s.RequestsOf(OpGetAllSalesUnits) {
+	lists := s.RequestsOf(OpGetAllSalesUnits)
+	if len(lists) == 0 {
+		t.Fatal("no getAllSalesUnits request logged")
+	}
+	for _, lr := range lists {
 		if lr.Header.Get("Ocp-Apim-Subscription-Key") != "" {
 			t.Fatal("a subscription key was sent")
 		}

@@ -125,8 +125,15 @@ func TestSimRequestLogMemoryFlat(t *testing.T) {
 }
 
 func TestSimRequestLogLimitOption(t *testing.T) {
-	if _, err := Start("127.0.0.1:0", WithRequestLogLimit(-1)); err == nil || !strings.Contains(err.Error(), "request log limit") {
+	if _, err := Start("127.0.0.1:0", WithRequestLogLimit(-1)); err == nil || !strings.Contains(err.Error(), "WithRequestLogLimit(-1)") {
 		t.Fatalf("negative limit: %v", err)
+	}
+	// A negative delay is refused naming the option that set it.
+	for option, o := range map[string]Option{"WithProvisioningDelay(-1s)": WithProvisioningDelay(-time.Second),
+		"WithKeysDelay(-1s)": WithKeysDelay(-time.Second), "WithOrderStep(-1s)": WithOrderStep(-time.Second)} {
+		if _, err := Start("127.0.0.1:0", o); err == nil || !strings.Contains(err.Error(), option) {
+			t.Fatalf("%s: %v", option, err)
+		}
 	}
 	s := newSim(t)
 	if s.cfg.logLimit != DefaultRequestLogLimit {

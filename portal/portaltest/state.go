@@ -99,9 +99,8 @@ type WebhookState struct {
 
 // State returns a snapshot of everything the simulator holds.
 func (s *Server) State() State {
-	s.mu.Lock()
+	s.lockAndAdvance()
 	defer s.mu.Unlock()
-	s.advance(s.now())
 	st := s.st
 	out := State{IssuedTokens: st.issuedTokens}
 	for _, m := range st.merchants {
@@ -112,13 +111,17 @@ func (s *Server) State() State {
 	})
 	for _, u := range st.units {
 		c := u.config.clone()
-		out.SalesUnits = append(out.SalesUnits, SalesUnitState{MSN: u.msn, Name: u.name, Environment: u.env,
+		su := SalesUnitState{MSN: u.msn, Name: u.name, Environment: u.env,
 			MerchantScheme: u.merchant.scheme, MerchantID: u.merchant.id, Inactive: u.inactive,
 			SkipLandingPage: u.options.SkipLandingPage, Recurring: u.options.Recurring, DirectCapture: u.options.DirectCapture,
 			Partner: u.partner, CreatedAt: u.createdAt, CompletedAt: u.completedAt, KeysReady: u.keysReady,
 			Configuration: ConfigurationState{c.PaymentAllowed, c.SkipLandingPageAllowed, c.RecurringAllowed, c.PartialCaptureAllowed,
-				c.LateCaptureAllowed, c.LandingPagePhoneNumberLocked, c.LongLivingPaymentAllowed, c.CreditCardPaymentAllowed, c.CaptureType},
-			Keys: KeySet{u.msn, u.env, u.keys.clientID, u.keys.clientSecret, u.keys.subPrimary, u.keys.subSecondary, u.keys.updatedAt}})
+				c.LateCaptureAllowed, c.LandingPagePhoneNumberLocked, c.LongLivingPaymentAllowed, c.CreditCardPaymentAllowed, nil},
+			Keys: KeySet{u.msn, u.env, u.keys.clientID, u.keys.clientSecret, u.keys.subPrimary, u.keys.subSecondary, u.keys.updatedAt}}
+		if c.CaptureType != "" {
+			su.Configuration.CaptureType = &c.CaptureType
+		}
+		out.SalesUnits = append(out.SalesUnits, su)
 	}
 	sort.Slice(out.SalesUnits, func(i, j int) bool { return out.SalesUnits[i].MSN < out.SalesUnits[j].MSN })
 	for _, u := range st.users {

@@ -40,37 +40,17 @@ func (c apiClient) managementCredentials() vipps.Credentials {
 	return vipps.Credentials{ClientID: c.clientID, ClientSecret: vipps.Secret(c.clientSecret), Flow: vipps.SpecializedAuth}
 }
 
-type configuration struct {
-	PaymentAllowed               *bool   `json:"paymentAllowed,omitempty"`
-	CaptureType                  *string `json:"captureType,omitempty"`
-	SkipLandingPageAllowed       *bool   `json:"skipLandingPageAllowed,omitempty"`
-	RecurringAllowed             *bool   `json:"recurringAllowed,omitempty"`
-	PartialCaptureAllowed        *bool   `json:"partialCaptureAllowed,omitempty"`
-	LateCaptureAllowed           *bool   `json:"lateCaptureAllowed,omitempty"`
-	LandingPagePhoneNumberLocked *bool   `json:"landingPagePhoneNumberLocked,omitempty"`
-	LongLivingPaymentAllowed     *bool   `json:"longLivingPaymentAllowed,omitempty"`
-	CreditCardPaymentAllowed     *bool   `json:"creditCardPaymentAllowed,omitempty"`
-}
-
-func (c configuration) clone() configuration {
-	cp := func(b *bool) *bool {
-		if b == nil {
-			return nil
+// clone is a deep copy of c: a unit's configuration is never shared with
+// a seed or a snapshot.
+func (c SeedConfiguration) clone() SeedConfiguration {
+	for _, b := range []**bool{&c.PaymentAllowed, &c.SkipLandingPageAllowed, &c.RecurringAllowed, &c.PartialCaptureAllowed,
+		&c.LateCaptureAllowed, &c.LandingPagePhoneNumberLocked, &c.LongLivingPaymentAllowed, &c.CreditCardPaymentAllowed} {
+		if *b != nil {
+			v := **b
+			*b = &v
 		}
-		v := *b
-		return &v
 	}
-	out := configuration{
-		PaymentAllowed: cp(c.PaymentAllowed), SkipLandingPageAllowed: cp(c.SkipLandingPageAllowed),
-		RecurringAllowed: cp(c.RecurringAllowed), PartialCaptureAllowed: cp(c.PartialCaptureAllowed),
-		LateCaptureAllowed: cp(c.LateCaptureAllowed), LandingPagePhoneNumberLocked: cp(c.LandingPagePhoneNumberLocked),
-		LongLivingPaymentAllowed: cp(c.LongLivingPaymentAllowed), CreditCardPaymentAllowed: cp(c.CreditCardPaymentAllowed),
-	}
-	if c.CaptureType != nil {
-		v := *c.CaptureType
-		out.CaptureType = &v
-	}
-	return out
+	return c
 }
 
 // testOptions are the portal form's three options.
@@ -81,14 +61,12 @@ type testOptions struct {
 }
 
 // configFromOptions is the contract's options -> configuration mapping.
-func configFromOptions(o testOptions) configuration {
-	t := true
+func configFromOptions(o testOptions) SeedConfiguration {
 	capture := "ReserveCapture"
 	if o.DirectCapture {
 		capture = "DirectCapture"
 	}
-	skip, rec := o.SkipLandingPage, o.Recurring
-	return configuration{PaymentAllowed: &t, CaptureType: &capture, SkipLandingPageAllowed: &skip, RecurringAllowed: &rec}
+	return SeedConfiguration{PaymentAllowed: bp(true), CaptureType: capture, SkipLandingPageAllowed: bp(o.SkipLandingPage), RecurringAllowed: bp(o.Recurring)}
 }
 
 type unit struct {
@@ -96,9 +74,9 @@ type unit struct {
 	env         string // "production" or "test"
 	merchant    bizID
 	inactive    bool
-	config      configuration
-	options     testOptions // test units
-	partner     string      // test units: free text
+	config      SeedConfiguration // also its wire form: CaptureType "" is absent
+	options     testOptions       // test units
+	partner     string            // test units: free text
 	createdAt   time.Time
 	completedAt time.Time
 	keys        keySet
@@ -130,22 +108,12 @@ func (u *user) has(msn, perm string) bool {
 	return g != nil && slices.Contains(g.perms, perm)
 }
 
-type pricePackage struct {
-	PricePackageID      string  `json:"pricePackageId"`
-	Name                string  `json:"name"`
-	Description         string  `json:"description"`
-	VisibleInSignupForm *bool   `json:"visibleInSignupForm,omitempty"`
-	ProductType         string  `json:"productType,omitempty"`
-	Market              string  `json:"market,omitempty"`
-	Commission          *string `json:"commission,omitempty"`
-}
-
 type partner struct {
 	id, name  string
 	client    apiClient
 	mgmt      apiClient // management keys (specialized flow): no subscription key
 	connected map[string]bool
-	packages  []pricePackage
+	packages  []SeedPricePackage // also their wire form
 }
 
 type creation struct {
@@ -257,42 +225,53 @@ func (st *store) liveSubscriptionKey(k string) bool {
 	return k != "" && st.holdsSubKey(k, false)
 }
 
-// holdsSubKey reports whether a unit, user or partner holds k; unissued keys
-// of new test units count only with includeUnissued.
-func (st *store) holdsSubKey(k string, includeUnissued bool) bool {
+// heldKeys is one set of client credentials the store holds and whose they
+// are: a unit's keys, a user's or partner's API client, or a partner's
+// management keys (kindManagement: no subscription key).
+type heldKeys struct {
+	who                   principal
+	clientID, secret      string
+	subPrimary, subSecond string
+	issued                bool // false for a new test unit's keys until they are issued
+}
+
+// everyKeySet yields every set of client credentials the store holds.
+func (st *store) everyKeySet(yield func(heldKeys) bool) {
 	for _, u := range st.units {
-		if (u.keysReady || includeUnissued) && (u.keys.subPrimary == k || u.keys.subSecondary == k) {
-			return true
+		if !yield(heldKeys{principal{kindUnit, u.msn}, u.keys.clientID, u.keys.clientSecret, u.keys.subPrimary, u.keys.subSecondary, u.keysReady}) {
+			return
 		}
 	}
 	for _, u := range st.users {
-		if u.client.subKey == k {
-			return true
+		if !yield(heldKeys{principal{kindUser, u.id}, u.client.clientID, u.client.clientSecret, u.client.subKey, "", true}) {
+			return
 		}
 	}
 	for _, p := range st.partners {
-		if p.client.subKey == k {
+		if !yield(heldKeys{principal{kindPartner, p.id}, p.client.clientID, p.client.clientSecret, p.client.subKey, "", true}) ||
+			!yield(heldKeys{principal{kindManagement, p.id}, p.mgmt.clientID, p.mgmt.clientSecret, "", "", true}) {
+			return
+		}
+	}
+}
+
+// holdsSubKey reports whether a unit, user or partner holds k; unissued keys
+// of new test units count only with includeUnissued.
+func (st *store) holdsSubKey(k string, includeUnissued bool) bool {
+	for h := range st.everyKeySet {
+		if (h.issued || includeUnissued) && (h.subPrimary == k || h.subSecond == k) {
 			return true
 		}
 	}
 	return false
 }
 
-// principalFor finds whose current client credentials these are.
+// principalFor finds whose current client credentials (not management
+// keys) these are.
 func (st *store) principalFor(id, secret string) (principal, bool) {
-	for _, u := range st.units {
-		if u.keysReady && u.keys.clientID == id && u.keys.clientSecret == secret {
-			return principal{kindUnit, u.msn}, true
-		}
-	}
-	for _, u := range st.users {
-		if u.client.clientID == id && u.client.clientSecret == secret {
-			return principal{kindUser, u.id}, true
-		}
-	}
-	for _, p := range st.partners {
-		if p.client.clientID == id && p.client.clientSecret == secret {
-			return principal{kindPartner, p.id}, true
+	for h := range st.everyKeySet {
+		if h.issued && h.who.kind != kindManagement && h.clientID == id && h.secret == secret {
+			return h.who, true
 		}
 	}
 	return principal{}, false
@@ -300,9 +279,9 @@ func (st *store) principalFor(id, secret string) (principal, bool) {
 
 // managementFor finds the partner whose management keys these are.
 func (st *store) managementFor(id, secret string) (principal, bool) {
-	for _, p := range st.partners {
-		if p.mgmt.clientID != "" && p.mgmt.clientID == id && p.mgmt.clientSecret == secret {
-			return principal{kindManagement, p.id}, true
+	for h := range st.everyKeySet {
+		if h.who.kind == kindManagement && h.clientID != "" && h.clientID == id && h.secret == secret {
+			return h.who, true
 		}
 	}
 	return principal{}, false
@@ -357,18 +336,8 @@ func (st *store) newMSN(r *rng) string {
 }
 
 func (st *store) clientIDTaken(id string) bool {
-	for _, u := range st.units {
-		if u.keys.clientID == id {
-			return true
-		}
-	}
-	for _, u := range st.users {
-		if u.client.clientID == id {
-			return true
-		}
-	}
-	for _, p := range st.partners {
-		if p.client.clientID == id || p.mgmt.clientID == id {
+	for h := range st.everyKeySet {
+		if h.clientID == id {
 			return true
 		}
 	}
@@ -404,6 +373,17 @@ func (st *store) genKeySet(r *rng, now time.Time) keySet {
 
 func (st *store) genAPIClient(r *rng) apiClient {
 	return apiClient{clientID: st.genClientID(r), clientSecret: r.secret(), subKey: st.genSubKey(r)}
+}
+
+// filter returns the records of all that keep accepts, in no order.
+func filter[T any](all map[string]*T, keep func(*T) bool) []*T {
+	var out []*T
+	for _, v := range all {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // activeAdmins counts a merchant's ACTIVE ADMINISTRATORs.

@@ -33,7 +33,7 @@ type testUnitJSON struct {
 	BusinessIdentifier businessIdentifierJSON `json:"businessIdentifier"`
 	Partner            string                 `json:"partner,omitempty"`
 	Options            testOptions            `json:"options"`
-	Configuration      configuration          `json:"configuration"`
+	Configuration      SeedConfiguration      `json:"configuration"`
 	CreatedAt          time.Time              `json:"createdAt"`
 	CompletedAt        time.Time              `json:"completedAt"`
 	KeysReady          bool                   `json:"keysReady"`
@@ -61,8 +61,13 @@ func testUnitView(u *unit) testUnitJSON {
 
 func portalOK(status int, v any) *response { return jsonResponse(status, ctPortal, v) }
 
-// portalUser is the principal check of portal operations: only users.
-func (s *Server) portalUser(rq *request) (*user, *apiError) {
+// portalUser is the principal check of portal operations (only users), made
+// once the request's own checks have passed: the first of them that refused
+// is the answer.
+func (s *Server) portalUser(rq *request, checks ...*apiError) (*user, *apiError) {
+	if e := firstAPI(checks...); e != nil {
+		return nil, e
+	}
 	if rq.who.kind != kindUser {
 		return nil, newProblem(http.StatusForbidden, pNotAPortalUser, "the token does not act as a portal user")
 	}
@@ -87,10 +92,7 @@ func (s *Server) createTestSalesUnit(rq *request) *response {
 	if fe != nil {
 		return rq.fail(badRequest(fe.Path, "request body: "+fe.Error()))
 	}
-	if e := rq.idempotencyKey(); e != nil {
-		return rq.fail(e)
-	}
-	u, e := s.portalUser(rq)
+	u, e := s.portalUser(rq, rq.idempotencyKey())
 	if e != nil {
 		return rq.fail(e)
 	}
@@ -192,14 +194,20 @@ func (s *Server) complete(c *creation, at time.Time) {
 	}
 }
 
+// lockAndAdvance locks s.mu (the caller unlocks it) and applies everything
+// due by now on the server clock, which it returns.
+func (s *Server) lockAndAdvance() time.Time {
+	s.mu.Lock()
+	now := s.now()
+	s.advance(now)
+	return now
+}
+
 // advance applies everything due on the server clock; s.mu is held.
 func (s *Server) advance(now time.Time) {
-	var due []*creation
-	for _, c := range s.st.creations {
-		if c.status == "PENDING" && !c.dueAt.IsZero() && !now.Before(c.dueAt) {
-			due = append(due, c)
-		}
-	}
+	due := filter(s.st.creations, func(c *creation) bool {
+		return c.status == "PENDING" && !c.dueAt.IsZero() && !now.Before(c.dueAt)
+	})
 	sortBy(due, func(c *creation) sortKey { return sortKey{c.dueAt, c.id} })
 	for _, c := range due {
 		s.complete(c, c.dueAt)
@@ -215,19 +223,11 @@ func (s *Server) advance(now time.Time) {
 
 func (s *Server) listTestSalesUnits(rq *request) *response {
 	p, e := s.listPaging(rq, "")
+	u, e := s.portalUser(rq, e)
 	if e != nil {
 		return rq.fail(e)
 	}
-	u, e := s.portalUser(rq)
-	if e != nil {
-		return rq.fail(e)
-	}
-	var units []*unit
-	for _, un := range s.st.units {
-		if un.isTest() && un.merchant == u.merchant {
-			units = append(units, un)
-		}
-	}
+	units := filter(s.st.units, func(un *unit) bool { return un.isTest() && un.merchant == u.merchant })
 	return pageResponse(s, p, units, func(u *unit) sortKey { return sortKey{u.completedAt, u.msn} }, testUnitView)
 }
 
@@ -244,27 +244,16 @@ func (s *Server) listCreations(rq *request) *response {
 	if e == nil {
 		p, e = s.listPaging(rq, status)
 	}
+	u, e := s.portalUser(rq, e)
 	if e != nil {
 		return rq.fail(e)
 	}
-	u, e := s.portalUser(rq)
-	if e != nil {
-		return rq.fail(e)
-	}
-	var cs []*creation
-	for _, c := range s.st.creations {
-		if c.merchant == u.merchant && (status == "" || c.status == status) {
-			cs = append(cs, c)
-		}
-	}
+	cs := filter(s.st.creations, func(c *creation) bool { return c.merchant == u.merchant && (status == "" || c.status == status) })
 	return pageResponse(s, p, cs, func(c *creation) sortKey { return sortKey{c.createdAt, c.id} }, creationView)
 }
 
 func (s *Server) getCreation(rq *request) *response {
-	if e := firstAPI(rq.pathUUID("creationId"), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
-	u, e := s.portalUser(rq)
+	u, e := s.portalUser(rq, rq.pathUUID("creationId"), rq.bodyLimit())
 	if e != nil {
 		return rq.fail(e)
 	}
@@ -279,8 +268,13 @@ func (s *Server) getCreation(rq *request) *response {
 	return resp
 }
 
-// testUnitParam finds a test unit of the caller's merchant.
-func (s *Server) testUnitParam(rq *request, u *user) (*unit, *apiError) {
+// testUnitParam finds a test unit of the caller's merchant, once the
+// request's checks and the principal check have passed.
+func (s *Server) testUnitParam(rq *request, checks ...*apiError) (*unit, *apiError) {
+	u, e := s.portalUser(rq, checks...)
+	if e != nil {
+		return nil, e
+	}
 	un := s.st.unitOf(u.merchant, rq.params["msn"])
 	if un == nil || !un.isTest() {
 		return nil, notFound("test sales unit")
@@ -289,14 +283,7 @@ func (s *Server) testUnitParam(rq *request, u *user) (*unit, *apiError) {
 }
 
 func (s *Server) getTestSalesUnit(rq *request) *response {
-	if e := firstAPI(rq.pathMSN(), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
-	u, e := s.portalUser(rq)
-	if e != nil {
-		return rq.fail(e)
-	}
-	un, e := s.testUnitParam(rq, u)
+	un, e := s.testUnitParam(rq, rq.pathMSN(), rq.bodyLimit())
 	if e != nil {
 		return rq.fail(e)
 	}
@@ -304,14 +291,7 @@ func (s *Server) getTestSalesUnit(rq *request) *response {
 }
 
 func (s *Server) updateTestSalesUnit(rq *request) *response {
-	if e := firstAPI(rq.pathMSN(), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
-	u, e := s.portalUser(rq)
-	if e != nil {
-		return rq.fail(e)
-	}
-	if _, e := s.testUnitParam(rq, u); e != nil {
+	if _, e := s.testUnitParam(rq, rq.pathMSN(), rq.bodyLimit()); e != nil {
 		return rq.fail(e)
 	}
 	return rq.fail(newProblem(http.StatusMethodNotAllowed, pImmutable, "a test sales unit cannot be changed; create a new one instead"))

@@ -55,6 +55,13 @@ type managementTokenJSON struct {
 	Scope       string `json:"scope,omitempty"`
 }
 
+// invalidClient is the token endpoints' 401 for client credentials they do
+// not know, in Azure AD's words (error code 7000215: invalid client secret).
+func invalidClient(description string) *response {
+	return jsonResponse(http.StatusUnauthorized, ctPortal, oauthErrorJSON{Error: "invalid_client",
+		ErrorDescription: description, ErrorCodes: []int{7000215}})
+}
+
 // gateway is the API gateway's subscription key check.
 func (s *Server) gateway(rq *request) *response {
 	k := rq.r.Header.Get("Ocp-Apim-Subscription-Key")
@@ -108,8 +115,7 @@ func (s *Server) getAccessToken(rq *request) *response {
 	}
 	who, ok := s.st.principalFor(id, secret)
 	if !ok {
-		return jsonResponse(http.StatusUnauthorized, ctPortal, oauthErrorJSON{Error: "invalid_client",
-			ErrorDescription: "The client_id or client_secret is not valid.", ErrorCodes: []int{7000215}})
+		return invalidClient("The client_id or client_secret is not valid.")
 	}
 	tok := s.issueToken(who, rq.now.Add(tokenLifetime), false)
 	exp := rq.now.Add(tokenLifetime)
@@ -176,8 +182,7 @@ func (s *Server) fetchToken(rq *request) *response {
 	}
 	who, ok := s.st.managementFor(id, secret)
 	if !ok {
-		return jsonResponse(http.StatusUnauthorized, ctPortal, oauthErrorJSON{Error: "invalid_client",
-			ErrorDescription: "The client_id or client_secret is not valid management keys.", ErrorCodes: []int{7000215}})
+		return invalidClient("The client_id or client_secret is not valid management keys.")
 	}
 	tok := s.issueToken(who, rq.now.Add(managementTokenLifetime), true)
 	return jsonResponse(http.StatusOK, ctToken, managementTokenJSON{AccessToken: tok, TokenType: "Bearer",

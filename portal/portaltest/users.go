@@ -61,10 +61,7 @@ func userView(u *user) userJSON {
 }
 
 func (s *Server) getMe(rq *request) *response {
-	if e := rq.bodyLimit(); e != nil {
-		return rq.fail(e)
-	}
-	u, e := s.portalUser(rq)
+	u, e := s.portalUser(rq, rq.bodyLimit())
 	if e != nil {
 		return rq.fail(e)
 	}
@@ -75,9 +72,10 @@ func (s *Server) getMe(rq *request) *response {
 	return portalOK(http.StatusOK, v)
 }
 
-// admin is the role check of the user-management operations.
-func (s *Server) admin(rq *request) (*user, *apiError) {
-	u, e := s.portalUser(rq)
+// admin is the role check of the user-management operations, made once the
+// request's checks and the principal check have passed.
+func (s *Server) admin(rq *request, checks ...*apiError) (*user, *apiError) {
+	u, e := s.portalUser(rq, checks...)
 	if e != nil {
 		return nil, e
 	}
@@ -98,19 +96,11 @@ func (s *Server) userParam(rq *request, caller *user) (*user, *apiError) {
 
 func (s *Server) listUsers(rq *request) *response {
 	p, e := s.listPaging(rq, "")
+	caller, e := s.admin(rq, e)
 	if e != nil {
 		return rq.fail(e)
 	}
-	caller, e := s.admin(rq)
-	if e != nil {
-		return rq.fail(e)
-	}
-	var us []*user
-	for _, u := range s.st.users {
-		if u.merchant == caller.merchant {
-			us = append(us, u)
-		}
-	}
+	us := filter(s.st.users, func(u *user) bool { return u.merchant == caller.merchant })
 	return pageResponse(s, p, us, func(u *user) sortKey { return sortKey{u.createdAt, u.id} }, userView)
 }
 
@@ -129,10 +119,7 @@ func (s *Server) inviteUser(rq *request) *response {
 	if fe != nil {
 		return rq.fail(badRequest(fe.Path, "request body: "+fe.Error()))
 	}
-	if e := rq.idempotencyKey(); e != nil {
-		return rq.fail(e)
-	}
-	caller, e := s.admin(rq)
+	caller, e := s.admin(rq, rq.idempotencyKey())
 	if e != nil {
 		return rq.fail(e)
 	}
@@ -158,10 +145,7 @@ func (s *Server) inviteUser(rq *request) *response {
 }
 
 func (s *Server) getUser(rq *request) *response {
-	if e := firstAPI(rq.pathUserID(), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
-	caller, e := s.portalUser(rq)
+	caller, e := s.portalUser(rq, rq.pathUserID(), rq.bodyLimit())
 	if e != nil {
 		return rq.fail(e)
 	}
@@ -178,14 +162,7 @@ func (s *Server) getUser(rq *request) *response {
 }
 
 func (s *Server) removeUser(rq *request) *response {
-	if e := firstAPI(rq.pathUserID(), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
-	caller, e := s.admin(rq)
-	if e != nil {
-		return rq.fail(e)
-	}
-	u, e := s.userParam(rq, caller)
+	u, e := s.managedUser(rq, rq.pathUserID(), rq.bodyLimit())
 	if e != nil {
 		return rq.fail(e)
 	}
@@ -198,17 +175,24 @@ func (s *Server) removeUser(rq *request) *response {
 	return emptyResponse(http.StatusNoContent)
 }
 
+// managedUser finds the user of an ADMINISTRATOR's merchant that a
+// user-management operation names, once the request's checks and the role
+// check have passed.
+func (s *Server) managedUser(rq *request, checks ...*apiError) (*user, *apiError) {
+	caller, e := s.admin(rq, checks...)
+	if e != nil {
+		return nil, e
+	}
+	return s.userParam(rq, caller)
+}
+
 // accessParams finds the user and unit of grant and revoke.
-func (s *Server) accessParams(rq *request) (*user, *unit, *apiError) {
-	caller, e := s.admin(rq)
+func (s *Server) accessParams(rq *request, checks ...*apiError) (*user, *unit, *apiError) {
+	u, e := s.managedUser(rq, checks...)
 	if e != nil {
 		return nil, nil, e
 	}
-	u, e := s.userParam(rq, caller)
-	if e != nil {
-		return nil, nil, e
-	}
-	un := s.st.unitOf(caller.merchant, rq.params["msn"])
+	un := s.st.unitOf(u.merchant, rq.params["msn"])
 	if un == nil {
 		return nil, nil, notFound("sales unit")
 	}
@@ -240,10 +224,7 @@ func (s *Server) grantAccess(rq *request) *response {
 }
 
 func (s *Server) revokeAccess(rq *request) *response {
-	if e := firstAPI(rq.pathUserID(), rq.pathMSN(), rq.bodyLimit()); e != nil {
-		return rq.fail(e)
-	}
-	u, un, e := s.accessParams(rq)
+	u, un, e := s.accessParams(rq, rq.pathUserID(), rq.pathMSN(), rq.bodyLimit())
 	if e != nil {
 		return rq.fail(e)
 	}

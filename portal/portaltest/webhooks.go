@@ -143,12 +143,7 @@ func (s *Server) getAllWebhooks(rq *request) *response {
 
 // webhooksOf lists a scope's registrations, oldest first.
 func (s *Server) webhooksOf(scope webhookScope) []*webhook {
-	var ws []*webhook
-	for _, w := range s.st.webhooks {
-		if w.scope == scope {
-			ws = append(ws, w)
-		}
-	}
+	ws := filter(s.st.webhooks, func(w *webhook) bool { return w.scope == scope })
 	sortBy(ws, func(w *webhook) sortKey { return sortKey{w.createdAt, w.id} })
 	return ws
 }
