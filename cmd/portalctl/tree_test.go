@@ -103,7 +103,7 @@ func TestUsageErrorsExit2AndSayWhatToFix(t *testing.T) {
 		{unit, []string{"webhooks", "register", "--url", "https://hooks.example.com/x", "--event", "Captured", "--reveal"}, "--event "},
 		{remote, []string{"webhooks", "register", "--url", "http://127.0.0.1:9/x", "--event", "epayments.payment.captured.v1", "--reveal"},
 			"--url http://127.0.0.1:9/x uses http: Vipps accepts only https. A loopback http URL is allowed only with the simulator on this machine (VIPPS_BASE_URL on a loopback host)"},
-		{unit, []string{"webhooks", "delete", "not-an-id"}, "ID must be a registration id (a UUID"},
+		{unit, []string{"webhooks", "delete", "not-an-id"}, "ID must be a UUID such as"},
 		{nil, []string{"webhooks", "ensure", "--dry-run"}, `required flag(s) "file", "secrets" not set`},
 		{unit, []string{"webhooks", "ensure", "--file", "/nonexistent/spec.json", "--secrets", "s.json"}, "--file /nonexistent/spec.json: no such file or directory"},
 		{nil, []string{"webhooks", "rotate-secret", "0b52e5bd-be1e-42a1-acf2-e331f52c68ac"}, `required flag(s) "store" not set`},
