@@ -94,14 +94,14 @@ const (
 
 // RotationStep is one step of a rotation. It names keys, never values.
 type RotationStep struct {
-	Action Action
+	Action Action `json:"action"`
 	// Key is the key concerned: the one replaced (regenerate, verify; store:
 	// the key new in the stored set), the one the token was obtained with
 	// (token), or the key in use (switch).
-	Key       Name
-	At        time.Time     // when the step finished
-	UpdatedAt time.Time     `json:",omitzero"` // the set's updatedAt after a regeneration
-	Took      time.Duration `json:",omitzero"` // how long a drain waited
+	Key       Name          `json:"key"`
+	At        time.Time     `json:"at"`                 // when the step finished
+	UpdatedAt time.Time     `json:"updatedAt,omitzero"` // the set's updatedAt after a regeneration
+	Took      time.Duration `json:"tookNanos,omitzero"` // how long a drain waited
 }
 
 // String names the action and the key ("regenerate subscriptionKeySecondary"), without the times.
@@ -130,14 +130,14 @@ func (r *RotationReport) Drains() []RotationStep {
 // RotationReport is what a rotation did and when. It names keys and times,
 // never values: printing it or json.Marshal of it shows no secret value.
 type RotationReport struct {
-	MSN         string
-	Environment vipps.Environment
-	Started     time.Time
-	Finished    time.Time
-	Rotated     []Name    // keys replaced, in order
-	InUse       Name      // the subscription key the integration uses at the end
-	UpdatedAt   time.Time // updatedAt of the last set stored
-	Steps       []RotationStep
+	MSN         string            `json:"msn"`
+	Environment vipps.Environment `json:"environment"`
+	Started     time.Time         `json:"started"`
+	Finished    time.Time         `json:"finished"`
+	Rotated     []Name            `json:"rotated"`   // keys replaced, in order
+	InUse       Name              `json:"inUse"`     // the subscription key the integration uses at the end
+	UpdatedAt   time.Time         `json:"updatedAt"` // updatedAt of the last set stored
+	Steps       []RotationStep    `json:"steps"`
 }
 
 // String is a one-line summary.

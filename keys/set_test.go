@@ -186,5 +186,5 @@ func TestNothingPrintsASecret(t *testing.T) {
 	assert.Contains(t, storeErr.Error(), "disk full")
 	assert.Contains(t, fmt.Sprintf("%+v", after), after.ClientID)
 	b, _ := json.Marshal(rep2)
-	assert.Contains(t, string(b), `"Rotated":["clientSecret"]`)
+	assert.Contains(t, string(b), `"rotated":["clientSecret"]`)
 }
