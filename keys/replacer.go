@@ -18,7 +18,7 @@ import (
 // Replacer replaces one key of a sales unit inside [Service.Rotate] and
 // returns the whole new set: the one step of a rotation that differs between a
 // portal that has an API for it and Vipps today, where a person presses a
-// button on portal.vipps.no. Rotate's default (a nil
+// button on portal.vippsmobilepay.com. Rotate's default (a nil
 // [RotateOptions.Replacer]) calls [Service.Regenerate]; [ManualReplacer] asks
 // an operator. Rotate verifies every set a Replacer returns before it stores it.
 type Replacer interface {
@@ -55,14 +55,14 @@ func (s *Service) portalReplacer() Replacer {
 }
 
 // DefaultPortalURL is where [ManualReplacer] sends the operator.
-const DefaultPortalURL = "https://portal.vipps.no"
+const DefaultPortalURL = "https://portal.vippsmobilepay.com"
 
 // DefaultManualTries bounds how many pasted values [ManualReplacer] tries per key.
 const DefaultManualTries = 3
 
 // ManualReplacer is the [Replacer] for merchants against Vipps today,
 // where no API regenerates keys: it tells an operator (on Out) which button to
-// press on portal.vipps.no for which sales unit and key, reads the new value
+// press on portal.vippsmobilepay.com for which sales unit and key, reads the new value
 // they paste (one line from In), and verifies it against the real token
 // endpoint before returning it. A value that does not get a token is refused
 // and asked for again, at most MaxTries times; nothing is returned, and so

@@ -43,7 +43,7 @@ func (o *operator) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// portalButton regenerates key n of the unit as a person on portal.vipps.no
+// portalButton regenerates key n of the unit as a person on portal.vippsmobilepay.com
 // would, and returns the new value shown there.
 func portalButton(t *testing.T, c *portal.Client, msn string, n keys.Name) string {
 	t.Helper()
@@ -133,7 +133,7 @@ func TestManualRotationOfSubscriptionKeys(t *testing.T) {
 
 	text := out.String()
 	assert.Contains(t, text, "Sales unit 123456")
-	assert.Contains(t, text, "https://portal.vipps.no")
+	assert.Contains(t, text, "https://portal.vippsmobilepay.com")
 	assert.Contains(t, text, "Regenerate next to the secondary subscription key")
 	assert.Contains(t, text, "Regenerate next to the primary subscription key")
 	assert.Contains(t, text, "does not work")

@@ -179,7 +179,7 @@ func ExampleManualReplacer() {
 	// Output:
 	//
 	// Sales unit 123456 (production): regenerate the client_secret.
-	//   1. Open https://portal.vipps.no and choose the sales unit with MSN 123456.
+	//   1. Open https://portal.vippsmobilepay.com and choose the sales unit with MSN 123456.
 	//   2. Go to For developers > API keys > Show keys.
 	//   3. Press Regenerate next to the client_secret, and copy the new value.
 	// Paste the new client_secret for sales unit 123456 and press Enter (try 1 of 3):

@@ -48,7 +48,7 @@ func (n Name) Other() Name {
 	return ""
 }
 
-// label is how portal.vipps.no and people call the key.
+// label is how portal.vippsmobilepay.com and people call the key.
 func (n Name) label() string {
 	switch n {
 	case ClientID:

@@ -1,6 +1,6 @@
 // Package portal is the entry point of the Vipps portal SDK: [New] (or
 // [NewFromEnv]) builds a [Client] whose services do in code what people do by
-// hand on portal.vipps.no (API keys, test sales units, users) and call Vipps'
+// hand on portal.vippsmobilepay.com (API keys, test sales units, users) and call Vipps'
 // Access Token, Management and Webhooks APIs.
 //
 // # Calls

@@ -422,7 +422,7 @@ func (g *diagnoser) otherEnvironmentTakes(ctx context.Context, endpoint string, 
 	if _, err := g.c.core.FetchToken(ctx, g.creds, other.BaseURL()); err != nil {
 		return false
 	}
-	g.add(TokenCheck, CheckFailed, EnvEnvironment, fmt.Sprintf("these are %s keys: %s refuses them (%d %s) and %s issues them a token. Set %s=%s, or use the %s keys from portal.vipps.no",
+	g.add(TokenCheck, CheckFailed, EnvEnvironment, fmt.Sprintf("these are %s keys: %s refuses them (%d %s) and %s issues them a token. Set %s=%s, or use the %s keys from portal.vippsmobilepay.com",
 		other, endpoint, refusal.StatusCode, refusal.Problem, otherEndpoint, EnvEnvironment, other, g.env))
 	g.add(SubscriptionKeyCheck, CheckSkipped, "", fmt.Sprintf("judged in the %s environment, whose gateway accepts it", other))
 	return true

@@ -76,7 +76,7 @@ func (a *app) rotateKeysCmd() *cobra.Command {
 		"(and its inUse the key in use); it is replaced with each new set, so no --force is asked. When it\n" +
 		"does not exist, the keys are read with the portal's keys operation and the primary is in use.\n\n" +
 		"Without --subscription-keys or --client-secret both are replaced. --manual is for Vipps today,\n" +
-		"where no API regenerates keys: an operator presses Regenerate on portal.vipps.no and pastes each\n" +
+		"where no API regenerates keys: an operator presses Regenerate on portal.vippsmobilepay.com and pastes each\n" +
 		"new value on stdin (instructions on stderr); a value that gets no token is asked for again.\n\n" +
 		"Steps are reported on stderr, the report on stdout. If a new set could not be written, it is\n" +
 		"written beside the file (FILE.unsaved-TIME, mode 0600) and the error says so."
@@ -123,7 +123,7 @@ func rescueKeys(store string, inUse keys.Name, err error) error {
 	}
 	name := fmt.Sprintf("%s.unsaved-%s", store, time.Now().UTC().Format("20060102T150405.000Z"))
 	if werr := keys.WriteKeyFile(name, keys.KeyFile{InUse: inUse, Keys: set.Reveal()}, false); werr != nil {
-		return fmt.Errorf("%w; the new keys, in force at Vipps, could not be written to %s either (%v): read them on portal.vipps.no", err, name, werr)
+		return fmt.Errorf("%w; the new keys, in force at Vipps, could not be written to %s either (%v): read them on portal.vippsmobilepay.com", err, name, werr)
 	}
 	return fmt.Errorf("%w; the new keys, in force at Vipps, are in %s (mode 0600): move it to %s", err, name, store)
 }

@@ -29,7 +29,7 @@ func (a *app) root() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "portalctl",
 		Short: "The Vipps portal SDK from the shell",
-		Long: "portalctl does from the shell what people do by hand on portal.vipps.no: sales units,\n" +
+		Long: "portalctl does from the shell what people do by hand on portal.vippsmobilepay.com: sales units,\n" +
 			"product orders, test sales units, API keys, portal users and webhooks.\n\n" +
 			"Tables for people by default, one JSON document with --json for scripts. Exit codes:\n" +
 			"0 done, 1 failed, 2 usage error.\n\n" + settingsHelp,

@@ -7,7 +7,7 @@
 //
 //	go run ./examples/rotate-keys                       # subscription keys, on the simulator
 //	go run ./examples/rotate-keys -client-secret        # the client secret too
-//	go run ./examples/rotate-keys -manual               # an operator regenerates on portal.vipps.no
+//	go run ./examples/rotate-keys -manual               # an operator regenerates on portal.vippsmobilepay.com
 //	go run ./examples/rotate-keys -store keys.json -msn 123456
 //	go run ./examples/rotate-keys -live -drain 3s          # an integration follows the file meanwhile
 //
@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var cfg config
 	fs.StringVar(&cfg.storePath, "store", "", "key file (JSON, 0600) the integration follows; default: keys.json in a new temporary directory on the simulator, required otherwise")
 	fs.StringVar(&cfg.msn, "msn", os.Getenv(portal.EnvMSN), "sales unit whose keys rotate (default $VIPPS_MSN, or the simulator's 123456)")
-	fs.BoolVar(&cfg.manual, "manual", false, "an operator regenerates each key on portal.vipps.no and pastes it here")
+	fs.BoolVar(&cfg.manual, "manual", false, "an operator regenerates each key on portal.vippsmobilepay.com and pastes it here")
 	fs.BoolVar(&cfg.subKeys, "subscription-keys", true, "rotate both subscription keys")
 	fs.BoolVar(&cfg.clientSecret, "client-secret", false, "rotate the client secret")
 	fs.DurationVar(&cfg.drain, "drain", keys.DefaultDrain, "wait this long after the integration switched away from a key before regenerating it: longer than the readers' check interval ("+keys.DefaultCheckEvery.String()+" by default) plus their longest call; 0 for no wait")
@@ -204,12 +204,12 @@ func rescue(storePath string, set keys.Set, inUse keys.Name, cause error) error 
 	name := fmt.Sprintf("%s.rescue-%s", storePath, time.Now().UTC().Format("20060102T150405Z"))
 	st := &fileStore{path: name}
 	if werr := st.Save(context.Background(), set, inUse); werr != nil {
-		return fmt.Errorf("%w; writing the new keys to %s failed too (%v): read them on portal.vipps.no", cause, name, werr)
+		return fmt.Errorf("%w; writing the new keys to %s failed too (%v): read them on portal.vippsmobilepay.com", cause, name, werr)
 	}
 	return fmt.Errorf("%w; the new keys were written to %s (0600): move them into place", cause, name)
 }
 
-// simulatedPortal stands in for portal.vipps.no when -manual runs on the
+// simulatedPortal stands in for portal.vippsmobilepay.com when -manual runs on the
 // simulator: before the operator is asked, it presses Regenerate in the
 // simulator and shows the new value, as the portal's page would.
 func simulatedPortal(c *portal.Client, manual *keys.ManualReplacer, stdout io.Writer) keys.Replacer {
@@ -228,7 +228,7 @@ func simulatedPortal(c *portal.Client, manual *keys.ManualReplacer, stdout io.Wr
 			shown = set.SubscriptionKey(r.Name).Reveal()
 		}
 		// This is the simulator's portal page: a real program never prints a key.
-		fmt.Fprintf(stdout, "\n[simulated portal.vipps.no] %s regenerated; the page shows: %s\n", r.Name, shown)
+		fmt.Fprintf(stdout, "\n[simulated portal.vippsmobilepay.com] %s regenerated; the page shows: %s\n", r.Name, shown)
 		return manual.Replace(ctx, r)
 	})
 }

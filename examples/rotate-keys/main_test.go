@@ -295,5 +295,5 @@ func TestRescueWritesTheUnsavedSetBesideTheStore(t *testing.T) {
 
 	// When even that fails, it says where to read the keys.
 	err = rescue(filepath.Join(dir, "missing", "keys.json"), testSet, keys.SubscriptionKeyPrimary, errors.New("disk full"))
-	assert.ErrorContains(t, err, "portal.vipps.no")
+	assert.ErrorContains(t, err, "portal.vippsmobilepay.com")
 }
