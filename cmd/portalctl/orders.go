@@ -42,11 +42,7 @@ func (a *app) ordersCmd() *cobra.Command {
 			}),
 		a.verb("get ID", "Show a product order", "  portalctl orders get 8a11afb7-c223-48ed-8ca6-4722b97261aa",
 			cobra.ExactArgs(1), false, func(ctx context.Context, c *portal.Client, args []string) error {
-				o, err := c.ProductOrders.Get(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				return a.record(o)
+				return a.show(c.ProductOrders.Get(ctx, args[0]))
 			}),
 		a.verb("wait ID", "Wait until the merchant's order is COMPLETED (progress on stderr)",
 			"  portalctl orders wait 8a11afb7-c223-48ed-8ca6-4722b97261aa --timeout 1h",
@@ -86,11 +82,7 @@ func (a *app) prefillCmd() *cobra.Command {
 			if website != "" || terms != "" {
 				req.Website = &salesunit.Website{URL: website, TermsURL: terms}
 			}
-			o, err := c.ProductOrders.Prefill(ctx, req)
-			if err != nil {
-				return err
-			}
-			return a.record(o)
+			return a.show(c.ProductOrders.Prefill(ctx, req))
 		})
 	f := cmd.Flags()
 	f.StringVar(&scheme, "scheme", "", "the merchant's business identifier scheme, such as business:NO:ORG (required)")

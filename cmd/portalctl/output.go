@@ -23,6 +23,14 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// show prints the record a call returned, or returns its error.
+func (a *app) show(v any, err error) error {
+	if err != nil {
+		return err
+	}
+	return a.record(v)
+}
+
 // record prints one record: JSON with --json, else its JSON fields as aligned
 // "field: value" lines, nested records indented, in the contract's order.
 func (a *app) record(v any) error {

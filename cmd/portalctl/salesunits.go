@@ -27,11 +27,7 @@ func (a *app) salesUnitsCmd() *cobra.Command {
 			}),
 		a.verb("get MSN", "Show a production sales unit and its configuration", "  portalctl salesunits get 123456",
 			cobra.ExactArgs(1), false, func(ctx context.Context, c *portal.Client, args []string) error {
-				u, err := c.SalesUnits.Get(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				return a.record(u)
+				return a.show(c.SalesUnits.Get(ctx, args[0]))
 			}),
 	)
 }
@@ -41,11 +37,7 @@ func (a *app) merchantsCmd() *cobra.Command {
 		"  portalctl merchants get business:NO:ORG 987654325\n  portalctl merchants salesunits business:NO:ORG 987654325",
 		a.verb("get SCHEME ID", "Show a merchant", "  portalctl merchants get business:NO:ORG 987654325 --json",
 			cobra.ExactArgs(2), false, func(ctx context.Context, c *portal.Client, args []string) error {
-				m, err := c.Merchants.Get(ctx, vipps.BusinessIdentifier{Scheme: args[0], ID: args[1]})
-				if err != nil {
-					return err
-				}
-				return a.record(m)
+				return a.show(c.Merchants.Get(ctx, vipps.BusinessIdentifier{Scheme: args[0], ID: args[1]}))
 			}),
 		a.verb("salesunits SCHEME ID", "List a merchant's production sales units", "  portalctl merchants salesunits business:NO:ORG 987654325",
 			cobra.ExactArgs(2), false, func(ctx context.Context, c *portal.Client, args []string) error {

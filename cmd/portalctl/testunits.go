@@ -31,11 +31,7 @@ func (a *app) testUnitsCmd() *cobra.Command {
 			}),
 		a.verb("get MSN", "Show a test sales unit", "  portalctl testunits get 223344",
 			cobra.ExactArgs(1), false, func(ctx context.Context, c *portal.Client, args []string) error {
-				u, err := c.TestUnits.Get(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				return a.record(u)
+				return a.show(c.TestUnits.Get(ctx, args[0]))
 			}),
 		a.creationsCmd(),
 		a.verb("wait CREATION-ID", "Wait until an ordered test unit and its keys are ready (progress on stderr)",

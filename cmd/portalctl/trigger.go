@@ -63,12 +63,6 @@ func (a *app) triggerCmd() *cobra.Command {
 	return cmd
 }
 
-// notifyAnswer is the simulator's answer to a notification: 202 with the
-// registrations it goes to.
-type notifyAnswer struct {
-	Registrations int `json:"registrations"`
-}
-
 func (a *app) trigger(ctx context.Context, event, payloadFile string) error {
 	msn := a.msn
 	if msn == "" {
@@ -88,62 +82,26 @@ func (a *app) trigger(ctx context.Context, event, payloadFile string) error {
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(struct {
-		MSN     string          `json:"msn"`
-		Event   string          `json:"event"`
-		Payload json.RawMessage `json:"payload"`
-	}{msn, event, payload})
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+portaltest.NotifyPath, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	defer client.CloseIdleConnections()
 	start := time.Now()
-	resp, err := client.Do(req)
+	n, err := portaltest.NotifyAt(ctx, base, msn, event, payload)
 	if a.verbose {
-		status := 0
-		if resp != nil {
-			status = resp.StatusCode
-		}
-		a.logger().Debug("simulator request", "method", req.Method, "path", portaltest.NotifyPath, "status", status, "took", time.Since(start))
+		a.logger().Debug("simulator request", "method", http.MethodPost, "path", portaltest.NotifyPath, "took", time.Since(start), "error", err)
 	}
-	if err != nil {
-		return fmt.Errorf("no answer from %s=%s: is the simulator running there? (%w)", portal.EnvBaseURL, base, errors.Unwrap(err))
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return fmt.Errorf("POST %s: reading the answer: %w", portaltest.NotifyPath, err)
-	}
-	var problem struct {
-		Detail string `json:"detail"`
-	}
-	_ = json.Unmarshal(answer, &problem)
+	said := strings.TrimPrefix(fmt.Sprint(err), "portaltest: ")
 	switch {
-	case resp.StatusCode == http.StatusAccepted:
-		var n notifyAnswer
-		if err := json.Unmarshal(answer, &n); err != nil {
-			return fmt.Errorf("POST %s answered 202 with something else than the simulator's answer", portaltest.NotifyPath)
-		}
-		return a.done(map[string]any{"msn": msn, "event": event, "reference": referenceOf(payload), "registrations": n.Registrations},
-			fmt.Sprintf("Sent %s about %s to %d registration(s); the simulator delivers it, retrying as Vipps does.", event, msn, n.Registrations))
-	case resp.StatusCode == http.StatusNotFound && strings.Contains(problem.Detail, "no registration"):
+	case err == nil:
+		return a.done(map[string]any{"msn": msn, "event": event, "reference": referenceOf(payload), "registrations": n},
+			fmt.Sprintf("Sent %s about %s to %d registration(s); the simulator delivers it, retrying as Vipps does.", event, msn, n))
+	case errors.Is(err, portaltest.ErrNoRegistration):
 		return fmt.Errorf("the simulator sent nothing: %s. Register one first: portalctl webhooks register --url URL --event %s --store FILE",
-			printable(problem.Detail), event)
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
-		return fmt.Errorf("%s=%s is not the standalone simulator: POST %s answered %d. webhooks trigger sends test notifications through examples/simulator; Vipps sends real ones by itself",
-			portal.EnvBaseURL, base, portaltest.NotifyPath, resp.StatusCode)
-	case resp.StatusCode == http.StatusBadRequest && problem.Detail != "":
-		return fmt.Errorf("the simulator refused the notification: %s", printable(problem.Detail))
-	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		return fmt.Errorf("%s=%s answered a redirect (%d), which portalctl does not follow: give the simulator's own address", portal.EnvBaseURL, base, resp.StatusCode)
+			printable(said), event)
+	case errors.Is(err, portaltest.ErrNotASimulator):
+		return fmt.Errorf("%s=%s is not the standalone simulator: %s. webhooks trigger sends test notifications through examples/simulator; Vipps sends real ones by itself",
+			portal.EnvBaseURL, base, printable(said))
+	case ctx.Err() == nil && strings.Contains(err.Error(), "no answer from"):
+		return fmt.Errorf("no answer from %s=%s: is the simulator running there? (%w)", portal.EnvBaseURL, base, err)
 	}
-	return fmt.Errorf("POST %s answered %d", portaltest.NotifyPath, resp.StatusCode)
+	return fmt.Errorf("the simulator refused the notification: %s", printable(said))
 }
 
 // simulatorURL is VIPPS_BASE_URL, which must name the simulator: without

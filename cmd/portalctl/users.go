@@ -18,11 +18,7 @@ func (a *app) usersCmd() *cobra.Command {
 			"  portalctl users grant 5b1e... 123456 DEVELOPER",
 		a.verb("me", "Show the portal user the keys act as", "  portalctl users me --json",
 			cobra.NoArgs, false, func(ctx context.Context, c *portal.Client, _ []string) error {
-				me, err := c.Users.Me(ctx)
-				if err != nil {
-					return err
-				}
-				return a.record(me)
+				return a.show(c.Users.Me(ctx))
 			}),
 		a.verb("list", "List the merchant's portal users (ADMINISTRATOR)", "  portalctl users list",
 			cobra.NoArgs, false, func(ctx context.Context, c *portal.Client, _ []string) error {
@@ -39,11 +35,7 @@ func (a *app) usersCmd() *cobra.Command {
 			}),
 		a.verb("get ID", "Show a portal user and its access", "  portalctl users get admin",
 			cobra.ExactArgs(1), false, func(ctx context.Context, c *portal.Client, args []string) error {
-				u, err := c.Users.Get(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				return a.record(u)
+				return a.show(c.Users.Get(ctx, args[0]))
 			}),
 		a.inviteCmd(),
 		a.grantCmd(),
@@ -74,11 +66,7 @@ func (a *app) inviteCmd() *cobra.Command {
 		"  portalctl users invite --name 'Ola Nordmann' --phone +4791234567 --role SALES_UNIT_MANAGER",
 		cobra.NoArgs, false, func(ctx context.Context, c *portal.Client, _ []string) error {
 			req.Role = users.Role(role)
-			u, err := c.Users.Invite(ctx, req)
-			if err != nil {
-				return err
-			}
-			return a.record(u)
+			return a.show(c.Users.Invite(ctx, req))
 		})
 	f := cmd.Flags()
 	f.StringVar(&req.Name, "name", "", "the person's name, 1-100 characters (required)")
@@ -100,11 +88,7 @@ func (a *app) grantCmd() *cobra.Command {
 			for _, p := range args[2:] {
 				perms = append(perms, users.Permission(p))
 			}
-			access, err := c.Users.Grant(ctx, args[0], args[1], perms...)
-			if err != nil {
-				return err
-			}
-			return a.record(access)
+			return a.show(c.Users.Grant(ctx, args[0], args[1], perms...))
 		})
 	cmd.ValidArgsFunction = func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 		if len(args) >= 2 {

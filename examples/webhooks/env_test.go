@@ -33,7 +33,7 @@ func TestTriggerNeedsASimulator(t *testing.T) {
 	s, code, _, stderr := exampletest.FromEnv(t, run, exampleenv.Unit, []string{"-trigger", "-msn", portaltest.ProductionMSN},
 		portaltest.WithLocalWebhooks())
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr, "answered 404 Not Found")
+	assert.Contains(t, stderr, "answered 404")
 	assert.Contains(t, stderr, "-trigger needs a simulator")
 	assert.Equal(t, 1, s.Effects(portaltest.OpRegisterWebhook))
 	assert.Empty(t, s.State().Webhooks)

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"time"
 
 	"github.com/vippsportal/sdk/portal/portaltest"
 	"github.com/vippsportal/sdk/webhooks"
@@ -42,36 +39,9 @@ func standaloneTrigger(baseURL string, out io.Writer) trigger {
 		if err != nil {
 			return err
 		}
-		body, err := json.Marshal(struct {
-			MSN     string          `json:"msn"`
-			Event   string          `json:"event"`
-			Payload json.RawMessage `json:"payload"`
-		}{p.msn, string(event), payload})
-		if err != nil {
-			return err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+portaltest.NotifyPath, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
 		fmt.Fprintf(out, "The simulator at %s sends %s about payment %s\n", baseURL, event, p.reference)
-		// The endpoint needs no credentials, and none are sent; an answer
-		// that redirects is no simulator's.
-		hc := &http.Client{Timeout: 10 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		defer hc.CloseIdleConnections()
-		resp, err := hc.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode == http.StatusAccepted {
-			return nil
-		}
-		answer, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		err = fmt.Errorf("%s answered %s: %q", req.URL, resp.Status, bytes.TrimSpace(answer))
-		if resp.StatusCode == http.StatusNotFound {
+		_, err = portaltest.NotifyAt(ctx, baseURL, p.msn, string(event), payload)
+		if errors.Is(err, portaltest.ErrNotASimulator) {
 			err = fmt.Errorf("%w (-trigger needs a simulator, go run ./examples/simulator: Vipps sends notifications only when payments happen)", err)
 		}
 		return err
