@@ -47,11 +47,11 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
-	"unicode"
 
 	"github.com/vippsportal/sdk/portal/portaltest"
 )
@@ -299,13 +299,10 @@ func shellQuote(v string) string {
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }
 
-// printable replaces control characters (a newline in a seed's name would
-// end a comment line and run the rest as a command).
+// printable escapes control characters as Go does in a quoted string (a
+// newline in a seed's name would end a comment line and run the rest as a
+// command).
 func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s)
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
 }

@@ -94,3 +94,11 @@ func TestServesUntilCancelled(t *testing.T) {
 		t.Fatalf("rc %d", rc)
 	}
 }
+
+// A seed's name or a request's path cannot break a -print-env comment line
+// or drive the terminal: control characters are escaped.
+func TestPrintableEscapesControlCharacters(t *testing.T) {
+	if got := printable("ACME\nrm -rf /\x1b[2J"); got != `ACME\nrm -rf /\x1b[2J` {
+		t.Fatalf("printable = %q", got)
+	}
+}
