@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/singleflight"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/vippsportal/sdk/vipps"
 )
@@ -235,9 +235,13 @@ func (c *Client) Token(ctx context.Context, group Group) (*Token, error) {
 }
 
 // tokenCache holds one token per key set and token endpoint. A cached token
-// is read without a lock (one atomic load); when there is none, concurrent
-// callers share one fetch (singleflight) and each waits for it only as long as
-// its own context lets it.
+// is read without a lock (one atomic load). When there is none, callers take
+// turns (a one-slot semaphore, which each waits for only as long as its own
+// context lets it): the first fetches, and those that waited meanwhile find
+// the token (or share the fetch's failure) when their turn comes. So one fetch
+// serves them all, and they go on one after another, as a mutex would release
+// them, rather than all at once: on a cold start of many callers, the
+// connections the first ones open are free again for the later ones.
 type tokenCache struct {
 	c       *Client
 	mu      sync.Mutex // guards entries
@@ -254,31 +258,30 @@ type tokenKey struct {
 }
 
 type tokenEntry struct {
-	tok    atomic.Pointer[Token]
-	flight singleflight.Group // the fetch in progress, under the key ""
-	mu     sync.Mutex         // guards handed
-	handed bool               // took a token handed over by a rotation (see Client.handedToken)
+	tok  atomic.Pointer[Token]
+	turn *semaphore.Weighted // one caller at a time looks for a token and, finding none, fetches it
+	// fetches counts the fetches that ended; failed is the last one's failure
+	// (nil after a success), shared with the callers that waited for it.
+	fetches atomic.Uint64
+	failed  atomic.Pointer[failure]
+	mu      sync.Mutex // guards handed
+	handed  bool       // took a token handed over by a rotation (see Client.handedToken)
 }
 
-// fetched is the outcome of one fetch, shared by every caller that waited for it.
-type fetched struct {
-	tok *Token
-	err error
-	// answer is what the fetch saw of the token endpoint's answer (see
-	// observeResponse): the fetch runs on a goroutine of its own, which must
-	// not write to a caller's holder.
+// failure is a fetch that failed, and what it saw of the token endpoint's
+// answer (for the WithResponse holders of the callers that share it).
+type failure struct {
+	err    error
 	answer vipps.Response
-	// panicked: the fetch panicked (in the caller's transport or slog handler,
-	// say) with panicValue, which the caller that started it panics with again.
-	panicked   bool
-	panicValue any
 }
+
+func newTokenEntry() *tokenEntry { return &tokenEntry{turn: semaphore.NewWeighted(1)} }
 
 func newTokenCache(c *Client) *tokenCache {
 	tc := &tokenCache{c: c, entries: map[tokenKey]*tokenEntry{}, own: map[string]*tokenEntry{}}
 	for _, root := range []string{c.base, c.portal} {
 		if root != "" {
-			e := &tokenEntry{}
+			e := newTokenEntry()
 			tc.own[root] = e
 			tc.entries[keyOf(c.cfg.Credentials, root)] = e
 		}
@@ -299,7 +302,7 @@ func (tc *tokenCache) entryFor(creds vipps.Credentials, root string) *tokenEntry
 	defer tc.mu.Unlock()
 	e := tc.entries[key]
 	if e == nil {
-		e = &tokenEntry{}
+		e = newTokenEntry()
 		tc.entries[key] = e
 	}
 	return e
@@ -334,64 +337,45 @@ func (tc *tokenCache) valid(e *tokenEntry) *Token {
 	return nil
 }
 
-// fetch waits for the one fetch of e's token, starting it when none is in
-// flight. The fetch runs on its own goroutine (singleflight.Group.DoChan) under
-// the context of the caller that started it, so that every caller can stop
-// waiting when its own context ends, as aws-sdk-go-v2's credentials cache does.
+// fetch waits for its turn, then takes the token a fetch that ended
+// meanwhile stored (or the failure it shared), or fetches one itself. A panic
+// in the fetch (in the caller's transport or slog handler, say) reaches this
+// caller and gives the turn back on its way: nothing stays locked.
 func (tc *tokenCache) fetch(ctx context.Context, e *tokenEntry, creds vipps.Credentials, root string) (*Token, error) {
-	for {
-		started := false
-		ch := e.flight.DoChan("", func() (any, error) {
-			started = true // read by this caller only after the fetch is over
-			return tc.fetchOnce(ctx, e, creds, root), nil
-		})
-		select {
-		case r := <-ch:
-			f := r.Val.(*fetched)
-			switch {
-			case f.panicked && started:
-				panic(f.panicValue)
-			case f.panicked:
-				continue // another call's fetch panicked: fetch again
-			case f.err == nil:
-				return f.tok, nil
-			case !started && isContextErr(f.err) && ctx.Err() == nil:
-				continue // the fetch ended with its caller's context, not ours: fetch again
-			}
-			if meta := responseOf(ctx); meta != nil && f.answer.StatusCode != 0 {
-				*meta = f.answer
-				meta.Header = f.answer.Header.Clone()
-			}
-			return nil, ownCopy(f.err)
-		case <-ctx.Done():
-			r := tokenRequestOf(creds)
-			return nil, &vipps.Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: ctx.Err()}
+	seen := e.fetches.Load()
+	if err := e.turn.Acquire(ctx, 1); err != nil {
+		r := tokenRequestOf(creds)
+		return nil, &vipps.Error{Operation: r.Operation, Method: r.Method, Path: r.Path, Err: ctx.Err()}
+	}
+	defer e.turn.Release(1)
+	if t := tc.valid(e); t != nil {
+		return t, nil
+	}
+	// A fetch that ended while this caller waited failed: its failure is
+	// this caller's too, unless it was only its own caller's context ending.
+	if f := e.failed.Load(); f != nil && e.fetches.Load() != seen && !isContextErr(f.err) {
+		if meta := responseOf(ctx); meta != nil && f.answer.StatusCode != 0 {
+			*meta = f.answer
+			meta.Header = f.answer.Header.Clone()
 		}
+		return nil, ownCopy(f.err)
 	}
-}
-
-// fetchOnce is one fetch: it takes a token that arrived since the caller
-// looked (a fetch that just ended, or one a rotation handed over) before it
-// asks the token endpoint. A panic is recovered, so that it cannot take the
-// process down from a goroutine no caller can recover in, and handed back.
-func (tc *tokenCache) fetchOnce(ctx context.Context, e *tokenEntry, creds vipps.Credentials, root string) (f *fetched) {
-	f = &fetched{}
-	defer func() {
-		if p := recover(); p != nil {
-			f.panicked, f.panicValue = true, p
+	if t := tc.takeHanded(e, creds, root); t != nil {
+		return t, nil
+	}
+	var answer vipps.Response // the call's own holder records the call's answer, not the token's
+	tok, _, err := tc.c.fetchToken(context.WithValue(ctx, responseKey{}, &answer), creds, root)
+	if err != nil {
+		if meta := responseOf(ctx); meta != nil && answer.StatusCode != 0 {
+			*meta = answer
 		}
-	}()
-	if f.tok = tc.valid(e); f.tok != nil {
-		return f
+		e.failed.Store(&failure{err: ownCopy(err), answer: answer})
+	} else {
+		e.tok.Store(tok)
+		e.failed.Store(nil)
 	}
-	if f.tok = tc.takeHanded(e, creds, root); f.tok != nil {
-		return f
-	}
-	f.tok, _, f.err = tc.c.fetchToken(context.WithValue(ctx, responseKey{}, &f.answer), creds, root)
-	if f.err == nil {
-		e.tok.Store(f.tok)
-	}
-	return f
+	e.fetches.Add(1)
+	return tok, err
 }
 
 // takeHanded takes a token a rotation handed over, once: no request with a

@@ -414,6 +414,65 @@ func TestPanicDuringTokenFetchDoesNotWedgeTheCache(t *testing.T) {
 
 // A call waiting for another call's token fetch stops waiting when its own
 // context ends; the fetch goes on for the call that started it.
+// A fetch that fails fails every caller that waited for it, with one token
+// request: an outage is not asked once per waiting caller. A fetch that ended
+// only because its own caller gave up is not a failure the others share.
+func TestWaitingCallersShareAFailedFetch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var tokens atomic.Int32
+		c := newClient(t, mockBase, &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			tokens.Add(1)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return nil, r.Context().Err()
+			}
+			return jsonAnswer(r, http.StatusUnauthorized, `{"error":"invalid_client","error_description":"wrong secret"}`), nil
+		})}, func(cfg *core.Config) { cfg.Retry.MaxAttempts = 1 })
+		const n = 50
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { _, errs[i] = c.Token(t.Context(), core.GroupManagement) })
+		}
+		synctest.Wait() // one fetching, 49 waiting their turn
+		close(release)
+		wg.Wait()
+		assert.EqualValues(t, 1, tokens.Load(), "one token request for the callers that waited")
+		for i := range n {
+			var apiErr *vipps.Error
+			require.ErrorAs(t, errs[i], &apiErr)
+			assert.Equal(t, "invalid_client", apiErr.Problem)
+		}
+		assert.NotSame(t, errs[0], errs[1], "each caller has its own error")
+
+		// Later callers ask again: a failure is shared only with those who waited for it.
+		_, err := c.Token(t.Context(), core.GroupManagement)
+		assert.Error(t, err)
+		assert.EqualValues(t, 2, tokens.Load())
+
+		// The fetcher's own deadline is its own: the caller behind it fetches.
+		release = make(chan struct{})
+		short, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		var first error
+		wg.Go(func() { _, first = c.Token(short, core.GroupManagement) })
+		synctest.Wait()
+		var second error
+		wg.Go(func() { _, second = c.Token(t.Context(), core.GroupManagement) })
+		time.Sleep(time.Second) // the fake clock: the first caller's deadline passes
+		synctest.Wait()
+		close(release)
+		wg.Wait()
+		assert.ErrorIs(t, first, context.DeadlineExceeded)
+		var apiErr *vipps.Error
+		require.ErrorAs(t, second, &apiErr)
+		assert.Equal(t, "invalid_client", apiErr.Problem, "the second caller fetched for itself")
+		assert.EqualValues(t, 4, tokens.Load())
+	})
+}
+
 func TestTokenWaiterLeavesOnItsOwnContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
