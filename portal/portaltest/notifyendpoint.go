@@ -74,7 +74,7 @@ var (
 // NotifyAt has the standalone simulator at baseURL (examples/simulator, or a
 // server started WithNotifyEndpoint) send a notification of event with
 // payload about sales unit msn, as [Server.Notify] does in-process: POST
-// baseURL+[NotifyPath] with {"msn", "event", "payload"}. It returns how many
+// [NotifyPath] on baseURL with {"msn", "event", "payload"}. It returns how many
 // registrations the notification goes to. It sends no credentials and
 // follows no redirect. A refusal names why: [ErrNoRegistration],
 // [ErrNotASimulator], or the simulator's detail for a bad notification.
