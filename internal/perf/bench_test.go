@@ -434,10 +434,20 @@ func BenchmarkTokenColdStart(b *testing.B) { benchmarkColdStart(b, server.URL) }
 // takes 50 ms: every caller waits for the one fetch, and then all at once.
 func BenchmarkTokenColdStart50ms(b *testing.B) { benchmarkColdStart(b, server.URL+slowTokenPrefix) }
 
-func benchmarkColdStart(b *testing.B, root string) {
+// BenchmarkTokenColdStartSharedTransport is TokenColdStart with the SDK on a
+// transport like the baseline's, with no cap on connections per host (a
+// caller's WithHTTPClient may be one): the cold start itself, without the
+// SDK's own transport settings. It has no target; it says what they are worth.
+func BenchmarkTokenColdStartSharedTransport(b *testing.B) {
+	benchmarkColdStartOn(b, server.URL, newTransport)
+}
+
+func benchmarkColdStart(b *testing.B, root string) { benchmarkColdStartOn(b, root, newSDKTransport) }
+
+func benchmarkColdStartOn(b *testing.B, root string, transport func(testing.TB) *countingTransport) {
 	ctx := context.Background()
 	b.Run("sdk", func(b *testing.B) {
-		ct := newSDKTransport(b)
+		ct := transport(b)
 		hc := &http.Client{Transport: ct}
 		b.ReportAllocs()
 		for b.Loop() {
