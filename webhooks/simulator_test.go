@@ -104,17 +104,21 @@ func stepDeliveries(sim *portaltest.Server, clock *portaltest.ManualClock) {
 	}
 }
 
-func TestSimulatorNotificationsVerifyAndReachTheHandler(t *testing.T) {
+// registered starts a simulator on a manual clock and a receiver registered
+// with the production unit's own keys for events, verifying with its secret.
+func registered(t *testing.T, events ...webhooks.EventName) (*portaltest.Server, *portaltest.ManualClock, *receiver, *webhooks.Registered) {
 	clock := portaltest.NewManualClock(time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC))
 	sim := portaltest.NewServer(portaltest.WithLocalWebhooks(), portaltest.WithClock(clock.Now))
-	defer sim.Close()
-	c := unitClient(t, sim)
+	t.Cleanup(sim.Close)
 	rcv := newReceiver(t)
-
-	reg, err := c.Webhooks.Register(t.Context(), webhooks.Registration{URL: rcv.url,
-		Events: []webhooks.EventName{webhooks.EPaymentCaptured, webhooks.RecurringChargeFailed}, AllowLocalHTTP: true})
+	reg, err := unitClient(t, sim).Webhooks.Register(t.Context(), webhooks.Registration{URL: rcv.url, Events: events, AllowLocalHTTP: true})
 	require.NoError(t, err)
 	rcv.use(reg.Secret)
+	return sim, clock, rcv, reg
+}
+
+func TestSimulatorNotificationsVerifyAndReachTheHandler(t *testing.T) {
+	sim, clock, rcv, reg := registered(t, webhooks.EPaymentCaptured, webhooks.RecurringChargeFailed)
 
 	// webhooks.Verify on its own accepts what the simulator sent.
 	var verified atomic.Int32
@@ -161,15 +165,7 @@ func TestSimulatorNotificationsVerifyAndReachTheHandler(t *testing.T) {
 // A notification the receiver refuses comes again, with the same body, until
 // it is accepted; the later notifications of its reference wait for it.
 func TestSimulatorRedeliversARefusedNotificationUntilAccepted(t *testing.T) {
-	clock := portaltest.NewManualClock(time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC))
-	sim := portaltest.NewServer(portaltest.WithLocalWebhooks(), portaltest.WithClock(clock.Now))
-	defer sim.Close()
-	c := unitClient(t, sim)
-	rcv := newReceiver(t)
-	reg, err := c.Webhooks.Register(t.Context(), webhooks.Registration{URL: rcv.url,
-		Events: []webhooks.EventName{webhooks.EPaymentAuthorized, webhooks.EPaymentCaptured}, AllowLocalHTTP: true})
-	require.NoError(t, err)
-	rcv.use(reg.Secret)
+	sim, clock, rcv, _ := registered(t, webhooks.EPaymentAuthorized, webhooks.EPaymentCaptured)
 	rcv.fail = 3
 
 	require.NoError(t, sim.Notify(portaltest.ProductionMSN, string(webhooks.EPaymentAuthorized), ePaymentPayload("order-20001", "AUTHORIZED")))
